@@ -1,0 +1,40 @@
+// `batch-tuner` command line: a thin dispatcher; each subcommand lives in src/cli/.
+import { runTrainCommand } from './cli/train';
+import { runTuneCommand } from './cli/tune';
+
+const USAGE = `Usage: batch-tuner <command> [options]
+
+Commands:
+  train <config> [--batch-size N] [--steps N] [--json]     train once and summarise
+  tune  <config> [--budget S] [--min N] [--max N] [--memory-limit 2GB]
+                 [--lr-rule linear|sqrt|none] [--out DIR] [--parallel N]
+                 [--json] [--report report.html]           recommend a batch size
+
+Run 'batch-tuner <command> --help' for a command's options.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'train':
+      return runTrainCommand(rest);
+    case 'tune':
+      return runTuneCommand(rest);
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      console.log(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      console.error(`batch-tuner: unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(`batch-tuner: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  },
+);

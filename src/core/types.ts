@@ -1,0 +1,269 @@
+// The data that flows one way through Batch Tuner:
+//   config -> plan -> trials -> measurements -> estimates -> recommendation -> edit.
+// Shared by the extension host, the CLI, the trainer child process and the tests.
+// No `vscode` import here (nor anywhere under src/core).
+
+/** A training config after schema validation (see schemas/training-config.schema.json). */
+export interface TrainingConfig {
+  model: ModelSpec;
+  data: DataSpec;
+  optimizer: OptimizerSpec;
+  batch_size: number;
+  /** Exactly one of epochs / steps is used; steps wins when both are given. */
+  epochs?: number;
+  steps?: number;
+  validation_split?: number;
+  /** Validation every N steps (default: 50 and at the end). */
+  eval_every?: number;
+  seed?: number;
+  loss?: 'cross_entropy' | 'mse';
+  batch_schedule?: BatchScheduleSpec;
+  tuner?: TunerSpec;
+}
+
+export type ModelSpec =
+  | { type: 'mlp'; hidden?: number[]; activation?: 'relu' | 'tanh' | 'sigmoid' | 'gelu' }
+  | { type: 'cnn'; filters?: number[]; kernel_size?: number; dense?: number[]; activation?: 'relu' | 'tanh' }
+  | { type: 'layers'; path: string }
+  | { type: 'linear' };
+
+export type DataSpec =
+  | { source: 'mnist'; train_samples?: number; test_samples?: number }
+  | { source: 'csv'; path: string; label: string; task?: 'classification' | 'regression'; header?: boolean }
+  | {
+      source: 'synthetic';
+      task: 'classification' | 'regression';
+      samples?: number;
+      features?: number;
+      classes?: number;
+      /** Std-dev of Gaussian label noise (regression) or fraction of flipped labels (classification). */
+      noise?: number;
+      seed?: number;
+    };
+
+export interface OptimizerSpec {
+  name: 'sgd' | 'momentum' | 'adam';
+  learning_rate: number;
+  momentum?: number;
+  beta1?: number;
+  beta2?: number;
+}
+
+export type BatchScheduleSpec =
+  | { kind: 'constant' }
+  | { kind: 'step'; every_steps?: number; at_steps?: number[]; at_epochs?: number[]; factor?: number; max_batch_size?: number }
+  | { kind: 'linear_ramp'; from: number; to: number; over_samples: number }
+  | {
+      kind: 'adaptive';
+      every_steps?: number;
+      min_batch_size?: number;
+      max_batch_size?: number;
+      allowed?: number[];
+      allow_shrink?: boolean;
+    };
+
+export type LrRule = 'linear' | 'sqrt' | 'none';
+
+export interface TunerSpec {
+  min_batch_size?: number;
+  max_batch_size?: number;
+  candidates?: number[];
+  memory_limit?: number | string;
+  budget_seconds?: number;
+  lr_rule?: LrRule;
+  lr_scaling?: LrRule | 'adascale';
+  target_loss?: number;
+  /** External training command template (issue 5): `python train.py --config ${config}`. */
+  command?: string;
+  shell?: boolean;
+  timeout_seconds?: number;
+}
+
+/** What one trial should do: the runner's input. */
+export interface TrialSpec {
+  /** Id unique within a study (e.g. "profile-64", "conv-128-s2"). */
+  id: string;
+  /** Absolute path of the config file the trial was made from (relative paths in it resolve against its folder). */
+  configPath: string;
+  config: TrainingConfig;
+  batchSize: number;
+  learningRate: number;
+  seed: number;
+  /** Stop after this many optimizer steps (undefined: the config's epochs/steps). */
+  maxSteps?: number;
+  /** Stop after this many seconds of training (excluding start-up). */
+  maxSeconds?: number;
+  /** Steps whose timings are excluded from throughput (compile, warm caches). */
+  warmupSteps?: number;
+  /** Micro-batches per step for the gradient-noise statistics (0 or 1: none). */
+  microBatches?: number;
+  /** Validation every N steps (0: only at the end; undefined: the config's). */
+  evalEvery?: number;
+  /** Kill the trial if no message arrives for this long. */
+  hangTimeoutMs?: number;
+  /** Batch-size schedule to run instead of a constant batch size. */
+  schedule?: BatchScheduleSpec;
+  /** Memory ceiling (bytes) an adaptive schedule must respect. */
+  memoryCeilingBytes?: number;
+}
+
+/** One optimizer step, as the trainer (or an external script, via the metrics protocol) reports it. */
+export interface StepMetrics {
+  step: number;
+  epoch: number;
+  /** Training samples seen so far, including this step. */
+  samples: number;
+  loss: number;
+  batchSize: number;
+  learningRate: number;
+  /** Wall time of this step, ms. */
+  stepTimeMs: number;
+  samplesPerSecond: number;
+  /** Seconds since the trial started training. */
+  time: number;
+  /** Bytes held by tensors now (tf.memory().numBytes) or reported device memory. */
+  memoryBytes?: number;
+  /** Peak of memoryBytes so far in this trial. */
+  peakMemoryBytes?: number;
+  /** Resident set size of the process (tree), bytes. */
+  rssBytes?: number;
+  /** |g_B|^2: squared L2 norm of the mean gradient over the whole batch. */
+  gradSqNorm?: number;
+  /** Mean over micro-batches of |g_b|^2, the squared norm of each micro-batch's mean gradient. */
+  microGradSqNorm?: number;
+  microBatchSize?: number;
+}
+
+export interface EvalMetrics {
+  step: number;
+  samples: number;
+  time: number;
+  valLoss: number;
+  valAccuracy?: number;
+}
+
+export type TrialStatus = 'ok' | 'oom' | 'crashed' | 'timeout' | 'cancelled' | 'failed';
+
+export interface TrialError {
+  kind: 'oom' | 'crash' | 'hang' | 'cancelled' | 'config' | 'spawn' | 'exit';
+  message: string;
+  exitCode?: number | null;
+  signal?: string | null;
+  /** The last lines the process wrote to stderr, for the report. */
+  stderrTail?: string;
+}
+
+/** What one trial measured: the runner's output. */
+export interface TrialResult {
+  id: string;
+  status: TrialStatus;
+  error?: TrialError;
+  batchSize: number;
+  learningRate: number;
+  seed: number;
+  backend?: string;
+  backendReason?: string;
+  steps: StepMetrics[];
+  evals: EvalMetrics[];
+  /** Median samples/s over the measured (post-warm-up) steps. */
+  samplesPerSecond?: number;
+  /** Interquartile range of samples/s over the measured steps. */
+  samplesPerSecondIqr?: [number, number];
+  peakMemoryBytes?: number;
+  wallSeconds: number;
+  /** Warnings (malformed metric lines, missing fields, ...). */
+  warnings?: string[];
+}
+
+export interface TrialCallbacks {
+  onStep?(m: StepMetrics): void;
+  onEval?(m: EvalMetrics): void;
+  onLog?(level: 'info' | 'warn' | 'error', message: string): void;
+  onReady?(info: { backend: string; backendReason: string; pid: number }): void;
+}
+
+/** Runs one trial to completion. Never rejects: failures come back as a TrialResult with a status. */
+export type TrialRunner = (spec: TrialSpec, callbacks: TrialCallbacks, signal?: AbortSignal) => Promise<TrialResult>;
+
+// ---------------------------------------------------------------------------------------------
+// Estimates and the recommendation (issue 3), shown by the CLI, the report and the panel.
+
+export interface NoiseScaleEstimate {
+  /** B_noise = tr(Sigma)/|G|^2 (McCandlish et al. 2018, appendix A). */
+  value: number;
+  /** Confidence interval (e.g. 90% bootstrap over steps). */
+  low: number;
+  high: number;
+  /** How the estimate moves as training goes on (one point per window of steps). */
+  history?: Array<{ samples: number; loss: number; value: number; low?: number; high?: number }>;
+}
+
+export interface BatchSizeChoice {
+  batchSize: number;
+  learningRate: number;
+  /** Predicted wall time to the target loss, seconds. */
+  predictedTimeToTarget?: number;
+  samplesPerSecond?: number;
+  peakMemoryBytes?: number;
+  /** Why this one, in a sentence. */
+  reason: string;
+}
+
+export interface CandidateEvidence {
+  batchSize: number;
+  status: TrialStatus | 'predicted' | 'skipped';
+  samplesPerSecond?: number;
+  samplesPerSecondIqr?: [number, number];
+  peakMemoryBytes?: number;
+  fits: boolean;
+  /** X(B)/(B + B_noise), relative to the best candidate (1 = best). */
+  goodput?: number;
+  predictedTimeToTarget?: number;
+  /** Loss reached in the convergence trials (mean over seeds) and its spread. */
+  measuredLoss?: number;
+  measuredLossSpread?: number;
+  learningRate?: number;
+}
+
+export interface ScheduleRecommendation {
+  /** e.g. "start at 64, reach 512 by 60% of training" */
+  description: string;
+  schedule: BatchScheduleSpec;
+  predictedTimeToTarget?: number;
+  /** Predicted time of the best fixed size divided by the schedule's (>1: the schedule is faster). */
+  speedupVsBestFixed?: number;
+}
+
+export interface Recommendation {
+  batchSize: number;
+  learningRate: number;
+  /** Predicted time to target at the config's current batch size divided by the pick's. */
+  speedupVsCurrent: number;
+  predictedTimeToTarget?: number;
+  current: { batchSize: number; learningRate: number; predictedTimeToTarget?: number };
+  noiseScale?: NoiseScaleEstimate;
+  alternatives: {
+    largestThatFits?: BatchSizeChoice;
+    maxThroughput?: BatchSizeChoice;
+    mostSampleEfficient?: BatchSizeChoice;
+  };
+  candidates: CandidateEvidence[];
+  evidence: {
+    lrRule: LrRule | 'adascale';
+    memoryLimitBytes?: number;
+    /** peak(B) ~ a + b*B, least squares over the profiled trials. */
+    memoryFit?: { a: number; b: number; r2?: number };
+    /** Largest batch predicted to fit under the memory limit (with the safety margin). */
+    predictedMaxFit?: number;
+    /** Memory ceiling found by a real OOM/crash (first failing batch size). */
+    oomCeiling?: number;
+    targetLoss?: number;
+    notes: string[];
+  };
+  schedule?: ScheduleRecommendation;
+}
+
+export type StudyPhase = 'plan' | 'profile' | 'noise' | 'convergence' | 'recommend' | 'done';
+
+/** A trial without its per-step series: what lists, trees and tables show. */
+export type TrialSummary = Omit<TrialResult, 'steps' | 'evals'> & { phase: StudyPhase; finalLoss?: number; finalValLoss?: number };
