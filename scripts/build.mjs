@@ -2,7 +2,7 @@
 // and the data/assets they need at run time. `--watch` rebuilds on change,
 // `--production` minifies, `--if-needed` skips the build when dist/ is newer than src/.
 import * as esbuild from 'esbuild';
-import { existsSync, mkdirSync, copyFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, copyFileSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { prepareMnist } from './prepare-mnist.mjs';
@@ -42,7 +42,14 @@ const common = {
   logLevel: 'warning',
   legalComments: 'none',
 };
-const node = { ...common, platform: 'node', target: 'node20', format: 'cjs' };
+// uPlot inlined into the HTML study report (src/core/report/uplotAssets.ts): no network needed.
+const uplotDist = join(root, 'node_modules', 'uplot', 'dist');
+const uplotDefine = {
+  __BATCH_TUNER_UPLOT_JS__: JSON.stringify(readFileSync(join(uplotDist, 'uPlot.iife.min.js'), 'utf8')),
+  __BATCH_TUNER_UPLOT_CSS__: JSON.stringify(readFileSync(join(uplotDist, 'uPlot.min.css'), 'utf8')),
+};
+// mainFields: jsonc-parser's `main` is a UMD build whose relative requires esbuild cannot follow; its ESM build bundles.
+const node = { ...common, platform: 'node', target: 'node20', format: 'cjs', define: uplotDefine, mainFields: ['module', 'main'] };
 
 const builds = [
   // The extension host: `vscode` is provided by VS Code; it must never pull in TensorFlow.js.

@@ -52,7 +52,14 @@ export interface OptimizerSpec {
 export type BatchScheduleSpec =
   | { kind: 'constant' }
   | { kind: 'step'; every_steps?: number; at_steps?: number[]; at_epochs?: number[]; factor?: number; max_batch_size?: number }
-  | { kind: 'linear_ramp'; from: number; to: number; over_samples: number }
+  | {
+      kind: 'linear_ramp';
+      from: number;
+      to: number;
+      over_samples: number;
+      /** Sizes between the ends are rounded to the nearest multiple of this (default 8; 1 = no rounding). */
+      round_to?: number;
+    }
   | {
       kind: 'adaptive';
       every_steps?: number;
@@ -60,6 +67,8 @@ export type BatchScheduleSpec =
       max_batch_size?: number;
       allowed?: number[];
       allow_shrink?: boolean;
+      /** EMA weight of the past for the gradient statistics (default 1 - 2/(every_steps+1): a span of every_steps). */
+      smoothing?: number;
     };
 
 export type LrRule = 'linear' | 'sqrt' | 'none';
@@ -222,6 +231,8 @@ export interface CandidateEvidence {
   /** Loss reached in the convergence trials (mean over seeds) and its spread. */
   measuredLoss?: number;
   measuredLossSpread?: number;
+  /** Wall time (training seconds) at which the convergence trials first reached the target loss (mean over seeds). */
+  measuredTimeToTarget?: number;
   learningRate?: number;
 }
 
@@ -258,6 +269,12 @@ export interface Recommendation {
     /** Memory ceiling found by a real OOM/crash (first failing batch size). */
     oomCeiling?: number;
     targetLoss?: number;
+    /** The goodput argmax before the convergence trials could correct it. */
+    goodputPick?: number;
+    /** S_min of T(B) ~ S_min (B + B_noise)/X(B), from the reference trial's steps to the target. */
+    minSteps?: number;
+    /** Measured time to target at the current batch size divided by the pick's (when both reached it). */
+    measuredSpeedupVsCurrent?: number;
     notes: string[];
   };
   schedule?: ScheduleRecommendation;

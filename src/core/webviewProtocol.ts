@@ -59,6 +59,9 @@ export type PanelToHost =
   | { v: 1; type: 'settingsChanged'; settings: PanelSettings }
   | { v: 1; type: 'openConfig' }
   | { v: 1; type: 'exportReport' }
+  /** Sidebar quick actions: reveal the tuner panel; start a study on the active editor's config. */
+  | { v: 1; type: 'openPanel' }
+  | { v: 1; type: 'tuneActiveConfig' }
   /** For the latency benchmark: the panel reports when points with `sentAt` were drawn. */
   | { v: 1; type: 'drawn'; sentAt: number; drawnAt: number };
 
@@ -102,6 +105,8 @@ export function validatePanelMessage(msg: unknown): { ok: true; value: PanelToHo
     case 'stop':
     case 'openConfig':
     case 'exportReport':
+    case 'openPanel':
+    case 'tuneActiveConfig':
       return ok;
     case 'start':
     case 'settingsChanged': {

@@ -1,0 +1,14 @@
+// The config module: training-config parsing and validation with exact positions, batch-size
+// keys in any config or script, and formatting-preserving edits. No `vscode` import here.
+export type { BatchSizeSite, ConfigDiagnostic, ConfigFormat, KeyMatch, LoadedConfig, TextEdit } from './types';
+export { ConfigError, formatDiagnostic } from './diagnostics';
+export { detectFormat } from './format';
+export { parseMemorySize } from './memorySize';
+export { formatConfigNumber } from './numberFormat';
+export { parseTrainingConfig, loadTrainingConfig, type ParsedConfig, type ParseOptions } from './parse';
+export { findBatchSizeSites } from './sites';
+export { applyConfigEdits, applyTextEdits, primaryBatchSizeSite, withBatchSize, type ConfigChange } from './edit';
+export { CONFIG_DEFAULTS, applyConfigDefaults, taskOf } from './defaults';
+export { resolveConfigPath } from './semantic';
+export { BATCH_SIZE_KEYS, LEARNING_RATE_KEYS } from './keyNames';
+export { trainingConfigSchema } from './schemaErrors';

@@ -1,0 +1,185 @@
+// Reading a training config: syntax (YAML or JSON/JSONC), schema, and semantic checks, every
+// problem at the exact place of the offending key or value.
+import { readFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import { parseTree, printParseErrorCode, ParseErrorCode, type ParseError } from 'jsonc-parser';
+import type { TrainingConfig } from '../types';
+import type { ConfigDiagnostic, ConfigFormat, LoadedConfig } from './types';
+import { ConfigError, LineIndex, makeDiagnostic } from './diagnostics';
+import { allowsJsonComments, detectFormat } from './format';
+import { fromJson, locate, yamlRoot, type SourceNode } from './sourceTree';
+import { schemaProblems, type SchemaProblem } from './schemaErrors';
+import { semanticProblems } from './semantic';
+import { applyConfigDefaults } from './defaults';
+import { scheduleProblems } from './scheduleChecks';
+
+export interface ParsedConfig {
+  config?: TrainingConfig;
+  format: ConfigFormat;
+  diagnostics: ConfigDiagnostic[];
+}
+
+export interface ParseOptions {
+  /** Check that files named in the config (csv data, layers model) exist. Default true. */
+  checkFiles?: boolean;
+}
+
+const YAML_MESSAGES: Record<string, (snippet: string) => string> = {
+  DUPLICATE_KEY: (k) => `duplicate key \`${k}\`: a key may appear once per mapping; remove or rename one`,
+  TAB_AS_INDENT: () => 'tab used for indentation: YAML indents with spaces only; replace the tab with spaces',
+  MULTIPLE_DOCS: () => 'the file holds more than one YAML document (`---`); a training config is one document',
+  MISSING_CHAR: () => '',
+  BAD_INDENT: () => '',
+};
+
+interface Syntax {
+  root: SourceNode | null;
+  data: unknown;
+  diagnostics: ConfigDiagnostic[];
+}
+
+function parseYamlSyntax(text: string, file: string, index: LineIndex): Syntax {
+  const doc = parseDocument(text, { keepSourceTokens: true, uniqueKeys: true, prettyErrors: false });
+  const diagnostics: ConfigDiagnostic[] = [];
+  for (const e of doc.errors) {
+    const [start, pend] = e.pos;
+    // yaml points at the first character of a duplicate key; cover the whole key.
+    const keyLength = e.code === 'DUPLICATE_KEY' ? (/^(?:"(?:[^"\\\n]|\\.)*"|'[^'\n]*'|[^:#\n]*[^:#\s])/.exec(text.slice(start))?.[0].length ?? 0) : 0;
+    const end = Math.max(pend, start + keyLength);
+    const custom = YAML_MESSAGES[e.code]?.(text.slice(start, end));
+    const message = custom || `YAML syntax error: ${e.message.split('\n')[0]}`;
+    diagnostics.push(makeDiagnostic(index, file, start, end - start, message));
+  }
+  for (const w of doc.warnings) {
+    const [start, end] = w.pos;
+    diagnostics.push(makeDiagnostic(index, file, start, end - start, `YAML: ${w.message.split('\n')[0]}`, 'warning'));
+  }
+  if (diagnostics.some((d) => d.severity === 'error')) return { root: null, data: undefined, diagnostics };
+  return { root: yamlRoot(doc), data: doc.toJS({ maxAliasCount: 100 }), diagnostics };
+}
+
+function jsonErrorMessage(e: ParseError, text: string, jsonc: boolean): { offset: number; length: number; message: string } {
+  const ch = text[e.offset];
+  // A trailing comma shows up as "property name / value expected" at the closing bracket.
+  if ((e.error === ParseErrorCode.PropertyNameExpected || e.error === ParseErrorCode.ValueExpected) && (ch === '}' || ch === ']')) {
+    const comma = text.slice(0, e.offset).search(/,\s*$/);
+    if (comma >= 0)
+      return { offset: comma, length: 1, message: 'trailing comma: strict JSON allows no comma before `' + ch + '`; remove it (or name the file .jsonc)' };
+  }
+  switch (e.error) {
+    case ParseErrorCode.InvalidCommentToken:
+      return { offset: e.offset, length: e.length, message: 'comment in strict JSON: remove it, or name the file .jsonc (JSON with comments)' };
+    case ParseErrorCode.CommaExpected:
+      return { offset: e.offset, length: e.length, message: 'JSON syntax error: a comma is missing before this value' };
+    case ParseErrorCode.InvalidSymbol:
+      return { offset: e.offset, length: e.length, message: `JSON syntax error: \`${text.substr(e.offset, e.length)}\` is not a JSON value (strings need double quotes; true/false/null are lower case)` };
+    default:
+      return { offset: e.offset, length: e.length, message: `JSON syntax error: ${printParseErrorCode(e.error)}${jsonc ? '' : ''}` };
+  }
+}
+
+function parseJsonSyntax(text: string, file: string, index: LineIndex): Syntax {
+  const jsonc = allowsJsonComments(file);
+  const errors: ParseError[] = [];
+  const tree = parseTree(text, errors, { disallowComments: !jsonc, allowTrailingComma: jsonc, allowEmptyContent: false });
+  const diagnostics: ConfigDiagnostic[] = [];
+  const seen = new Set<number>();
+  for (const e of errors) {
+    const m = jsonErrorMessage(e, text, jsonc);
+    if (seen.has(m.offset)) continue; // one message per place (jsonc-parser may report two)
+    seen.add(m.offset);
+    diagnostics.push(makeDiagnostic(index, file, m.offset, m.length, m.message));
+  }
+  const root = fromJson(tree);
+  // JSON parsers silently keep the last duplicate; for a config that hides a mistake.
+  const walk = (n: SourceNode | null) => {
+    if (!n) return;
+    if (n.kind === 'map') {
+      const keys = new Set<string>();
+      for (const e of n.entries ?? []) {
+        if (keys.has(e.key))
+          diagnostics.push(makeDiagnostic(index, file, e.keyStart, e.keyEnd - e.keyStart, `duplicate key \`${e.key}\`: a key may appear once per object; remove or rename one`));
+        keys.add(e.key);
+        walk(e.value);
+      }
+    }
+    for (const i of n.items ?? []) walk(i);
+  };
+  walk(root);
+  if (diagnostics.length) return { root: null, data: undefined, diagnostics };
+  return { root, data: toPlain(root), diagnostics };
+}
+
+function toPlain(n: SourceNode | null): unknown {
+  if (!n) return null;
+  if (n.kind === 'map') return Object.fromEntries((n.entries ?? []).map((e) => [e.key, toPlain(e.value)]));
+  if (n.kind === 'seq') return (n.items ?? []).map(toPlain);
+  return n.value;
+}
+
+/** Source range for a problem: the key (unknown key, missing child) or the value. */
+export function problemRange(root: SourceNode | null, p: { path: string[]; at: 'key' | 'value' }): { offset: number; length: number } {
+  // Walk up until something exists (a missing key is reported at its parent's key).
+  for (let depth = p.path.length; depth >= 0; depth--) {
+    const found = locate(root, p.path.slice(0, depth));
+    if (!found) continue;
+    const exact = depth === p.path.length;
+    if (found.entry && (p.at === 'key' || !exact || !found.node))
+      return { offset: found.entry.keyStart, length: found.entry.keyEnd - found.entry.keyStart };
+    if (found.node && depth > 0) return { offset: found.node.start, length: found.node.end - found.node.start };
+    if (depth === 0) return { offset: 0, length: 0 }; // the root: the document start
+  }
+  return { offset: 0, length: 0 };
+}
+
+export function parseTrainingConfig(text: string, file: string, options: ParseOptions = {}): ParsedConfig {
+  const format = detectFormat(file, text);
+  const index = new LineIndex(text);
+  if (format !== 'yaml' && format !== 'json') {
+    return {
+      format,
+      diagnostics: [makeDiagnostic(index, file, 0, 0, `a Batch Tuner training config is YAML or JSON, not ${format}; for your own ${format} config, set tuner.command in a YAML config that runs your script`)],
+    };
+  }
+  const syntax = format === 'yaml' ? parseYamlSyntax(text, file, index) : parseJsonSyntax(text, file, index);
+  const diagnostics = [...syntax.diagnostics];
+  if (diagnostics.some((d) => d.severity === 'error')) return { format, diagnostics };
+  const data = syntax.data;
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    const what = data === null || data === undefined ? 'empty' : Array.isArray(data) ? 'a list' : `a ${typeof data}`;
+    diagnostics.push(
+      makeDiagnostic(index, file, 0, syntax.root ? syntax.root.end - syntax.root.start : 0, `the config is ${what}; it must be a mapping with model, data, optimizer and batch_size`),
+    );
+    return { format, diagnostics };
+  }
+  const toDiag = (p: SchemaProblem, severity: 'error' | 'warning') => {
+    const r = problemRange(syntax.root, p);
+    return makeDiagnostic(index, file, r.offset, r.length, p.message, severity);
+  };
+  const schema = schemaProblems(data);
+  for (const p of schema) diagnostics.push(toDiag(p, 'error'));
+  const reported = new Set(schema.map((p) => p.path.join('\u0000')));
+  for (const p of semanticProblems(data, file, options.checkFiles ?? true))
+    if (!reported.has(p.path.join('\u0000'))) diagnostics.push(toDiag(p, p.severity));
+  for (const p of scheduleProblems(data, schema)) diagnostics.push(toDiag(p, 'error'));
+  diagnostics.sort((a, b) => a.offset - b.offset);
+  // Dedupe exact repeats (schema and semantic checks may meet at one place with one message).
+  const unique = diagnostics.filter((d, i) => i === 0 || d.offset !== diagnostics[i - 1].offset || d.message !== diagnostics[i - 1].message);
+  if (unique.some((d) => d.severity === 'error')) return { format, diagnostics: unique };
+  return { format, diagnostics: unique, config: applyConfigDefaults(data as TrainingConfig) };
+}
+
+/** Reads and validates a config; throws ConfigError (one `file:line:col: error: ...` per line) on any error. */
+export function loadTrainingConfig(file: string, options: ParseOptions = {}): LoadedConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const why = err.code === 'ENOENT' ? 'file not found' : err.code === 'EISDIR' ? 'is a folder, not a file' : err.message;
+    throw new ConfigError([makeDiagnostic(new LineIndex(''), file, 0, 0, `cannot read the config: ${why}; check the path`)]);
+  }
+  const parsed = parseTrainingConfig(text, file, options);
+  if (!parsed.config) throw new ConfigError(parsed.diagnostics.filter((d) => d.severity === 'error'));
+  return { file, format: parsed.format, text, config: parsed.config };
+}

@@ -1,0 +1,131 @@
+// Batch-size sites in Python training scripts: keyword arguments (`DataLoader(ds, batch_size=32)`),
+// argparse defaults (`add_argument('--batch-size', type=int, default=32)`) and simple
+// assignments (`BATCH_SIZE = 32`, `config.batch_size = 32`, `batch_size: int = 32`).
+// Only number literals count: the tokenizer keeps comments, strings and docstrings out.
+import type { BatchSizeSite, KeyMatch } from './types';
+import { LineIndex } from './diagnostics';
+import { isBatchSizeName, isLearningRateName } from './keyNames';
+import { pythonNumber, pythonStringContent, tokenizePython, type PyToken } from './pythonTokens';
+
+interface Found {
+  match: KeyMatch;
+  /** What pairs a batch size with a learning rate: the call, the argparse parser or the scope. */
+  group: string;
+  /** The last part of an assignment target's prefix (`config` in `config.batch_size`). */
+  owner?: string;
+}
+
+function keyMatch(index: LineIndex, key: string, path: string[], keyTok: { start: number; end: number }, valueTok: PyToken): KeyMatch {
+  const pos = index.position(keyTok.start);
+  return {
+    key,
+    path,
+    value: pythonNumber(valueTok.text),
+    keyOffset: keyTok.start,
+    keyLength: keyTok.end - keyTok.start,
+    valueOffset: valueTok.start,
+    valueLength: valueTok.end - valueTok.start,
+    line: pos.line,
+    character: pos.character,
+  };
+}
+
+/** Index of the matching close bracket of tokens[open]. */
+function closeOf(tokens: PyToken[], open: number): number {
+  const d = tokens[open].depth;
+  for (let j = open + 1; j < tokens.length; j++) if (tokens[j].kind === 'op' && tokens[j].depth === d && /[)\]}]/.test(tokens[j].text)) return j;
+  return tokens.length;
+}
+
+const isEnd = (t: PyToken | undefined) => !t || t.kind === 'newline' || t.kind === 'comment' || (t.kind === 'op' && t.text === ';');
+
+export function pythonSites(text: string): BatchSizeSite[] {
+  const tokens = tokenizePython(text).filter((t) => t.kind !== 'comment');
+  const index = new LineIndex(text);
+  const batches: Found[] = [];
+  const lrs: Found[] = [];
+  const scopes: Array<{ name: string; indent: number }> = [];
+  const argparseCalls = new Set<number>();
+
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    if (t.lineStart) {
+      while (scopes.length && scopes[scopes.length - 1].indent >= t.indent) scopes.pop();
+      const defAt = t.text === 'async' ? i + 1 : i;
+      if ((tokens[defAt]?.text === 'def' || tokens[defAt]?.text === 'class') && tokens[defAt + 1]?.kind === 'name')
+        scopes.push({ name: tokens[defAt + 1].text, indent: t.indent });
+    }
+    const scopePath = scopes.length ? [scopes[scopes.length - 1].name] : [];
+    const scopeId = `scope:${scopes.map((s) => s.name).join('.')}`;
+
+    // argparse: <parser>.add_argument('--batch-size', ..., default=32)
+    if (t.kind === 'name' && t.text === 'add_argument' && tokens[i + 1]?.text === '(' && tokens[i - 1]?.text === '.') {
+      const open = i + 1;
+      const close = closeOf(tokens, open);
+      argparseCalls.add(open);
+      const receiver = tokens[i - 2]?.kind === 'name' ? tokens[i - 2].text : '?';
+      const inner = tokens.slice(open + 1, close).filter((x) => x.depth === tokens[open].depth + 1);
+      const options = inner.filter((x, j) => x.kind === 'string' && (j === 0 || inner[j - 1].text === ',') && /^-/.test(pythonStringContent(x.text)));
+      const d = inner.findIndex((x, j) => x.text === 'default' && inner[j + 1]?.text === '=' && (j === 0 || inner[j - 1].text === ','));
+      const value = d >= 0 ? inner[d + 2] : undefined;
+      if (value?.kind === 'number' && (inner[d + 3] === undefined || inner[d + 3].text === ',')) {
+        const names = options.map((o) => pythonStringContent(o.text));
+        const long = options.find((o) => pythonStringContent(o.text).startsWith('--')) ?? options[0];
+        const key = long ? pythonStringContent(long.text) : '';
+        const path = [...scopePath, key];
+        if (names.some(isBatchSizeName)) batches.push({ match: keyMatch(index, key, path, long, value), group: `parser:${receiver}` });
+        else if (names.some(isLearningRateName)) lrs.push({ match: keyMatch(index, key, path, long, value), group: `parser:${receiver}` });
+      }
+      continue;
+    }
+
+    // Keyword argument: f(..., batch_size=32, ...)
+    if (t.kind === 'name' && t.depth > 0 && tokens[i + 1]?.text === '=' && tokens[i + 2]?.kind === 'number') {
+      const prev = tokens[i - 1];
+      const after = tokens[i + 3];
+      if ((prev?.text === '(' || prev?.text === ',') && (!after || after.text === ',' || after.text === ')')) {
+        // The call this argument belongs to: the nearest open '(' one level up.
+        let open = i - 1;
+        while (open >= 0 && !(tokens[open].depth === t.depth - 1 && tokens[open].text === '(')) open--;
+        if (open >= 0 && tokens[open].depth === t.depth - 1 && !argparseCalls.has(open)) {
+          const path = [...scopePath, t.text];
+          const found = { match: keyMatch(index, t.text, path, t, tokens[i + 2]), group: `call:${open}` };
+          if (isBatchSizeName(t.text)) batches.push(found);
+          else if (isLearningRateName(t.text)) lrs.push(found);
+        }
+      }
+      continue;
+    }
+
+    // Assignment at a line start: [a.b.]name [: annotation] = NUMBER
+    if (t.lineStart && t.kind === 'name' && t.depth === 0) {
+      let j = i;
+      const parts: PyToken[] = [t];
+      while (tokens[j + 1]?.text === '.' && tokens[j + 2]?.kind === 'name') {
+        parts.push(tokens[j + 2]);
+        j += 2;
+      }
+      let k = j + 1;
+      if (tokens[k]?.text === ':') {
+        // annotation: skip to '=' on the same logical line
+        while (k < tokens.length && tokens[k].text !== '=' && tokens[k].kind !== 'newline') k++;
+      }
+      if (tokens[k]?.text === '=' && tokens[k + 1]?.kind === 'number' && isEnd(tokens[k + 2])) {
+        const last = parts[parts.length - 1];
+        const target = parts.map((p) => p.text).join('.');
+        const owner = parts.length > 1 ? parts[parts.length - 2].text : undefined;
+        const found = { match: keyMatch(index, last.text, [...scopePath, target], last, tokens[k + 1]), group: scopeId, owner };
+        if (isBatchSizeName(last.text)) batches.push(found);
+        else if (isLearningRateName(last.text)) lrs.push(found);
+      }
+    }
+  }
+
+  return batches
+    .map((b) => {
+      const candidates = lrs.filter((l) => l.group === b.group);
+      const lr = candidates.find((l) => l.owner === b.owner) ?? candidates[0];
+      return { batchSize: b.match, ...(lr ? { learningRate: lr.match } : {}) };
+    })
+    .sort((a, b) => a.batchSize.keyOffset - b.batchSize.keyOffset);
+}

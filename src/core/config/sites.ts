@@ -1,0 +1,115 @@
+// Finding batch-size keys (and the learning rate next to each) in any config or script.
+import { parseDocument } from 'yaml';
+import { parseTree } from 'jsonc-parser';
+import type { BatchSizeSite, ConfigFormat, KeyMatch } from './types';
+import { LineIndex } from './diagnostics';
+import { resolveFormat } from './format';
+import { fromJson, yamlRoot, type SourceNode } from './sourceTree';
+import { isBatchSizeKey, isLearningRateKey } from './keyNames';
+import { tomlEntries } from './toml';
+import { pythonSites } from './python';
+
+/** A key = value pair of a YAML/JSON/TOML document, flattened with its path. */
+export interface FlatEntry {
+  path: string[];
+  key: string;
+  keyStart: number;
+  keyEnd: number;
+  valueStart: number;
+  valueEnd: number;
+  /** The value when it is a scalar (number, string, boolean, null); undefined for mappings/lists. */
+  scalar?: unknown;
+  isScalar: boolean;
+}
+
+export function flattenTree(root: SourceNode | null): FlatEntry[] {
+  const out: FlatEntry[] = [];
+  const walk = (n: SourceNode | null, path: string[]) => {
+    if (!n) return;
+    if (n.kind === 'map') {
+      for (const e of n.entries ?? []) {
+        const v = e.value;
+        out.push({
+          path: [...path, e.key],
+          key: e.key,
+          keyStart: e.keyStart,
+          keyEnd: e.keyEnd,
+          valueStart: v ? v.start : e.keyEnd,
+          valueEnd: v ? v.end : e.keyEnd,
+          scalar: v?.kind === 'scalar' ? v.value : undefined,
+          isScalar: !v || v.kind === 'scalar',
+        });
+        walk(v, [...path, e.key]);
+      }
+    } else if (n.kind === 'seq') (n.items ?? []).forEach((item, i) => walk(item, [...path, String(i)]));
+  };
+  walk(root, []);
+  return out;
+}
+
+const OPTIMIZER_SECTIONS = ['optimizer', 'optim', 'optimizer_config', 'optimizer_kwargs'];
+
+function sameParent(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.slice(0, -1).every((p, i) => p === b[i]);
+}
+
+/** The learning rate next to a batch size: the same mapping, else an optimizer section beside it
+ *  (our `optimizer.learning_rate`, DeepSpeed's `optimizer.params.lr`). */
+function pairLearningRate(batch: FlatEntry, entries: FlatEntry[]): FlatEntry | undefined {
+  const lrs = entries.filter((e) => e.isScalar && isLearningRateKey(e.key) && (typeof e.scalar === 'number' || typeof e.scalar === 'string'));
+  const same = lrs.find((e) => sameParent(e.path, batch.path));
+  if (same) return same;
+  const parent = batch.path.slice(0, -1);
+  return lrs.find(
+    (e) =>
+      e.path.length >= parent.length + 2 &&
+      e.path.length <= parent.length + 3 &&
+      parent.every((p, i) => e.path[i] === p) &&
+      OPTIMIZER_SECTIONS.includes(e.path[parent.length]),
+  );
+}
+
+function toKeyMatch(e: FlatEntry, index: LineIndex): KeyMatch {
+  const pos = index.position(e.keyStart);
+  return {
+    key: e.key,
+    path: e.path,
+    value: typeof e.scalar === 'number' ? e.scalar : NaN,
+    keyOffset: e.keyStart,
+    keyLength: e.keyEnd - e.keyStart,
+    valueOffset: e.valueStart,
+    valueLength: e.valueEnd - e.valueStart,
+    line: pos.line,
+    character: pos.character,
+  };
+}
+
+export function sitesFromEntries(entries: FlatEntry[], text: string): BatchSizeSite[] {
+  const index = new LineIndex(text);
+  const sites: BatchSizeSite[] = [];
+  for (const e of entries) {
+    if (!isBatchSizeKey(e.key) || !e.isScalar || e.scalar === null || typeof e.scalar === 'boolean') continue;
+    // `batch` is too common a word; only Ultralytics' integer form counts.
+    if (e.key === 'batch' && !(typeof e.scalar === 'number' && Number.isInteger(e.scalar))) continue;
+    const lr = pairLearningRate(e, entries);
+    sites.push({ batchSize: toKeyMatch(e, index), ...(lr ? { learningRate: toKeyMatch(lr, index) } : {}) });
+  }
+  return sites.sort((a, b) => a.batchSize.keyOffset - b.batchSize.keyOffset);
+}
+
+/** The parsed tree of a YAML or JSON text, tolerant of errors (the editor shows those elsewhere). */
+export function sourceTreeOf(text: string, format: 'yaml' | 'json'): SourceNode | null {
+  if (format === 'yaml') return yamlRoot(parseDocument(text, { keepSourceTokens: true, uniqueKeys: false }));
+  return fromJson(parseTree(text, [], { allowTrailingComma: true, disallowComments: false }));
+}
+
+/**
+ * Batch-size keys in a YAML, JSON/JSONC, TOML or Python text, each with the learning-rate key
+ * next to it when there is one, ordered by position. Comments and strings never match.
+ */
+export function findBatchSizeSites(text: string, formatOrFileName: ConfigFormat | string): BatchSizeSite[] {
+  const format = resolveFormat(formatOrFileName, text);
+  if (format === 'python') return pythonSites(text);
+  if (format === 'toml') return sitesFromEntries(tomlEntries(text), text);
+  return sitesFromEntries(flattenTree(sourceTreeOf(text, format)), text);
+}

@@ -1,0 +1,115 @@
+// One shape for the YAML and JSON syntax trees: mappings, sequences and scalars with their
+// exact source ranges, so diagnostics, the key finder and the editor share one walker.
+import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type Node as YamlNode } from 'yaml';
+import type { Node as JsonNode } from 'jsonc-parser';
+
+export interface SourceEntry {
+  key: string;
+  keyStart: number;
+  keyEnd: number;
+  /** null for `key:` with nothing after it. */
+  value: SourceNode | null;
+}
+
+export interface SourceNode {
+  kind: 'map' | 'seq' | 'scalar';
+  /** Range of the value itself (without trailing comments). */
+  start: number;
+  end: number;
+  /** Flow style (`{a: 1}` / `[1, 2]`) in YAML; always true in JSON. */
+  flow: boolean;
+  /** Scalars: the parsed value (number, string, boolean, null). */
+  value?: unknown;
+  /** YAML scalars: PLAIN, QUOTE_DOUBLE, ... (JSON strings are 'QUOTE_DOUBLE'). */
+  scalarType?: string;
+  entries?: SourceEntry[];
+  items?: SourceNode[];
+}
+
+export function fromYaml(node: unknown): SourceNode | null {
+  if (node === null || node === undefined) return null;
+  if (isAlias(node)) {
+    const r = (node as YamlNode).range ?? [0, 0, 0];
+    return { kind: 'scalar', start: r[0], end: r[1], flow: false, value: undefined, scalarType: 'ALIAS' };
+  }
+  if (isMap(node)) {
+    const r = node.range ?? [0, 0, 0];
+    const entries: SourceEntry[] = [];
+    for (const pair of node.items) {
+      if (!isPair(pair)) continue;
+      const k = pair.key;
+      if (!isScalar(k) || !k.range) continue;
+      entries.push({ key: String(k.value), keyStart: k.range[0], keyEnd: k.range[1], value: fromYaml(pair.value) });
+    }
+    return { kind: 'map', start: r[0], end: r[1], flow: Boolean(node.flow), entries };
+  }
+  if (isSeq(node)) {
+    const r = node.range ?? [0, 0, 0];
+    const items = node.items.map((i) => fromYaml(i)).filter((n): n is SourceNode => n !== null);
+    return { kind: 'seq', start: r[0], end: r[1], flow: Boolean(node.flow), items };
+  }
+  if (isScalar(node)) {
+    const r = node.range ?? [0, 0, 0];
+    return { kind: 'scalar', start: r[0], end: r[1], flow: false, value: node.value, scalarType: node.type };
+  }
+  return null;
+}
+
+export function yamlRoot(doc: Document): SourceNode | null {
+  return fromYaml(doc.contents);
+}
+
+export function fromJson(node: JsonNode | undefined): SourceNode | null {
+  if (!node) return null;
+  const start = node.offset;
+  const end = node.offset + node.length;
+  if (node.type === 'object') {
+    const entries: SourceEntry[] = [];
+    for (const prop of node.children ?? []) {
+      const [k, v] = prop.children ?? [];
+      if (!k) continue;
+      entries.push({ key: String(k.value), keyStart: k.offset, keyEnd: k.offset + k.length, value: fromJson(v) });
+    }
+    return { kind: 'map', start, end, flow: true, entries };
+  }
+  if (node.type === 'array') {
+    const items = (node.children ?? []).map((c) => fromJson(c)).filter((n): n is SourceNode => n !== null);
+    return { kind: 'seq', start, end, flow: true, items };
+  }
+  return { kind: 'scalar', start, end, flow: true, value: node.value, scalarType: node.type === 'string' ? 'QUOTE_DOUBLE' : 'PLAIN' };
+}
+
+export interface Located {
+  node: SourceNode | null;
+  /** The entry holding the node, when it is a mapping value. */
+  entry?: SourceEntry;
+}
+
+/** Follows a path of keys / indices from the root; undefined when a step is missing. */
+export function locate(root: SourceNode | null, path: ReadonlyArray<string | number>): Located | undefined {
+  let cur: Located = { node: root };
+  for (const step of path) {
+    const n = cur.node;
+    if (!n) return undefined;
+    if (n.kind === 'map') {
+      // The last entry wins, as in YAML/JSON loaders.
+      const entry = [...(n.entries ?? [])].reverse().find((e) => e.key === String(step));
+      if (!entry) return undefined;
+      cur = { node: entry.value, entry };
+    } else if (n.kind === 'seq') {
+      const item = n.items?.[Number(step)];
+      if (!item) return undefined;
+      cur = { node: item };
+    } else return undefined;
+  }
+  return cur;
+}
+
+/** JSON Pointer (`/model/hidden/0`, as ajv's instancePath) -> path segments. */
+export function pointerToPath(pointer: string): string[] {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}

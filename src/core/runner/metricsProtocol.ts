@@ -1,0 +1,362 @@
+// The metrics protocol an external training script speaks (docs/metrics-protocol.md):
+// JSON lines appended to $BATCH_TUNER_METRICS, or printed on stdout prefixed `batch-tuner: `.
+// For scripts that know nothing of it, a fallback reads common log lines (`loss: 0.12`,
+// `step 10 loss 0.5`, the Hugging Face Trainer's `{'loss': 0.12, ...}`) so loss and
+// throughput still appear. Everything here is pure: no I/O, bounded memory.
+
+export const METRICS_PROTOCOL_VERSION = 1;
+export const STDOUT_PREFIX = 'batch-tuner: ';
+/** Longest line kept; the rest of a longer line is dropped (and the line reported malformed). */
+export const MAX_LINE_CHARS = 256 * 1024;
+
+export interface StepRecord {
+  type: 'step';
+  step: number;
+  samples?: number;
+  loss: number;
+  epoch?: number;
+  valLoss?: number;
+  valAccuracy?: number;
+  gradSqNorm?: number;
+  microGradSqNorm?: number;
+  microBatchSize?: number;
+  memoryBytes?: number;
+  /** Seconds since the script's reporter started (the script's own clock). */
+  time?: number;
+  batchSize?: number;
+  learningRate?: number;
+}
+
+export interface EvalRecord {
+  type: 'eval';
+  step?: number;
+  samples?: number;
+  time?: number;
+  valLoss: number;
+  valAccuracy?: number;
+}
+
+export type MetricsRecord =
+  | StepRecord
+  | EvalRecord
+  | { type: 'start'; batchSize?: number; learningRate?: number; backend?: string; device?: string; pid?: number; time?: number }
+  | { type: 'oom'; message?: string; batchSize?: number; memoryBytes?: number }
+  | { type: 'done'; steps?: number; samples?: number; time?: number }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
+
+export type ParsedLine =
+  | { kind: 'record'; record: MetricsRecord; warning?: string }
+  | { kind: 'malformed'; reason: string }
+  | { kind: 'ignored' };
+
+type Obj = Record<string, unknown>;
+const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/** A finite number, or NaN/±Infinity for a loss (a diverged run is a measurement). */
+function num(o: Obj, key: string): number | undefined {
+  const v = o[key];
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+function lossValue(o: Obj, key: string): number | undefined {
+  const v = o[key];
+  if (typeof v === 'number') return v;
+  if (v === null || v === 'nan' || v === 'NaN') return NaN;
+  if (v === 'inf' || v === 'Infinity') return Infinity;
+  return undefined;
+}
+function defined<T extends object>(o: T): T {
+  for (const k of Object.keys(o) as Array<keyof T>) if (o[k] === undefined) delete o[k];
+  return o;
+}
+
+/** Validates one decoded JSON object as a protocol record. Unknown fields are ignored. */
+export function recordFromObject(o: unknown): ParsedLine {
+  if (!isObj(o)) return { kind: 'malformed', reason: 'not a JSON object' };
+  let warning: string | undefined;
+  if (o.v !== undefined && o.v !== METRICS_PROTOCOL_VERSION) {
+    if (typeof o.v !== 'number') return { kind: 'malformed', reason: `"v" must be a number (got ${JSON.stringify(o.v)})` };
+    // A newer reporter: read the fields v1 knows, say so once.
+    warning = `metrics protocol version ${o.v} is newer than this Batch Tuner understands (v${METRICS_PROTOCOL_VERSION}): only v1 fields were read; update Batch Tuner`;
+  }
+  switch (o.type) {
+    case 'step': {
+      const step = num(o, 'step');
+      const loss = lossValue(o, 'loss');
+      if (step === undefined) return { kind: 'malformed', reason: 'step record needs a numeric "step"' };
+      if (loss === undefined) return { kind: 'malformed', reason: 'step record needs a numeric "loss"' };
+      const record: StepRecord = defined({
+        type: 'step' as const,
+        step,
+        loss,
+        samples: num(o, 'samples'),
+        epoch: num(o, 'epoch'),
+        valLoss: num(o, 'val_loss'),
+        valAccuracy: num(o, 'val_accuracy'),
+        gradSqNorm: num(o, 'grad_sq_norm'),
+        microGradSqNorm: num(o, 'micro_grad_sq_norm'),
+        microBatchSize: num(o, 'micro_batch_size'),
+        memoryBytes: num(o, 'memory_bytes'),
+        time: num(o, 'time'),
+        batchSize: num(o, 'batch_size'),
+        learningRate: num(o, 'lr') ?? num(o, 'learning_rate'),
+      });
+      return { kind: 'record', record, warning };
+    }
+    case 'eval': {
+      const valLoss = lossValue(o, 'val_loss') ?? lossValue(o, 'loss');
+      if (valLoss === undefined) return { kind: 'malformed', reason: 'eval record needs a numeric "val_loss"' };
+      const record: EvalRecord = defined({
+        type: 'eval' as const,
+        valLoss,
+        step: num(o, 'step'),
+        samples: num(o, 'samples'),
+        time: num(o, 'time'),
+        valAccuracy: num(o, 'val_accuracy') ?? num(o, 'accuracy'),
+      });
+      return { kind: 'record', record, warning };
+    }
+    case 'start':
+      return {
+        kind: 'record',
+        warning,
+        record: defined({
+          type: 'start' as const,
+          batchSize: num(o, 'batch_size'),
+          learningRate: num(o, 'lr') ?? num(o, 'learning_rate'),
+          backend: typeof o.backend === 'string' ? o.backend : undefined,
+          device: typeof o.device === 'string' ? o.device : undefined,
+          pid: num(o, 'pid'),
+          time: num(o, 'time'),
+        }),
+      };
+    case 'oom':
+      return {
+        kind: 'record',
+        warning,
+        record: defined({
+          type: 'oom' as const,
+          message: typeof o.message === 'string' ? o.message : undefined,
+          batchSize: num(o, 'batch_size'),
+          memoryBytes: num(o, 'memory_bytes'),
+        }),
+      };
+    case 'done':
+      return { kind: 'record', warning, record: defined({ type: 'done' as const, steps: num(o, 'steps'), samples: num(o, 'samples'), time: num(o, 'time') }) };
+    case 'log': {
+      const level = o.level === 'warn' || o.level === 'error' ? o.level : 'info';
+      return { kind: 'record', warning, record: { type: 'log', level, message: typeof o.message === 'string' ? o.message : JSON.stringify(o.message) } };
+    }
+    default:
+      // Unknown record types from a newer reporter are skipped, not errors.
+      return typeof o.type === 'string' ? { kind: 'ignored' } : { kind: 'malformed', reason: 'record has no string "type"' };
+  }
+}
+
+/** One line of the metrics file. Blank lines are ignored. */
+export function parseMetricsLine(line: string): ParsedLine {
+  const text = line.trim();
+  if (!text) return { kind: 'ignored' };
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    return { kind: 'malformed', reason: `not JSON (${e instanceof Error ? e.message : String(e)}): ${preview(text)}` };
+  }
+  return recordFromObject(value);
+}
+
+/** One line of stdout: a protocol record when it starts with `batch-tuner: `, else nothing. */
+export function parseStdoutLine(line: string): ParsedLine | undefined {
+  const at = line.indexOf(STDOUT_PREFIX);
+  // Allow leading whitespace/carriage returns (progress bars), nothing else, before the prefix.
+  if (at < 0 || line.slice(0, at).trim() !== '') return undefined;
+  return parseMetricsLine(line.slice(at + STDOUT_PREFIX.length));
+}
+
+export function preview(text: string, max = 120): string {
+  return text.length > max ? `${text.slice(0, max)}… (${text.length} chars)` : text;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fallback: common log lines of scripts that do not speak the protocol.
+
+export interface LogLineMetrics {
+  step?: number;
+  epoch?: number;
+  loss?: number;
+  valLoss?: number;
+  valAccuracy?: number;
+  learningRate?: number;
+}
+
+const NUMBER = String.raw`[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|nan|inf`;
+// `loss: 0.12`, `loss=0.12`, `Loss 0.12`, `val_loss: 0.3`, `val loss 0.3`, `Step [100/600]`, `Epoch 1/10`.
+const KEY_VALUE = new RegExp(
+  String.raw`(?<![A-Za-z0-9_])((?:val|valid|validation|eval|test|train|training)[_ ]?)?` +
+    String.raw`(loss|acc|accuracy|lr|learning_rate|step|iter|iteration|epoch)(?![A-Za-z0-9_])` +
+    String.raw`\s*[:=]?\s*\[?\s*(${NUMBER})`,
+  'gi',
+);
+
+/** Reads loss/step/epoch/lr from one human log line; undefined when the line carries no loss. */
+export function parseLogLine(line: string): LogLineMetrics | undefined {
+  const text = line.length > 4096 ? line.slice(0, 4096) : line;
+  const dict = parseDictLine(text);
+  if (dict) return dict;
+  const out: LogLineMetrics = {};
+  for (const m of text.matchAll(KEY_VALUE)) {
+    const prefix = (m[1] ?? '').toLowerCase().trim().replace(/_$/, '');
+    const key = m[2].toLowerCase();
+    const value = parseNumber(m[3]);
+    const isEval = prefix !== '' && !prefix.startsWith('train');
+    if (key === 'loss') {
+      if (isEval) out.valLoss ??= value;
+      else out.loss ??= value;
+    } else if (key === 'acc' || key === 'accuracy') {
+      if (isEval) out.valAccuracy ??= value;
+    } else if (key === 'lr' || key === 'learning_rate') out.learningRate ??= value;
+    else if (key === 'epoch') out.epoch ??= value;
+    else out.step ??= value;
+  }
+  return out.loss !== undefined || out.valLoss !== undefined ? out : undefined;
+}
+
+function parseNumber(s: string): number {
+  const t = s.toLowerCase();
+  if (t === 'nan') return NaN;
+  if (t === 'inf') return Infinity;
+  return Number(s);
+}
+
+/**
+ * The Hugging Face Trainer logs Python dict reprs: `{'loss': 0.12, 'learning_rate': 5e-05, 'epoch': 0.5}`
+ * and `{'eval_loss': 0.3, 'eval_accuracy': 0.9, ...}`. Also plain JSON dicts printed without the prefix.
+ */
+function parseDictLine(text: string): LogLineMetrics | undefined {
+  const start = text.indexOf('{');
+  const end = text.lastIndexOf('}');
+  if (start < 0 || end <= start) return undefined;
+  const body = text.slice(start, end + 1);
+  if (!/['"](?:eval_|val_|train_)?loss['"]\s*:/.test(body)) return undefined;
+  const json = body
+    .replace(/'([^'\\]*)'/g, (_m, s: string) => JSON.stringify(s))
+    .replace(/\bTrue\b/g, 'true')
+    .replace(/\bFalse\b/g, 'false')
+    .replace(/\bNone\b/g, 'null')
+    .replace(/:\s*(-?)(?:nan|inf)\b/gi, ': null');
+  let o: unknown;
+  try {
+    o = JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+  if (!isObj(o)) return undefined;
+  const out: LogLineMetrics = defined({
+    loss: num(o, 'loss') ?? num(o, 'train_loss'),
+    valLoss: num(o, 'eval_loss') ?? num(o, 'val_loss'),
+    valAccuracy: num(o, 'eval_accuracy') ?? num(o, 'val_accuracy'),
+    learningRate: num(o, 'learning_rate') ?? num(o, 'lr'),
+    epoch: num(o, 'epoch'),
+    step: num(o, 'step') ?? num(o, 'global_step'),
+  });
+  return out.loss !== undefined || out.valLoss !== undefined ? out : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bounded buffers: a flood of output must not grow memory without bound.
+
+/** Splits a byte/char stream into lines (\n, \r\n or \r), capping each line's length. */
+export class LineSplitter {
+  private partial = '';
+  private overlong = false;
+  constructor(private readonly onLine: (line: string, truncated: boolean) => void, private readonly maxChars = MAX_LINE_CHARS) {}
+
+  push(chunk: string): void {
+    let from = 0;
+    for (let i = 0; i < chunk.length; i++) {
+      const c = chunk.charCodeAt(i);
+      if (c === 10 || c === 13) {
+        this.append(chunk.slice(from, i));
+        this.emit();
+        from = i + 1;
+      }
+    }
+    this.append(chunk.slice(from));
+  }
+
+  /** Emits a final line without a newline (the process ended mid-line). */
+  flush(): void {
+    if (this.partial || this.overlong) this.emit();
+  }
+
+  private append(s: string): void {
+    if (this.overlong || !s) return;
+    const room = this.maxChars - this.partial.length;
+    if (s.length > room) {
+      this.partial += s.slice(0, room);
+      this.overlong = true;
+    } else this.partial += s;
+  }
+
+  private emit(): void {
+    const line = this.partial;
+    const truncated = this.overlong;
+    this.partial = '';
+    this.overlong = false;
+    if (line || truncated) this.onLine(line, truncated);
+  }
+}
+
+/** The last N lines (each capped), for the error report's stderr tail. */
+export class TailBuffer {
+  private lines: string[] = [];
+  constructor(private readonly maxLines = 40, private readonly maxLineChars = 2000) {}
+  push(line: string): void {
+    this.lines.push(line.length > this.maxLineChars ? `${line.slice(0, this.maxLineChars)}…` : line);
+    if (this.lines.length > this.maxLines) this.lines.splice(0, this.lines.length - this.maxLines);
+  }
+  text(): string {
+    return this.lines.join('\n');
+  }
+  get length(): number {
+    return this.lines.length;
+  }
+}
+
+/**
+ * Keeps at most `cap` items: past the cap, every other kept item is dropped and only every
+ * 2nd, 4th, ... new item is kept, so a long run keeps an evenly thinned history.
+ */
+export class BoundedHistory<T> {
+  private items: Array<{ index: number; item: T }> = [];
+  private stride = 1;
+  private seen = 0;
+  constructor(private readonly cap = 5000) {}
+  push(item: T): void {
+    const index = this.seen++;
+    if (index % this.stride !== 0) return;
+    this.items.push({ index, item });
+    if (this.items.length >= this.cap) {
+      // Keep every item whose arrival index is a multiple of the doubled stride: even spacing.
+      this.stride *= 2;
+      this.items = this.items.filter((x) => x.index % this.stride === 0);
+    }
+  }
+  values(): T[] {
+    return this.items.map((x) => x.item);
+  }
+}
+
+/** Counts malformed lines and keeps a few examples, for one warning instead of thousands. */
+export class MalformedCounter {
+  count = 0;
+  readonly examples: string[] = [];
+  add(source: string, reason: string): void {
+    this.count++;
+    if (this.examples.length < 3) this.examples.push(`${source}: ${reason}`);
+  }
+  warning(): string | undefined {
+    if (this.count === 0) return undefined;
+    return `${this.count} malformed metrics line(s) ignored, e.g. ${this.examples.join('; ')}`;
+  }
+}

@@ -1,0 +1,116 @@
+// What every phase shares while a study runs: the clock and budget, the listener, the JSONL
+// writer, and runTrial (which reports, persists and times one trial).
+import type { StudyPhase, TrialResult, TrialRunner, TrialSpec, TrialSummary } from '../types';
+import type { StudySettings } from './settings';
+import type { StudyWriter } from './studyFile';
+import type { StudyEvent, StudyLine, StudyListener, StudyOptions, TrialSeries } from './types';
+import { trialSeries } from './series';
+
+export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+export interface CompletedTrial {
+  result: TrialResult;
+  summary: TrialSummary;
+  series: TrialSeries;
+  /** Fork + backend + data time measured around the runner call, seconds. */
+  startupSeconds?: number;
+}
+
+export class StudyContext {
+  readonly started = Date.now();
+  readonly trials: CompletedTrial[] = [];
+  phase: StudyPhase = 'plan';
+  /** Measured start-up overhead per trial (median of what was seen), seconds. */
+  private startups: number[] = [];
+  private lastProgressAt = 0;
+
+  constructor(
+    readonly options: StudyOptions,
+    readonly settings: StudySettings,
+    readonly runner: TrialRunner,
+    private readonly listener: StudyListener | undefined,
+    private readonly writer: StudyWriter | undefined,
+    readonly signal: AbortSignal | undefined,
+  ) {}
+
+  elapsed(): number {
+    return (Date.now() - this.started) / 1000;
+  }
+  remaining(): number {
+    return this.settings.budgetSeconds - this.elapsed();
+  }
+  get aborted(): boolean {
+    return this.signal?.aborted === true;
+  }
+  startupSeconds(): number {
+    if (this.startups.length === 0) return this.settings.startupSecondsGuess;
+    const s = [...this.startups].sort((a, b) => a - b);
+    return s[Math.floor(s.length / 2)];
+  }
+
+  emit(event: StudyEvent): void {
+    try {
+      this.listener?.(event);
+    } catch {
+      // A listener's bug must not end the study.
+    }
+  }
+  persist(line: DistributiveOmit<StudyLine, 'v' | 'time'>): void {
+    this.writer?.append({ v: 1, time: new Date().toISOString(), ...line } as StudyLine);
+  }
+  get studyFile(): string | undefined {
+    return this.writer?.file;
+  }
+
+  setPhase(phase: StudyPhase, message: string): void {
+    this.phase = phase;
+    this.persist({ type: 'phase', phase, message });
+    this.emit({ type: 'phase', phase, message, progress: this.progress() });
+  }
+  warn(message: string): void {
+    this.persist({ type: 'warning', message });
+    this.emit({ type: 'warning', message });
+  }
+  progress(): number {
+    return Math.min(1, Math.max(0, this.elapsed() / this.settings.budgetSeconds));
+  }
+
+  /** Runs one trial; never rejects (the runner contract), records it, and measures start-up. */
+  async runTrial(spec: TrialSpec, phase: StudyPhase): Promise<CompletedTrial> {
+    const { id } = spec;
+    this.persist({ type: 'trial-start', trialId: id, phase, batchSize: spec.batchSize, learningRate: spec.learningRate, seed: spec.seed });
+    this.emit({ type: 'trial-start', trialId: id, phase, batchSize: spec.batchSize, learningRate: spec.learningRate, seed: spec.seed });
+    const t0 = Date.now();
+    const result = await this.runner(
+      spec,
+      {
+        onStep: (metrics) => {
+          this.emit({ type: 'step', trialId: id, phase, metrics });
+          const now = Date.now();
+          if (now - this.lastProgressAt > 250) {
+            this.lastProgressAt = now;
+            this.emit({ type: 'progress', phase, progress: this.progress(), elapsedSeconds: this.elapsed(), message: `${id}: step ${metrics.step}, loss ${metrics.loss.toPrecision(3)}` });
+          }
+        },
+        onEval: (metrics) => this.emit({ type: 'eval', trialId: id, phase, metrics }),
+      },
+      this.signal,
+    );
+    const total = (Date.now() - t0) / 1000;
+    const trainSeconds = result.steps.length > 0 ? result.steps[result.steps.length - 1].time : undefined;
+    const startupSeconds = trainSeconds !== undefined && result.status === 'ok' ? Math.max(0, total - trainSeconds) : undefined;
+    if (startupSeconds !== undefined) this.startups.push(startupSeconds);
+    const { steps, evals, ...rest } = result;
+    const summary: TrialSummary = { ...rest, phase };
+    const lastLoss = [...steps].reverse().find((s) => Number.isFinite(s.loss))?.loss ?? steps[steps.length - 1]?.loss;
+    if (lastLoss !== undefined) summary.finalLoss = lastLoss;
+    if (evals.length > 0) summary.finalValLoss = evals[evals.length - 1].valLoss;
+    const series = trialSeries(steps, evals);
+    this.persist({ type: 'trial-end', trial: summary, series });
+    this.emit({ type: 'trial-end', trial: summary, series });
+    const done: CompletedTrial = { result, summary, series };
+    if (startupSeconds !== undefined) done.startupSeconds = startupSeconds;
+    this.trials.push(done);
+    return done;
+  }
+}

@@ -1,0 +1,8 @@
+// Studies: run one (runStudy), follow it live (StudyListener), read it back (readStudy,
+// listStudies, latestStudyFor). The maths lives in ../tuner.
+export * from './types';
+export { runStudy } from './runStudy';
+export { readStudy, parseStudyText, listStudies, latestStudyFor, hashConfigText, StudyWriter, STUDY_FILE_SUFFIX } from './studyFile';
+export { resolveSettings, settingsErrors, DEFAULT_BUDGET_SECONDS, DEFAULT_MIN_BATCH_SIZE, DEFAULT_MAX_BATCH_SIZE, type StudySettings } from './settings';
+export { trialSeries, downsample } from './series';
+export { studyOptionsForTrainingConfig, studyOptionsForExternalConfig, datasetSizeOf, guessOptimizer, type StudyOverrides } from './fromConfig';

@@ -1,0 +1,87 @@
+// How a study spends its wall-clock budget, decided up front and said in a plan event.
+// Every trial pays a start-up overhead (fork + backend + data) before it trains: planned for.
+import type { LrRule } from '../types';
+
+export interface ConvergencePlan {
+  candidates: number;
+  seeds: number;
+  secondsPerTrial: number;
+  seconds: number;
+}
+
+/** Shortest convergence trial worth running: below this the loss curves are mostly start-up noise. */
+export const MIN_CONVERGENCE_TRIAL_SECONDS = 3;
+/** A second seed is added when each trial can still train this long. */
+export const SECOND_SEED_MIN_SECONDS = 6;
+
+/**
+ * Convergence trials that fit in `availableSeconds`: up to `maxCandidates` batch sizes (the top
+ * ones by goodput plus the current one), two seeds when each trial still trains long enough.
+ * Trials run `parallel` at a time; each pays `startupSeconds`.
+ */
+export function planConvergence(availableSeconds: number, startupSeconds: number, maxCandidates: number, parallel = 1): ConvergencePlan {
+  const perTrial = (trials: number) => availableSeconds / Math.ceil(trials / parallel) - startupSeconds;
+  for (let c = maxCandidates; c >= 2; c--) {
+    if (perTrial(c * 2) >= SECOND_SEED_MIN_SECONDS) return { candidates: c, seeds: 2, secondsPerTrial: perTrial(c * 2), seconds: availableSeconds };
+    if (perTrial(c) >= MIN_CONVERGENCE_TRIAL_SECONDS) return { candidates: c, seeds: 1, secondsPerTrial: perTrial(c), seconds: availableSeconds };
+  }
+  return { candidates: 0, seeds: 0, secondsPerTrial: 0, seconds: 0 };
+}
+
+export interface BudgetPlanInput {
+  budgetSeconds: number;
+  startupSeconds: number;
+  candidates: number[];
+  parallel: number;
+  lrRule: LrRule;
+  warmupSteps: number;
+  microBatches: number;
+  memoryLimitBytes?: number;
+  /** Batch sizes in the convergence phase at most (top by goodput + the current one). */
+  maxConvergenceCandidates?: number;
+}
+
+export interface BudgetPlan {
+  profile: { seconds: number; fraction: number; trials: number; secondsPerTrial: number; warmupSteps: number; microBatches: number };
+  convergence: ConvergencePlan & { fraction: number };
+  reserve: { seconds: number; fraction: number };
+  warnings: string[];
+  summary: string;
+}
+
+/** Profile ~40%, convergence ~50%, reserve ~10% (noise fit, recommendation, start-up variance). */
+export function planBudget(input: BudgetPlanInput): BudgetPlan {
+  const warnings: string[] = [];
+  const total = input.budgetSeconds;
+  const reserve = Math.max(0.1 * total, 2);
+  let profileSeconds = 0.4 * total;
+  let conv = planConvergence(total - reserve - profileSeconds, input.startupSeconds, input.maxConvergenceCandidates ?? 3, input.parallel);
+  if (conv.candidates === 0) {
+    profileSeconds = total - reserve;
+    warnings.push(`a ${total} s budget leaves no time for convergence trials: the pick rests on the throughput and noise-scale model alone (give --budget 60 or more)`);
+  } else {
+    profileSeconds = total - reserve - conv.seconds;
+  }
+  const n = Math.max(1, input.candidates.length);
+  const rounds = Math.ceil(n / input.parallel);
+  let perTrial = profileSeconds / rounds - input.startupSeconds;
+  if (perTrial < 0.5) {
+    perTrial = 0.5;
+    warnings.push(`${n} candidates at ~${input.startupSeconds.toFixed(1)} s start-up each do not fit the profile budget; profiling stops early when throughput saturates, otherwise the study may overrun`);
+  }
+  if (conv.candidates > 0) conv = { ...conv, seconds: total - reserve - profileSeconds };
+  const pct = (s: number) => Math.round((100 * s) / total);
+  const summary =
+    `profile ~${pct(profileSeconds)}% (${n} candidates x ~${perTrial.toFixed(1)} s + ${input.startupSeconds.toFixed(1)} s start-up), ` +
+    (conv.candidates > 0
+      ? `convergence ~${pct(conv.seconds)}% (${conv.candidates} batch sizes x ${conv.seeds} seed${conv.seeds > 1 ? 's' : ''} x ~${conv.secondsPerTrial.toFixed(1)} s), `
+      : 'no convergence trials, ') +
+    `reserve ~${pct(reserve)}%`;
+  return {
+    profile: { seconds: profileSeconds, fraction: profileSeconds / total, trials: n, secondsPerTrial: perTrial, warmupSteps: input.warmupSteps, microBatches: input.microBatches },
+    convergence: { ...conv, fraction: conv.seconds / total },
+    reserve: { seconds: reserve, fraction: reserve / total },
+    warnings,
+    summary,
+  };
+}

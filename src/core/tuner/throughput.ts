@@ -1,0 +1,59 @@
+// Throughput X(B): samples per second over the measured (post-warm-up) steps of a trial.
+import type { StepMetrics } from '../types';
+import { median, quantile } from './stats';
+
+export interface ThroughputSummary {
+  /** Median samples/s: robust to the odd slow step (GC, a neighbour's process). */
+  samplesPerSecond: number;
+  /** Interquartile range [q1, q3] of samples/s. */
+  iqr: [number, number];
+  /** Median step time, ms. */
+  stepTimeMs: number;
+  measuredSteps: number;
+}
+
+/** Summary of the steps after `warmupSteps` (the first steps compile kernels and warm caches). */
+export function summarizeThroughput(steps: readonly StepMetrics[], warmupSteps: number): ThroughputSummary | undefined {
+  let measured = steps.filter((s) => s.step > warmupSteps && Number.isFinite(s.samplesPerSecond) && s.samplesPerSecond > 0);
+  // A trial too short to have post-warm-up steps still says something: use what there is.
+  if (measured.length === 0) measured = steps.filter((s) => Number.isFinite(s.samplesPerSecond) && s.samplesPerSecond > 0).slice(-1);
+  if (measured.length === 0) return undefined;
+  const xs = measured.map((s) => s.samplesPerSecond);
+  return {
+    samplesPerSecond: median(xs),
+    iqr: [quantile(xs, 0.25), quantile(xs, 0.75)],
+    stepTimeMs: median(measured.map((s) => s.stepTimeMs)),
+    measuredSteps: measured.length,
+  };
+}
+
+/**
+ * Throughput has saturated when each of the last `times` doublings of B gained less than
+ * `minGain` (default 5%): larger batches only cost memory and statistical efficiency.
+ */
+export function throughputSaturated(points: ReadonlyArray<{ batchSize: number; samplesPerSecond: number }>, minGain = 0.05, times = 2): boolean {
+  const p = [...points].sort((a, b) => a.batchSize - b.batchSize);
+  if (p.length < times + 1) return false;
+  for (let i = p.length - times; i < p.length; i++) {
+    const gain = p[i].samplesPerSecond / p[i - 1].samplesPerSecond - 1;
+    // Scale the 5%-per-doubling rule to the actual ratio between neighbours (bisection points are closer).
+    const doublings = Math.log2(p[i].batchSize / p[i - 1].batchSize);
+    if (gain >= minGain * Math.max(doublings, 1e-9) && gain >= 0) return false;
+  }
+  return true;
+}
+
+/** X(B) at a batch size between measured ones: linear interpolation in log2(B) (flat outside). */
+export function interpolateThroughput(points: ReadonlyArray<{ batchSize: number; samplesPerSecond: number }>, batchSize: number): number | undefined {
+  const p = [...points].filter((q) => q.samplesPerSecond > 0).sort((a, b) => a.batchSize - b.batchSize);
+  if (p.length === 0) return undefined;
+  if (batchSize <= p[0].batchSize) return p[0].samplesPerSecond;
+  if (batchSize >= p[p.length - 1].batchSize) return p[p.length - 1].samplesPerSecond;
+  for (let i = 1; i < p.length; i++) {
+    if (batchSize <= p[i].batchSize) {
+      const t = (Math.log2(batchSize) - Math.log2(p[i - 1].batchSize)) / (Math.log2(p[i].batchSize) - Math.log2(p[i - 1].batchSize));
+      return p[i - 1].samplesPerSecond + t * (p[i].samplesPerSecond - p[i - 1].samplesPerSecond);
+    }
+  }
+  return undefined;
+}

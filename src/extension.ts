@@ -1,0 +1,64 @@
+// Batch Tuner's extension host entry: builds the one context object and registers each feature.
+// Nothing heavy happens here — no TensorFlow.js (trials run in child processes), no workspace
+// search (the sidebar searches when it is first shown), core parsers load on first use.
+import * as vscode from 'vscode';
+import type { BatchTunerApi } from './vscode/api';
+import { registerCodeLens } from './vscode/codeLens';
+import { registerCommands } from './vscode/commands';
+import { ConfigCatalog } from './vscode/configCatalog';
+import { Ctx } from './vscode/ctx';
+import { registerDiagnostics } from './vscode/diagnostics';
+import { registerLiveView } from './vscode/liveView';
+import { PanelManager } from './vscode/panel';
+import { registerSidebarTree } from './vscode/sidebarTree';
+import { registerStatusBar } from './vscode/statusBar';
+import { StudyService, type SessionResult } from './vscode/studyService';
+import { registerActiveEditorContext } from './vscode/editorContext';
+import { setTrustOverride } from './vscode/trust';
+
+export function activate(context: vscode.ExtensionContext): BatchTunerApi {
+  const started = performance.now();
+  const log = vscode.window.createOutputChannel('Batch Tuner', { log: true });
+  context.subscriptions.push(log);
+  const ctx = new Ctx(context, log);
+  ctx.catalog = ctx.push(new ConfigCatalog(ctx));
+  ctx.studies = ctx.push(new StudyService(ctx));
+  ctx.panels = ctx.push(new PanelManager(ctx));
+
+  registerCommands(ctx);
+  registerCodeLens(ctx);
+  registerSidebarTree(ctx);
+  registerLiveView(ctx);
+  registerStatusBar(ctx);
+  registerDiagnostics(ctx);
+  registerActiveEditorContext(ctx);
+  ctx.setContext('batchTuner.studyRunning', false);
+
+  let lastResult: SessionResult | undefined;
+  ctx.push(ctx.studies.onDidEvent((e) => e.type === 'ended' && (lastResult = e.result)));
+  ctx.push(
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      log.info('workspace trusted: tuning and training are enabled');
+      if (ctx.panels.current) void ctx.panels.receive({ v: 1, type: 'ready' });
+    }),
+  );
+
+  const activationMs = performance.now() - started;
+  log.info(`activated in ${activationMs.toFixed(1)} ms (VS Code ${vscode.version}, ${vscode.workspace.isTrusted ? 'trusted' : 'untrusted'} workspace)`);
+  return {
+    activationMs,
+    isStudyRunning: () => ctx.studies.running !== undefined,
+    test: {
+      setTrustOverride,
+      panelHtml: () => ctx.panels.current?.webview.html,
+      panelConfig: () => ctx.panels.config,
+      postFromPanel: (message) => ctx.panels.receive(message),
+      rejectedPanelMessages: () => ctx.panels.rejectedMessages,
+      lastResult: () => lastResult,
+    },
+  };
+}
+
+export function deactivate(): void {
+  // Disposables stop any running study (StudyService.dispose aborts it, which kills the trial's process tree).
+}

@@ -1,0 +1,26 @@
+// What activate() returns: the activation time, and hooks the integration tests use to reach
+// things no VS Code API exposes (the panel's HTML, a message "posted" by the webview, an
+// untrusted workspace the harness cannot open).
+import type * as vscode from 'vscode';
+import type { MessageOutcome } from './panel';
+import type { SessionResult } from './studyService';
+
+export interface BatchTunerApi {
+  /** Milliseconds activate() took (performance.now around it). */
+  readonly activationMs: number;
+  isStudyRunning(): boolean;
+  readonly test: {
+    /** Simulates Workspace Trust (false: untrusted); undefined restores the real state. */
+    setTrustOverride(trusted: boolean | undefined): void;
+    /** The tuner panel's current HTML, or undefined when it is closed. */
+    panelHtml(): string | undefined;
+    /** The config the panel is about. */
+    panelConfig(): vscode.Uri | undefined;
+    /** Feeds a message to the panel's handler as if the webview had posted it. */
+    postFromPanel(message: unknown): Promise<MessageOutcome>;
+    /** Messages the panel rejected so far. */
+    rejectedPanelMessages(): number;
+    /** The last result of a study or training run started from anywhere. */
+    lastResult(): SessionResult | undefined;
+  };
+}

@@ -1,0 +1,147 @@
+// The sidebar tree: training configs found in the workspace, their studies, and each study's trials.
+import * as vscode from 'vscode';
+import type { BatchSizeSite } from '../core/config/types';
+import type { StudyListEntry } from '../core/study/types';
+import type { TrialStatus, TrialSummary } from '../core/types';
+import { ConfigCatalog } from './configCatalog';
+import { errorMessage, type Ctx } from './ctx';
+import type { Session } from './studyService';
+
+type Node =
+  | { kind: 'config'; uri: vscode.Uri; sites: BatchSizeSite[] }
+  | { kind: 'running'; session: Session }
+  | { kind: 'study'; entry: StudyListEntry }
+  | { kind: 'trial'; trial: TrialSummary; configUri: vscode.Uri }
+  | { kind: 'message'; text: string };
+
+const STATUS_ICON: Record<TrialStatus, [string, string]> = {
+  ok: ['pass', 'testing.iconPassed'],
+  oom: ['error', 'testing.iconFailed'],
+  crashed: ['error', 'testing.iconFailed'],
+  failed: ['error', 'testing.iconFailed'],
+  timeout: ['watch', 'list.warningForeground'],
+  cancelled: ['circle-slash', 'disabledForeground'],
+};
+
+export class ConfigTreeProvider implements vscode.TreeDataProvider<Node> {
+  private readonly changed = new vscode.EventEmitter<Node | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+
+  constructor(private readonly ctx: Ctx) {}
+
+  refresh(): void {
+    this.changed.fire(undefined);
+  }
+
+  async getChildren(node?: Node): Promise<Node[]> {
+    try {
+      if (!node) {
+        // Workspace discovery happens here, when the tree is first shown, never at activation.
+        const entries = await this.ctx.catalog.discover();
+        return entries.map((e) => ({ kind: 'config', uri: e.uri, sites: e.sites }));
+      }
+      if (node.kind === 'config') {
+        const children: Node[] = [];
+        const running = this.ctx.studies.running;
+        if (running && running.configUri.toString() === node.uri.toString()) children.push({ kind: 'running', session: running });
+        for (const entry of await this.ctx.studies.listStudies(node.uri)) children.push({ kind: 'study', entry });
+        return children;
+      }
+      if (node.kind === 'running') return node.session.trials.map((trial) => ({ kind: 'trial', trial, configUri: node.session.configUri }));
+      if (node.kind === 'study') {
+        const record = await this.ctx.studies.readStudy(node.entry.file);
+        const configUri = vscode.Uri.file(node.entry.configPath);
+        return record.trials.map(({ series: _s, ...trial }) => ({ kind: 'trial', trial, configUri }));
+      }
+      return [];
+    } catch (err) {
+      this.ctx.log.warn(`sidebar: ${errorMessage(err)}`);
+      return [{ kind: 'message', text: `Could not read: ${errorMessage(err)}` }];
+    }
+  }
+
+  getTreeItem(node: Node): vscode.TreeItem {
+    switch (node.kind) {
+      case 'config': {
+        const item = new vscode.TreeItem(ConfigCatalog.label(node.uri), vscode.TreeItemCollapsibleState.Collapsed);
+        item.resourceUri = node.uri;
+        item.contextValue = 'config';
+        const bs = node.sites[0]?.batchSize;
+        item.description = bs ? `batch ${Number.isNaN(bs.value) ? '?' : bs.value}` : undefined;
+        item.tooltip = new vscode.MarkdownString(`\`${node.uri.fsPath}\`\n\n${node.sites.map((s) => `- line ${s.batchSize.line + 1}: \`${s.batchSize.key}\` = ${s.batchSize.value}`).join('\n')}`);
+        item.command = { title: 'Open', command: 'vscode.open', arguments: [node.uri, { selection: bs ? new vscode.Range(bs.line, bs.character, bs.line, bs.character + bs.keyLength) : undefined }] };
+        item.id = `config:${node.uri.toString()}`;
+        return item;
+      }
+      case 'running': {
+        const s = node.session;
+        const item = new vscode.TreeItem(`${s.kind === 'tune' ? 'Tuning' : 'Training'}: ${s.phase} ${Math.round(s.progress * 100)}%`, vscode.TreeItemCollapsibleState.Expanded);
+        item.iconPath = new vscode.ThemeIcon('sync~spin');
+        item.description = s.message;
+        item.contextValue = 'running';
+        item.command = { title: 'Open Tuner Panel', command: 'batchTuner.openPanel', arguments: [s.configUri] };
+        return item;
+      }
+      case 'study': {
+        const e = node.entry;
+        const when = new Date(e.startedAt);
+        const item = new vscode.TreeItem(`Study ${when.toLocaleString()}`, e.trials > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+        item.iconPath = new vscode.ThemeIcon(e.status === 'completed' ? 'beaker' : e.status === 'running' ? 'sync' : e.status === 'failed' ? 'error' : 'circle-slash');
+        item.description = e.recommendedBatchSize
+          ? `recommended ${e.recommendedBatchSize}${e.speedupVsCurrent ? ` · ${e.speedupVsCurrent.toFixed(1)}x faster` : ''}`
+          : `${e.status} · ${e.trials} trials`;
+        item.tooltip = `${e.file}\n${e.status}, ${e.trials} trial(s)`;
+        item.contextValue = e.recommendedBatchSize ? 'study.recommended' : 'study';
+        item.id = `study:${e.file}`;
+        return item;
+      }
+      case 'trial': {
+        const t = node.trial;
+        const item = new vscode.TreeItem(`batch ${t.batchSize}`, vscode.TreeItemCollapsibleState.None);
+        const [icon, color] = STATUS_ICON[t.status] ?? ['circle-outline', 'foreground'];
+        item.iconPath = new vscode.ThemeIcon(icon, new vscode.ThemeColor(color));
+        const parts = [t.phase, t.samplesPerSecond ? `${Math.round(t.samplesPerSecond)} samples/s` : undefined, t.finalLoss !== undefined ? `loss ${t.finalLoss.toPrecision(3)}` : undefined, t.status !== 'ok' ? t.status : undefined];
+        item.description = parts.filter(Boolean).join(' · ');
+        item.tooltip = new vscode.MarkdownString(
+          [
+            `**${t.id}** — ${t.status}`,
+            `batch size ${t.batchSize}, learning rate ${t.learningRate.toPrecision(3)}, seed ${t.seed}`,
+            t.samplesPerSecond ? `throughput ${Math.round(t.samplesPerSecond)} samples/s${t.samplesPerSecondIqr ? ` (IQR ${Math.round(t.samplesPerSecondIqr[0])}–${Math.round(t.samplesPerSecondIqr[1])})` : ''}` : '',
+            t.peakMemoryBytes ? `peak memory ${(t.peakMemoryBytes / 2 ** 20).toFixed(1)} MiB` : '',
+            `wall ${t.wallSeconds.toFixed(1)} s${t.backend ? ` on ${t.backend}` : ''}`,
+            t.error ? `error: ${t.error.message}` : '',
+          ]
+            .filter(Boolean)
+            .join('\n\n'),
+        );
+        item.contextValue = 'trial';
+        return item;
+      }
+      case 'message': {
+        const item = new vscode.TreeItem(node.text);
+        item.iconPath = new vscode.ThemeIcon('warning');
+        return item;
+      }
+    }
+  }
+}
+
+export function registerSidebarTree(ctx: Ctx): ConfigTreeProvider {
+  const provider = new ConfigTreeProvider(ctx);
+  const view = ctx.push(vscode.window.createTreeView('batchTuner.configs', { treeDataProvider: provider, showCollapseAll: true }));
+  let last = 0;
+  ctx.push(
+    ctx.studies.onDidEvent((e) => {
+      const now = Date.now();
+      if (e.type !== 'study' || e.event.type === 'trial-end' || now - last > 1000) {
+        last = now;
+        provider.refresh();
+      }
+      if (e.type === 'started') view.badge = { value: 1, tooltip: 'A study is running' };
+      if (e.type === 'ended') view.badge = undefined;
+    }),
+  );
+  ctx.push(ctx.studies.onDidChangeStudies(() => provider.refresh()));
+  ctx.push(ctx.catalog.onDidChange(() => provider.refresh()));
+  return provider;
+}

@@ -1,0 +1,76 @@
+// CodeLens on training configs of every format: exactly above the batch-size keys, never on
+// keys inside comments or strings; and, after a real study, the recommendation with Apply.
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { batchTunerApi, batchTunerLenses, codeLensesOf, waitFor, workspaceFile } from './fixtures';
+
+/** 1-based lines of each fixture's batch-size keys (as a person reads them in the editor). */
+const EXPECTED: Array<[string[], number[]]> = [
+  [['mnist.batch-tuner.yaml'], [13]],
+  [['lightning.yaml'], [10]],
+  [['configs', 'ds_config.json'], [2, 3]],
+  [['configs', 'trainer.jsonc'], [9]],
+  [['configs', 'pyproject.toml'], [7, 11]],
+  [['scripts', 'train.py'], [16, 23]],
+];
+
+suite('CodeLens', () => {
+  suiteSetup(async () => {
+    await batchTunerApi();
+  });
+
+  for (const [segments, lines] of EXPECTED) {
+    test(`${segments.join('/')}: Tune and Try above the batch-size keys on lines ${lines.join(', ')}, nowhere else`, async () => {
+      const lenses = batchTunerLenses(await codeLensesOf(workspaceFile(...segments)));
+      const tuneLines = lenses.filter((l) => l.command === 'batchTuner.tune').map((l) => l.line + 1);
+      const tryLines = lenses.filter((l) => l.command === 'batchTuner.train').map((l) => l.line + 1);
+      assert.deepEqual(tuneLines, lines, `Tune lenses of ${segments.join('/')}`);
+      assert.deepEqual(tryLines, lines, `Try lenses of ${segments.join('/')}`);
+      assert.ok(lenses.some((l) => l.title === '$(beaker) Tune batch size'));
+      assert.ok(lenses.some((l) => l.title === 'Try batch size…'));
+    });
+  }
+
+  test('the lens starts at the key itself (nested JSONC key at column 7)', async () => {
+    const lenses = batchTunerLenses(await codeLensesOf(workspaceFile('configs', 'trainer.jsonc')));
+    assert.equal(lenses[0]?.character, 6);
+  });
+
+  test('unrelated YAML with "batch_size" only inside a string gets no lens', async () => {
+    assert.deepEqual(batchTunerLenses(await codeLensesOf(workspaceFile('ci.yaml'))), []);
+  });
+
+  test('batchTuner.codeLens.enabled=false removes every lens', async () => {
+    const config = vscode.workspace.getConfiguration('batchTuner');
+    await config.update('codeLens.enabled', false, vscode.ConfigurationTarget.Workspace);
+    try {
+      assert.deepEqual(batchTunerLenses(await codeLensesOf(workspaceFile('mnist.batch-tuner.yaml'))), []);
+    } finally {
+      await config.update('codeLens.enabled', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+    assert.equal(batchTunerLenses(await codeLensesOf(workspaceFile('mnist.batch-tuner.yaml'))).length, 2);
+  });
+
+  test('after a real study, the lens shows the recommendation and applies it', async function () {
+    this.timeout(240_000);
+    const uri = workspaceFile('mnist.batch-tuner.yaml');
+    const result = await vscode.commands.executeCommand<{ status: string; reason?: string; recommendation?: { batchSize: number; speedupVsCurrent: number } }>(
+      'batchTuner.tune',
+      uri,
+      { notify: false, settings: { budgetSeconds: 20, minBatchSize: 16, maxBatchSize: 128 } },
+    );
+    assert.ok(result, 'Tune returned nothing');
+    assert.equal(result.status, 'completed', `the study did not complete: ${result.reason ?? ''}`);
+    assert.ok(result.recommendation, 'the study made no recommendation');
+    const rec = result.recommendation;
+    const lens = await waitFor('the recommendation lens', async () =>
+      batchTunerLenses(await codeLensesOf(uri)).find((l) => l.title.startsWith('Recommended') || l.title.includes('is the recommended one')),
+    );
+    assert.equal(lens.line + 1, 13);
+    if (rec.batchSize === 32) assert.match(lens.title, /Batch size 32 is the recommended one/);
+    else {
+      assert.match(lens.title, new RegExp(`^Recommended ${rec.batchSize}( · .*)? · Apply$`));
+      assert.equal(lens.command, 'batchTuner.applyRecommendation');
+    }
+  });
+});

@@ -1,0 +1,55 @@
+// A real PyTorch trial of examples/pytorch-mnist through the external runner, as the tuner runs it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { StepMetrics } from '../../src/core/types';
+import { createRunnerFor, loadExternalConfig } from '../../src/core/runner';
+
+const CONFIG = resolve(__dirname, '../../examples/pytorch-mnist/config.yaml');
+
+test('the example config is read as a user config: batch size, lr, tuner section', () => {
+  const c = loadExternalConfig(CONFIG);
+  assert.equal(c.format, 'yaml');
+  assert.equal(c.batchSize, 32);
+  assert.equal(c.learningRate, 0.001);
+  assert.equal(c.command, '${python} train.py --config ${config} --max-steps ${steps} --seed ${seed}');
+  assert.deepEqual(c.tuner, { min_batch_size: 8, max_batch_size: 512, budget_seconds: 60, command: c.command });
+  assert.equal(c.datasetSize, 8000);
+  assert.equal(c.site.batchSize.line, 2);
+});
+
+test('a real PyTorch trial: loss falls, gradient statistics and throughput are measured', { timeout: 60_000 }, async () => {
+  assert.ok(existsSync(resolve(__dirname, '../../dist/data/mnist.bin')), 'run `npm run build` first (creates dist/data/mnist.bin)');
+  const cfg = loadExternalConfig(CONFIG);
+  const runner = createRunnerFor({ file: CONFIG, command: cfg.command }, { pythonPath: '/usr/bin/python3', hangTimeoutMs: 60_000 });
+  const live: StepMetrics[] = [];
+  const r = await runner(
+    { id: 'pytorch-64', configPath: CONFIG, config: { tuner: cfg.tuner } as never, batchSize: 64, learningRate: 0.002, seed: 1, maxSteps: 60, microBatches: 4, warmupSteps: 5, evalEvery: 0 },
+    { onStep: (s) => live.push(s) },
+  );
+  assert.equal(r.status, 'ok', `${JSON.stringify(r.error)} ${r.warnings}`);
+  assert.equal(r.steps.length, 60);
+  assert.equal(live.length, 60, 'steps streamed while the trial ran');
+  const first = r.steps.slice(0, 5).reduce((a, s) => a + s.loss, 0) / 5;
+  const last = r.steps.slice(-10).reduce((a, s) => a + s.loss, 0) / 10;
+  assert.ok(last < first * 0.7, `loss falls: ${first.toFixed(3)} -> ${last.toFixed(3)}`);
+  assert.ok(r.steps.every((s) => s.batchSize === 64 && s.samples === s.step * 64));
+  assert.ok(r.steps.every((s) => s.gradSqNorm! > 0 && s.microGradSqNorm! > s.gradSqNorm! && s.microBatchSize === 16), 'micro-batch gradient statistics on every step');
+  assert.ok((r.samplesPerSecond ?? 0) > 100, `throughput ${r.samplesPerSecond}`);
+  assert.ok(r.samplesPerSecondIqr && r.samplesPerSecondIqr[0] <= r.samplesPerSecond! && r.samplesPerSecond! <= r.samplesPerSecondIqr[1]);
+  assert.ok((r.peakMemoryBytes ?? 0) > 50e6, `process-tree RSS measured: ${r.peakMemoryBytes}`);
+  assert.match(r.backend ?? '', /^pytorch /);
+  assert.equal(r.evals.length, 1);
+  assert.ok(r.evals[0].valLoss < 2 && (r.evals[0].valAccuracy ?? 0) > 0.5, JSON.stringify(r.evals));
+  assert.ok(!(r.warnings ?? []).some((w) => /gradient statistics/.test(w)), String(r.warnings));
+  assert.deepEqual(readdirSync(resolve(CONFIG, '..')).filter((f) => f.startsWith('.batch-tuner')), []);
+  // The noise scale these statistics imply (McCandlish et al. 2018, appendix A), from B_small = 16, B_big = 64.
+  const steps = r.steps.slice(5);
+  const gBig = steps.reduce((a, s) => a + s.gradSqNorm!, 0) / steps.length;
+  const gSmall = steps.reduce((a, s) => a + s.microGradSqNorm!, 0) / steps.length;
+  const G2 = (64 * gBig - 16 * gSmall) / (64 - 16);
+  const trSigma = (gSmall - gBig) / (1 / 16 - 1 / 64);
+  assert.ok(G2 > 0 && trSigma > 0, `|G|^2 ${G2}, tr(Sigma) ${trSigma}`);
+  console.log(`pytorch trial: ${r.samplesPerSecond?.toFixed(0)} samples/s, peak RSS ${(r.peakMemoryBytes! / 2 ** 20).toFixed(0)} MiB, loss ${first.toFixed(3)} -> ${last.toFixed(3)}, B_noise ~ ${(trSigma / G2).toFixed(0)}`);
+});

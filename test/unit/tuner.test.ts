@@ -1,0 +1,175 @@
+// The tuner's estimators against known answers.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  estimateNoiseScale,
+  fitMemory,
+  goodput,
+  goodputArgmax,
+  linearFit,
+  nextBisection,
+  noiseSamplesFromSteps,
+  planBudget,
+  planConvergence,
+  powerOfTwoCandidates,
+  predictMaxFit,
+  quantile,
+  recommend,
+  scaleLearningRate,
+  defaultLrRule,
+  seededRandom,
+  summarizeThroughput,
+  throughputSaturated,
+  timeToTarget,
+} from '../../src/core/tuner';
+import type { StepMetrics } from '../../src/core/types';
+import { gaussian, regressionGradientSteps } from './helpers/linearRegression';
+
+test('noise scale: the two-batch estimator recovers B_noise of least-squares regression with Gaussian label noise', () => {
+  // y = x.w* + eps, x ~ N(0, I_d), eps ~ N(0, s^2); per-sample gradient of 1/2 (x.w - y)^2 at w = w* + D
+  // is g = x (x.D - eps): G = D and Sigma = (|D|^2 + s^2) I + D D^T, so
+  // B_noise = tr(Sigma)/|G|^2 = (d (|D|^2 + s^2) + |D|^2) / |D|^2.
+  const d = 10;
+  const sigma = 1;
+  const rand = seededRandom(7);
+  const delta = Array.from({ length: d }, () => gaussian(rand));
+  const norm = Math.sqrt(delta.reduce((a, b) => a + b * b, 0));
+  for (let i = 0; i < d; i++) delta[i] /= norm; // |D|^2 = 1
+  const trueBNoise = d * (1 + sigma * sigma) + 1; // 21
+  const steps = regressionGradientSteps({ rand, delta, sigma, batchSize: 64, microBatches: 4, steps: 400 });
+  const samples = noiseSamplesFromSteps(steps);
+  assert.equal(samples.length, 400);
+  const est = estimateNoiseScale(samples, { seed: 3, cap: 1e6 });
+  assert.ok(est);
+  assert.ok(est.low <= trueBNoise && trueBNoise <= est.high, `interval [${est.low}, ${est.high}] should contain ${trueBNoise}`);
+  assert.ok(Math.abs(est.value / trueBNoise - 1) < 0.25, `point estimate ${est.value} within 25% of ${trueBNoise}`);
+  assert.ok(est.high - est.low < trueBNoise, 'the interval is informative');
+});
+
+test('noise scale: more label noise gives a larger B_noise, and a history when windows are asked for', () => {
+  const rand = seededRandom(11);
+  const delta = [1, 0, 0, 0];
+  const quiet = estimateNoiseScale(noiseSamplesFromSteps(regressionGradientSteps({ rand, delta, sigma: 0.5, batchSize: 32, microBatches: 4, steps: 300 })), { seed: 1 });
+  const noisySteps = regressionGradientSteps({ rand, delta, sigma: 3, batchSize: 32, microBatches: 4, steps: 300 });
+  const noisy = estimateNoiseScale(noiseSamplesFromSteps(noisySteps), { seed: 1, historySamples: noiseSamplesFromSteps(noisySteps), windows: 5 });
+  assert.ok(quiet && noisy);
+  // True values: 4*(1+0.25)+1 = 6 and 4*(1+9)+1 = 41.
+  assert.ok(noisy.value > 3 * quiet.value, `${noisy.value} vs ${quiet.value}`);
+  assert.equal(noisy.history?.length, 5);
+});
+
+test('noise scale: steps without micro-batch statistics are ignored; a lost gradient hits the cap', () => {
+  const plain: StepMetrics = { step: 1, epoch: 0, samples: 32, loss: 1, batchSize: 32, learningRate: 0.1, stepTimeMs: 1, samplesPerSecond: 1000, time: 0.1 };
+  assert.equal(noiseSamplesFromSteps([plain, { ...plain, gradSqNorm: 1 }]).length, 0);
+  // |g_big|^2 == |g_small|^2 * B_small/B_big exactly: pure noise, |G|^2 = 0.
+  const s = { ...plain, gradSqNorm: 0.25, microGradSqNorm: 1, microBatchSize: 8 };
+  const est = estimateNoiseScale(noiseSamplesFromSteps([s, s, s]), { cap: 5000 });
+  assert.equal(est?.value, 5000);
+});
+
+test('memory fit: least squares recovers a + b*B and predicts the largest batch under a limit', () => {
+  const rand = seededRandom(5);
+  const a = 50e6;
+  const b = 2e5;
+  const pts = [8, 16, 32, 64, 128, 256].map((B) => ({ batchSize: B, peakMemoryBytes: a + b * B + (rand() - 0.5) * 2e5 }));
+  const fit = fitMemory(pts);
+  assert.ok(fit);
+  assert.ok(Math.abs(fit.a / a - 1) < 0.01, `a=${fit.a}`);
+  assert.ok(Math.abs(fit.b / b - 1) < 0.01, `b=${fit.b}`);
+  assert.ok(fit.r2 > 0.999);
+  // 200 MB limit, 10% margin: (180e6 - 50e6)/2e5 = 650.
+  const max = predictMaxFit(fit, 200e6, 0.1);
+  assert.ok(Math.abs(max - 650) <= 3, `max=${max}`);
+  assert.equal(predictMaxFit({ a: 300e6, b: 1, r2: 1 }, 200e6), 0);
+  assert.equal(predictMaxFit({ a: 1e6, b: 0, r2: 1 }, 200e6), Infinity);
+  assert.deepEqual(linearFit([1, 1], [2, 3]), undefined);
+});
+
+test('goodput: the argmax of X(B)/(B + B_noise) on hand-made curves', () => {
+  // X(B) = 1000 B/(B + 32): throughput saturates; with B_noise = 32 goodput = 1000 B/(B+32)^2, maximal at B = 32.
+  const cands = [8, 16, 32, 64, 128, 256].map((B) => ({ batchSize: B, samplesPerSecond: (1000 * B) / (B + 32), fits: true }));
+  assert.equal(goodputArgmax(cands, 32)?.batchSize, 32);
+  // A larger noise scale moves the pick to larger batches (optimum sqrt(32*512) = 128); memory still limits it.
+  assert.equal(goodputArgmax(cands, 512)?.batchSize, 128);
+  assert.equal(goodputArgmax(cands.map((c) => ({ ...c, fits: c.batchSize <= 16 })), 512)?.batchSize, 16);
+  assert.equal(goodputArgmax([], 1), undefined);
+  // T(B) ~ S_min (B + B_noise)/X(B).
+  assert.equal(timeToTarget(100, 1000, 32, 32), 6.4);
+  assert.ok(goodput(1000, 32, 32) > goodput(1000, 64, 32));
+});
+
+test('throughput: median and IQR after warm-up, saturation after two flat doublings', () => {
+  const steps = [1, 2, 3, 4, 5, 6, 7].map((i) => ({ step: i, samplesPerSecond: i <= 2 ? 10 : 100 + i, stepTimeMs: 5 })) as StepMetrics[];
+  const t = summarizeThroughput(steps, 2);
+  assert.equal(t?.samplesPerSecond, 105);
+  assert.deepEqual(t?.iqr, [quantile([103, 104, 105, 106, 107], 0.25), quantile([103, 104, 105, 106, 107], 0.75)]);
+  assert.equal(throughputSaturated([{ batchSize: 8, samplesPerSecond: 100 }, { batchSize: 16, samplesPerSecond: 180 }, { batchSize: 32, samplesPerSecond: 185 }]), false);
+  assert.equal(throughputSaturated([{ batchSize: 16, samplesPerSecond: 180 }, { batchSize: 32, samplesPerSecond: 185 }, { batchSize: 64, samplesPerSecond: 186 }]), true);
+});
+
+test('candidates, bisection and learning-rate rules', () => {
+  assert.deepEqual(powerOfTwoCandidates(8, 100), [8, 16, 32, 64, 100]);
+  assert.deepEqual(powerOfTwoCandidates(8, 64), [8, 16, 32, 64]);
+  assert.equal(nextBisection(256, 512, 4), 384);
+  assert.equal(nextBisection(288, 304, 4), undefined);
+  assert.equal(scaleLearningRate(0.1, 32, 128, 'linear'), 0.4);
+  assert.equal(scaleLearningRate(0.001, 32, 128, 'sqrt'), 0.002);
+  assert.equal(scaleLearningRate(0.1, 32, 128, 'none'), 0.1);
+  assert.equal(defaultLrRule('adam'), 'sqrt');
+  assert.equal(defaultLrRule('AdamW'), 'sqrt');
+  assert.equal(defaultLrRule('sgd'), 'linear');
+  assert.equal(defaultLrRule('momentum'), 'linear');
+});
+
+test('budget plan: says how the time is spent and accounts for start-up', () => {
+  const p = planBudget({ budgetSeconds: 120, startupSeconds: 1.5, candidates: [8, 16, 32, 64, 128, 256, 512, 1024], parallel: 1, lrRule: 'sqrt', warmupSteps: 3, microBatches: 4 });
+  const total = p.profile.seconds + p.convergence.seconds + p.reserve.seconds;
+  assert.ok(Math.abs(total - 120) < 1e-9);
+  assert.ok(p.convergence.candidates >= 2 && p.convergence.seeds >= 1);
+  assert.ok(p.profile.secondsPerTrial > 1);
+  assert.match(p.summary, /profile ~\d+%.*convergence ~\d+%/);
+  assert.equal(planConvergence(5, 2, 3).candidates, 0);
+  assert.equal(planConvergence(60, 1.5, 3).seeds, 2);
+  const tiny = planBudget({ budgetSeconds: 10, startupSeconds: 1.5, candidates: [8, 16], parallel: 1, lrRule: 'sqrt', warmupSteps: 3, microBatches: 4 });
+  assert.equal(tiny.convergence.candidates, 0);
+  assert.ok(tiny.warnings.length > 0);
+});
+
+test('recommend: goodput pick, corrected by a clearly better measured loss, with alternatives and evidence', () => {
+  const X = (B: number) => (20000 * B) / (B + 64);
+  const candidates = [8, 16, 32, 64, 128, 256].map((B) => ({ batchSize: B, status: 'ok' as const, samplesPerSecond: X(B), fits: B <= 128, peakMemoryBytes: 1e6 * B, learningRate: 0.001 * Math.sqrt(B / 32) }));
+  const base = { current: { batchSize: 32, learningRate: 0.001 }, candidates, lrRule: 'sqrt' as const, noiseScale: { value: 64, low: 50, high: 80 } };
+  const model = recommend({ ...base, convergence: [] });
+  assert.ok(model);
+  assert.equal(model.batchSize, 64); // X(B)/(B+64) = 20000 B/(B+64)^2: maximal at 64
+  assert.ok(Math.abs(model.speedupVsCurrent - (64 * 96 * 96) / (32 * 128 * 128)) < 1e-9);
+  assert.equal(model.alternatives.largestThatFits?.batchSize, 128);
+  assert.equal(model.alternatives.maxThroughput?.batchSize, 128);
+  assert.equal(model.alternatives.mostSampleEfficient?.batchSize, 8);
+  assert.equal(model.candidates.find((c) => c.batchSize === 256)?.fits, false);
+
+  const agree = recommend({ ...base, convergence: [
+    { batchSize: 32, learningRate: 0.001, finalValLosses: [0.50, 0.52], timesToTarget: [10, 9] },
+    { batchSize: 64, learningRate: 0.0014, finalValLosses: [0.49, 0.50], timesToTarget: [7, 8] },
+    { batchSize: 128, learningRate: 0.002, finalValLosses: [0.495, 0.505], timesToTarget: [8, 8] },
+  ], targetLoss: 0.51, minSteps: 100 });
+  assert.equal(agree?.batchSize, 64);
+  assert.ok(agree?.predictedTimeToTarget !== undefined && agree.current.predictedTimeToTarget !== undefined);
+  assert.ok(Math.abs((agree.evidence.measuredSpeedupVsCurrent ?? 0) - 9.5 / 7.5) < 1e-9);
+
+  const corrected = recommend({ ...base, convergence: [
+    { batchSize: 32, learningRate: 0.001, finalValLosses: [0.30, 0.31], timesToTarget: [10, 10] },
+    { batchSize: 64, learningRate: 0.0014, finalValLosses: [0.50, 0.51], timesToTarget: [undefined, undefined] },
+  ] });
+  assert.equal(corrected?.batchSize, 32);
+  assert.equal(corrected?.evidence.goodputPick, 64);
+  assert.equal(corrected?.speedupVsCurrent, 1);
+  assert.ok(corrected?.evidence.notes.some((n) => /measurement wins/.test(n)));
+
+  const diverged = recommend({ ...base, convergence: [
+    { batchSize: 32, learningRate: 0.001, finalValLosses: [0.5], timesToTarget: [10] },
+    { batchSize: 64, learningRate: 0.0014, finalValLosses: [NaN], timesToTarget: [undefined] },
+  ] });
+  assert.equal(diverged?.batchSize, 32, 'a diverged candidate is never picked');
+  assert.equal(recommend({ ...base, candidates: candidates.map((c) => ({ ...c, fits: false })), convergence: [] }), undefined);
+});

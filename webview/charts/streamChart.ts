@@ -1,0 +1,208 @@
+// One uPlot chart fed by streaming series. Each draw decimates every series to the plot's
+// pixel width (min/max per column) and aligns them on one x array, so the cost of a frame
+// depends on the chart's width, not on how many points have arrived.
+import uPlot from 'uplot';
+import type { ChartTheme } from '../shared/theme';
+import { alignSeries, decimateMinMax, type XY } from './decimate';
+
+export interface Line {
+  label: string;
+  color: string;
+  dash?: number[];
+  width?: number;
+  /** Draw markers at the points (few-point charts) and/or the connecting line. */
+  points?: boolean;
+  line?: boolean;
+  stepped?: boolean;
+  pointSize?: number;
+  xs: ArrayLike<number>;
+  ys: ArrayLike<number>;
+}
+
+export interface ChartSpec {
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  /** Log axes: batch sizes on log2, losses/noise scales on log10. */
+  xLog?: 2 | 10;
+  yLog?: 2 | 10;
+  xFormat?: (v: number) => string;
+  yFormat?: (v: number) => string;
+  /** Shown over the plot while no series has a point. */
+  emptyText: string;
+  height?: number;
+}
+
+export class StreamChart {
+  private plot: uPlot | undefined;
+  private signature = '';
+  private zoom: [number, number] | undefined;
+  private readonly plotHost: HTMLDivElement;
+  private readonly empty: HTMLDivElement;
+  private readonly resizeObserver: ResizeObserver;
+  private lastLines: Line[] = [];
+  private width = 0;
+  /** Set when the chart must redraw even if its data did not change (resize, theme, zoom). */
+  dirty = true;
+
+  constructor(
+    readonly container: HTMLElement,
+    readonly spec: ChartSpec,
+    private theme: ChartTheme,
+    /** Asks for a frame when the chart itself needs one (resize, zoom). */
+    private readonly requestFrame: () => void = () => {},
+  ) {
+    container.classList.add('chart');
+    container.setAttribute('role', 'figure');
+    container.setAttribute('aria-label', `${spec.title}: ${spec.yLabel} against ${spec.xLabel}`);
+    const title = document.createElement('div');
+    title.className = 'chart-title';
+    title.textContent = spec.title;
+    this.plotHost = document.createElement('div');
+    this.plotHost.className = 'chart-plot';
+    this.empty = document.createElement('div');
+    this.empty.className = 'chart-empty';
+    this.empty.textContent = spec.emptyText;
+    container.append(title, this.plotHost, this.empty);
+    this.width = Math.max(200, container.clientWidth);
+    this.resizeObserver = new ResizeObserver(() => {
+      const w = Math.max(200, Math.floor(this.container.clientWidth));
+      if (w !== this.width) {
+        this.width = w;
+        this.plot?.setSize({ width: w, height: this.height() });
+        this.dirty = true;
+        this.requestFrame();
+      }
+    });
+    this.resizeObserver.observe(container);
+  }
+
+  private height(): number {
+    return this.spec.height ?? 220;
+  }
+
+  setTheme(theme: ChartTheme): void {
+    this.theme = theme;
+    this.signature = '';
+    this.dirty = true;
+  }
+
+  /** Decimates, aligns and hands the lines to uPlot; rebuilds the plot when the series set changed. */
+  draw(lines: Line[]): void {
+    this.lastLines = lines;
+    this.dirty = false;
+    const hasPoints = lines.some((l) => l.xs.length > 0);
+    this.empty.hidden = hasPoints;
+    const columns = Math.max(50, this.width - 60);
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const l of lines) {
+      if (l.xs.length === 0) continue;
+      lo = Math.min(lo, l.xs[0]);
+      hi = Math.max(hi, l.xs[l.xs.length - 1]);
+    }
+    const [x0, x1] = this.zoom ?? [lo, hi];
+    const reduced: XY[] = lines.map((l) => (l.line === false ? keepAll(l) : decimateMinMax(l.xs, l.ys, x0, x1, columns)));
+    // Log axes cannot show zero or negative values.
+    if (this.spec.xLog || this.spec.yLog) for (const r of reduced) dropNonPositive(r, !!this.spec.xLog, !!this.spec.yLog);
+    const data = alignSeries(reduced) as uPlot.AlignedData;
+    const signature = lines.map((l) => `${l.label}|${l.color}|${l.dash ?? ''}|${l.points ?? ''}|${l.line ?? ''}`).join(';');
+    if (!this.plot || signature !== this.signature) {
+      this.plot?.destroy();
+      this.plot = new uPlot(this.options(lines), data, this.plotHost);
+      this.signature = signature;
+      if (this.zoom) this.plot.setScale('x', { min: this.zoom[0], max: this.zoom[1] });
+    } else {
+      this.plot.setData(data, this.zoom === undefined);
+    }
+  }
+
+  redraw(): void {
+    this.draw(this.lastLines);
+  }
+
+  destroy(): void {
+    this.resizeObserver.disconnect();
+    this.plot?.destroy();
+    this.plot = undefined;
+  }
+
+  private options(lines: Line[]): uPlot.Options {
+    const t = this.theme;
+    const font = `${Math.round(t.fontSize * 0.85)}px ${t.fontFamily}`;
+    const axis = (label: string, format?: (v: number) => string): uPlot.Axis => ({
+      label,
+      stroke: t.foreground,
+      font,
+      labelFont: font,
+      grid: { stroke: t.grid, width: 1 },
+      ticks: { stroke: t.grid, width: 1 },
+      values: format ? (_u, splits) => splits.map((v) => (v === null || v === undefined ? '' : format(v))) : undefined,
+    });
+    const scaleX: uPlot.Scale = this.spec.xLog ? { time: false, distr: 3, log: this.spec.xLog } : { time: false };
+    const scaleY: uPlot.Scale = this.spec.yLog ? { distr: 3, log: this.spec.yLog } : {};
+    return {
+      width: this.width,
+      height: this.height(),
+      scales: { x: scaleX, y: scaleY },
+      axes: [axis(this.spec.xLabel, this.spec.xFormat), axis(this.spec.yLabel, this.spec.yFormat)],
+      legend: { show: true, live: true },
+      cursor: { drag: { x: true, y: false, setScale: true } },
+      series: [
+        { label: this.spec.xLabel, value: (_u, v) => (v === null ? '–' : (this.spec.xFormat ?? String)(v)) },
+        ...lines.map((l): uPlot.Series => ({
+          label: l.label,
+          stroke: l.color,
+          width: l.width ?? 1.5,
+          dash: l.dash,
+          spanGaps: true,
+          paths: l.line === false ? () => null : l.stepped ? uPlot.paths.stepped!({ align: 1 }) : undefined,
+          points: { show: l.points ?? false, size: l.pointSize ?? 6, stroke: l.color, fill: l.color },
+          value: (_u, v) => (v === null ? '–' : (this.spec.yFormat ?? String)(v)),
+        })),
+      ],
+      hooks: {
+        setSelect: [
+          (u) => {
+            // A drag zoom: redraw with decimation over the zoomed range, not the whole series.
+            if (u.select.width > 2) this.zoom = [u.posToVal(u.select.left, 'x'), u.posToVal(u.select.left + u.select.width, 'x')];
+            this.dirty = true;
+            this.requestFrame();
+          },
+        ],
+        ready: [
+          (u) =>
+            u.over.addEventListener('dblclick', () => {
+              this.zoom = undefined;
+              this.dirty = true;
+              this.requestFrame();
+            }),
+        ],
+      },
+    };
+  }
+}
+
+function keepAll(l: Line): XY {
+  const out: XY = { x: [], y: [] };
+  for (let i = 0; i < l.xs.length; i++) {
+    if (Number.isFinite(l.ys[i])) {
+      out.x.push(l.xs[i]);
+      out.y.push(l.ys[i]);
+    }
+  }
+  return out;
+}
+
+function dropNonPositive(r: XY, x: boolean, y: boolean): void {
+  let j = 0;
+  for (let i = 0; i < r.x.length; i++) {
+    const yi = r.y[i];
+    if ((x && !(r.x[i] > 0)) || (y && !(yi !== null && yi > 0))) continue;
+    r.x[j] = r.x[i];
+    r.y[j] = yi;
+    j++;
+  }
+  r.x.length = j;
+  r.y.length = j;
+}

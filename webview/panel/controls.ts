@@ -1,0 +1,214 @@
+// The study settings form: batch size (log2 slider + exact field, with the SGD / mini-batch /
+// full-batch regions labelled under it), the search range, memory limit, time budget,
+// learning-rate rule and the batch-size schedule editor.
+import type { PanelInit, PanelSettings } from '../../src/core/webviewProtocol';
+import type { LrRule } from '../../src/core/types';
+import { h, uniqueId } from '../shared/dom';
+import { formatBytes, formatCount, formatDuration, parseBytes } from '../shared/format';
+import {
+  BUDGET_STOPS,
+  batchRegime,
+  batchToPosition,
+  budgetToIndex,
+  indexToBudget,
+  log2Ticks,
+  maxPosition,
+  memoryToPosition,
+  MIN_MEMORY_BYTES,
+  positionFraction,
+  positionToBatch,
+  positionToMemory,
+} from '../shared/logScale';
+import { ScheduleEditor } from './scheduleEditor';
+import type { ScheduleFieldValues, ScheduleKind } from './scheduleSpec';
+import { SliderRow } from './sliderRow';
+import { withRange } from './state';
+
+const REGIME_TEXT = { sgd: 'SGD', 'mini-batch': 'mini-batch', 'full-batch': 'full batch' } as const;
+
+type SelectElement = HTMLElement & { value: string; disabled: boolean };
+
+export interface ControlsCallbacks {
+  onSettings(settings: PanelSettings): void;
+  onScheduleDraft(kind: ScheduleKind, values: ScheduleFieldValues): void;
+}
+
+export class SettingsControls {
+  readonly element: HTMLElement;
+  private settings: PanelSettings;
+  private datasetSize: number;
+  private totalMemory: number;
+  private readonly batch: SliderRow;
+  private readonly minBatch: SliderRow;
+  private readonly maxBatch: SliderRow;
+  private readonly memory: SliderRow;
+  private readonly budget: SliderRow;
+  private readonly lrRule: SelectElement;
+  private readonly scale: HTMLDivElement;
+  readonly schedule: ScheduleEditor;
+
+  constructor(init: PanelInit, settings: PanelSettings, draft: { kind?: ScheduleKind; values?: ScheduleFieldValues }, private readonly cb: ControlsCallbacks) {
+    this.settings = settings;
+    this.datasetSize = Math.max(1, init.datasetSize);
+    this.totalMemory = Math.max(MIN_MEMORY_BYTES, init.totalMemoryBytes);
+    const n = () => this.datasetSize;
+    const batchOpts = (label: string, fieldLabel: string, onChange: (v: number) => void) => ({
+      label,
+      fieldLabel,
+      min: 0,
+      max: maxPosition(n()),
+      step: 0.5,
+      toValue: (p: number) => positionToBatch(p, n()),
+      toPosition: batchToPosition,
+      format: (v: number) => `${v} (${REGIME_TEXT[batchRegime(v, n())]})`,
+      parse: (t: string) => {
+        const v = Number(t.trim());
+        return Number.isInteger(v) && v >= 1 && v <= n() ? v : undefined;
+      },
+      fieldText: (v: number) => String(v),
+      invalidMessage: `Enter a whole number from 1 to ${formatCount(n())} (the training set size).`,
+      onChange,
+    });
+
+    this.batch = new SliderRow(batchOpts('Batch size', 'Batch size, exact', (v) => this.change({ ...this.settings, batchSize: v })));
+    this.scale = h('div', { class: 'slider-scale', 'aria-hidden': 'true' });
+    this.minBatch = new SliderRow(batchOpts('Smallest', 'Smallest batch size to try', (v) => this.change(withRange(this.settings, 'min', v), 'min')));
+    this.maxBatch = new SliderRow(batchOpts('Largest', 'Largest batch size to try', (v) => this.change(withRange(this.settings, 'max', v), 'max')));
+    this.memory = new SliderRow({
+      label: 'Memory limit',
+      fieldLabel: 'Memory limit, e.g. 2 GiB',
+      min: 0,
+      max: memoryToPosition(this.totalMemory),
+      step: 0.25,
+      toValue: (p) => positionToMemory(p, this.totalMemory),
+      toPosition: memoryToPosition,
+      format: (v) => `${formatBytes(v)} of ${formatBytes(this.totalMemory)}`,
+      parse: (t) => {
+        const v = parseBytes(t);
+        return v !== undefined && v <= this.totalMemory ? v : undefined;
+      },
+      fieldText: formatBytes,
+      invalidMessage: `Enter a size up to ${formatBytes(this.totalMemory)}, e.g. 2 GiB or 512 MiB.`,
+      onChange: (v) => this.change({ ...this.settings, memoryLimitBytes: v }),
+    });
+    this.budget = new SliderRow({
+      label: 'Time budget',
+      fieldLabel: 'Time budget in seconds',
+      min: 0,
+      max: BUDGET_STOPS.length - 1,
+      step: 1,
+      toValue: indexToBudget,
+      toPosition: budgetToIndex,
+      format: formatDuration,
+      parse: (t) => {
+        const v = Number(t.trim());
+        return Number.isFinite(v) && v >= 1 && v <= 86400 ? Math.round(v) : undefined;
+      },
+      fieldText: (v) => String(v),
+      invalidMessage: 'Enter seconds, from 1 to 86400 (24 h).',
+      onChange: (v) => this.change({ ...this.settings, budgetSeconds: v }),
+    });
+
+    const lrId = uniqueId('lr-rule');
+    this.lrRule = document.createElement('vscode-single-select') as SelectElement;
+    this.lrRule.id = lrId;
+    this.lrRule.setAttribute('aria-label', 'Learning-rate scaling rule');
+    for (const [value, text] of [
+      ['linear', 'Linear (lr × B/B₀, Goyal et al. 2017)'],
+      ['sqrt', 'Square root (lr × √(B/B₀))'],
+      ['none', 'None (keep the learning rate)'],
+    ] as const) {
+      const o = document.createElement('vscode-option');
+      o.setAttribute('value', value);
+      o.textContent = text;
+      this.lrRule.append(o);
+    }
+    this.lrRule.addEventListener('change', () => this.change({ ...this.settings, lrRule: this.lrRule.value as LrRule }));
+
+    this.schedule = new ScheduleEditor(settings.schedule, draft, {
+      onSchedule: (schedule) => {
+        const next = { ...this.settings };
+        if (schedule && schedule.kind !== 'constant') next.schedule = schedule;
+        else delete next.schedule;
+        this.change(next);
+      },
+      onDraft: (kind, values) => this.cb.onScheduleDraft(kind, values),
+    });
+
+    this.element = h(
+      'div',
+      { class: 'controls' },
+      h('div', { class: 'control-group', role: 'group', 'aria-label': 'Batch size to train with' }, this.batch.element, this.scale),
+      h('div', { class: 'control-group schedule-group', role: 'group', 'aria-label': 'Batch-size schedule' }, this.schedule.element),
+      h(
+        'div',
+        { class: 'control-group', role: 'group', 'aria-label': 'Search' },
+        h('div', { class: 'group-title' }, 'Search range'),
+        this.minBatch.element,
+        this.maxBatch.element,
+        this.memory.element,
+        this.budget.element,
+        h('div', { class: 'slider-row' }, h('label', { class: 'control-label', for: lrId }, 'Learning-rate rule'), this.lrRule),
+      ),
+    );
+    this.renderScale();
+    this.show(settings);
+  }
+
+  /** Bounds from a new init (another config or dataset). */
+  setBounds(init: PanelInit): void {
+    this.datasetSize = Math.max(1, init.datasetSize);
+    this.totalMemory = Math.max(MIN_MEMORY_BYTES, init.totalMemoryBytes);
+    for (const r of [this.batch, this.minBatch, this.maxBatch]) r.setBounds(0, maxPosition(this.datasetSize));
+    this.memory.setBounds(0, memoryToPosition(this.totalMemory));
+    this.renderScale();
+  }
+
+  show(settings: PanelSettings): void {
+    this.settings = settings;
+    this.batch.set(settings.batchSize);
+    this.minBatch.set(settings.minBatchSize);
+    this.maxBatch.set(settings.maxBatchSize);
+    this.memory.set(settings.memoryLimitBytes);
+    this.budget.set(settings.budgetSeconds);
+    this.lrRule.value = settings.lrRule;
+  }
+
+  get current(): PanelSettings {
+    return this.settings;
+  }
+
+  setDisabled(disabled: boolean): void {
+    for (const r of [this.batch, this.minBatch, this.maxBatch, this.memory, this.budget]) r.setDisabled(disabled);
+    this.lrRule.disabled = disabled;
+    this.schedule.setDisabled(disabled);
+  }
+
+  private change(next: PanelSettings, moved?: 'min' | 'max'): void {
+    this.settings = next;
+    // The other end of the range follows when pushed past; show it without re-entering onChange.
+    if (moved === 'min') this.maxBatch.set(next.maxBatchSize);
+    if (moved === 'max') this.minBatch.set(next.minBatchSize);
+    this.cb.onSettings(next);
+  }
+
+  /** Power-of-two ticks and the three regions (SGD at 1, mini-batch, full batch at N) under the slider. */
+  private renderScale(): void {
+    const maxPos = maxPosition(this.datasetSize);
+    const ticks = log2Ticks(this.datasetSize, 7);
+    const place = (el: HTMLElement, value: number) => {
+      el.style.left = `${(positionFraction(value, maxPos) * 100).toFixed(2)}%`;
+      return el;
+    };
+    this.scale.replaceChildren(
+      h('div', { class: 'scale-ticks' }, ...ticks.map((t) => place(h('span', { class: 'scale-tick' }, formatCount(t)), t))),
+      h(
+        'div',
+        { class: 'scale-regions' },
+        h('span', { class: 'region region-sgd' }, 'SGD (1)'),
+        h('span', { class: 'region region-mini' }, 'mini-batch'),
+        h('span', { class: 'region region-full' }, `full batch (${formatCount(this.datasetSize)})`),
+      ),
+    );
+  }
+}

@@ -1,0 +1,152 @@
+// The recommendation: the pick and its learning rate, the predicted speed-up over the config's
+// current batch size, the alternatives other tools would pick, and why (noise scale with its
+// interval, the throughput and memory that decided it, the tuner's notes); Apply writes it.
+import type { BatchScheduleSpec, BatchSizeChoice, Recommendation } from '../../src/core/types';
+import { codicon, h, replaceChildren } from '../shared/dom';
+import { formatBytes, formatCount, formatDuration, formatLearningRate, formatSpeedup, formatThroughput } from '../shared/format';
+import { describeSchedule } from './scheduleSpec';
+
+type Checkbox = HTMLElement & { checked: boolean; disabled: boolean };
+type Button = HTMLElement & { disabled: boolean };
+
+export interface ApplyRequest {
+  batchSize: number;
+  learningRate?: number;
+  schedule?: BatchScheduleSpec;
+}
+
+export class RecommendationCard {
+  readonly element: HTMLElement;
+  private readonly body: HTMLDivElement;
+  private readonly applyButton: Button;
+  private readonly applyLr: Checkbox;
+  private readonly applySchedule: Checkbox;
+  private readonly status: HTMLDivElement;
+  private rec: Recommendation | undefined;
+
+  constructor(applyLearningRate: boolean, private readonly onApply: (req: ApplyRequest) => void, onApplyLrChange: (checked: boolean) => void) {
+    this.body = h('div', { class: 'rec-body' });
+    this.applyButton = document.createElement('vscode-button') as Button;
+    this.applyButton.setAttribute('icon', 'check');
+    this.applyButton.textContent = 'Apply to config';
+    this.applyButton.addEventListener('click', () => this.apply());
+    this.applyLr = document.createElement('vscode-checkbox') as Checkbox;
+    this.applyLr.setAttribute('label', 'Also set the learning rate');
+    this.applyLr.checked = applyLearningRate;
+    this.applyLr.addEventListener('change', () => onApplyLrChange(this.applyLr.checked));
+    this.applySchedule = document.createElement('vscode-checkbox') as Checkbox;
+    this.applySchedule.setAttribute('label', 'Also write the batch-size schedule');
+    this.applySchedule.hidden = true;
+    this.status = h('div', { class: 'rec-status', role: 'status', 'aria-live': 'polite' });
+    this.element = h(
+      'section',
+      { class: 'card rec-card', 'aria-label': 'Recommendation', hidden: true },
+      this.body,
+      h('div', { class: 'rec-actions' }, this.applyButton, this.applyLr, this.applySchedule),
+      this.status,
+    );
+  }
+
+  get recommendation(): Recommendation | undefined {
+    return this.rec;
+  }
+
+  setTrusted(trusted: boolean): void {
+    this.applyButton.disabled = !trusted;
+    this.applyButton.title = trusted ? 'Write this batch size into the config file' : 'Applying edits is disabled in an untrusted workspace';
+  }
+
+  applied(batchSize: number, learningRate?: number): void {
+    this.status.textContent = `Applied: batch size ${batchSize}${learningRate !== undefined ? `, learning rate ${formatLearningRate(learningRate)}` : ''}.`;
+  }
+
+  show(rec: Recommendation | undefined): void {
+    this.rec = rec;
+    this.element.hidden = !rec;
+    this.status.textContent = '';
+    if (!rec) return;
+    this.applySchedule.hidden = !rec.schedule;
+    const n = rec.noiseScale;
+    const picked = rec.candidates.find((c) => c.batchSize === rec.batchSize);
+    const alt = (name: string, c: BatchSizeChoice | undefined) =>
+      c
+        ? h(
+            'tr',
+            {},
+            h('th', { scope: 'row' }, name),
+            h('td', { class: 'num' }, String(c.batchSize)),
+            h('td', { class: 'num' }, formatDuration(c.predictedTimeToTarget)),
+            h('td', {}, c.reason),
+          )
+        : null;
+    const why: (string | HTMLElement)[] = [];
+    if (n) why.push(`Gradient noise scale B_noise ≈ ${formatCount(n.value)} (interval ${formatCount(n.low)}–${formatCount(n.high)}): batches much larger than this buy little progress per sample.`);
+    if (picked?.samplesPerSecond !== undefined) {
+      why.push(
+        `Measured ${formatThroughput(picked.samplesPerSecond)}${picked.samplesPerSecondIqr ? ` (IQR ${formatCount(picked.samplesPerSecondIqr[0])}–${formatCount(picked.samplesPerSecondIqr[1])})` : ''} at ${rec.batchSize}, peak memory ${formatBytes(picked.peakMemoryBytes)}.`,
+      );
+    }
+    const ev = rec.evidence;
+    if (ev.memoryLimitBytes !== undefined) {
+      why.push(
+        `Memory limit ${formatBytes(ev.memoryLimitBytes)}${ev.predictedMaxFit ? `; largest predicted to fit: ${ev.predictedMaxFit}` : ''}${ev.memoryFit ? ` (peak ≈ ${formatBytes(ev.memoryFit.a)} + ${formatBytes(ev.memoryFit.b)}·B${ev.memoryFit.r2 !== undefined ? `, R² ${ev.memoryFit.r2.toFixed(2)}` : ''})` : ''}${ev.oomCeiling ? `; out of memory at ${ev.oomCeiling}` : ''}.`,
+      );
+    }
+    why.push(`Learning-rate rule: ${ev.lrRule}${ev.targetLoss !== undefined ? `; target loss ${ev.targetLoss}` : ''}.`);
+    for (const note of ev.notes) why.push(note);
+
+    replaceChildren(
+      this.body,
+      h(
+        'div',
+        { class: 'rec-headline' },
+        codicon('lightbulb'),
+        h('span', { class: 'rec-pick' }, 'Batch size ', h('strong', { 'data-testid': 'rec-batch-size' }, String(rec.batchSize))),
+        h('span', { class: 'rec-lr' }, `learning rate ${formatLearningRate(rec.learningRate)}`),
+        h(
+          'span',
+          { class: rec.speedupVsCurrent > 1.05 ? 'rec-speedup good' : 'rec-speedup' },
+          `${formatSpeedup(rec.speedupVsCurrent)} vs current ${rec.current.batchSize}`,
+        ),
+      ),
+      h(
+        'div',
+        { class: 'rec-sub' },
+        `Predicted time to target: ${formatDuration(rec.predictedTimeToTarget)} (current: ${formatDuration(rec.current.predictedTimeToTarget)}).`,
+      ),
+      rec.schedule
+        ? h(
+            'div',
+            { class: 'rec-schedule' },
+            codicon('graph-line'),
+            ` Schedule: ${rec.schedule.description} — ${describeSchedule(rec.schedule.schedule)}`,
+            rec.schedule.speedupVsBestFixed !== undefined ? ` (${formatSpeedup(rec.schedule.speedupVsBestFixed)} vs the best fixed size)` : '',
+          )
+        : null,
+      h(
+        'table',
+        { class: 'rec-alternatives' },
+        h('caption', {}, 'Alternatives'),
+        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Rule'), h('th', { scope: 'col' }, 'Batch'), h('th', { scope: 'col' }, 'Time to target'), h('th', { scope: 'col' }, 'Why'))),
+        h(
+          'tbody',
+          {},
+          alt('Largest that fits', rec.alternatives.largestThatFits),
+          alt('Max throughput', rec.alternatives.maxThroughput),
+          alt('Most sample-efficient', rec.alternatives.mostSampleEfficient),
+        ),
+      ),
+      h('details', { class: 'rec-why', open: true }, h('summary', {}, 'Why'), h('ul', {}, ...why.map((w) => h('li', {}, w)))),
+    );
+  }
+
+  private apply(): void {
+    const rec = this.rec;
+    if (!rec) return;
+    const req: ApplyRequest = { batchSize: rec.batchSize };
+    if (this.applyLr.checked) req.learningRate = rec.learningRate;
+    if (rec.schedule && this.applySchedule.checked) req.schedule = rec.schedule.schedule;
+    this.status.textContent = 'Applying…';
+    this.onApply(req);
+  }
+}

@@ -1,0 +1,65 @@
+// What the panel remembers across hiding and reloads (vscode.getState/setState), and the rules
+// that keep settings consistent with the dataset and the machine. Pure: unit-tested in node.
+import type { PanelInit, PanelSettings } from '../../src/core/webviewProtocol';
+import type { LrRule } from '../../src/core/types';
+import type { ScheduleFieldValues, ScheduleKind } from './scheduleSpec';
+
+export interface PersistedPanelState {
+  /** Settings are kept per config: another config's settings must not leak into this one. */
+  configPath?: string;
+  settings?: PanelSettings;
+  /** The schedule editor's raw fields (kept even while invalid, so typing is not lost). */
+  scheduleKind?: ScheduleKind;
+  scheduleValues?: ScheduleFieldValues;
+  applyLearningRate?: boolean;
+  /** Which collapsible sections are open. */
+  open?: Record<string, boolean>;
+}
+
+const LR_RULES: readonly LrRule[] = ['linear', 'sqrt', 'none'];
+
+const clampInt = (v: unknown, lo: number, hi: number, fallback: number): number => {
+  const n = typeof v === 'number' && Number.isFinite(v) ? Math.round(v) : fallback;
+  return Math.min(hi, Math.max(lo, n));
+};
+
+/**
+ * Settings inside their bounds: batch sizes in [1, datasetSize] with min <= max, memory in
+ * (0, totalMemory], a budget of 1 s to 24 h, a known learning-rate rule.
+ */
+export function normalizeSettings(s: Partial<PanelSettings> | undefined, init: Pick<PanelInit, 'datasetSize' | 'totalMemoryBytes' | 'settings'>): PanelSettings {
+  const base = init.settings;
+  const n = Math.max(1, Math.floor(init.datasetSize));
+  const total = Math.max(1, init.totalMemoryBytes);
+  const minBatchSize = clampInt(s?.minBatchSize, 1, n, base.minBatchSize);
+  const maxBatchSize = clampInt(s?.maxBatchSize, minBatchSize, n, Math.max(minBatchSize, base.maxBatchSize));
+  const memory = typeof s?.memoryLimitBytes === 'number' && s.memoryLimitBytes > 0 ? s.memoryLimitBytes : base.memoryLimitBytes;
+  const budget = typeof s?.budgetSeconds === 'number' && s.budgetSeconds > 0 ? s.budgetSeconds : base.budgetSeconds;
+  const settings: PanelSettings = {
+    batchSize: clampInt(s?.batchSize, 1, n, base.batchSize),
+    minBatchSize,
+    maxBatchSize,
+    memoryLimitBytes: Math.min(total, Math.max(1, Math.round(memory))),
+    budgetSeconds: Math.min(86400, Math.max(1, Math.round(budget))),
+    lrRule: s?.lrRule && LR_RULES.includes(s.lrRule) ? s.lrRule : base.lrRule,
+  };
+  const schedule = s && 'schedule' in s ? s.schedule : base.schedule;
+  if (schedule && schedule.kind !== 'constant') settings.schedule = schedule;
+  return settings;
+}
+
+/** The settings to start from: the saved ones when they belong to this config, else the host's. */
+export function initialSettings(init: PanelInit, saved: Partial<PersistedPanelState> | undefined): PanelSettings {
+  const same = saved?.settings && saved.configPath === init.configPath;
+  return normalizeSettings(same ? saved.settings : init.settings, init);
+}
+
+export function settingsEqual(a: PanelSettings, b: PanelSettings): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** When one end of the search range moves past the other, the other follows. */
+export function withRange(s: PanelSettings, which: 'min' | 'max', value: number): PanelSettings {
+  if (which === 'min') return { ...s, minBatchSize: value, maxBatchSize: Math.max(value, s.maxBatchSize) };
+  return { ...s, maxBatchSize: value, minBatchSize: Math.min(value, s.minBatchSize) };
+}

@@ -1,0 +1,26 @@
+// The @vscode-elements components the webviews use (each import registers one custom element),
+// imported one by one so the bundle carries only these.
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-textfield/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
+import '@vscode-elements/elements/dist/vscode-badge/index.js';
+import '@vscode-elements/elements/dist/vscode-progress-bar/index.js';
+import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
+import '@vscode-elements/elements/dist/vscode-divider/index.js';
+import '@vscode-elements/elements/dist/vscode-label/index.js';
+import '@vscode-elements/elements/dist/vscode-icon/index.js';
+
+/**
+ * <vscode-icon> (and the icons inside <vscode-button>) render codicons in their shadow DOM from
+ * a stylesheet <link> the page must mark with id="vscode-codicon-stylesheet". Our bundled CSS
+ * (panel.css / sidebar.css) contains codicon.css, so mark the host's <link> to it.
+ */
+export function registerCodiconStylesheet(bundleCss: string): void {
+  if (document.getElementById('vscode-codicon-stylesheet')) return;
+  const links = [...document.querySelectorAll<HTMLLinkElement>('link[rel="stylesheet"]')];
+  const link = links.find((l) => l.href.split(/[?#]/)[0].endsWith(bundleCss)) ?? links[0];
+  if (link) link.id = 'vscode-codicon-stylesheet';
+}
