@@ -42,13 +42,13 @@ const tasks = [
   },
   {
     name: 'synthetic-regression',
-    target: 0.27, // label noise 0.5: the floor is 0.25; near it, gradient noise dominates
-    maxSeconds: 30,
+    target: 0.31, // label noise 0.5: the floor is 0.25; near the target, gradient noise dominates
+    maxSeconds: 40,
     config: {
-      model: { type: 'linear' },
-      data: { source: 'synthetic', task: 'regression', samples: 10000, features: 64, noise: 0.5, seed: 7 },
+      model: { type: 'mlp', hidden: [256, 256], activation: 'relu' },
+      data: { source: 'synthetic', task: 'regression', samples: 20000, features: 64, noise: 0.5, seed: 7 },
       optimizer: { name: 'sgd', learning_rate: 0.01 },
-      batch_size: B0, epochs: 10, seed: 1, loss: 'mse', tuner: { lr_scaling: LR_RULE },
+      batch_size: B0, epochs: 5, seed: 1, loss: 'mse', tuner: { lr_scaling: LR_RULE },
     },
     schedules: {
       adaptive: { kind: 'adaptive', every_steps: 25, min_batch_size: 16, max_batch_size: 512 },

@@ -293,7 +293,7 @@ class GradNoiseMeter:
 
 # -- dynamic batching (issue 6) --------------------------------------------------------------
 
-_control_state = {"seq": None, "mtime": None}
+_control_state = {"seq": None, "stamp": None}
 
 
 def poll_control(path=None):
@@ -305,10 +305,12 @@ def poll_control(path=None):
     if not path:
         return None
     try:
-        mtime = os.stat(path).st_mtime_ns
+        st = os.stat(path)
     except OSError:
         return None
-    if mtime == _control_state["mtime"]:
+    # The host replaces the file (rename): a new inode or size shows a rewrite even where mtime is coarse.
+    stamp = (st.st_mtime_ns, st.st_ino, st.st_size)
+    if stamp == _control_state["stamp"]:
         return None
     try:
         with open(path, "r", encoding="utf-8") as f:
@@ -316,7 +318,7 @@ def poll_control(path=None):
     except (OSError, ValueError):
         # The host replaces the file atomically; a half-read means try again next step.
         return None
-    _control_state["mtime"] = mtime
+    _control_state["stamp"] = stamp
     if not isinstance(data, dict) or data.get("v", 1) != 1:
         return None
     seq = data.get("seq")

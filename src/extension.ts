@@ -43,6 +43,15 @@ export function activate(context: vscode.ExtensionContext): BatchTunerApi {
     }),
   );
 
+  // After activation, not during it: whether stored studies exist (palette entries for Export/Open Study/Apply).
+  const contextTimer = setTimeout(() => {
+    void ctx.studies.listStudies().then((studies) => {
+      if (studies.length > 0) ctx.setContext('batchTuner.hasStudy', true);
+      if (studies.some((s) => s.recommendedBatchSize !== undefined)) ctx.setContext('batchTuner.hasRecommendation', true);
+    });
+  }, 1000);
+  ctx.push({ dispose: () => clearTimeout(contextTimer) });
+
   const activationMs = performance.now() - started;
   log.info(`activated in ${activationMs.toFixed(1)} ms (VS Code ${vscode.version}, ${vscode.workspace.isTrusted ? 'trusted' : 'untrusted'} workspace)`);
   return {

@@ -38,6 +38,10 @@ export async function startServer() {
       res.end(page(m[1], origin));
       return;
     }
+    if (url.pathname === '/favicon.ico') {
+      res.writeHead(204).end();
+      return;
+    }
     const file = normalize(join(root, decodeURIComponent(url.pathname)));
     if (!file.startsWith(join(root, 'dist')) && !file.startsWith(join(root, 'bench', 'ui'))) {
       res.writeHead(403).end();

@@ -15,6 +15,7 @@ export function createOptimizer(spec: OptimizerSpec, learningRate: number): tf.O
 
 /** SGD/momentum keep -lr in a kept scalar (setLearningRate); Adam reads `learningRate` each step. */
 export function setLearningRate(opt: tf.Optimizer, lr: number): void {
-  if (opt instanceof tf.SGDOptimizer) opt.setLearningRate(lr);
-  else (opt as unknown as { learningRate: number }).learningRate = lr;
+  const o = opt as unknown as { setLearningRate?: (lr: number) => void; learningRate: number };
+  if (typeof o.setLearningRate === 'function') o.setLearningRate(lr);
+  else o.learningRate = lr;
 }

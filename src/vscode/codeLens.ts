@@ -62,10 +62,14 @@ function recommendationCommand(rec: Recommendation, currentValue: number, uri: v
 
 export function registerCodeLens(ctx: Ctx): BatchSizeCodeLensProvider {
   const provider = new BatchSizeCodeLensProvider(ctx);
-  const selector: vscode.DocumentSelector = CONFIG_LANGUAGES.flatMap((language) => [
-    { language, scheme: 'file' },
-    { language, scheme: 'untitled' },
-  ]);
+  const selector: vscode.DocumentSelector = [
+    ...CONFIG_LANGUAGES.flatMap((language) => [
+      { language, scheme: 'file' },
+      { language, scheme: 'untitled' },
+    ]),
+    // Without a TOML extension installed, .toml files open as plain text.
+    { scheme: 'file', pattern: '**/*.toml' },
+  ];
   ctx.push(vscode.languages.registerCodeLensProvider(selector, provider));
   ctx.push(
     ctx.studies.onDidEvent((e) => {

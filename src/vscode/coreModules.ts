@@ -1,7 +1,6 @@
-// Lazy entry points into src/core: activation stays fast because the parsers (yaml, ajv, ...)
-// and the study engine are only evaluated the first time a feature needs them.
+// Lazy entry points into src/core: activation stays fast because the parsers (yaml, ajv, ...),
+// the study engine and the report renderer are only evaluated the first time a feature needs them.
 export const configModule = () => import('../core/config');
 export const studyModule = () => import('../core/study');
-export const trainerRunnerModule = () => import('../core/runner/trainerProcess');
-export const externalRunnerModule = () => import('../core/runner/external');
-export const externalConfigModule = () => import('../core/runner/externalConfig');
+export const runnerModule = () => import('../core/runner');
+export const reportModule = () => import('../core/report');

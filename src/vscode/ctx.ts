@@ -10,6 +10,8 @@ export class Ctx implements vscode.Disposable {
   readonly log: vscode.LogOutputChannel;
   readonly extensionUri: vscode.Uri;
   readonly globalStorageUri: vscode.Uri;
+  /** Per-workspace memory (the panel's config, restored after a window reload). */
+  readonly workspaceState: vscode.Memento;
   readonly subscriptions: vscode.Disposable[];
   /** Set by activate() right after construction; features are wired in dependency order. */
   studies!: StudyService;
@@ -20,6 +22,7 @@ export class Ctx implements vscode.Disposable {
     this.log = log;
     this.extensionUri = context.extensionUri;
     this.globalStorageUri = context.globalStorageUri;
+    this.workspaceState = context.workspaceState;
     this.subscriptions = context.subscriptions;
   }
 

@@ -15,6 +15,7 @@ import { isWorkspaceTrusted } from './trust';
 import { webviewHtml, webviewOptions } from './webviewHtml';
 
 export const PANEL_VIEW_TYPE = 'batchTuner.panel';
+const PANEL_CONFIG_KEY = 'batchTuner.panel.configPath';
 /** At most ~20 metric messages a second: charts stay smooth and the host is not flooded. */
 const METRICS_INTERVAL_MS = 50;
 
@@ -44,7 +45,9 @@ export class PanelManager implements vscode.Disposable {
     this.disposables.push(
       vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
         deserializeWebviewPanel: async (panel, state: unknown) => {
-          const configPath = isRecord(state) && typeof state.configPath === 'string' ? state.configPath : undefined;
+          // The webview's own state names its config; else the one this workspace last showed.
+          const configPath =
+            isRecord(state) && typeof state.configPath === 'string' ? state.configPath : ctx.workspaceState.get<string>(PANEL_CONFIG_KEY);
           this.adopt(panel, configPath ? vscode.Uri.file(configPath) : undefined);
         },
       }),
@@ -206,6 +209,7 @@ export class PanelManager implements vscode.Disposable {
         trials = latest.trials.map(({ series: _series, ...t }) => t);
         recommendation = latest.recommendation;
       }
+      trials = [...trials, ...this.ctx.studies.adHocTrials(uri)];
     }
     return {
       configPath: uri?.fsPath,
@@ -224,6 +228,7 @@ export class PanelManager implements vscode.Disposable {
 
   private async postInit(): Promise<void> {
     if (!this.panel) return;
+    void this.ctx.workspaceState.update(PANEL_CONFIG_KEY, this.configUri?.fsPath);
     if (this.configUri) this.panel.title = `Batch Tuner: ${ConfigCatalog.label(this.configUri)}`;
     this.post({ type: 'init', init: await this.buildInit() });
   }

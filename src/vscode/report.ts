@@ -1,8 +1,8 @@
-// Export Study Report: writes a stored study as a Markdown report next to the study (or where the
-// person chooses) and opens it.
-import * as path from 'node:path';
+// Export Study Report: renders a stored study with the core report module (one self-contained
+// HTML file with its charts, the same the CLI's --report writes) and offers to open it.
 import * as vscode from 'vscode';
 import type { StudyRecord } from '../core/study/types';
+import { reportModule } from './coreModules';
 import { errorMessage, type Ctx } from './ctx';
 
 export interface ExportResult {
@@ -12,63 +12,32 @@ export interface ExportResult {
 
 export async function exportStudyReport(ctx: Ctx, studyFile: string, target?: string): Promise<ExportResult> {
   let record: StudyRecord;
+  let html: string;
   try {
     record = await ctx.studies.readStudy(studyFile);
+    const { renderStudyReport } = await reportModule();
+    html = renderStudyReport(record);
   } catch (err) {
-    const error = `cannot read the study ${studyFile}: ${errorMessage(err)}`;
+    const error = `cannot export the study ${studyFile}: ${errorMessage(err)}`;
+    ctx.log.error(error);
     void vscode.window.showErrorMessage(`Batch Tuner: ${error}`);
     return { error };
   }
   let file = target;
   if (!file) {
-    const suggested = vscode.Uri.file(studyFile.replace(/\.study\.jsonl$|\.jsonl$/, '') + '.report.md');
-    const chosen = await vscode.window.showSaveDialog({ defaultUri: suggested, filters: { Markdown: ['md'] }, title: 'Batch Tuner: Export Study Report' });
+    const suggested = vscode.Uri.file(studyFile.replace(/\.study\.jsonl$|\.jsonl$/, '') + '.report.html');
+    const chosen = await vscode.window.showSaveDialog({ defaultUri: suggested, filters: { 'HTML report': ['html'] }, title: 'Batch Tuner: Export Study Report' });
     if (!chosen) return {};
     file = chosen.fsPath;
   }
   const uri = vscode.Uri.file(file);
-  await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(studyReportMarkdown(record)));
+  await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(html));
   ctx.log.info(`exported the study ${record.id} to ${file}`);
-  if (!target) await vscode.commands.executeCommand('markdown.showPreview', uri).then(undefined, () => vscode.window.showTextDocument(uri));
-  return { file };
-}
-
-const fmt = (x: number | undefined, digits = 3) => (x === undefined || !Number.isFinite(x) ? '—' : x.toPrecision(digits));
-const mib = (x: number | undefined) => (x === undefined ? '—' : `${(x / 2 ** 20).toFixed(1)} MiB`);
-
-/** The study as Markdown: the pick and why, alternatives, every candidate's evidence, every trial. */
-export function studyReportMarkdown(r: StudyRecord): string {
-  const lines: string[] = [];
-  const rec = r.recommendation;
-  lines.push(`# Batch size study: ${path.basename(r.start.configPath)}`, '');
-  lines.push(`- Config: \`${r.start.configPath}\``, `- Started: ${r.startedAt}${r.endedAt ? `, ended ${r.endedAt}` : ''} (${r.status}${r.reason ? `: ${r.reason}` : ''})`);
-  lines.push(`- Current: batch size ${r.start.currentBatchSize}, learning rate ${r.start.currentLearningRate} (${r.start.optimizer}), ${r.start.datasetSize} training samples`);
-  lines.push(`- Settings: batch sizes ${r.start.settings.minBatchSize}–${r.start.settings.maxBatchSize}, budget ${r.start.settings.budgetSeconds} s, lr rule ${r.start.settings.lrRule}${r.start.settings.memoryLimitBytes ? `, memory limit ${mib(r.start.settings.memoryLimitBytes)}` : ''}`, '');
-  if (rec) {
-    lines.push('## Recommendation', '');
-    lines.push(`**Batch size ${rec.batchSize}**, learning rate ${fmt(rec.learningRate)} — predicted **${rec.speedupVsCurrent.toFixed(2)}x** faster to the target loss than ${rec.current.batchSize}.`, '');
-    if (rec.noiseScale) lines.push(`Gradient noise scale B_noise ≈ ${Math.round(rec.noiseScale.value)} (interval ${Math.round(rec.noiseScale.low)}–${Math.round(rec.noiseScale.high)}; McCandlish et al. 2018).`, '');
-    const alt = rec.alternatives;
-    const rows = [
-      ['Largest that fits', alt.largestThatFits],
-      ['Highest throughput', alt.maxThroughput],
-      ['Most sample-efficient', alt.mostSampleEfficient],
-    ] as const;
-    lines.push('| Alternative | Batch size | Learning rate | Samples/s | Predicted time to target | Why |', '|---|---|---|---|---|---|');
-    for (const [name, c] of rows) if (c) lines.push(`| ${name} | ${c.batchSize} | ${fmt(c.learningRate)} | ${fmt(c.samplesPerSecond, 4)} | ${fmt(c.predictedTimeToTarget)} s | ${c.reason} |`);
-    lines.push('', '### Candidates', '', '| Batch size | Status | Samples/s | Peak memory | Fits | Goodput | Predicted time | Measured loss |', '|---|---|---|---|---|---|---|---|');
-    for (const c of rec.candidates)
-      lines.push(`| ${c.batchSize} | ${c.status} | ${fmt(c.samplesPerSecond, 4)} | ${mib(c.peakMemoryBytes)} | ${c.fits ? 'yes' : 'no'} | ${fmt(c.goodput)} | ${fmt(c.predictedTimeToTarget)} | ${fmt(c.measuredLoss)}${c.measuredLossSpread ? ` ± ${fmt(c.measuredLossSpread, 2)}` : ''} |`);
-    if (rec.evidence.notes.length > 0) lines.push('', '### Notes', '', ...rec.evidence.notes.map((n) => `- ${n}`));
-    if (rec.schedule) lines.push('', '### Batch-size schedule', '', `${rec.schedule.description}${rec.schedule.speedupVsBestFixed ? ` (predicted ${rec.schedule.speedupVsBestFixed.toFixed(2)}x faster than the best fixed size)` : ''}`);
-    lines.push('');
-  } else {
-    lines.push('No recommendation was made.', '');
+  if (!target) {
+    void vscode.window.showInformationMessage(`Batch Tuner: report written to ${vscode.workspace.asRelativePath(uri)}`, 'Open in Browser', 'Reveal in Explorer').then((choice) => {
+      if (choice === 'Open in Browser') void vscode.env.openExternal(uri);
+      else if (choice === 'Reveal in Explorer') void vscode.commands.executeCommand('revealFileInOS', uri);
+    });
   }
-  lines.push('## Trials', '', '| Trial | Phase | Batch size | Learning rate | Status | Samples/s | Peak memory | Final loss | Wall time |', '|---|---|---|---|---|---|---|---|---|');
-  for (const t of r.trials)
-    lines.push(`| ${t.id} | ${t.phase} | ${t.batchSize} | ${fmt(t.learningRate)} | ${t.status}${t.error ? ` (${t.error.message.replace(/\|/g, '\\|').slice(0, 80)})` : ''} | ${fmt(t.samplesPerSecond, 4)} | ${mib(t.peakMemoryBytes)} | ${fmt(t.finalLoss)} | ${t.wallSeconds.toFixed(1)} s |`);
-  if (r.warnings.length > 0) lines.push('', '## Warnings', '', ...r.warnings.map((w) => `- ${w}`));
-  lines.push('', `_Study file: \`${r.file}\`_`, '');
-  return lines.join('\n');
+  return { file };
 }

@@ -8,7 +8,7 @@ import type { StudyEvent, StudyListEntry, StudyOptions, StudyOutcome, StudyRecor
 import { scaleLearningRate } from '../core/tuner/lrScaling';
 import type { BatchScheduleSpec, LrRule, Recommendation, StudyPhase, TrainingConfig, TrialResult, TrialRunner, TrialSummary, TunerSpec } from '../core/types';
 import type { PanelSettings } from '../core/webviewProtocol';
-import { configModule, externalConfigModule, externalRunnerModule, studyModule, trainerRunnerModule } from './coreModules';
+import { configModule, runnerModule, studyModule } from './coreModules';
 import { isTrainingConfigDocument } from './diagnostics';
 import { ConfigCatalog } from './configCatalog';
 import { errorMessage, type Ctx } from './ctx';
@@ -46,6 +46,8 @@ export type ServiceEvent =
 /** What a study or a training run needs from a config, ours or a user's own. */
 interface LoadedForStudy {
   document: vscode.TextDocument;
+  /** A Batch Tuner training config (else a user's own config trained by its command). */
+  ours: boolean;
   config: TrainingConfig;
   text: string;
   /** The external training command; undefined: the built-in trainer. */
@@ -111,6 +113,8 @@ export class StudyService implements vscode.Disposable {
   readonly onDidChangeStudies = this.studiesChanged.event;
   private watcher: vscode.FileSystemWatcher | undefined;
   private counter = 0;
+  /** Trials of "Train with Batch Size…" runs (not part of a stored study), per config, this session. */
+  private readonly adHoc = new Map<string, TrialSummary[]>();
 
   constructor(private readonly ctx: Ctx) {}
 
@@ -208,6 +212,9 @@ export class StudyService implements vscode.Disposable {
           finalValLoss: evals.at(-1)?.valLoss,
         };
         this.onStudyEvent(session, { type: 'trial-end', trial, series: { steps: [], evals: [] } });
+        const list = this.adHoc.get(configUri.toString()) ?? [];
+        list.push(trial);
+        this.adHoc.set(configUri.toString(), list.slice(-20));
         const status = result.status === 'ok' ? 'completed' : result.status === 'cancelled' ? 'stopped' : 'failed';
         return { status, reason: result.error?.message, trial };
       } catch (err) {
@@ -215,6 +222,11 @@ export class StudyService implements vscode.Disposable {
       }
     };
     return this.finish(session, options.notify === false ? work() : this.withProgress(session, `Training ${session.label} at batch size ${batchSize}`, work));
+  }
+
+  /** Single training runs on a config during this session (newest last). */
+  adHocTrials(configUri: vscode.Uri): TrialSummary[] {
+    return this.adHoc.get(configUri.toString()) ?? [];
   }
 
   /** Stops the running study or trial; false when nothing runs. */
@@ -306,12 +318,12 @@ export class StudyService implements vscode.Disposable {
       const errors = parsed.diagnostics.filter((d: ConfigDiagnostic) => d.severity === 'error');
       if (parsed.config && errors.length === 0) {
         const c = parsed.config;
-        return { document, config: c, text, command, currentBatchSize: c.batch_size, currentLearningRate: c.optimizer.learning_rate, optimizer: c.optimizer.name, datasetSize: datasetSizeOf(c), tuner: c.tuner };
+        return { document, ours: true, config: c, text, command, currentBatchSize: c.batch_size, currentLearningRate: c.optimizer.learning_rate, optimizer: c.optimizer.name, datasetSize: datasetSizeOf(c), tuner: c.tuner };
       }
       const isOurs = await isTrainingConfigDocument(document);
       if (!isOurs) {
         // A user's own config (a DeepSpeed JSON, a Hydra YAML, a Python script): its own command trains it.
-        const { loadExternalConfig } = await externalConfigModule();
+        const { loadExternalConfig } = await runnerModule();
         const ext = loadExternalConfig(configUri.fsPath);
         const cmd = externalCommandFor(document, settings) ?? ext.command;
         if (!cmd) {
@@ -323,6 +335,7 @@ export class StudyService implements vscode.Disposable {
         const lr = ext.learningRate ?? 1e-3;
         return {
           document,
+          ours: false,
           // The external command reads its own config; trials carry this only as their TrialSpec's config.
           config: { model: { type: 'linear' }, data: { source: 'synthetic', task: 'regression', samples: ext.datasetSize ?? 1 << 20 }, optimizer: { name: 'sgd', learning_rate: lr }, batch_size: ext.batchSize, tuner: ext.tuner },
           text,
@@ -353,19 +366,16 @@ export class StudyService implements vscode.Disposable {
   /** The built-in trainer (a child process), or the user's training command. */
   private async runnerFor(loaded: LoadedForStudy): Promise<TrialRunner> {
     const settings = this.ctx.settings(loaded.document.uri);
-    if (loaded.command) {
-      const { createExternalRunner } = await externalRunnerModule();
-      this.ctx.log.info(`trials run: ${loaded.command}`);
-      return createExternalRunner({
-        command: loaded.command,
-        shell: loaded.tuner?.shell,
+    if (loaded.command) this.ctx.log.info(`trials run: ${loaded.command}`);
+    const { createRunnerFor } = await runnerModule();
+    return createRunnerFor(
+      { file: loaded.document.uri.fsPath, config: loaded.ours ? loaded.config : undefined, command: loaded.command, shell: loaded.tuner?.shell },
+      {
         pythonPath: settings.pythonPath || undefined,
         workspaceFolder: vscode.workspace.getWorkspaceFolder(loaded.document.uri)?.uri.fsPath,
-        hangTimeoutMs: (loaded.tuner?.timeout_seconds ?? settings.trialTimeoutSeconds) * 1000,
-      });
-    }
-    const { createTrainerRunner } = await trainerRunnerModule();
-    return createTrainerRunner();
+        hangTimeoutMs: loaded.tuner?.timeout_seconds ? undefined : settings.trialTimeoutSeconds * 1000,
+      },
+    );
   }
 
   private begin(kind: SessionKind, configUri: vscode.Uri): Session {

@@ -11,8 +11,8 @@
 // Env: BATCH_TUNER_TEST_TIMEOUT_S (default 600), BATCH_TUNER_TEST_VERBOSE=1 (print the
 // workbench log too; it is always kept in test-results/).
 // Assumes `npm run build` has run (dist/extension.js); builds the suite itself.
-import { closeSync, existsSync, mkdirSync, openSync, readSync, rmSync, statSync, writeFileSync, appendFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { closeSync, cpSync, existsSync, mkdirSync, openSync, readSync, rmSync, statSync, writeFileSync, appendFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildTests, suiteOutput } from '../../scripts/build-tests.mjs';
 import {
@@ -29,7 +29,8 @@ const { values: options } = parseArgs({
     'installed-extensions': { type: 'string' },
   },
 });
-const extensionPath = options['installed-extensions'] ? undefined : resolve(options['extension-path'] ?? repoRoot);
+const installedExtensions = options['installed-extensions'] ? resolve(options['installed-extensions']) : undefined;
+const extensionPath = installedExtensions ? undefined : resolve(options['extension-path'] ?? repoRoot);
 const untrusted = options.untrusted || process.env.BATCH_TUNER_TEST_UNTRUSTED === '1';
 const timeoutMs = Number(process.env.BATCH_TUNER_TEST_TIMEOUT_S || 600) * 1000;
 const verbose = process.env.BATCH_TUNER_TEST_VERBOSE === '1';
@@ -45,13 +46,28 @@ await buildTests();
 
 const resultsDir = join(repoRoot, 'test-results');
 mkdirSync(resultsDir, { recursive: true });
-const workbenchLog = join(resultsDir, untrusted ? 'integration-untrusted-workbench.log' : 'integration-workbench.log');
-writeFileSync(workbenchLog, '');
-
 const tmp = makeTempDir('batch-tuner-integration-');
+// Kept in the temp folder while running (parallel runs do not clobber each other), copied to
+// test-results/ when the run fails.
+const workbenchLog = join(tmp, 'workbench.log');
+writeFileSync(workbenchLog, '');
 const workspace = prepareWorkspace(tmp);
 const suiteLog = join(tmp, 'suite.log');
 writeFileSync(suiteLog, '');
+
+/**
+ * VS Code runs extension tests only in a window with an extension under development. To test
+ * the copy installed from the VSIX, that extension is an empty one: the real one loads from
+ * the extensions folder.
+ */
+function emptyDevelopmentExtension() {
+  const dir = join(tmp, 'test-host-extension');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({
+    name: 'batch-tuner-test-host', publisher: 'batch-tuner', version: '0.0.0', engines: { vscode: '^1.95.0' },
+  }, null, 2));
+  return dir;
+}
 
 /** Copies what the suite appended to its log file to our stdout (the extension host has no terminal here). */
 let suiteLogOffset = 0;
@@ -72,12 +88,20 @@ function pumpSuiteLog() {
 let server;
 let browser;
 let cleanedUp = false;
-async function cleanup() {
+const logsCopy = join(resultsDir, untrusted ? 'integration-untrusted-logs' : 'integration-logs');
+async function cleanup({ keepLogs = false } = {}) {
   if (cleanedUp) return;
   cleanedUp = true;
   try { pumpSuiteLog(); } catch { /* the temp dir may be gone */ }
   await browser?.close().catch(() => undefined);
   await server?.stop().catch(() => undefined);
+  // VS Code's own logs (extension host, output channels such as "Batch Tuner") and the
+  // workbench's console explain most failures.
+  if (keepLogs) {
+    rmSync(logsCopy, { recursive: true, force: true });
+    if (existsSync(join(tmp, 'user-data', 'logs'))) cpSync(join(tmp, 'user-data', 'logs'), logsCopy, { recursive: true });
+    cpSync(workbenchLog, join(logsCopy, 'workbench.log'));
+  }
   rmSync(tmp, { recursive: true, force: true, maxRetries: 3 });
 }
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
@@ -95,7 +119,7 @@ try {
     workspace,
     trusted: !untrusted,
     userDataDir: join(tmp, 'user-data'),
-    extensionsDir: options['installed-extensions'] ? resolve(options['installed-extensions']) : join(tmp, 'extensions'),
+    extensionsDir: installedExtensions ?? join(tmp, 'extensions'),
     env: {
       BATCH_TUNER_TEST_LOG: suiteLog,
       BATCH_TUNER_TEST_UNTRUSTED: untrusted ? '1' : '0',
@@ -121,7 +145,7 @@ try {
   pump = setInterval(pumpSuiteLog, 200);
   await page.goto(workbenchUrl(server, {
     folder: workspace,
-    extensionDevelopmentPath: extensionPath,
+    extensionDevelopmentPath: extensionPath ?? emptyDevelopmentExtension(),
     extensionTestsPath: join(suiteOutput, 'index.js'),
   }));
 
@@ -141,7 +165,6 @@ try {
   if (!sawSummary) {
     // Nothing ran (the suite did not load, or VS Code never started it): show why.
     console.error(`[${label}] the suite printed no "N passed, N failed" line. code-server said:\n${server.output().slice(-4000)}`);
-    console.error(`[${label}] workbench log: ${workbenchLog}`);
     exitCode ||= 1;
   }
 } catch (error) {
@@ -149,8 +172,8 @@ try {
   exitCode = 1;
 } finally {
   clearInterval(pump);
-  await cleanup();
+  await cleanup({ keepLogs: exitCode !== 0 });
 }
 console.log(`[${label}] finished in ${((Date.now() - started) / 1000).toFixed(1)} s with exit code ${exitCode}`);
-if (exitCode !== 0) console.log(`[${label}] workbench log kept in ${workbenchLog}`);
+if (exitCode !== 0) console.log(`[${label}] logs kept in ${relative(repoRoot, logsCopy)}/ (workbench.log: the browser console; exthost*/: the extension host)`);
 process.exit(exitCode);

@@ -8,6 +8,7 @@ import {
   formatDiagnostic,
   loadTrainingConfig,
   parseTrainingConfig,
+  validateTrainingConfig,
   type ConfigDiagnostic,
 } from '../../src/core/config';
 
@@ -38,9 +39,12 @@ test('an unknown key points at the key and suggests the closest known one', () =
 });
 
 test('a missing required key points at its parent key; at the root, the document start', () => {
-  const d = parseFixture('typo.yaml');
-  // learnin_rate is not learning_rate, so optimizer lacks it.
-  assert.deepEqual(at(d, 'optimizer is missing required key `learning_rate`'), [7, 1, 10]);
+  const text = 'model: {type: mlp}\ndata:\n  source: csv\n  path: x.csv\noptimizer: {name: adam, learning_rate: 0.1}\nbatch_size: 8\n';
+  const d = parseTrainingConfig(text, 'c.yaml', { checkFiles: false }).diagnostics;
+  assert.deepEqual(at(d, 'data is missing required key `label`; add it'), [2, 1, 5]);
+  assert.equal(d.length, 1);
+  // A misspelt key is reported once, as the typo, not also as the real key missing.
+  assert.equal(parseFixture('typo.yaml').filter((x) => x.message.includes('missing')).length, 0);
   const root = parseTrainingConfig('model: {type: mlp}\ndata: {source: mnist}\noptimizer: {name: adam, learning_rate: 0.1}\n', 'c.yaml');
   assert.deepEqual(at(root.diagnostics, 'missing required key `batch_size` at the top level'), [1, 1, 1]);
   assert.equal(root.config, undefined);
@@ -49,8 +53,8 @@ test('a missing required key points at its parent key; at the root, the document
 test('tuner.min_batch_size > max_batch_size is an error on the minimum', () => {
   const d = parseFixture('typo.yaml');
   assert.deepEqual(at(d, 'tuner.min_batch_size (256) must be <= tuner.max_batch_size (64)'), [12, 19, 22]);
-  // Exactly these five problems: nothing else, nothing twice.
-  assert.equal(d.length, 5, d.map(formatDiagnostic).join('\n'));
+  // Exactly these four problems: nothing else, nothing twice.
+  assert.equal(d.length, 4, d.map(formatDiagnostic).join('\n'));
 });
 
 test('a YAML syntax error is reported where the parser lost track', () => {
@@ -139,4 +143,17 @@ test('every example config parses without diagnostics', () => {
   const rows = readFileSync(join(examples, 'csv-regression', 'data.csv'), 'utf8').trim().split('\n');
   assert.equal(rows[0], 'moles,temperature_k,volume_l,pressure_bar');
   assert.equal(rows.length, 1501);
+});
+
+test('validateTrainingConfig checks a config built in memory, by key path', () => {
+  const problems = validateTrainingConfig({
+    model: { type: 'mlp' },
+    data: { source: 'mnist' },
+    optimizer: { name: 'adam', learning_rate: 0.001 },
+    batch_size: 32,
+    batch_schedule: { kind: 'step', at_steps: [200, 100] },
+  });
+  assert.deepEqual(problems.map((p) => [p.path.join('.'), p.severity]), [['batch_schedule.at_steps.1', 'error']]);
+  assert.match(problems[0].message, /strictly increasing/);
+  assert.deepEqual(validateTrainingConfig({ model: { type: 'mlp' }, data: { source: 'mnist' }, optimizer: { name: 'adam', learning_rate: 0.001 }, batch_size: 32 }), []);
 });

@@ -28,14 +28,16 @@ function summary(text: string, sites: BatchSizeSite[]) {
   return sites.map((s) => ({ batch: describe(text, s.batchSize), lr: s.learningRate ? describe(text, s.learningRate) : undefined }));
 }
 
-test('YAML: nested keys, the optimizer lr next to a root batch_size, integer-only `batch`; comments, strings and block scalars ignored', () => {
+test('YAML: nested keys, the optimizer lr beside the batch size or an ancestor, integer-only `batch`; comments, strings and block scalars ignored', () => {
   const text = read('lightning.yaml');
   const sites = findBatchSizeSites(text, 'lightning.yaml');
   assert.deepEqual(summary(text, sites), [
-    { batch: ['batch_size', '64', 'trainer.datamodule.batch_size', 64], lr: undefined },
+    // The optimizer section beside an ancestor holds the learning rate (Lightning CLI style);
+    // model.learning_rate is not next to any batch size.
+    { batch: ['batch_size', '64', 'trainer.datamodule.batch_size', 64], lr: ['lr', '0.01', 'optimizer.lr', 0.01] },
     { batch: ['batch_size', '32', 'batch_size', 32], lr: ['lr', '0.01', 'optimizer.lr', 0.01] },
-    { batch: ['batch', '128', 'eval.batch', 128], lr: undefined },
-    { batch: ['micro_batch_size', '2', 'eval.tag.micro_batch_size', 2], lr: undefined },
+    { batch: ['batch', '128', 'eval.batch', 128], lr: ['lr', '0.01', 'optimizer.lr', 0.01] },
+    { batch: ['micro_batch_size', '2', 'eval.tag.micro_batch_size', 2], lr: ['lr', '0.01', 'optimizer.lr', 0.01] },
   ]);
   assert.equal(sites[0].batchSize.keyOffset, offsetOf(text, 'batch_size: 64'));
   assert.equal(sites[0].batchSize.valueOffset, offsetOf(text, 'batch_size: 64', 12));
@@ -68,7 +70,7 @@ test('TOML: tables, dotted and quoted keys, inline tables, array tables; comment
   const sites = findBatchSizeSites(text, 'pyproject.toml');
   assert.deepEqual(summary(text, sites), [
     { batch: ['batch_size', '1_024', 'tool.trainer.batch_size', 1024], lr: ['learning_rate', '1e-3', 'tool.trainer.learning_rate', 0.001] },
-    { batch: ['micro_batch_size', '4', 'tool.trainer.data.micro_batch_size', 4], lr: undefined },
+    { batch: ['micro_batch_size', '4', 'tool.trainer.data.micro_batch_size', 4], lr: ['lr', '0.1', 'tool.trainer.optimizer.lr', 0.1] },
     { batch: ['"train_batch_size"', '16', 'tool.trainer.train_batch_size', 16], lr: ['learning_rate', '1e-3', 'tool.trainer.learning_rate', 0.001] },
     { batch: ['batch_size', '32', 'experiments.hparams.batch_size', 32], lr: ['lr', '0.01', 'experiments.hparams.lr', 0.01] },
     { batch: ['batch', '8', 'experiments.batch', 8], lr: undefined },
@@ -77,7 +79,7 @@ test('TOML: tables, dotted and quoted keys, inline tables, array tables; comment
   assert.equal(sites[3].batchSize.valueOffset, offsetOf(text, 'batch_size = 32', 13));
 });
 
-test('Python: assignments, argparse defaults, keyword arguments, dataclass-style fields; strings, f-strings, comments and docstrings ignored', () => {
+test('Python: assignments, argparse defaults, keyword arguments, typed parameter defaults, dict literals, dataclass-style fields; strings, f-strings, comments and docstrings ignored', () => {
   const text = read('train.py');
   const sites = findBatchSizeSites(text, 'train.py');
   assert.deepEqual(summary(text, sites), [
@@ -87,6 +89,8 @@ test('Python: assignments, argparse defaults, keyword arguments, dataclass-style
     { batch: ['batch_size', '256', 'main.batch_size', 256], lr: undefined },
     { batch: ['batch_size', '8', 'main.config.batch_size', 8], lr: ['learning_rate', '0.2', 'main.config.learning_rate', 0.2] },
     { batch: ['per_device_train_batch_size', '4', 'main.per_device_train_batch_size', 4], lr: ['learning_rate', '5e-5', 'main.learning_rate', 0.00005] },
+    { batch: ['batch_size', '48', 'sweep.batch_size', 48], lr: ['lr', '3e-4', 'sweep.lr', 0.0003] },
+    { batch: ['"batch_size"', '24', 'sweep.batch_size', 24], lr: ['"learning_rate"', '0.003', 'sweep.learning_rate', 0.003] },
   ]);
   assert.equal(sites[1].batchSize.valueOffset, offsetOf(text, 'default=32', 8));
   assert.equal(sites[3].batchSize.keyOffset, offsetOf(text, 'batch_size=256'));

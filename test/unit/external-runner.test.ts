@@ -206,3 +206,53 @@ test('two trials at once on one config: separate copies and metrics, no interfer
   assert.notEqual(ea.env.BATCH_TUNER_CONFIG, eb.env.BATCH_TUNER_CONFIG);
   assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('.batch-tuner')), []);
 });
+
+test('shell mode: a pipeline runs, and a value with spaces and quotes stays one argument', async () => {
+  const { dir, file } = dirWith("it's.yaml", 'batch_size: 8\n');
+  const out = join(dir, 'echo.json');
+  const r = await createExternalRunner({ command: `\${python} '${FIX}/echo_env.py' --config \${config} 2>&1 | cat`, shell: true, pythonPath: PY, env: { ...process.env, ECHO_OUT: out } })(spec(file, { batchSize: 8 }), {});
+  assert.equal(r.status, 'ok', JSON.stringify(r.error));
+  const echo = JSON.parse(readFileSync(out, 'utf8'));
+  assert.equal(echo.argv.length, 2);
+  assert.equal(echo.argv[1], echo.env.BATCH_TUNER_CONFIG);
+  assert.match(echo.argv[1], /my configs\/\.batch-tuner-profile-64-[a-z0-9]+\.yaml$/);
+});
+
+test('a script that ignores ${steps} is stopped after the last requested step (status ok, warned)', async () => {
+  const { file } = dirWith('i.yaml', 'batch_size: 8\n');
+  const r = await createExternalRunner({ command: `\${python} ${FIX}/ignores_steps.py`, pythonPath: PY, afterLastStepGraceMs: 300 })(spec(file, { batchSize: 8, maxSteps: 5 }), {});
+  assert.equal(r.status, 'ok', JSON.stringify(r.error));
+  assert.ok(r.steps.length >= 5);
+  assert.match((r.warnings ?? []).join('\n'), /kept running after step 5/);
+});
+
+test('killed by a SIGKILL the runner did not send (the OOM killer): status oom', async () => {
+  const { file } = dirWith('k.yaml', 'batch_size: 8\n');
+  const r = await createExternalRunner({ command: `\${python} ${FIX}/killed.py`, pythonPath: PY })(spec(file, { batchSize: 8 }), {});
+  assert.equal(r.status, 'oom');
+  assert.equal(r.error?.signal, 'SIGKILL');
+  assert.match(r.error?.message ?? '', /out-of-memory killer/);
+});
+
+test('when the host process exits mid-trial, the trial (its own process group) is killed too', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bt-exit-'));
+  const { spawnSync } = await import('node:child_process');
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(FIX, 'exit-midtrial.ts'), dir], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const pid = Number(r.stdout.trim());
+  assert.ok(pid > 1, r.stdout);
+  for (let i = 0; i < 20 && !dead(pid); i++) await new Promise((res) => setTimeout(res, 50));
+  assert.ok(dead(pid), `trial process ${pid} outlived its host`);
+});
+
+test('a script that exits but leaves a child holding its output open: ends promptly, child killed', async () => {
+  const { dir, file } = dirWith('l.yaml', 'batch_size: 8\n');
+  const pidsOut = join(dir, 'pid.txt');
+  const t0 = Date.now();
+  const r = await createExternalRunner({ command: `\${python} ${FIX}/leaves_child.py`, pythonPath: PY, hangTimeoutMs: 20_000, env: { ...process.env, PIDS_OUT: pidsOut } })(spec(file, { batchSize: 8 }), {});
+  assert.equal(r.status, 'ok', JSON.stringify(r.error));
+  assert.ok(Date.now() - t0 < 6000, `ended after ${Date.now() - t0} ms`);
+  const child = Number(readFileSync(pidsOut, 'utf8'));
+  for (let i = 0; i < 20 && !dead(child); i++) await new Promise((res) => setTimeout(res, 50));
+  assert.ok(dead(child), 'the leftover child was killed');
+});

@@ -37,3 +37,17 @@ test('bad contents and bad commands say what is wrong', async () => {
   await assert.rejects(readControl(file), /not valid JSON/);
   await assert.rejects(writeControl(file, { batch_size: 64, learning_rate: -1, seq: 1 }), /learning_rate must be a positive number/);
 });
+
+test("python/batch_tuner.py's poll_control applies what writeControl wrote, once per seq", async () => {
+  const { execFileSync } = await import('node:child_process');
+  const dir = mkdtempSync(join(tmpdir(), 'bt-control-'));
+  const file = join(dir, 'control.json');
+  await writeControl(file, { batch_size: 128, learning_rate: 0.002, seq: 1 });
+  const script = [
+    'import json, sys', 'from batch_tuner import poll_control',
+    'first = poll_control(); again = poll_control()',
+    'print(json.dumps([first, again]))',
+  ].join('\n');
+  const out = execFileSync('python3', ['-c', script], { env: { ...process.env, PYTHONPATH: join(process.cwd(), 'python'), BATCH_TUNER_CONTROL: file }, encoding: 'utf8' });
+  assert.deepEqual(JSON.parse(out), [{ seq: 1, batch_size: 128, learning_rate: 0.002 }, null]);
+});

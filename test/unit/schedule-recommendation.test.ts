@@ -3,6 +3,8 @@ import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { phasesFromHistory, recommendSchedule, simulatePolicy } from '../../src/core/tuner/scheduleRecommendation';
 import { timeToTarget } from '../../src/core/tuner/goodput';
+import { interpolateThroughput } from '../../src/core/tuner/throughput';
+import { linearRampBatchSize } from '../../src/core/schedule/linearRamp';
 import type { CandidateEvidence } from '../../src/core/types';
 
 // Throughput that saturates: X(B) = 20000 B / (B + 128) samples/s (per-step overhead amortised).
@@ -57,4 +59,22 @@ test('growth 4x without a throughput curve: an adaptive schedule between the rou
   const rec = recommendSchedule({ noiseHistory: hist, candidates: candidates.slice(0, 1), bestFixed: { batchSize: 32 } });
   assert.deepEqual(rec?.schedule, { kind: 'adaptive', every_steps: 25, min_batch_size: 32, max_batch_size: 128 });
   assert.equal(rec?.predictedTimeToTarget, undefined);
+});
+
+test('B_noise growing 4x (30 -> 120): ramp from the goodput optimum 64 to 128, faster than fixed 64 and fixed 128', () => {
+  const hist = [30, 50, 80, 120].map((value, i) => ({ samples: (i + 1) * 10_000, loss: 1 / (i + 1), value }));
+  const phases = phasesFromHistory(hist, 64);
+  for (const fixed of [64, 128]) {
+    const rec = recommendSchedule({ noiseHistory: hist, candidates, bestFixed: { batchSize: fixed }, measuredBatchSize: 64 });
+    assert.ok(rec && rec.schedule.kind === 'linear_ramp');
+    if (rec.schedule.kind !== 'linear_ramp') return;
+    assert.deepEqual([rec.schedule.from, rec.schedule.to], [64, 128]);
+    const tFixed = simulatePolicy(phases, () => fixed, X).seconds;
+    const ramp = rec.schedule;
+    // Between measured sizes the recommendation knows X(B) only by interpolation (log2 B, as the tuner does).
+    const Xi = (b: number) => interpolateThroughput(candidates as Array<{ batchSize: number; samplesPerSecond: number }>, b) as number;
+    const tRamp = simulatePolicy(phases, (s) => linearRampBatchSize(ramp, s, Infinity), Xi).seconds;
+    assert.ok(Math.abs((rec.speedupVsBestFixed ?? 0) - tFixed / tRamp) < 1e-9, 'speed-up = T(fixed) / T(the ramp as the controller runs it)');
+    assert.ok((rec.speedupVsBestFixed ?? 0) > 1, `faster than fixed ${fixed}: ${rec.speedupVsBestFixed}`);
+  }
 });

@@ -19,6 +19,7 @@ import {
   defaultLrRule,
   seededRandom,
   summarizeThroughput,
+  measuredThroughput,
   throughputSaturated,
   timeToTarget,
 } from '../../src/core/tuner';
@@ -172,4 +173,15 @@ test('recommend: goodput pick, corrected by a clearly better measured loss, with
   ] });
   assert.equal(diverged?.batchSize, 32, 'a diverged candidate is never picked');
   assert.equal(recommend({ ...base, candidates: candidates.map((c) => ({ ...c, fits: false })), convergence: [] }), undefined);
+});
+
+test('measured throughput: samples over step time after a warm-up of at least 30% of the steps', () => {
+  // 10 slow compile steps, then 90 steps of 10 ms at B=32 (3200 samples/s) with one 100 ms GC pause.
+  const steps = Array.from({ length: 100 }, (_, i) => ({ step: i + 1, batchSize: 32, stepTimeMs: i < 10 ? 500 : i === 50 ? 100 : 10 })) as StepMetrics[];
+  const t = measuredThroughput(steps, 3);
+  assert.ok(t);
+  assert.equal(t.measuredSteps, 70);
+  // 70 steps: 69 x 10 ms + 1 x 100 ms = 790 ms for 2240 samples.
+  assert.ok(Math.abs(t.samplesPerSecond - 2240 / 0.79) < 1e-6);
+  assert.equal(t.stepTimeMs, 10);
 });

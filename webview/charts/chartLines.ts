@@ -11,6 +11,7 @@ type Palette = Pick<ChartTheme, 'palette' | 'highlight' | 'muted'>;
 /** One line per trial: `y` against `x` (loss vs samples, loss vs time, memory vs time). */
 export function trialLines(store: SeriesStore, theme: Palette, x: Column, y: Column): Line[] {
   return store.list().map((t) => ({
+    key: t.trialId,
     label: store.label(t),
     ...seriesStyle(theme, t.index),
     xs: t.columns[x].view(),
@@ -28,19 +29,17 @@ export function trialLines(store: SeriesStore, theme: Palette, x: Column, y: Col
 export function scheduleLines(store: SeriesStore, theme: Palette, rec: Recommendation | undefined): Line[] {
   const trials = store.list();
   const lines: Line[] = [];
-  const varying = trials.filter((t) => {
-    const b = t.columns.batchSize.view();
-    for (let i = 1; i < b.length; i++) if (b[i] !== b[0]) return true;
-    return false;
-  });
+  const varying = trials.filter((t) => t.batchSizeVaries);
   const shown = varying.length > 0 ? varying : trials.slice(-1);
   for (const t of shown) {
-    lines.push({ label: `batch size ${store.label(t)}`, color: seriesStyle(theme, t.index).color, stepped: true, width: 2, xs: t.columns.samples.view(), ys: t.columns.batchSize.view() });
+    lines.push({ key: `batch:${t.trialId}`, label: `batch size ${store.label(t)}`, color: seriesStyle(theme, t.index).color, stepped: true, width: 2, xs: t.columns.samples.view(), ys: t.columns.batchSize.view() });
   }
-  for (const t of trials) {
+  // Live noise-scale curves of the latest three trials that report micro-batch statistics:
+  // enough to see the trend without burying the chart in lines.
+  const withNoise = trials.filter((t) => t.hasNoiseScale).slice(-3);
+  for (const t of withNoise) {
     const noise = t.columns.noiseScale.view();
-    if (!noise.some((v) => Number.isFinite(v))) continue;
-    lines.push({ label: `B_noise live ${store.label(t)}`, color: seriesStyle(theme, t.index).color, dash: [4, 3], xs: t.columns.samples.view(), ys: noise });
+    lines.push({ key: `noise:${t.trialId}`, label: `B_noise live ${store.label(t)}`, color: seriesStyle(theme, t.index).color, dash: [4, 3], xs: t.columns.samples.view(), ys: noise });
   }
   const history = rec?.noiseScale?.history;
   if (history && history.length > 0) {

@@ -19,8 +19,8 @@ export class FrameLoop {
   private reportTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
-    /** Draws what changed; returns how many charts it drew. */
-    private readonly render: () => number,
+    /** Draws what changed (within a frame budget); says how many charts it drew and whether some wait for the next frame. */
+    private readonly render: () => { drawn: number; pending: boolean },
     private readonly reportDrawn: (sentAt: number, drawnAt: number) => void,
     private readonly reportEveryMs = 500,
   ) {}
@@ -36,13 +36,16 @@ export class FrameLoop {
   private frame(): void {
     this.scheduled = false;
     const t0 = performance.now();
-    const drawn = this.render();
+    const { drawn, pending } = this.render();
+    // Charts left over for the frame budget: draw them next frame.
+    if (pending) this.request();
     // uPlot commits its canvas work in a microtask: measure after it, so the time is the real draw.
     queueMicrotask(() => {
       const drawMs = performance.now() - t0;
       const hook = (globalThis as { __batchTunerFrameHook?: FrameHook }).__batchTunerFrameHook;
       if (hook && drawn > 0) hook({ drawMs, chartsDrawn: drawn });
-      if (this.oldestUndrawnSentAt !== undefined) {
+      // Points count as drawn once every chart showing them has drawn.
+      if (!pending && this.oldestUndrawnSentAt !== undefined) {
         const sentAt = this.oldestUndrawnSentAt;
         this.oldestUndrawnSentAt = undefined;
         if (!this.pending || sentAt < this.pending.sentAt) this.pending = { sentAt, drawnAt: Date.now() };

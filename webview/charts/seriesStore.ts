@@ -17,6 +17,10 @@ export interface TrialSeries {
   evalSamples: GrowableBuffer;
   evalLoss: GrowableBuffer;
   noise: NoiseScaleEma;
+  /** The batch size changed during the trial (a schedule ran). */
+  batchSizeVaries: boolean;
+  /** Some step gave a noise-scale estimate (the trial reported micro-batch statistics). */
+  hasNoiseScale: boolean;
 }
 
 /**
@@ -81,7 +85,7 @@ export class SeriesStore {
     if (!t) {
       const columns = {} as Record<Column, GrowableBuffer>;
       for (const c of COLUMNS) columns[c] = new GrowableBuffer();
-      t = { trialId, batchSize, index: this.trials.size, columns, evalSamples: new GrowableBuffer(16), evalLoss: new GrowableBuffer(16), noise: new NoiseScaleEma() };
+      t = { trialId, batchSize, index: this.trials.size, columns, evalSamples: new GrowableBuffer(16), evalLoss: new GrowableBuffer(16), noise: new NoiseScaleEma(), batchSizeVaries: false, hasNoiseScale: false };
       this.trials.set(trialId, t);
     }
     return t;
@@ -99,8 +103,12 @@ export class SeriesStore {
       c.time.push(m.time);
       c.loss.push(m.loss);
       c.memory.push(m.memoryBytes ?? m.rssBytes ?? NaN);
+      const first = c.batchSize.length > 0 ? c.batchSize.at(0) : m.batchSize;
+      if (m.batchSize !== first) t.batchSizeVaries = true;
       c.batchSize.push(m.batchSize);
-      c.noiseScale.push(t.noise.update(m) ?? NaN);
+      const noise = t.noise.update(m);
+      if (noise !== undefined) t.hasNoiseScale = true;
+      c.noiseScale.push(noise ?? NaN);
     }
     this.version++;
   }

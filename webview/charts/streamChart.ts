@@ -3,9 +3,12 @@
 // depends on the chart's width, not on how many points have arrived.
 import uPlot from 'uplot';
 import type { ChartTheme } from '../shared/theme';
-import { alignSeries, decimateMinMax, type XY } from './decimate';
+import { alignOnPixelGrid, alignSeries, decimateMinMax, type XY } from './decimate';
+import { MinMaxBins } from './minMaxBins';
 
 export interface Line {
+  /** Identity of the series across frames (its level-of-detail cache); defaults to the label. */
+  key?: string;
   label: string;
   color: string;
   dash?: number[];
@@ -41,6 +44,7 @@ export class StreamChart {
   private readonly empty: HTMLDivElement;
   private readonly resizeObserver: ResizeObserver;
   private lastLines: Line[] = [];
+  private readonly bins = new Map<string, MinMaxBins>();
   private width = 0;
   /** Set when the chart must redraw even if its data did not change (resize, theme, zoom). */
   dirty = true;
@@ -93,7 +97,9 @@ export class StreamChart {
     this.dirty = false;
     const hasPoints = lines.some((l) => l.xs.length > 0);
     this.empty.hidden = hasPoints;
-    const columns = Math.max(50, this.width - 60);
+    this.container.classList.toggle('chart-is-empty', !hasPoints);
+    // Plot area in CSS pixels, less the y axis: one column per pixel.
+    const columns = Math.max(50, this.width - 90);
     let lo = Infinity;
     let hi = -Infinity;
     for (const l of lines) {
@@ -102,10 +108,24 @@ export class StreamChart {
       hi = Math.max(hi, l.xs[l.xs.length - 1]);
     }
     const [x0, x1] = this.zoom ?? [lo, hi];
-    const reduced: XY[] = lines.map((l) => (l.line === false ? keepAll(l) : decimateMinMax(l.xs, l.ys, x0, x1, columns)));
+    let dense = false;
+    const live = new Set<string>();
+    const reduced: XY[] = lines.map((l) => {
+      if (l.xs.length <= columns * 2 || l.line === false) return keepAll(l);
+      dense = true;
+      // Zoomed in: decimate the raw points in range (the bins are too coarse for a close-up).
+      if (this.zoom) return decimateMinMax(l.xs, l.ys, x0, x1, columns);
+      const key = l.key ?? l.label;
+      live.add(key);
+      let bins = this.bins.get(key);
+      if (!bins) this.bins.set(key, (bins = new MinMaxBins()));
+      bins.update(l.xs, l.ys);
+      return bins.points();
+    });
+    for (const key of this.bins.keys()) if (!live.has(key) && !this.zoom) this.bins.delete(key);
     // Log axes cannot show zero or negative values.
     if (this.spec.xLog || this.spec.yLog) for (const r of reduced) dropNonPositive(r, !!this.spec.xLog, !!this.spec.yLog);
-    const data = alignSeries(reduced) as uPlot.AlignedData;
+    const data = (dense && !this.spec.xLog && hi > lo ? alignOnPixelGrid(reduced, x0, x1, columns) : alignSeries(reduced)) as uPlot.AlignedData;
     const signature = lines.map((l) => `${l.label}|${l.color}|${l.dash ?? ''}|${l.points ?? ''}|${l.line ?? ''}`).join(';');
     if (!this.plot || signature !== this.signature) {
       this.plot?.destroy();
@@ -130,8 +150,9 @@ export class StreamChart {
   private options(lines: Line[]): uPlot.Options {
     const t = this.theme;
     const font = `${Math.round(t.fontSize * 0.85)}px ${t.fontFamily}`;
-    const axis = (label: string, format?: (v: number) => string): uPlot.Axis => ({
+    const axis = (label: string, format?: (v: number) => string, size?: number): uPlot.Axis => ({
       label,
+      size,
       stroke: t.foreground,
       font,
       labelFont: font,
@@ -145,7 +166,8 @@ export class StreamChart {
       width: this.width,
       height: this.height(),
       scales: { x: scaleX, y: scaleY },
-      axes: [axis(this.spec.xLabel, this.spec.xFormat), axis(this.spec.yLabel, this.spec.yFormat)],
+      // The y axis is wider: its tick labels ("572 MiB", "12.3k") sit beside it.
+      axes: [axis(this.spec.xLabel, this.spec.xFormat), axis(this.spec.yLabel, this.spec.yFormat, 64)],
       legend: { show: true, live: true },
       cursor: { drag: { x: true, y: false, setScale: true } },
       series: [

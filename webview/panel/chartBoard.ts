@@ -16,9 +16,16 @@ interface BoardChart {
   source: 'live' | 'summary';
   lines(): Line[];
   drawnVersion: number;
+  /** Recent cost of one draw, ms (build + decimate + uPlot's canvas commit). */
+  costMs: number;
 }
 
+/** Draw work per animation frame; charts over budget wait for the next frame (16.7 ms at 60 Hz). */
+const FRAME_BUDGET_MS = 6;
+
 const seconds = (v: number) => formatDuration(v);
+/** Loss ticks on a log axis: 3 significant digits without trailing zeros. */
+const formatTick = (v: number) => String(Number(v.toPrecision(3)));
 
 export class ChartBoard {
   readonly element: HTMLElement;
@@ -29,6 +36,8 @@ export class ChartBoard {
   private theme: ChartTheme;
   private readonly charts: BoardChart[] = [];
   private readonly loop: FrameLoop | undefined;
+  /** Round-robin start for the frame budget. */
+  private next = 0;
 
   constructor(onDrawn: (sentAt: number, drawnAt: number) => void) {
     this.theme = readChartTheme();
@@ -36,12 +45,12 @@ export class ChartBoard {
     const add = (spec: ChartSpec, source: BoardChart['source'], lines: () => Line[]) => {
       const host = h('div', { class: 'chart-cell' });
       this.element.append(host);
-      this.charts.push({ chart: new StreamChart(host, spec, this.theme, () => this.loop?.request()), source, lines, drawnVersion: -1 });
+      this.charts.push({ chart: new StreamChart(host, spec, this.theme, () => this.loop?.request()), source, lines, drawnVersion: -1, costMs: 2 });
     };
-    add({ title: 'Loss vs samples', xLabel: 'samples', yLabel: 'training loss', xFormat: formatCount, emptyText: 'Loss curves appear here as trials run.' }, 'live', () =>
+    add({ title: 'Loss vs samples', xLabel: 'samples', yLabel: 'training loss (log)', yLog: 10, xFormat: formatCount, yFormat: formatTick, emptyText: 'Loss curves appear here as trials run.' }, 'live', () =>
       trialLines(this.store, this.theme, 'samples', 'loss'),
     );
-    add({ title: 'Loss vs wall-clock', xLabel: 'time', yLabel: 'training loss', xFormat: seconds, emptyText: 'Loss against time, one line per batch size.' }, 'live', () =>
+    add({ title: 'Loss vs wall-clock', xLabel: 'time', yLabel: 'training loss (log)', yLog: 10, xFormat: seconds, yFormat: formatTick, emptyText: 'Loss against time, one line per batch size.' }, 'live', () =>
       trialLines(this.store, this.theme, 'time', 'loss'),
     );
     add({ title: 'Memory vs time', xLabel: 'time', yLabel: 'memory', xFormat: seconds, yFormat: formatBytes, emptyText: 'Memory in use during each trial.' }, 'live', () =>
@@ -104,18 +113,42 @@ export class ChartBoard {
     this.loop?.request();
   }
 
-  private render(): number {
+  private render(): { drawn: number; pending: boolean } {
     let drawn = 0;
-    for (const c of this.charts) {
+    let pending = false;
+    let planned = 0;
+    const marks: { chart: BoardChart; syncMs: number }[] = [];
+    // Start after the chart drawn last, so a tight budget still reaches every chart in turn.
+    const n = this.charts.length;
+    for (let k = 0; k < n; k++) {
+      const c = this.charts[(this.next + k) % n];
       const version = c.source === 'live' ? this.store.version : this.summaryVersion;
       if (!c.chart.dirty && version === c.drawnVersion) continue;
       // A chart in a collapsed or hidden part of the page waits until it is shown.
       if (c.chart.container.offsetParent === null) continue;
+      if (drawn > 0 && planned + c.costMs > FRAME_BUDGET_MS) {
+        pending = true;
+        continue;
+      }
+      const s = performance.now();
       c.chart.draw(c.lines());
       c.drawnVersion = version;
+      planned += c.costMs;
+      marks.push({ chart: c, syncMs: performance.now() - s });
+      this.next = (this.charts.indexOf(c) + 1) % n;
       drawn++;
     }
-    return drawn;
+    // uPlot paints in a microtask queued by each setData; a microtask queued after all of them
+    // sees their total, shared among the charts in proportion to their synchronous work.
+    if (marks.length > 0) {
+      const syncEnd = performance.now();
+      queueMicrotask(() => {
+        const commitMs = performance.now() - syncEnd;
+        const syncTotal = marks.reduce((a, m) => a + m.syncMs, 0) || 1;
+        for (const m of marks) m.chart.costMs = 0.7 * m.chart.costMs + 0.3 * (m.syncMs + (commitMs * m.syncMs) / syncTotal);
+      });
+    }
+    return { drawn, pending };
   }
 
   /** Called when a hidden part of the page was shown. */

@@ -49,6 +49,17 @@ function lineEndOf(text: string, offset: number): number {
   const nl = text.indexOf('\n', offset);
   return nl < 0 ? text.length : nl;
 }
+/** The indentation of the line holding `offset`. */
+function leadingWhitespace(text: string, offset: number): string {
+  return /^[ \t]*/.exec(text.slice(lineStartOf(text, offset)))?.[0] ?? '';
+}
+function isFirstOnLine(text: string, offset: number): boolean {
+  return text.slice(lineStartOf(text, offset), offset).trim() === '';
+}
+/** Indentation for a sibling of the key at `offset` (a key after `- ` is indented by its column). */
+function keyIndentOf(text: string, offset: number): string {
+  return isFirstOnLine(text, offset) ? leadingWhitespace(text, offset) : ' '.repeat(columnOf(text, offset));
+}
 function eolOf(text: string): string {
   return text.includes('\r\n') ? '\r\n' : '\n';
 }
@@ -171,11 +182,16 @@ function applyToEntry(ctx: EditContext, keyEnd: number, keyStart: number, node: 
   const { text } = ctx;
   if (!patch.leaf) {
     if (node?.kind === 'map') return applyToMap(ctx, node, patch.children, false);
+    if (node?.kind === 'seq') return applyToSeq(ctx, node, patch.children);
     return replaceValue(ctx, keyStart, keyEnd, node, patchValue(patch));
   }
   const v = patch.value;
   if (isPlainObject(v) && node?.kind === 'map' && Object.keys(v).length > 0) {
-    const children = new Map<string, Patch>(Object.entries(v).map(([k, x]) => [k, { leaf: true, value: x }]));
+    // An undefined member means "no such key": it is removed like any key the new value lacks.
+    const children = new Map<string, Patch>(Object.entries(v).filter(([, x]) => x !== undefined).map(([k, x]) => [k, { leaf: true, value: x }]));
+    const stale = (node.entries ?? []).some((e) => !children.has(e.key));
+    // Removing keys from a JSON object or a YAML flow mapping means juggling commas: rewrite it whole.
+    if (stale && (ctx.format === 'json' || node.flow)) return replaceValue(ctx, keyStart, keyEnd, node, Object.fromEntries([...children].map(([k, p]) => [k, patchValue(p)])));
     return applyToMap(ctx, node, children, true);
   }
   if (node?.kind === 'scalar' && !isPlainObject(v) && !Array.isArray(v) && node.end > node.start) {
@@ -189,13 +205,27 @@ function applyToEntry(ctx: EditContext, keyEnd: number, keyStart: number, node: 
   replaceValue(ctx, keyStart, keyEnd, node, v);
 }
 
+/** Changes inside existing list items (`runs.0.lr`); lists are not grown. */
+function applyToSeq(ctx: EditContext, seq: SourceNode, children: Map<string, Patch>): void {
+  for (const [key, patch] of children) {
+    const item = /^\d+$/.test(key) ? seq.items?.[Number(key)] : undefined;
+    if (!item) throw new Error(`list index ${key} does not exist (the list has ${seq.items?.length ?? 0} items); only existing items can be edited`);
+    if (!patch.leaf && item.kind === 'map') applyToMap(ctx, item, patch.children, false);
+    else if (!patch.leaf && item.kind === 'seq') applyToSeq(ctx, item, patch.children);
+    else if (patch.leaf && item.kind === 'scalar' && !isPlainObject(patch.value) && !Array.isArray(patch.value)) {
+      const body = ctx.format === 'json' ? jsonValue(patch.value, '', ctx.unit, ctx.eol, false) : yamlScalar(patch.value);
+      ctx.edits.push({ offset: item.start, length: item.end - item.start, newText: body });
+    } else throw new Error(`cannot replace list item ${key} of a list with a ${patch.leaf ? 'new value' : 'mapping'} in place; write the whole list instead`);
+  }
+}
+
 /** Replaces the whole value after `key:` (or inserts one after an empty `key:`). */
 function replaceValue(ctx: EditContext, keyStart: number, keyEnd: number, node: SourceNode | null, v: unknown): void {
   const { text, unit, eol } = ctx;
-  const keyIndent = ' '.repeat(columnOf(text, keyStart));
+  const keyIndent = keyIndentOf(text, keyStart);
   if (ctx.format === 'json') {
     if (!node) throw new Error('cannot edit a JSON key without a value; fix the JSON syntax first');
-    const multiline = text.slice(lineStartOf(text, keyStart), keyStart).trim() === '';
+    const multiline = isFirstOnLine(text, keyStart);
     ctx.edits.push({ offset: node.start, length: node.end - node.start, newText: jsonValue(v, keyIndent, unit, eol, multiline) });
     return;
   }
@@ -213,10 +243,6 @@ function removeEntry(ctx: EditContext, map: SourceNode, key: string): void {
   const { text } = ctx;
   const entry = (map.entries ?? []).find((e) => e.key === key);
   if (!entry) return;
-  if (ctx.format === 'json' || map.flow) {
-    // Rewrite the whole object rather than juggle commas.
-    throw new Error('flow');
-  }
   const start = lineStartOf(text, entry.keyStart);
   const valueEnd = entry.value ? Math.max(entry.value.end, entry.keyEnd) : entry.keyEnd;
   const end = Math.min(text.length, lineEndOf(text, Math.max(valueEnd - 1, entry.keyEnd)) + 1);
@@ -228,12 +254,12 @@ function insertIntoMap(ctx: EditContext, map: SourceNode, entries: Array<[string
   const existing = map.entries ?? [];
   const last = existing[existing.length - 1];
   if (ctx.format === 'json') {
-    const multiline = last ? text.slice(lineStartOf(text, last.keyStart), last.keyStart).trim() === '' : text.slice(map.start, map.end).includes('\n');
-    const baseIndent = ' '.repeat(columnOf(text, map.start) > 0 ? columnOf(text, lineStartOf(text, map.start) + (text.slice(lineStartOf(text, map.start)).search(/\S/))) : 0);
-    const indent = last ? ' '.repeat(columnOf(text, last.keyStart)) : baseIndent + unit;
+    // An empty object is opened up onto lines; otherwise follow how its last member is laid out.
+    const multiline = last ? isFirstOnLine(text, last.keyStart) : true;
+    const indent = last ? leadingWhitespace(text, last.keyStart) : leadingWhitespace(text, map.start) + unit;
     const props = entries.map(([k, v]) => `${JSON.stringify(k)}: ${jsonValue(v, indent, unit, eol, multiline)}`);
     if (!last) {
-      const body = multiline || true ? `${eol}${props.map((p) => indent + p).join(`,${eol}`)}${eol}${baseIndent}` : props.join(', ');
+      const body = `${eol}${props.map((p) => indent + p).join(`,${eol}`)}${eol}${leadingWhitespace(text, map.start)}`;
       ctx.edits.push({ offset: map.start + 1, length: map.end - 1 - (map.start + 1), newText: body });
       return;
     }
@@ -242,13 +268,13 @@ function insertIntoMap(ctx: EditContext, map: SourceNode, entries: Array<[string
       ctx.edits.push({ offset: lastEnd, length: 0, newText: props.map((p) => `, ${p}`).join('') });
       return;
     }
-    const rest = text.slice(lastEnd, lineEndOf(text, lastEnd));
     const added = props.map((p) => `${eol}${indent}${p}`).join(',');
-    if (/^\s*,?\s*(\/\/.*)?$/.test(rest) && rest.trim() !== '' && !rest.trim().startsWith(',')) {
-      // A comment after the last value stays on its line: comma after the value, entries after the comment.
+    const rest = text.slice(lastEnd, lineEndOf(text, lastEnd)).replace(/\r$/, '');
+    if (/^\s*\/\/.*$/.test(rest)) {
+      // A line comment after the last value stays on its line: comma after the value, new members after the comment.
       ctx.edits.push({ offset: lastEnd, length: 0, newText: ',' });
-      ctx.edits.push({ offset: lineEndOf(text, lastEnd), length: 0, newText: added.replace(/\r?\n$/, '') });
-    } else ctx.edits.push({ offset: lastEnd, length: 0, newText: `,${added.slice(0)}`.replace(/^,(\r?\n)/, `,$1`) });
+      ctx.edits.push({ offset: lastEnd + rest.length, length: 0, newText: added });
+    } else ctx.edits.push({ offset: lastEnd, length: 0, newText: `,${added}` });
     return;
   }
   // YAML
@@ -258,7 +284,7 @@ function insertIntoMap(ctx: EditContext, map: SourceNode, entries: Array<[string
     ctx.edits.push({ offset: close, length: 0, newText: sep + entries.map(([k, v]) => `${k}: ${yamlFlow(v)}`).join(', ') + (existing.length ? '' : ' ') });
     return;
   }
-  const indent = last ? ' '.repeat(columnOf(text, existing[0].keyStart)) : '';
+  const indent = last ? keyIndentOf(text, existing[0].keyStart) : '';
   const lines = yamlLines(Object.fromEntries(entries), indent, unit, eol);
   if (!last) {
     const atEnd = text.length;
@@ -287,12 +313,7 @@ function pathEdits(text: string, format: 'yaml' | 'json', changes: Array<{ path:
     }
     throw new Error('the document is not a mapping of keys, so keys cannot be added to it');
   }
-  try {
-    applyToMap(ctx, root, patch, false);
-  } catch (e) {
-    if ((e as Error).message !== 'flow') throw e;
-    throw new Error('cannot remove keys from a JSON object or a YAML flow mapping in place; edit the value directly');
-  }
+  applyToMap(ctx, root, patch, false);
   return ctx.edits;
 }
 
@@ -320,7 +341,14 @@ export function applyConfigEdits(
   edits.sort((a, b) => a.offset - b.offset);
   for (let i = 1; i < edits.length; i++)
     if (edits[i].offset < edits[i - 1].offset + edits[i - 1].length) throw new Error('two changes touch the same place in the config; give each key once');
-  return { text: applyTextEdits(text, edits), edits };
+  // Insertions at one offset become one edit, so their order cannot depend on the editor.
+  const merged: TextEdit[] = [];
+  for (const e of edits) {
+    const prev = merged[merged.length - 1];
+    if (prev && prev.length === 0 && e.length === 0 && prev.offset === e.offset) prev.newText += e.newText;
+    else merged.push({ ...e });
+  }
+  return { text: applyTextEdits(text, merged), edits: merged };
 }
 
 /** The batch-size site a tool should edit: the shallowest, then the most specific key name. */

@@ -5,7 +5,7 @@ export { ConfigError, formatDiagnostic } from './diagnostics';
 export { detectFormat } from './format';
 export { parseMemorySize } from './memorySize';
 export { formatConfigNumber } from './numberFormat';
-export { parseTrainingConfig, loadTrainingConfig, type ParsedConfig, type ParseOptions } from './parse';
+export { parseTrainingConfig, loadTrainingConfig, validateTrainingConfig, type ParsedConfig, type ParseOptions } from './parse';
 export { findBatchSizeSites } from './sites';
 export { applyConfigEdits, applyTextEdits, primaryBatchSizeSite, withBatchSize, type ConfigChange } from './edit';
 export { CONFIG_DEFAULTS, applyConfigDefaults, taskOf } from './defaults';

@@ -24,12 +24,11 @@ export interface ParseOptions {
   checkFiles?: boolean;
 }
 
+/** Clearer words for the yaml parser's errors people hit most; others keep the parser's message. */
 const YAML_MESSAGES: Record<string, (snippet: string) => string> = {
   DUPLICATE_KEY: (k) => `duplicate key \`${k}\`: a key may appear once per mapping; remove or rename one`,
   TAB_AS_INDENT: () => 'tab used for indentation: YAML indents with spaces only; replace the tab with spaces',
   MULTIPLE_DOCS: () => 'the file holds more than one YAML document (`---`); a training config is one document',
-  MISSING_CHAR: () => '',
-  BAD_INDENT: () => '',
 };
 
 interface Syntax {
@@ -58,7 +57,7 @@ function parseYamlSyntax(text: string, file: string, index: LineIndex): Syntax {
   return { root: yamlRoot(doc), data: doc.toJS({ maxAliasCount: 100 }), diagnostics };
 }
 
-function jsonErrorMessage(e: ParseError, text: string, jsonc: boolean): { offset: number; length: number; message: string } {
+function jsonErrorMessage(e: ParseError, text: string): { offset: number; length: number; message: string } {
   const ch = text[e.offset];
   // A trailing comma shows up as "property name / value expected" at the closing bracket.
   if ((e.error === ParseErrorCode.PropertyNameExpected || e.error === ParseErrorCode.ValueExpected) && (ch === '}' || ch === ']')) {
@@ -74,7 +73,8 @@ function jsonErrorMessage(e: ParseError, text: string, jsonc: boolean): { offset
     case ParseErrorCode.InvalidSymbol:
       return { offset: e.offset, length: e.length, message: `JSON syntax error: \`${text.substr(e.offset, e.length)}\` is not a JSON value (strings need double quotes; true/false/null are lower case)` };
     default:
-      return { offset: e.offset, length: e.length, message: `JSON syntax error: ${printParseErrorCode(e.error)}${jsonc ? '' : ''}` };
+      // printParseErrorCode gives the code's name: "CloseBraceExpected" -> "close brace expected".
+      return { offset: e.offset, length: e.length, message: `JSON syntax error: ${printParseErrorCode(e.error).replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase()}` };
   }
 }
 
@@ -85,7 +85,7 @@ function parseJsonSyntax(text: string, file: string, index: LineIndex): Syntax {
   const diagnostics: ConfigDiagnostic[] = [];
   const seen = new Set<number>();
   for (const e of errors) {
-    const m = jsonErrorMessage(e, text, jsonc);
+    const m = jsonErrorMessage(e, text);
     if (seen.has(m.offset)) continue; // one message per place (jsonc-parser may report two)
     seen.add(m.offset);
     diagnostics.push(makeDiagnostic(index, file, m.offset, m.length, m.message));
@@ -182,4 +182,21 @@ export function loadTrainingConfig(file: string, options: ParseOptions = {}): Lo
   const parsed = parseTrainingConfig(text, file, options);
   if (!parsed.config) throw new ConfigError(parsed.diagnostics.filter((d) => d.severity === 'error'));
   return { file, format: parsed.format, text, config: parsed.config };
+}
+
+/** Validates a config value built in memory (no source text): problems by key path. */
+export function validateTrainingConfig(
+  value: unknown,
+  configFile = 'config.yaml',
+  options: ParseOptions = { checkFiles: false },
+): Array<{ path: string[]; message: string; severity: 'error' | 'warning' }> {
+  const schema = schemaProblems(value);
+  const reported = new Set(schema.map((p) => p.path.join('\u0000')));
+  return [
+    ...schema.map((p) => ({ path: p.path, message: p.message, severity: 'error' as const })),
+    ...semanticProblems(value, configFile, options.checkFiles ?? false)
+      .filter((p) => !reported.has(p.path.join('\u0000')))
+      .map((p) => ({ path: p.path, message: p.message, severity: p.severity })),
+    ...scheduleProblems(value, schema).map((p) => ({ path: p.path, message: p.message, severity: 'error' as const })),
+  ];
 }

@@ -37,6 +37,14 @@ function closeOf(tokens: PyToken[], open: number): number {
   return tokens.length;
 }
 
+/** Index of the bracket `open` (one level up) that encloses tokens[i]; -1 when it is another bracket. */
+function enclosingOpen(tokens: PyToken[], i: number, open: '(' | '{'): number {
+  const d = tokens[i].depth - 1;
+  let j = i - 1;
+  while (j >= 0 && !(tokens[j].depth === d && tokens[j].kind === 'op' && /[([{]/.test(tokens[j].text))) j--;
+  return j >= 0 && tokens[j].text === open ? j : -1;
+}
+
 const isEnd = (t: PyToken | undefined) => !t || t.kind === 'newline' || t.kind === 'comment' || (t.kind === 'op' && t.text === ';');
 
 export function pythonSites(text: string): BatchSizeSite[] {
@@ -79,20 +87,34 @@ export function pythonSites(text: string): BatchSizeSite[] {
       continue;
     }
 
-    // Keyword argument: f(..., batch_size=32, ...)
-    if (t.kind === 'name' && t.depth > 0 && tokens[i + 1]?.text === '=' && tokens[i + 2]?.kind === 'number') {
+    // Keyword argument or parameter default: f(..., batch_size=32, ...), def f(batch_size: int = 32)
+    if (t.kind === 'name' && t.depth > 0) {
+      const annotated = tokens[i + 1]?.text === ':' && tokens[i + 2]?.kind === 'name' && tokens[i + 3]?.text === '=';
+      const eq = annotated ? i + 3 : i + 1;
       const prev = tokens[i - 1];
-      const after = tokens[i + 3];
-      if ((prev?.text === '(' || prev?.text === ',') && (!after || after.text === ',' || after.text === ')')) {
-        // The call this argument belongs to: the nearest open '(' one level up.
-        let open = i - 1;
-        while (open >= 0 && !(tokens[open].depth === t.depth - 1 && tokens[open].text === '(')) open--;
-        if (open >= 0 && tokens[open].depth === t.depth - 1 && !argparseCalls.has(open)) {
-          const path = [...scopePath, t.text];
-          const found = { match: keyMatch(index, t.text, path, t, tokens[i + 2]), group: `call:${open}` };
+      const value = tokens[eq + 1];
+      const after = tokens[eq + 2];
+      if (tokens[eq]?.text === '=' && value?.kind === 'number' && (prev?.text === '(' || prev?.text === ',') && (!after || after.text === ',' || after.text === ')')) {
+        const open = enclosingOpen(tokens, i, '(');
+        if (open >= 0 && !argparseCalls.has(open)) {
+          const found = { match: keyMatch(index, t.text, [...scopePath, t.text], t, value), group: `call:${open}` };
           if (isBatchSizeName(t.text)) batches.push(found);
           else if (isLearningRateName(t.text)) lrs.push(found);
         }
+        continue;
+      }
+    }
+
+    // Dict literal entry: {"batch_size": 32, "lr": 1e-3} (the key is a string, the value is code)
+    if (t.kind === 'string' && t.depth > 0 && tokens[i + 1]?.text === ':' && tokens[i + 2]?.kind === 'number') {
+      const prev = tokens[i - 1];
+      const after = tokens[i + 3];
+      const key = pythonStringContent(t.text);
+      const open = enclosingOpen(tokens, i, '{');
+      if (open >= 0 && (prev?.text === '{' || prev?.text === ',') && (!after || after.text === ',' || after.text === '}') && !/^[rRbBfF]*['"]{3}/.test(t.text)) {
+        const found = { match: keyMatch(index, key, [...scopePath, key], t, tokens[i + 2]), group: `dict:${open}` };
+        if (isBatchSizeName(key)) batches.push(found);
+        else if (isLearningRateName(key)) lrs.push(found);
       }
       continue;
     }

@@ -162,6 +162,15 @@ export function schemaProblems(data: unknown): SchemaProblem[] {
     out.push(p);
   };
   const errors = (validate.errors ?? []) as ErrorObject[];
+  // A misspelt key also makes the real one "missing": say it once, as the typo.
+  const suggested = new Set<string>();
+  for (const e of errors) {
+    if (e.keyword !== 'additionalProperties') continue;
+    const key = String((e.params as { additionalProperty: string }).additionalProperty);
+    const path = e.instancePath === '' ? [] : e.instancePath.slice(1).split('/');
+    const s = closestKey(key, allowedKeys(path, valueAt(data, path)));
+    if (s) suggested.add(`${e.instancePath}/${s}`);
+  }
   for (const e of errors) {
     const path = e.instancePath === '' ? [] : e.instancePath.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
     switch (e.keyword) {
@@ -183,7 +192,7 @@ export function schemaProblems(data: unknown): SchemaProblem[] {
       }
       case 'required': {
         const key = String((e.params as { missingProperty: string }).missingProperty);
-        add({ path, at: 'key', message: missingMessage(path, key) });
+        if (!suggested.has(`${e.instancePath}/${key}`)) add({ path, at: 'key', message: missingMessage(path, key) });
         break;
       }
       default: {

@@ -53,20 +53,25 @@ function sameParent(a: string[], b: string[]): boolean {
   return a.length === b.length && a.slice(0, -1).every((p, i) => p === b[i]);
 }
 
-/** The learning rate next to a batch size: the same mapping, else an optimizer section beside it
- *  (our `optimizer.learning_rate`, DeepSpeed's `optimizer.params.lr`). */
+/** The learning rate next to a batch size: the same mapping, else the nearest optimizer section
+ *  beside it or beside one of its ancestors (our `optimizer.learning_rate`, DeepSpeed's
+ *  `optimizer.params.lr`, Lightning CLI's `optimizer.init_args.lr`). */
 function pairLearningRate(batch: FlatEntry, entries: FlatEntry[]): FlatEntry | undefined {
   const lrs = entries.filter((e) => e.isScalar && isLearningRateKey(e.key) && (typeof e.scalar === 'number' || typeof e.scalar === 'string'));
   const same = lrs.find((e) => sameParent(e.path, batch.path));
   if (same) return same;
-  const parent = batch.path.slice(0, -1);
-  return lrs.find(
-    (e) =>
-      e.path.length >= parent.length + 2 &&
-      e.path.length <= parent.length + 3 &&
-      parent.every((p, i) => e.path[i] === p) &&
-      OPTIMIZER_SECTIONS.includes(e.path[parent.length]),
-  );
+  for (let depth = batch.path.length - 1; depth >= 0; depth--) {
+    const base = batch.path.slice(0, depth);
+    const inOptimizer = lrs.find(
+      (e) =>
+        e.path.length >= depth + 2 &&
+        e.path.length <= depth + 3 &&
+        base.every((p, i) => e.path[i] === p) &&
+        OPTIMIZER_SECTIONS.includes(e.path[depth]),
+    );
+    if (inOptimizer) return inOptimizer;
+  }
+  return undefined;
 }
 
 function toKeyMatch(e: FlatEntry, index: LineIndex): KeyMatch {

@@ -39,6 +39,8 @@ export interface ExternalRunnerOptions {
   env?: NodeJS.ProcessEnv;
   /** Time between SIGTERM and SIGKILL when stopping (default 1000 ms). */
   killGraceMs?: number;
+  /** How long a script may run on after reporting the last requested step (final eval, saving; default 20 s). */
+  afterLastStepGraceMs?: number;
 }
 
 const DEFAULT_HANG_TIMEOUT_MS = 120_000;
@@ -47,9 +49,13 @@ const AFTER_LAST_STEP_GRACE_MS = 20_000;
 const MAX_LOG_LINES = 2000;
 const OOM_TEXT = /CUDA out of memory|OutOfMemoryError|out of memory|std::bad_alloc|MemoryError|Cannot allocate memory/i;
 
-/** The interpreter behind ${python}: the configured one, else Debian's /usr/bin/python3 when present, else `python3`. */
-export function defaultPython(pythonPath?: string): string {
+/**
+ * The interpreter behind ${python}: the configured one (batchTuner.pythonPath), else env
+ * BATCH_TUNER_PYTHON (for the CLI), else /usr/bin/python3 when present, else `python3`.
+ */
+export function defaultPython(pythonPath?: string, env: NodeJS.ProcessEnv = process.env): string {
   if (pythonPath && pythonPath.trim()) return pythonPath.trim();
+  if (env.BATCH_TUNER_PYTHON?.trim()) return env.BATCH_TUNER_PYTHON.trim();
   if (process.platform === 'win32') return 'python';
   return existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 }
@@ -64,6 +70,21 @@ export function findReporterDir(): string | undefined {
     dir = up;
   }
   return undefined;
+}
+
+/**
+ * Trials run in their own process groups (so a stop reaches the whole tree), which also means
+ * they would outlive this process: when it exits (the extension host, the CLI on Ctrl+C), kill them.
+ */
+const activeGroups = new Set<number>();
+let exitHookInstalled = false;
+function trackGroup(pid: number): void {
+  activeGroups.add(pid);
+  if (exitHookInstalled || process.platform === 'win32') return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const g of activeGroups) signalPid(-g, 'SIGKILL');
+  });
 }
 
 export function createExternalRunner(opts: ExternalRunnerOptions): TrialRunner {
@@ -123,7 +144,7 @@ class ExternalTrial {
       metricsDir = mkdtempSync(join(tmpdir(), 'batch-tuner-'));
       const metricsFile = join(metricsDir, `metrics-${safeName(this.spec.id)}.jsonl`);
       writeFileSync(metricsFile, '');
-      const python = defaultPython(this.opts.pythonPath);
+      const python = defaultPython(this.opts.pythonPath, this.opts.env ?? process.env);
       let command: ResolvedCommand;
       try {
         command = resolveCommand(
@@ -203,6 +224,7 @@ class ExternalTrial {
       });
       if (child.pid === undefined) return; // the 'error' event will settle it
       const pid = child.pid;
+      trackGroup(pid);
       this.cb.onReady?.({ backend: 'external', backendReason: `external command: ${command.display}`, pid });
       this.sampler = new ResourceSampler(pid, 250, 1000, env);
       this.sampler.start();
@@ -235,6 +257,17 @@ class ExternalTrial {
         this.limitTimer = setTimeout(() => this.stop({ kind: 'limit', message: `the script ran past BATCH_TUNER_MAX_SECONDS=${this.spec.maxSeconds} by ${Math.round(limitMs / 1000 - this.spec.maxSeconds!)} s and was stopped` }), limitMs);
       }
 
+      // 'close' waits for stdout/stderr to close; a leftover grandchild holding them open would
+      // keep the trial "running" after the script exited: reap the tree shortly after the exit.
+      child.once('exit', () => {
+        setTimeout(() => {
+          if (!settled) {
+            const left = livePids(this.sampler?.latest.pids ?? [], pid).filter((p) => p !== pid);
+            if (left.length) killTree(pid, { graceMs: 0, extraPids: left });
+          }
+        }, 1000).unref();
+      });
+
       child.once('close', (code, sig) => {
         void (async () => {
           this.signal?.removeEventListener('abort', onAbort);
@@ -248,6 +281,7 @@ class ExternalTrial {
           this.sampler?.stop();
           // Leftovers (data-loader workers, a backgrounded child) must not outlive the trial.
           const left = await this.reapTree(pid);
+          activeGroups.delete(pid);
           if (left.length) this.warn(`processes ${left.join(', ')} of the trial were still alive after it ended and could not be killed`);
           finish(this.finalResult(code, sig, command));
         })();
@@ -462,7 +496,7 @@ class ExternalTrial {
     this.lastStepTimer = setTimeout(() => {
       this.warn(`the script kept running after step ${max} (BATCH_TUNER_STEPS / \${steps}): stopped it; pass \${steps} to its step limit`);
       this.stop({ kind: 'limit', message: 'stopped after the last requested step' });
-    }, AFTER_LAST_STEP_GRACE_MS);
+    }, this.opts.afterLastStepGraceMs ?? AFTER_LAST_STEP_GRACE_MS);
     this.lastStepTimer.unref();
   }
 

@@ -1,6 +1,6 @@
 // Killing a process and everything it started, so that no trial leaves a process behind.
 // Linux/macOS: descendants are found through `ps -A -o pid=,ppid=`; Windows: `taskkill /T`.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 
 /** True while a process with this pid exists (signal 0 probes without killing). */
 export function isProcessAlive(pid: number): boolean {
@@ -15,16 +15,14 @@ export function isProcessAlive(pid: number): boolean {
 /** Every descendant of `pid` (children first-level first), from one `ps` snapshot. */
 export function listDescendants(pid: number): number[] {
   if (process.platform === 'win32') return [];
-  let out: string;
-  try {
-    out = execFileSync('ps', ['-A', '-o', 'pid=,ppid='], { encoding: 'utf8', timeout: 2000 });
-  } catch {
-    return [];
-  }
+  const ps = spawnSync('ps', ['-A', '-o', 'pid=,ppid='], { encoding: 'utf8', timeout: 2000 });
+  if (ps.status !== 0 || typeof ps.stdout !== 'string') return [];
+  const out = ps.stdout;
   const children = new Map<number, number[]>();
   for (const line of out.split('\n')) {
     const [c, p] = line.trim().split(/\s+/).map(Number);
-    if (!Number.isFinite(c) || !Number.isFinite(p)) continue;
+    // Skip `ps` itself: it is our child while it runs.
+    if (!Number.isFinite(c) || !Number.isFinite(p) || c === ps.pid) continue;
     const list = children.get(p) ?? [];
     list.push(c);
     children.set(p, list);

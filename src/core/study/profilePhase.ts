@@ -1,13 +1,13 @@
 // Phase 1, profile: each candidate batch size runs warm-up steps then measured steps; we keep its
 // throughput (median, IQR), step time and peak memory. peak(B) ~ a + b*B predicts the largest
 // batch under the memory limit before trying it; a real OOM/crash is the ceiling, found by
-// bisection; climbing stops when throughput saturates. Steps use micro-batches so the same trials
-// feed the gradient-noise estimate.
+// bisection; climbing stops when throughput saturates. No micro-batches here: they slow small
+// batches more than large ones and would bias throughput (the noise phase has its own trial).
 import type { TrialSpec } from '../types';
 import { nextBisection } from '../tuner/candidates';
 import { fitMemory, predictMaxFit, type MemoryFit } from '../tuner/memoryFit';
 import { scaleLearningRate } from '../tuner/lrScaling';
-import { summarizeThroughput, throughputSaturated } from '../tuner/throughput';
+import { measuredThroughput, throughputSaturated } from '../tuner/throughput';
 import type { ProfiledCandidate } from '../tuner/recommend';
 import type { CompletedTrial, StudyContext } from './context';
 
@@ -23,11 +23,6 @@ export interface ProfileOutcome {
   allFailed?: CompletedTrial;
 }
 
-/** Per-step micro-batches for the noise statistics: `k` when B splits into k parts of >= 2. */
-export function microBatchesFor(batchSize: number, k: number): number {
-  return k >= 2 && batchSize >= 2 * k && batchSize % k === 0 ? k : 0;
-}
-
 export function profileSpec(ctx: StudyContext, batchSize: number, secondsPerTrial: number): TrialSpec {
   const o = ctx.options;
   const s = ctx.settings;
@@ -38,11 +33,11 @@ export function profileSpec(ctx: StudyContext, batchSize: number, secondsPerTria
     batchSize,
     learningRate: scaleLearningRate(o.currentLearningRate, o.currentBatchSize, batchSize, s.lrRule),
     seed: s.seed,
-    // Time-bounded: small batches get many cheap steps (better noise statistics), large ones few.
-    maxSteps: s.warmupSteps + 400,
+    // Time-bounded: small batches get many cheap steps (past the backend's warm-up), large ones few.
+    maxSteps: 10_000_000,
     maxSeconds: secondsPerTrial,
     warmupSteps: s.warmupSteps,
-    microBatches: microBatchesFor(batchSize, s.microBatches),
+    microBatches: 0,
     evalEvery: 0,
   };
 }
@@ -64,7 +59,7 @@ export async function runProfilePhase(ctx: StudyContext, secondsPerTrial: number
   const record = (t: CompletedTrial) => {
     ran.push(t);
     const b = t.result.batchSize;
-    const tp = summarizeThroughput(t.result.steps, s.warmupSteps);
+    const tp = measuredThroughput(t.result.steps, s.warmupSteps);
     const peak = t.result.peakMemoryBytes ?? Math.max(0, ...t.result.steps.map((m) => m.peakMemoryBytes ?? 0));
     const ok = t.result.status === 'ok' && tp !== undefined;
     const overLimit = ok && limit !== undefined && peak > limit;

@@ -8,7 +8,7 @@ import { recommend } from '../tuner/recommend';
 import { interpolateThroughput } from '../tuner/throughput';
 import { StudyContext } from './context';
 import { chooseConvergenceCandidates, runConvergencePhase, type ConvergenceOutcome } from './convergencePhase';
-import { estimateStudyNoiseScale } from './noisePhase';
+import { estimateStudyNoiseScale, runNoisePhase } from './noisePhase';
 import { runProfilePhase } from './profilePhase';
 import { resolveSettings, settingsErrors } from './settings';
 import { hashConfigText, newStudyId, StudyWriter } from './studyFile';
@@ -61,6 +61,7 @@ export async function runStudy(options: StudyOptions, runner: TrialRunner, liste
     startupSecondsPerTrial: settings.startupSecondsGuess,
     candidates: settings.candidates,
     profile: budget.profile,
+    noise: budget.noise,
     convergence: budget.convergence,
     reserve: budget.reserve,
     parallel: settings.parallel,
@@ -95,7 +96,7 @@ export async function runStudy(options: StudyOptions, runner: TrialRunner, liste
 
   // 1. Profile.
   ctx.setPhase('profile', `profiling ${settings.candidates.length} batch sizes (${settings.candidates.join(', ')})`);
-  const profileDeadline = settings.budgetSeconds - budget.reserve.seconds - budget.convergence.seconds;
+  const profileDeadline = settings.budgetSeconds - budget.reserve.seconds - budget.convergence.seconds - budget.noise.seconds;
   const profile = await runProfilePhase(ctx, budget.profile.secondsPerTrial, profileDeadline);
   const notes: string[] = [];
   if (profile.fitting.length === 0) {
@@ -115,9 +116,17 @@ export async function runStudy(options: StudyOptions, runner: TrialRunner, liste
   if (profile.oomCeiling !== undefined) notes.push(`batch ${profile.oomCeiling} failed (out of memory or over the limit); the largest that ran is ${lastOk}`);
   if (profile.predictedMaxFit !== undefined) notes.push(`memory fit predicts batches up to ${profile.predictedMaxFit} fit under the limit with a ${Math.round(settings.memorySafetyMargin * 100)}% margin`);
 
-  // 2. Noise scale.
-  ctx.setPhase('noise', 'estimating the gradient noise scale from the profile steps');
-  noiseScale = estimateStudyNoiseScale(profile.fitting, { seed: settings.seed, datasetSize: options.datasetSize });
+  let noiseBatchSize: number | undefined;
+  // 2. Noise scale: its own trial with micro-batches (profile trials have none).
+  ctx.setPhase('noise', `measuring the gradient noise scale (${settings.microBatches} micro-batches per step)`);
+  if (!ctx.aborted) {
+    const noiseSeconds = Math.min(budget.noise.secondsPerTrial, Math.max(1, ctx.remaining() - budget.reserve.seconds - ctx.startupSeconds()));
+    const noise = await runNoisePhase(ctx, profile.candidates, noiseSeconds);
+    noiseScale = noise.estimate;
+    noiseBatchSize = noise.trial?.result.batchSize;
+  }
+  // Profile steps carry micro-batch statistics only from runners that always report them.
+  noiseScale ??= estimateStudyNoiseScale(profile.fitting, { seed: settings.seed, datasetSize: options.datasetSize });
   if (noiseScale) {
     ctx.persist({ type: 'noise-scale', estimate: noiseScale });
     ctx.emit({ type: 'noise-scale', estimate: noiseScale });
@@ -159,7 +168,7 @@ export async function runStudy(options: StudyOptions, runner: TrialRunner, liste
     ...(profile.oomCeiling !== undefined ? { oomCeiling: profile.oomCeiling } : {}),
   });
   if (recommendation) {
-    recommendation = withSchedule(recommendation, options);
+    recommendation = withSchedule(recommendation, noiseBatchSize !== undefined ? { measuredBatchSize: noiseBatchSize } : {});
     ctx.persist({ type: 'recommendation', recommendation });
     ctx.emit({ type: 'recommendation', recommendation });
   }

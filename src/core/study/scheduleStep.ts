@@ -1,8 +1,23 @@
-// Dynamic batching (issue 6): the schedule recommendation is another engineer's pure function;
-// this is where the study calls it. Until it exists the recommendation carries no schedule.
+// Dynamic batching (issue 6): when B_noise grows during training, a schedule that grows the batch
+// can beat any fixed size. recommendSchedule (../tuner/scheduleRecommendation.ts) decides from the
+// noise-scale history and the measured throughput; the study only gathers its inputs.
 import type { Recommendation } from '../types';
-import type { StudyOptions } from './types';
+import { recommendSchedule } from '../tuner/scheduleRecommendation';
 
-export function withSchedule(rec: Recommendation, _options: StudyOptions): Recommendation {
-  return rec;
+export function withSchedule(rec: Recommendation, ctx: { measuredBatchSize?: number }): Recommendation {
+  const history = rec.noiseScale?.history;
+  if (!history || history.length < 2) return rec;
+  try {
+    const schedule = recommendSchedule({
+      noiseHistory: history,
+      candidates: rec.candidates,
+      bestFixed: { batchSize: rec.batchSize, ...(rec.predictedTimeToTarget !== undefined ? { predictedTimeToTarget: rec.predictedTimeToTarget } : {}) },
+      ...(rec.alternatives.largestThatFits ? { maxBatchSize: rec.alternatives.largestThatFits.batchSize } : {}),
+      ...(ctx.measuredBatchSize !== undefined ? { measuredBatchSize: ctx.measuredBatchSize } : {}),
+    });
+    return schedule ? { ...rec, schedule } : rec;
+  } catch (e) {
+    // A bug there must not cost the study its fixed-size recommendation.
+    return { ...rec, evidence: { ...rec.evidence, notes: [...rec.evidence.notes, `no schedule recommendation: ${e instanceof Error ? e.message : String(e)}`] } };
+  }
 }

@@ -40,8 +40,8 @@ export function resolveSettings(o: StudyOptions): StudySettings {
     parallel: Math.max(1, Math.floor(o.parallel ?? 1)),
     seed: o.seed ?? 1,
     microBatches: o.microBatches ?? 4,
-    warmupSteps: 3,
-    startupSecondsGuess: o.startupSecondsGuess ?? 1.5,
+    warmupSteps: 5,
+    startupSecondsGuess: o.startupSecondsGuess ?? 1,
   };
   if (o.memoryLimitBytes !== undefined) s.memoryLimitBytes = o.memoryLimitBytes;
   if (o.targetLoss !== undefined) s.targetLoss = o.targetLoss;

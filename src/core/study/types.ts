@@ -48,9 +48,9 @@ export interface StudyOptions {
   seed?: number;
   /** Directory for the study's JSONL file; undefined: not persisted. */
   outDir?: string;
-  /** Expected start-up overhead of a trial (fork + backend + data), seconds, before one is measured (default 1.5). */
+  /** Expected start-up overhead of a trial (fork + backend + data), seconds, before one is measured (default 1). */
   startupSecondsGuess?: number;
-  /** Micro-batches per profile step for the noise-scale statistics (default 4). */
+  /** Micro-batches per step of the noise-scale trial (default 4). */
   microBatches?: number;
 }
 
@@ -59,7 +59,8 @@ export interface StudyPlan {
   budgetSeconds: number;
   startupSecondsPerTrial: number;
   candidates: number[];
-  profile: { seconds: number; fraction: number; trials: number; secondsPerTrial: number; warmupSteps: number; microBatches: number };
+  profile: { seconds: number; fraction: number; trials: number; secondsPerTrial: number; warmupSteps: number };
+  noise: { seconds: number; fraction: number; secondsPerTrial: number; microBatches: number };
   convergence: { seconds: number; fraction: number; candidates: number; seeds: number; secondsPerTrial: number };
   /** Noise-scale fit, recommendation and slack for start-up variance. */
   reserve: { seconds: number; fraction: number };

@@ -11,6 +11,8 @@ export interface ConvergencePlan {
 
 /** Shortest convergence trial worth running: below this the loss curves are mostly start-up noise. */
 export const MIN_CONVERGENCE_TRIAL_SECONDS = 3;
+/** Longest profile trial (excluding start-up). */
+export const MAX_PROFILE_TRIAL_SECONDS = 4;
 /** A second seed is added when each trial can still train this long. */
 export const SECOND_SEED_MIN_SECONDS = 6;
 
@@ -42,29 +44,37 @@ export interface BudgetPlanInput {
 }
 
 export interface BudgetPlan {
-  profile: { seconds: number; fraction: number; trials: number; secondsPerTrial: number; warmupSteps: number; microBatches: number };
+  profile: { seconds: number; fraction: number; trials: number; secondsPerTrial: number; warmupSteps: number };
+  /** One longer trial with micro-batches for the gradient-noise statistics. */
+  noise: { seconds: number; fraction: number; secondsPerTrial: number; microBatches: number };
   convergence: ConvergencePlan & { fraction: number };
   reserve: { seconds: number; fraction: number };
   warnings: string[];
   summary: string;
 }
 
-/** Profile ~40%, convergence ~50%, reserve ~10% (noise fit, recommendation, start-up variance). */
+/**
+ * Profile ~35%, noise ~12%, convergence ~43%, reserve ~10% (fits, recommendation, start-up variance).
+ * The noise statistics get their own trial because micro-batches slow small batches down (measured
+ * here: 35% at B=16, 12% at B=128), which would bias the profile's throughput toward large batches.
+ */
 export function planBudget(input: BudgetPlanInput): BudgetPlan {
   const warnings: string[] = [];
   const total = input.budgetSeconds;
   const reserve = Math.max(0.1 * total, 2);
-  let profileSeconds = 0.4 * total;
-  let conv = planConvergence(total - reserve - profileSeconds, input.startupSeconds, input.maxConvergenceCandidates ?? 3, input.parallel);
+  const noiseSeconds = Math.max(0.12 * total, input.startupSeconds + 2);
+  let profileSeconds = 0.35 * total;
+  let conv = planConvergence(total - reserve - profileSeconds - noiseSeconds, input.startupSeconds, input.maxConvergenceCandidates ?? 3, input.parallel);
   if (conv.candidates === 0) {
-    profileSeconds = total - reserve;
+    profileSeconds = Math.max(0, total - reserve - noiseSeconds);
     warnings.push(`a ${total} s budget leaves no time for convergence trials: the pick rests on the throughput and noise-scale model alone (give --budget 60 or more)`);
   } else {
-    profileSeconds = total - reserve - conv.seconds;
+    profileSeconds = total - reserve - noiseSeconds - conv.seconds;
   }
   const n = Math.max(1, input.candidates.length);
   const rounds = Math.ceil(n / input.parallel);
-  let perTrial = profileSeconds / rounds - input.startupSeconds;
+  // A few seconds past warm-up pin throughput down: longer profile trials buy little, so cap them.
+  let perTrial = Math.min(MAX_PROFILE_TRIAL_SECONDS, profileSeconds / rounds - input.startupSeconds);
   if (perTrial < 0.5) {
     perTrial = 0.5;
     warnings.push(`${n} candidates at ~${input.startupSeconds.toFixed(1)} s start-up each do not fit the profile budget; profiling stops early when throughput saturates, otherwise the study may overrun`);
@@ -73,12 +83,14 @@ export function planBudget(input: BudgetPlanInput): BudgetPlan {
   const pct = (s: number) => Math.round((100 * s) / total);
   const summary =
     `profile ~${pct(profileSeconds)}% (${n} candidates x ~${perTrial.toFixed(1)} s + ${input.startupSeconds.toFixed(1)} s start-up), ` +
+    `noise scale ~${pct(noiseSeconds)}% (1 trial with ${input.microBatches} micro-batches), ` +
     (conv.candidates > 0
       ? `convergence ~${pct(conv.seconds)}% (${conv.candidates} batch sizes x ${conv.seeds} seed${conv.seeds > 1 ? 's' : ''} x ~${conv.secondsPerTrial.toFixed(1)} s), `
       : 'no convergence trials, ') +
     `reserve ~${pct(reserve)}%`;
   return {
-    profile: { seconds: profileSeconds, fraction: profileSeconds / total, trials: n, secondsPerTrial: perTrial, warmupSteps: input.warmupSteps, microBatches: input.microBatches },
+    profile: { seconds: profileSeconds, fraction: profileSeconds / total, trials: n, secondsPerTrial: perTrial, warmupSteps: input.warmupSteps },
+    noise: { seconds: noiseSeconds, fraction: noiseSeconds / total, secondsPerTrial: Math.max(1, noiseSeconds - input.startupSeconds), microBatches: input.microBatches },
     convergence: { ...conv, fraction: conv.seconds / total },
     reserve: { seconds: reserve, fraction: reserve / total },
     warnings,

@@ -74,3 +74,32 @@ suite('CodeLens', () => {
     }
   });
 });
+
+suite('Which files get our diagnostics', () => {
+  async function problems(segments: string[]): Promise<vscode.Diagnostic[]> {
+    const uri = workspaceFile(...segments);
+    await vscode.workspace.openTextDocument(uri);
+    // Diagnostics are computed asynchronously after open; give them time, then read them.
+    await new Promise((r) => setTimeout(r, 1500));
+    return vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'Batch Tuner');
+  }
+
+  test('a Lightning config with top-level model/data keys is not ours: no diagnostics', async () => {
+    await batchTunerApi();
+    assert.deepEqual(await problems(['lightning.yaml']), []);
+  });
+
+  test('unrelated YAML and JSON get none either', async () => {
+    assert.deepEqual(await problems(['ci.yaml']), []);
+    assert.deepEqual(await problems(['configs', 'ds_config.json']), []);
+  });
+
+  test('our configs are checked: bad-config.yaml is flagged at batch_size, the valid fixture is clean', async () => {
+    const bad = await waitFor('diagnostics of bad-config.yaml', async () => {
+      const d = await problems(['bad-config.yaml']);
+      return d.length > 0 ? d : undefined;
+    });
+    assert.ok(bad.some((d) => d.range.start.line === 9 && d.severity === vscode.DiagnosticSeverity.Error), JSON.stringify(bad.map((d) => [d.range.start.line, d.message])));
+    assert.deepEqual(await problems(['mnist.batch-tuner.yaml']), []);
+  });
+});

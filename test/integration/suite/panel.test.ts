@@ -1,0 +1,89 @@
+// The tuner panel: a strict CSP with a nonce, no remote content, and every message from the
+// webview validated (invalid ones are rejected, never acted on).
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { batchTunerApi, workspaceFile } from './fixtures';
+
+suite('Tuner panel', () => {
+  suiteTeardown(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  test('opens with a strict Content Security Policy and a nonce on its only script', async () => {
+    const api = await batchTunerApi();
+    await vscode.commands.executeCommand('batchTuner.openPanel', workspaceFile('mnist.batch-tuner.yaml'));
+    const html = api.test.panelHtml();
+    assert.ok(html, 'the panel did not open');
+    const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1];
+    assert.ok(csp, 'no CSP meta tag');
+    assert.match(csp, /default-src 'none'/);
+    const nonce = /script-src 'nonce-([A-Za-z0-9_-]{16,})'/.exec(csp)?.[1];
+    assert.ok(nonce, `script-src has no nonce: ${csp}`);
+    assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|\*(?!\.)/, `CSP allows too much: ${csp}`);
+    const scripts = [...html.matchAll(/<script\b([^>]*)>/g)].map((m) => m[1]);
+    assert.equal(scripts.length, 1);
+    assert.match(scripts[0], new RegExp(`nonce="${nonce}"`));
+    assert.match(scripts[0], /type="module"/);
+    assert.match(scripts[0], /panel\.js"/);
+  });
+
+  test('loads nothing remote: every URL is a webview resource of the extension', async () => {
+    const api = await batchTunerApi();
+    const html = api.test.panelHtml() ?? '';
+    const urls = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]);
+    assert.ok(urls.length >= 2, 'expected the script and stylesheet');
+    for (const url of urls) {
+      assert.match(url, /vscode-resource|vscode-cdn|vscode-webview/, `not a webview resource: ${url}`);
+      assert.match(decodeURIComponent(url), /\/dist\/webview\/(panel\.js|panel\.css)/, `outside dist/webview: ${url}`);
+    }
+  });
+
+  test('a new nonce each time the HTML is built', async () => {
+    const api = await batchTunerApi();
+    const first = /nonce-([^']+)'/.exec(api.test.panelHtml() ?? '')?.[1];
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await vscode.commands.executeCommand('batchTuner.openPanel', workspaceFile('configs', 'trainer.jsonc'));
+    const second = /nonce-([^']+)'/.exec(api.test.panelHtml() ?? '')?.[1];
+    assert.ok(first && second);
+    assert.notEqual(first, second);
+  });
+
+  test('invalid messages from the webview are rejected and counted; valid ones accepted', async () => {
+    const api = await batchTunerApi();
+    await vscode.commands.executeCommand('batchTuner.openPanel', workspaceFile('mnist.batch-tuner.yaml'));
+    const before = api.test.rejectedPanelMessages();
+    const invalid: unknown[] = [
+      'start',
+      null,
+      { type: 'ready' },
+      { v: 2, type: 'ready' },
+      { v: 1, type: 'deleteEverything' },
+      { v: 1, type: 'apply', batchSize: -1 },
+      { v: 1, type: 'trainOnce', batchSize: 1.5 },
+      { v: 1, type: 'start', settings: { batchSize: 32, minBatchSize: 64, maxBatchSize: 16, memoryLimitBytes: 1e9, budgetSeconds: 10, lrRule: 'sqrt' } },
+    ];
+    for (const message of invalid) {
+      const outcome = await api.test.postFromPanel(message);
+      assert.equal(outcome.accepted, false, `accepted ${JSON.stringify(message)}`);
+      assert.ok(outcome.error, 'no reason given');
+    }
+    assert.equal(api.test.rejectedPanelMessages() - before, invalid.length);
+    const ok = await api.test.postFromPanel({ v: 1, type: 'settingsChanged', settings: { batchSize: 32, minBatchSize: 16, maxBatchSize: 256, memoryLimitBytes: 2e9, budgetSeconds: 30, lrRule: 'sqrt' } });
+    assert.deepEqual(ok, { accepted: true });
+    assert.deepEqual(await api.test.postFromPanel({ v: 1, type: 'ready' }), { accepted: true });
+    assert.equal(api.test.rejectedPanelMessages() - before, invalid.length);
+  });
+
+  test('an apply message from the panel edits the config (validated first)', async () => {
+    const api = await batchTunerApi();
+    const uri = workspaceFile('apply-target.jsonc');
+    await vscode.commands.executeCommand('batchTuner.openPanel', uri);
+    const doc = await vscode.workspace.openTextDocument(uri);
+    const original = doc.getText();
+    assert.deepEqual(await api.test.postFromPanel({ v: 1, type: 'apply', batchSize: 24 }), { accepted: true });
+    assert.equal(doc.getText(), original.replace('"batch_size": 8,', '"batch_size": 24,'));
+    const editor = await vscode.window.showTextDocument(doc);
+    await vscode.commands.executeCommand('undo');
+    assert.equal(editor.document.getText(), original);
+  });
+});
