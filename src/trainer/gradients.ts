@@ -29,13 +29,19 @@ export function squaredNorm(ts: tf.Tensor[]): tf.Scalar {
   return tf.tidy(() => tf.addN(ts.map((t) => tf.sum(tf.square(t)))) as tf.Scalar);
 }
 
+export interface MicroBatch {
+  x: tf.Tensor;
+  y: tf.Tensor;
+}
+
 /**
- * Runs k forward/backward passes (`lossOf(j)` builds micro-batch j's mean loss) and returns the
+ * Runs k forward/backward passes (`lossOf` gives a micro-batch's mean loss) and returns the
  * mean gradient and the noise statistics. Returns undefined when `shouldStop()` turns true
  * between micro-batches (everything allocated is released).
  */
 export function computeStepGradients(
-  lossOf: (microBatch: number) => tf.Scalar,
+  batchOf: (microBatch: number) => MicroBatch,
+  lossOf: (x: tf.Tensor, y: tf.Tensor) => tf.Scalar,
   vars: tf.Variable[],
   microBatches: number,
   opts: { stats?: boolean; shouldStop?: () => boolean } = {},
@@ -50,7 +56,10 @@ export function computeStepGradients(
   for (let j = 0; j < k; j++) {
     if (j > 0 && opts.shouldStop?.()) { release(); return undefined; }
     const next = tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => lossOf(j), vars);
+      // Select the micro-batch outside the gradient tape: a gather recorded on the tape would
+      // save (copy) the whole training set for its backward pass at every step.
+      const { x, y } = batchOf(j);
+      const { value, grads } = tf.variableGrads(() => lossOf(x, y), vars);
       peakBytes = Math.max(peakBytes, tf.memory().numBytes);
       const g = vars.map((v) => grads[v.name]);
       return {
@@ -63,16 +72,17 @@ export function computeStepGradients(
     sum = next.sum; lossSum = next.loss; microSq = next.microSq;
   }
   const out = tf.tidy(() => {
-    const mean = k > 1 ? sum!.map((s) => tf.div(s, k)) : sum!.map((s) => tf.clone(s));
+    // k = 1: the sum is the mean; keep the tensors instead of copying them.
+    const mean = k > 1 ? sum!.map((s) => tf.div(s, k)) : sum!;
     const grads: tf.NamedTensorMap = {};
     vars.forEach((v, i) => { grads[v.name] = mean[i]; });
     return {
       grads,
-      loss: tf.div(lossSum!, k) as tf.Scalar,
+      loss: k > 1 ? (tf.div(lossSum!, k) as tf.Scalar) : lossSum!,
       gradSqNorm: stats ? squaredNorm(mean) : undefined,
       microGradSqNorm: microSq ? (tf.div(microSq, k) as tf.Scalar) : undefined,
     };
   });
-  release();
+  if (k > 1) release(); // with k = 1 the accumulators are the returned tensors
   return { ...out, peakBytes };
 }

@@ -148,10 +148,9 @@ export async function runTraining(spec: TrialSpec, io: LoopIO, opts: LoopOptions
     const g = computeStepGradients(
       (j) => {
         const sub = tf.tensor1d(idx.subarray(j * micro, (j + 1) * micro), 'int32');
-        const x = tf.gather(data.xTrain, sub);
-        const y = tf.gather(data.yTrain, sub);
-        return meanLoss(lossKind, forward(x), y, ds.outputs, outputsProbabilities);
+        return { x: tf.gather(data.xTrain, sub), y: tf.gather(data.yTrain, sub) };
       },
+      (x, y) => meanLoss(lossKind, forward(x), y, ds.outputs, outputsProbabilities),
       vars, k, { stats, shouldStop: io.isStopped },
     );
     if (!g) break;
@@ -170,7 +169,7 @@ export async function runTraining(spec: TrialSpec, io: LoopIO, opts: LoopOptions
     last = {
       step, epoch, samples, loss, batchSize, learningRate: currentLr, stepTimeMs,
       samplesPerSecond: batchSize / (stepTimeMs / 1000), time: elapsed(),
-      memoryBytes, peakMemoryBytes: peak, rssBytes: process.memoryUsage().rss,
+      memoryBytes, peakMemoryBytes: peak, rssBytes: process.memoryUsage.rss(),
       ...(stats ? { gradSqNorm } : {}),
       ...(stats && k > 1 ? { microGradSqNorm, microBatchSize: micro } : {}),
     };

@@ -29,6 +29,10 @@ test('the process tree of a real process with a child: pids, RSS, peak, then gon
   await new Promise((r) => setTimeout(r, 150));
   sampler.stop();
   assert.ok(sampler.peakRssBytes >= 30 * 2 ** 20);
+  // The `ps` path used where there is no /proc (macOS) measures the same tree.
+  const viaPs = new ResourceSampler(child.pid!, 50, 1000, process.env, 'ps').sample();
+  assert.ok(viaPs.pids.includes(grandchild), `ps tree ${viaPs.pids}`);
+  assert.ok(Math.abs((viaPs.rssBytes ?? 0) - rss) < 0.2 * rss, `ps RSS ${viaPs.rssBytes} vs /proc ${rss}`);
   process.kill(-child.pid!, 'SIGKILL');
   await new Promise((r) => child.once('close', r));
   for (let i = 0; i < 20 && livePids([grandchild], child.pid!).length; i++) await new Promise((r) => setTimeout(r, 50));

@@ -32,12 +32,10 @@ test('gradSqNorm and microGradSqNorm match a hand computation (k = 2 micro-batch
   const b = tf.variable(tf.scalar(B), true, 'b');
   const x = tf.tensor2d(X);
   const y = tf.tensor2d(Y, [4, 1]);
-  const lossOf = (j: number) => {
-    const xs = tf.slice(x, [j * 2, 0], [2, 2]), ys = tf.slice(y, [j * 2, 0], [2, 1]);
-    return tf.mean(tf.square(tf.sub(tf.add(tf.matMul(xs, w), b), ys))) as tf.Scalar;
-  };
+  const batchOf = (j: number) => ({ x: tf.slice(x, [j * 2, 0], [2, 2]), y: tf.slice(y, [j * 2, 0], [2, 1]) });
+  const lossOf = (xs: tf.Tensor, ys: tf.Tensor) => tf.mean(tf.square(tf.sub(tf.add(tf.matMul(xs, w), b), ys))) as tf.Scalar;
   const before = tf.memory().numTensors;
-  const r = computeStepGradients(lossOf, [w, b], 2)!;
+  const r = computeStepGradients(batchOf, lossOf, [w, b], 2)!;
   const full = handGradient([0, 1, 2, 3]);
   const micro = [handGradient([0, 1]), handGradient([2, 3])];
   // The mean of the micro-batch gradients is the full-batch gradient.
@@ -58,14 +56,18 @@ test('a single pass gives gradSqNorm only; statistics off gives neither', async 
   const w = tf.variable(tf.tensor2d(W, [2, 1]), true, 'w1');
   const b = tf.variable(tf.scalar(B), true, 'b1');
   const x = tf.tensor2d(X), y = tf.tensor2d(Y, [4, 1]);
-  const lossOf = () => tf.mean(tf.square(tf.sub(tf.add(tf.matMul(x, w), b), y))) as tf.Scalar;
-  const one = computeStepGradients(lossOf, [w, b], 1)!;
+  const lossOf = (xs: tf.Tensor, ys: tf.Tensor) => tf.mean(tf.square(tf.sub(tf.add(tf.matMul(xs, w), b), ys))) as tf.Scalar;
+  const whole = () => ({ x, y });
+  const before = tf.memory().numTensors;
+  const one = computeStepGradients(whole, lossOf, [w, b], 1)!;
   assert.equal(one.microGradSqNorm, undefined);
   assert.ok(Math.abs((await one.gradSqNorm!.data())[0] - sq(handGradient([0, 1, 2, 3]))) < 1e-5);
-  const off = computeStepGradients(lossOf, [w, b], 1, { stats: false })!;
+  const off = computeStepGradients(whole, lossOf, [w, b], 1, { stats: false })!;
   assert.equal(off.gradSqNorm, undefined);
   assert.ok(one.peakBytes > 0);
-  tf.dispose([one.loss, one.gradSqNorm!, off.loss, ...Object.values(one.grads), ...Object.values(off.grads), w, b, x, y]);
+  tf.dispose([one.loss, one.gradSqNorm!, off.loss, ...Object.values(one.grads), ...Object.values(off.grads)]);
+  assert.equal(tf.memory().numTensors, before, 'k = 1 leaks nothing either');
+  tf.dispose([w, b, x, y]);
 });
 
 test('a stop request between micro-batches abandons the step and frees its tensors', async () => {
@@ -74,7 +76,7 @@ test('a stop request between micro-batches abandons the step and frees its tenso
   const x = tf.tensor2d(X), y = tf.tensor2d(Y, [4, 1]);
   const before = tf.memory().numTensors;
   let calls = 0;
-  const r = computeStepGradients(() => { calls++; return tf.mean(tf.square(tf.sub(tf.matMul(x, w), y))) as tf.Scalar; }, [w], 4, { shouldStop: () => calls >= 2 });
+  const r = computeStepGradients(() => ({ x, y }), (xs, ys) => { calls++; return tf.mean(tf.square(tf.sub(tf.matMul(xs, w), ys))) as tf.Scalar; }, [w], 4, { shouldStop: () => calls >= 2 });
   assert.equal(r, undefined);
   assert.equal(calls, 2);
   assert.equal(tf.memory().numTensors, before);

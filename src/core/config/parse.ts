@@ -69,7 +69,7 @@ function jsonErrorMessage(e: ParseError, text: string): { offset: number; length
     case ParseErrorCode.InvalidCommentToken:
       return { offset: e.offset, length: e.length, message: 'comment in strict JSON: remove it, or name the file .jsonc (JSON with comments)' };
     case ParseErrorCode.CommaExpected:
-      return { offset: e.offset, length: e.length, message: 'JSON syntax error: a comma is missing before this value' };
+      return { offset: e.offset, length: e.length, message: `JSON syntax error: expected a comma or a closing bracket before \`${text.substr(e.offset, Math.max(1, e.length))}\`` };
     case ParseErrorCode.InvalidSymbol:
       return { offset: e.offset, length: e.length, message: `JSON syntax error: \`${text.substr(e.offset, e.length)}\` is not a JSON value (strings need double quotes; true/false/null are lower case)` };
     default:

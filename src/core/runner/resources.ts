@@ -4,6 +4,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { listDescendants } from './processTree';
 
 interface ProcStat {
   pid: number;
@@ -162,13 +163,40 @@ export class ResourceSampler {
   private gpuTimer?: NodeJS.Timeout;
   private readonly smi: string | null;
 
-  constructor(private readonly rootPid: number, private readonly intervalMs = 250, private readonly gpuEveryMs = 1000, env: NodeJS.ProcessEnv = process.env) {
+  constructor(
+    private readonly rootPid: number,
+    private readonly intervalMs = 250,
+    private readonly gpuEveryMs = 1000,
+    env: NodeJS.ProcessEnv = process.env,
+    /** 'auto': /proc where there is one (Linux), else `ps` (macOS, BSD); nothing on Windows. */
+    private readonly source: 'auto' | 'proc' | 'ps' = 'auto',
+  ) {
     this.smi = findNvidiaSmi(env);
+  }
+
+  /** Without /proc: the tree from `ps` (processTree.ts) and its RSS from `ps -o rss=` (KiB). */
+  private samplePs(): ResourceSample {
+    if (process.platform === 'win32') return this.latest;
+    const pids = [this.rootPid, ...listDescendants(this.rootPid)];
+    let kib = 0;
+    try {
+      const out = execFileSync('ps', ['-o', 'rss=', '-p', pids.join(',')], { encoding: 'utf8', timeout: 2000 });
+      for (const line of out.split('\n')) kib += Number(line.trim()) || 0;
+    } catch {
+      return this.latest; // the root has exited
+    }
+    for (const p of pids) this.seenPids.add(p);
+    const rss = kib * 1024;
+    this.peakRssBytes = Math.max(this.peakRssBytes, rss);
+    this.latest = { ...this.latest, pids, rssBytes: rss };
+    return this.latest;
   }
 
   start(): void {
     this.sample();
-    this.timer = setInterval(() => this.sample(), this.intervalMs);
+    // `ps` costs a process per sample: sample less often where there is no /proc.
+    const every = this.source === 'ps' || (this.source === 'auto' && !hasProcFs()) ? Math.max(this.intervalMs, 1000) : this.intervalMs;
+    this.timer = setInterval(() => this.sample(), every);
     this.timer.unref();
     if (this.smi) {
       const smi = this.smi;
@@ -188,7 +216,8 @@ export class ResourceSampler {
   }
 
   sample(): ResourceSample {
-    if (!hasProcFs()) return this.latest;
+    const useProc = this.source === 'proc' || (this.source === 'auto' && hasProcFs());
+    if (!useProc) return this.samplePs();
     const pids = processTreePids(this.rootPid);
     for (const p of pids) this.seenPids.add(p);
     if (pids.length) {

@@ -54,7 +54,10 @@ export async function runProfilePhase(ctx: StudyContext, secondsPerTrial: number
   let maxFit = Infinity;
   const current = ctx.options.currentBatchSize;
   const lr = (b: number) => scaleLearningRate(ctx.options.currentLearningRate, ctx.options.currentBatchSize, b, s.lrRule);
-  const skip = (b: number, status: 'skipped' | 'predicted') => byBatch.set(b, { batchSize: b, status, fits: false, learningRate: lr(b) });
+  const skip = (b: number, status: 'skipped' | 'predicted') => {
+    const predictedToFit = status === 'skipped' && b <= maxFit && (firstFail === undefined || b < firstFail);
+    byBatch.set(b, { batchSize: b, status, fits: false, learningRate: lr(b), ...(predictedToFit ? { predictedToFit } : {}) });
+  };
 
   const record = (t: CompletedTrial) => {
     ran.push(t);

@@ -14,6 +14,8 @@ export interface ProfiledCandidate {
   peakMemoryBytes?: number;
   /** Ran without OOM and under the memory limit. */
   fits: boolean;
+  /** Not run (throughput had saturated, or no time), but below the memory ceiling and the memory fit's limit. */
+  predictedToFit?: boolean;
   learningRate: number;
 }
 
@@ -130,7 +132,12 @@ export function recommend(input: RecommendInput): Recommendation | undefined {
     if (c.peakMemoryBytes !== undefined) out.peakMemoryBytes = c.peakMemoryBytes;
     return out;
   };
-  const largest = fitting.reduce((a, b) => (b.batchSize > a.batchSize ? b : a));
+  // Lightning's BatchSizeFinder / Accelerate would climb to the largest size that fits, including
+  // sizes we did not run because throughput had already saturated (X extrapolated flat).
+  const largestRan = fitting.reduce((a, b) => (b.batchSize > a.batchSize ? b : a));
+  const largestPredicted = input.candidates.filter((c) => c.predictedToFit && c.batchSize > largestRan.batchSize).sort((a, b) => b.batchSize - a.batchSize)[0];
+  const largestX = largestPredicted ? interpolateThroughput(points, largestPredicted.batchSize) : undefined;
+  const largest = largestPredicted && largestX !== undefined ? { ...largestPredicted, samplesPerSecond: largestX } : largestRan;
   const fastest = fitting.reduce((a, b) => (b.samplesPerSecond > a.samplesPerSecond ? b : a));
   const smallest = fitting.reduce((a, b) => (b.batchSize < a.batchSize ? b : a));
 
@@ -145,7 +152,12 @@ export function recommend(input: RecommendInput): Recommendation | undefined {
     current: { batchSize: input.current.batchSize, learningRate: input.current.learningRate },
     noiseScale: input.noiseScale,
     alternatives: {
-      largestThatFits: choice(largest, 'the largest batch that ran under the memory limit (what Lightning BatchSizeFinder / Accelerate find_executable_batch_size pick)'),
+      largestThatFits: choice(
+        largest,
+        largest === largestRan
+          ? 'the largest batch that ran under the memory limit (what Lightning BatchSizeFinder / Accelerate find_executable_batch_size pick)'
+          : 'the largest batch under the memory limit (what Lightning BatchSizeFinder / Accelerate find_executable_batch_size pick); not run because throughput had saturated, so its throughput is extrapolated',
+      ),
       maxThroughput: choice(fastest, 'the highest raw throughput (samples/s)'),
       mostSampleEfficient: choice(smallest, 'the fewest samples to the target loss (smallest batch: E(B) ~ E_min (1 + B/B_noise))'),
     },
