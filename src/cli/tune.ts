@@ -165,8 +165,7 @@ class TuneProgress {
   private multi?: MultiBar;
   private overall?: SingleBar;
   private trial?: SingleBar;
-  private trialMax = 1;
-  private trialStart = 0;
+  private trialSeconds = 1;
 
   constructor(private readonly budget: number) {}
 
@@ -187,21 +186,22 @@ class TuneProgress {
         this.overall?.update(Math.round(e.progress * 100), { label: `study: ${e.phase}` });
         break;
       case 'trial-start':
-        this.trialStart = Date.now();
+        this.trialSeconds = e.maxSeconds ?? 1;
         if (this.multi) {
-          this.trial?.stop();
           if (this.trial) this.multi.remove(this.trial);
-          this.trialMax = 100;
-          this.trial = this.multi.create(this.trialMax, 0, { label: `${e.trialId} (batch ${e.batchSize}, lr ${formatNumber(e.learningRate, 3)})` });
+          this.trial = this.multi.create(100, 0, { label: `${e.trialId} (batch ${e.batchSize}, lr ${formatNumber(e.learningRate, 3)}): starting` });
         }
         break;
+      case 'step':
+        // The trial's own clock against its time limit.
+        this.trial?.update(Math.min(100, Math.round((100 * e.metrics.time) / this.trialSeconds)), { label: `${e.trialId}: step ${e.metrics.step}, loss ${formatNumber(e.metrics.loss, 3)}` });
+        break;
       case 'progress':
-        this.overall?.update(Math.round(e.progress * 100), { label: `study: ${e.phase} · ${Math.round(e.elapsedSeconds)} s` });
-        this.trial?.update(Math.min(99, Math.round(((Date.now() - this.trialStart) / 1000 / Math.max(1, this.budget / 20)) * 100) % 100), { label: e.message });
+        this.overall?.update(Math.round(e.progress * 100), { label: `study: ${e.phase} · ${Math.round(e.elapsedSeconds)} of ${Math.round(this.budget)} s` });
         break;
       case 'trial-end': {
         const t = e.trial;
-        this.trial?.update(this.trialMax);
+        this.trial?.update(100);
         this.line(
           `  ${t.id}: ${t.status}${t.samplesPerSecond !== undefined ? `, ${formatNumber(t.samplesPerSecond)} samples/s` : ''}${t.peakMemoryBytes !== undefined ? `, peak ${formatBytes(t.peakMemoryBytes)}` : ''}${t.finalValLoss !== undefined ? `, val loss ${formatNumber(t.finalValLoss, 4)}` : ''}${t.error ? ` (${t.error.message})` : ''}`,
         );
@@ -252,7 +252,8 @@ export function formatRecommendation(o: StudyOutcome): string {
   const rec = o.recommendation;
   if (!rec) return '';
   const lines: string[] = [];
-  lines.push(`Recommended batch size ${rec.batchSize} (learning rate ${formatNumber(rec.learningRate, 4)}): predicted ${formatNumber(rec.speedupVsCurrent, 3)}x faster to the same loss than the current ${rec.current.batchSize}` +
+  if (rec.batchSize === rec.current.batchSize) lines.push(`Keep batch size ${rec.batchSize} (learning rate ${formatNumber(rec.learningRate, 4)}): no other size was predicted or measured to reach the same loss sooner.`);
+  else lines.push(`Recommended batch size ${rec.batchSize} (learning rate ${formatNumber(rec.learningRate, 4)}): predicted ${formatNumber(rec.speedupVsCurrent, 3)}x faster to the same loss than the current ${rec.current.batchSize}` +
     (rec.predictedTimeToTarget !== undefined ? ` (${formatSeconds(rec.current.predictedTimeToTarget)} -> ${formatSeconds(rec.predictedTimeToTarget)})` : '') +
     (rec.evidence.measuredSpeedupVsCurrent !== undefined ? `; measured ${formatNumber(rec.evidence.measuredSpeedupVsCurrent)}x` : '') + '.');
   if (rec.noiseScale) lines.push(`Gradient noise scale B_noise ~ ${formatNumber(rec.noiseScale.value)} (90% interval ${formatNumber(rec.noiseScale.low)}-${formatNumber(rec.noiseScale.high)}).`);

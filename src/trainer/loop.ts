@@ -123,7 +123,7 @@ export async function runTraining(spec: TrialSpec, io: LoopIO, opts: LoopOptions
     return { step, samples, time, valLoss: lossSum / ds.numVal, ...(ds.task === 'classification' ? { valAccuracy: correct / ds.numVal } : {}) };
   };
 
-  let step = 0, samples = 0, peak = 0, last: StepMetrics | undefined;
+  let step = 0, samples = 0, peak = 0, last: StepMetrics | undefined, rssBytes = 0;
   let hostRequest: { batchSize: number; learningRate?: number } | undefined;
   let currentLr = spec.learningRate;
   const start = performance.now();
@@ -165,11 +165,13 @@ export async function runTraining(spec: TrialSpec, io: LoopIO, opts: LoopOptions
     step++;
     samples += batchSize;
     const memoryBytes = tf.memory().numBytes;
+    // Reading RSS is a syscall; every 10th step is plenty for a memory chart.
+    if (step % 10 === 1) rssBytes = process.memoryUsage.rss();
     peak = Math.max(peak, g.peakBytes, memoryBytes);
     last = {
       step, epoch, samples, loss, batchSize, learningRate: currentLr, stepTimeMs,
       samplesPerSecond: batchSize / (stepTimeMs / 1000), time: elapsed(),
-      memoryBytes, peakMemoryBytes: peak, rssBytes: process.memoryUsage.rss(),
+      memoryBytes, peakMemoryBytes: peak, rssBytes,
       ...(stats ? { gradSqNorm } : {}),
       ...(stats && k > 1 ? { microGradSqNorm, microBatchSize: micro } : {}),
     };

@@ -158,7 +158,18 @@ export function registerCommands(ctx: Ctx): void {
 
   register('batchTuner.openExample', async () => {
     const inWorkspace = await vscode.workspace.findFiles('**/examples/mnist-mlp.yaml', '**/node_modules/**', 1);
-    const uri = inWorkspace[0] ?? vscode.Uri.joinPath(ctx.extensionUri, 'examples', 'mnist-mlp.yaml');
+    let uri = inWorkspace[0];
+    if (!uri) {
+      // The installed extension's folder may be read-only: tune (and Apply to) a copy in our storage.
+      const bundled = vscode.Uri.joinPath(ctx.extensionUri, 'examples', 'mnist-mlp.yaml');
+      uri = vscode.Uri.joinPath(ctx.globalStorageUri, 'examples', 'mnist-mlp.yaml');
+      try {
+        await vscode.workspace.fs.stat(uri);
+      } catch {
+        await vscode.workspace.fs.createDirectory(vscode.Uri.joinPath(ctx.globalStorageUri, 'examples'));
+        await vscode.workspace.fs.copy(bundled, uri);
+      }
+    }
     const editor = await vscode.window.showTextDocument(uri, { preview: false });
     return { opened: editor.document.uri.fsPath };
   });

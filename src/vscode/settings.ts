@@ -72,9 +72,10 @@ export function parseMemoryLimit(value: string | number | undefined, totalBytes 
   }
 }
 
-/** Where studies of a config are stored: the setting (relative to the workspace folder), else `<folder>/.batch-tuner`. */
+/** Where studies of a config are stored: the setting (relative to the workspace folder), else `<folder>/.batch-tuner`; no config: the first folder's. */
 export function studyDirectoryFor(configUri: vscode.Uri | undefined, settings = readSettings(configUri)): string | undefined {
-  const folder = (configUri && vscode.workspace.getWorkspaceFolder(configUri)) ?? vscode.workspace.workspaceFolders?.[0];
+  // A config outside every workspace folder keeps its studies next to it (never in an unrelated folder).
+  const folder = configUri ? vscode.workspace.getWorkspaceFolder(configUri) : vscode.workspace.workspaceFolders?.[0];
   const base = folder?.uri.fsPath ?? (configUri ? path.dirname(configUri.fsPath) : undefined);
   if (!base) return undefined;
   if (settings.studyDirectory) return path.resolve(base, settings.studyDirectory);

@@ -111,7 +111,8 @@ export class StudyService implements vscode.Disposable {
   private readonly studiesChanged = new vscode.EventEmitter<void>();
   /** Fires when stored studies may have changed (a study ended here, or a file was written by the CLI). */
   readonly onDidChangeStudies = this.studiesChanged.event;
-  private watcher: vscode.FileSystemWatcher | undefined;
+  private readonly watchers = new Map<string, vscode.FileSystemWatcher>();
+  private invalidateTimer: NodeJS.Timeout | undefined;
   private counter = 0;
   /** Trials of "Train with Batch Size…" runs (not part of a stored study), per config, this session. */
   private readonly adHoc = new Map<string, TrialSummary[]>();
@@ -281,13 +282,19 @@ export class StudyService implements vscode.Disposable {
     }
   }
 
+  /** Watches a study directory (once), so studies written by the CLI show up without a reload. */
   private watch(dir: string): void {
-    if (this.watcher) return;
-    this.watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dir), '*.jsonl'));
-    const changed = () => this.invalidate();
-    this.watcher.onDidCreate(changed);
-    this.watcher.onDidChange(changed);
-    this.watcher.onDidDelete(changed);
+    if (this.watchers.has(dir)) return;
+    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dir), '*.jsonl'));
+    const changed = () => {
+      // A running study appends a line per event: coalesce into one refresh.
+      clearTimeout(this.invalidateTimer);
+      this.invalidateTimer = setTimeout(() => this.invalidate(), 300);
+    };
+    watcher.onDidCreate(changed);
+    watcher.onDidChange(changed);
+    watcher.onDidDelete(changed);
+    this.watchers.set(dir, watcher);
   }
 
   private invalidate(): void {
@@ -466,7 +473,8 @@ export class StudyService implements vscode.Disposable {
 
   dispose(): void {
     this.current?.abort.abort();
-    this.watcher?.dispose();
+    clearTimeout(this.invalidateTimer);
+    this.watchers.forEach((w) => w.dispose());
     this.emitter.dispose();
     this.studiesChanged.dispose();
   }

@@ -1,8 +1,9 @@
 // A real PyTorch trial of examples/pytorch-mnist through the external runner, as the tuner runs it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { StepMetrics } from '../../src/core/types';
 import { createRunnerFor, loadExternalConfig } from '../../src/core/runner';
 
@@ -21,11 +22,18 @@ test('the example config is read as a user config: batch size, lr, tuner section
 
 test('a real PyTorch trial: loss falls, gradient statistics and throughput are measured', { timeout: 60_000 }, async () => {
   assert.ok(existsSync(resolve(__dirname, '../../dist/data/mnist.bin')), 'run `npm run build` first (creates dist/data/mnist.bin)');
-  const cfg = loadExternalConfig(CONFIG);
-  const runner = createRunnerFor({ file: CONFIG, command: cfg.command }, { pythonPath: '/usr/bin/python3', hangTimeoutMs: 60_000 });
+  // A private copy of the example (others may be tuning the shared one right now).
+  const dir = mkdtempSync(join(tmpdir(), 'bt-pytorch-'));
+  for (const f of ['train.py', 'config.yaml']) copyFileSync(resolve(CONFIG, '..', f), join(dir, f));
+  const config = join(dir, 'config.yaml');
+  const cfg = loadExternalConfig(config);
+  const runner = createRunnerFor(
+    { file: config, command: cfg.command },
+    { pythonPath: '/usr/bin/python3', hangTimeoutMs: 60_000, env: { ...process.env, BATCH_TUNER_MNIST: resolve(__dirname, '../../dist/data/mnist.bin') } },
+  );
   const live: StepMetrics[] = [];
   const r = await runner(
-    { id: 'pytorch-64', configPath: CONFIG, config: { tuner: cfg.tuner } as never, batchSize: 64, learningRate: 0.002, seed: 1, maxSteps: 60, microBatches: 4, warmupSteps: 5, evalEvery: 0 },
+    { id: 'pytorch-64', configPath: config, config: { tuner: cfg.tuner } as never, batchSize: 64, learningRate: 0.002, seed: 1, maxSteps: 60, microBatches: 4, warmupSteps: 5, evalEvery: 0 },
     { onStep: (s) => live.push(s) },
   );
   assert.equal(r.status, 'ok', `${JSON.stringify(r.error)} ${r.warnings}`);
@@ -43,7 +51,7 @@ test('a real PyTorch trial: loss falls, gradient statistics and throughput are m
   assert.equal(r.evals.length, 1);
   assert.ok(r.evals[0].valLoss < 2 && (r.evals[0].valAccuracy ?? 0) > 0.5, JSON.stringify(r.evals));
   assert.ok(!(r.warnings ?? []).some((w) => /gradient statistics/.test(w)), String(r.warnings));
-  assert.deepEqual(readdirSync(resolve(CONFIG, '..')).filter((f) => f.startsWith('.batch-tuner')), []);
+  assert.deepEqual(readdirSync(dir).sort(), ['config.yaml', 'train.py'], 'the trial config copy is removed');
   // The noise scale these statistics imply (McCandlish et al. 2018, appendix A), from B_small = 16, B_big = 64.
   const steps = r.steps.slice(5);
   const gBig = steps.reduce((a, s) => a + s.gradSqNorm!, 0) / steps.length;

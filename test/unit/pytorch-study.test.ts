@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -15,12 +15,15 @@ interface Candidate { batchSize: number; status: string; samplesPerSecond?: numb
 
 test('tune examples/pytorch-mnist/config.yaml: a recommendation with a noise-scale estimate', { timeout: 120_000 }, () => {
   assert.ok(existsSync(join(ROOT, 'dist/cli.js')) && existsSync(join(ROOT, 'dist/data/mnist.bin')), 'run `npm run build` first (creates dist/cli.js and dist/data/mnist.bin)');
-  const out = mkdtempSync(join(tmpdir(), 'bt-study-'));
-  const r = spawnSync(process.execPath, [join(ROOT, 'dist/cli.js'), 'tune', join(EXAMPLE, 'config.yaml'), '--budget', '40', '--max', '128', '--json', '--out', out], {
+  // A private copy of the example (others may be tuning the shared one right now).
+  const dir = mkdtempSync(join(tmpdir(), 'bt-study-'));
+  for (const f of ['train.py', 'config.yaml']) copyFileSync(join(EXAMPLE, f), join(dir, f));
+  const out = join(dir, 'out');
+  const r = spawnSync(process.execPath, [join(ROOT, 'dist/cli.js'), 'tune', join(dir, 'config.yaml'), '--budget', '40', '--max', '128', '--json', '--out', out], {
     cwd: ROOT,
     encoding: 'utf8',
     timeout: 110_000,
-    env: { ...process.env, BATCH_TUNER_PYTHON: '/usr/bin/python3' },
+    env: { ...process.env, BATCH_TUNER_PYTHON: '/usr/bin/python3', BATCH_TUNER_MNIST: join(ROOT, 'dist/data/mnist.bin') },
   });
   assert.equal(r.status, 0, `${r.stderr}\n${r.stdout.slice(0, 2000)}`);
   const result = JSON.parse(r.stdout);
@@ -37,7 +40,7 @@ test('tune examples/pytorch-mnist/config.yaml: a recommendation with a noise-sca
   assert.ok(ns.low <= ns.value && ns.value <= ns.high);
   // MNIST with an MLP has a small critical batch (McCandlish et al. report B_crit ~ 20-1000 for MNIST over training).
   assert.ok(ns.value > 4 && ns.value < 5000, `B_noise ${ns.value} is plausible for MNIST`);
-  assert.deepEqual(readdirSync(EXAMPLE).filter((f) => f.startsWith('.batch-tuner')), [], 'no trial config copy left behind');
+  assert.deepEqual(readdirSync(dir).sort(), ['config.yaml', 'out', 'train.py'], 'no trial config copy left behind');
   const table = ok.map((c) => `${c.batchSize}: ${Math.round(c.samplesPerSecond!)} samples/s, goodput ${c.goodput?.toFixed(2)}`).join('; ');
   console.log(`study: recommended ${result.recommended.batchSize} (lr ${result.recommended.learningRate}); B_noise ${ns.value.toFixed(0)} [${ns.low.toFixed(0)}, ${ns.high.toFixed(0)}]; ${table}`);
 });

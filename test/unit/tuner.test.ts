@@ -185,3 +185,15 @@ test('measured throughput: samples over step time after a warm-up of at least 30
   assert.ok(Math.abs(t.samplesPerSecond - 2240 / 0.79) < 1e-6);
   assert.equal(t.stepTimeMs, 10);
 });
+
+test('recommend: largest that fits includes sizes skipped after throughput saturated (what Lightning would climb to)', () => {
+  const cands = [
+    ...[16, 32, 64].map((B) => ({ batchSize: B, status: 'ok' as const, samplesPerSecond: 1000 * Math.min(B, 64), fits: true, learningRate: 0.1 })),
+    { batchSize: 128, status: 'skipped' as const, fits: false, predictedToFit: true, learningRate: 0.1 },
+    { batchSize: 256, status: 'predicted' as const, fits: false, learningRate: 0.1 },
+  ];
+  const rec = recommend({ current: { batchSize: 32, learningRate: 0.1 }, candidates: cands, convergence: [], lrRule: 'none', noiseScale: { value: 50, low: 40, high: 60 } });
+  assert.equal(rec?.alternatives.largestThatFits?.batchSize, 128);
+  assert.equal(rec?.alternatives.largestThatFits?.samplesPerSecond, 64000, 'flat extrapolation past saturation');
+  assert.match(rec?.alternatives.largestThatFits?.reason ?? '', /extrapolated/);
+});

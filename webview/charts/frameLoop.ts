@@ -5,6 +5,8 @@ export interface FrameStats {
   /** Milliseconds spent building and drawing the charts in one frame. */
   drawMs: number;
   chartsDrawn: number;
+  /** No chart was left for a later frame: everything received so far is on screen. */
+  complete: boolean;
 }
 
 /** Test/benchmark hook: a page may set `globalThis.__batchTunerFrameHook` to observe frames. */
@@ -43,7 +45,7 @@ export class FrameLoop {
     queueMicrotask(() => {
       const drawMs = performance.now() - t0;
       const hook = (globalThis as { __batchTunerFrameHook?: FrameHook }).__batchTunerFrameHook;
-      if (hook && drawn > 0) hook({ drawMs, chartsDrawn: drawn });
+      if (hook && drawn > 0) hook({ drawMs, chartsDrawn: drawn, complete: !pending });
       // Points count as drawn once every chart showing them has drawn.
       if (!pending && this.oldestUndrawnSentAt !== undefined) {
         const sentAt = this.oldestUndrawnSentAt;

@@ -117,19 +117,19 @@ export class MinMaxBins {
       const o = b * 4;
       // first, then min and max in the order they occurred, then last; repeats skipped.
       const minFirst = bx[o + 1] <= bx[o + 2];
-      const a = minFirst ? o + 1 : o + 2;
-      const b = minFirst ? o + 2 : o + 1;
+      const ia = minFirst ? o + 1 : o + 2;
+      const ib = minFirst ? o + 2 : o + 1;
       out.x.push(bx[o]);
       out.y.push(by[o]);
-      if (bx[a] !== bx[o] || by[a] !== by[o]) {
-        out.x.push(bx[a]);
-        out.y.push(by[a]);
+      if (bx[ia] !== bx[o] || by[ia] !== by[o]) {
+        out.x.push(bx[ia]);
+        out.y.push(by[ia]);
       }
-      if (bx[b] !== bx[a] || by[b] !== by[a]) {
-        out.x.push(bx[b]);
-        out.y.push(by[b]);
+      if (bx[ib] !== bx[ia] || by[ib] !== by[ia]) {
+        out.x.push(bx[ib]);
+        out.y.push(by[ib]);
       }
-      if (bx[o + 3] !== bx[b] || by[o + 3] !== by[b]) {
+      if (bx[o + 3] !== bx[ib] || by[o + 3] !== by[ib]) {
         out.x.push(bx[o + 3]);
         out.y.push(by[o + 3]);
       }

@@ -31,6 +31,7 @@ h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 28px 0 8p
 table { border-collapse: collapse; width: 100%; margin: 6px 0; font-variant-numeric: tabular-nums; }
 th, td { text-align: right; padding: 4px 8px; border-bottom: 1px solid var(--line); } th:first-child, td:first-child { text-align: left; }
 tr.pick td { color: var(--pick); font-weight: 600; }
+table.why td:last-child, table.why th:last-child { text-align: left; }
 .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(520px, 1fr)); gap: 16px; }
 .chart { border: 1px solid var(--line); border-radius: 8px; padding: 8px; }
 .chart h3 { font-size: 13px; margin: 0 0 6px; font-weight: 600; }
@@ -95,7 +96,7 @@ ${rec.schedule ? `<div>Dynamic batching: ${esc(rec.schedule.description)}${rec.s
     )
       .filter(([, c]) => c !== undefined)
       .map(([n, c]) => [td(n), td(c!.batchSize), td(formatNumber(c!.learningRate, 4)), td(formatSeconds(c!.predictedTimeToTarget)), td(c!.reason)]);
-    parts.push('<h2>Alternatives</h2>' + table(['', 'batch size', 'learning rate', 'predicted time to target', 'why'], altRows));
+    parts.push('<h2>Alternatives</h2>' + table(['', 'batch size', 'learning rate', 'predicted time to target', 'why'], altRows, 'why'));
 
     parts.push('<h2>Evidence per batch size</h2>');
     parts.push(
@@ -127,7 +128,7 @@ ${rec.schedule ? `<div>Dynamic batching: ${esc(rec.schedule.description)}${rec.s
       ev.targetLoss !== undefined ? `target validation loss: ${formatNumber(ev.targetLoss, 4)}` : '',
       ev.minSteps !== undefined ? `S_min (steps to target at B → 0 noise): ${formatNumber(ev.minSteps)}` : '',
       ev.memoryLimitBytes !== undefined ? `memory limit: ${formatBytes(ev.memoryLimitBytes)}` : '',
-      ev.memoryFit ? `memory fit: peak(B) ≈ ${formatBytes(ev.memoryFit.a)} + ${formatBytes(ev.memoryFit.b)} × B (r² ${formatNumber(ev.memoryFit.r2, 4)})` : '',
+      ev.memoryFit ? `memory fit: peak(B) ≈ ${formatBytes(ev.memoryFit.a)} + ${formatNumber(ev.memoryFit.b)} bytes × B (r² ${formatNumber(ev.memoryFit.r2, 4)})` : '',
       ev.predictedMaxFit !== undefined ? `largest batch predicted to fit: ${ev.predictedMaxFit}` : '',
       ev.oomCeiling !== undefined ? `first batch that failed for memory: ${ev.oomCeiling}` : '',
       ...ev.notes,

@@ -79,7 +79,7 @@ export class StudyContext {
   async runTrial(spec: TrialSpec, phase: StudyPhase): Promise<CompletedTrial> {
     const { id } = spec;
     this.persist({ type: 'trial-start', trialId: id, phase, batchSize: spec.batchSize, learningRate: spec.learningRate, seed: spec.seed });
-    this.emit({ type: 'trial-start', trialId: id, phase, batchSize: spec.batchSize, learningRate: spec.learningRate, seed: spec.seed });
+    this.emit({ type: 'trial-start', trialId: id, phase, batchSize: spec.batchSize, learningRate: spec.learningRate, seed: spec.seed, ...(spec.maxSeconds !== undefined ? { maxSeconds: spec.maxSeconds } : {}) });
     const t0 = Date.now();
     const result = await this.runner(
       spec,

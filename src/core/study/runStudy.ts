@@ -150,6 +150,7 @@ export async function runStudy(options: StudyOptions, runner: TrialRunner, liste
 
   // 4. Recommend.
   ctx.setPhase('recommend', 'choosing the batch size');
+  notes.push(`trial start-up (process, backend, data) measured at ~${ctx.startupSeconds().toFixed(1)} s per trial; ${ctx.trials.length} trials in ${Math.round(ctx.elapsed())} s of a ${settings.budgetSeconds} s budget`);
   let minSteps: number | undefined;
   if (conv.referenceStepsToTarget !== undefined)
     minSteps = minStepsFrom(conv.referenceStepsToTarget, options.currentBatchSize, noiseScale?.value ?? options.currentBatchSize);

@@ -83,7 +83,7 @@ export type StudyEvent =
   | { type: 'phase'; phase: StudyPhase; message: string; progress: number }
   /** Overall progress in [0, 1] and elapsed seconds, at least once per trial step batch. */
   | { type: 'progress'; phase: StudyPhase; progress: number; elapsedSeconds: number; message: string }
-  | { type: 'trial-start'; trialId: string; phase: StudyPhase; batchSize: number; learningRate: number; seed: number }
+  | { type: 'trial-start'; trialId: string; phase: StudyPhase; batchSize: number; learningRate: number; seed: number; maxSeconds?: number }
   | { type: 'step'; trialId: string; phase: StudyPhase; metrics: StepMetrics }
   | { type: 'eval'; trialId: string; phase: StudyPhase; metrics: EvalMetrics }
   | { type: 'trial-end'; trial: TrialSummary; series: TrialSeries }

@@ -1,7 +1,10 @@
 // CodeLens on training configs of every format: exactly above the batch-size keys, never on
 // keys inside comments or strings; and, after a real study, the recommendation with Apply.
 import * as assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { extensionUnderTest } from './extensionUnderTest';
 import { batchTunerApi, batchTunerLenses, codeLensesOf, waitFor, workspaceFile } from './fixtures';
 
 /** 1-based lines of each fixture's batch-size keys (as a person reads them in the editor). */
@@ -72,6 +75,31 @@ suite('CodeLens', () => {
       assert.match(lens.title, new RegExp(`^Recommended ${rec.batchSize}( · .*)? · Apply$`));
       assert.equal(lens.command, 'batchTuner.applyRecommendation');
     }
+  });
+});
+
+suite('Studies run in a terminal', () => {
+  test('a study the CLI writes to .batch-tuner/ shows up in the CodeLens without a reload', async function () {
+    this.timeout(240_000);
+    await batchTunerApi();
+    const uri = workspaceFile('cli-study.batch-tuner.yaml');
+    assert.equal(batchTunerLenses(await codeLensesOf(uri)).filter((l) => l.title.startsWith('Recommended') || l.title.includes('recommended one')).length, 0, 'a recommendation before any study');
+    const cli = path.join(extensionUnderTest().extensionPath, 'dist', 'cli.js');
+    const cwd = workspaceFile().fsPath;
+    const output = await new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, [cli, 'tune', 'cli-study.batch-tuner.yaml', '--budget', '15', '--min', '16', '--max', '64', '--json'], { cwd, timeout: 200_000, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } }, (err, stdout, stderr) =>
+        err ? reject(new Error(`batch-tuner tune failed: ${err.message}\n${stderr}`)) : resolve(stdout),
+      ),
+    );
+    const printed = JSON.parse(output) as { recommendation?: { batchSize: number } };
+    assert.ok(printed.recommendation, `the CLI made no recommendation: ${output.slice(0, 500)}`);
+    const lens = await waitFor(
+      'the CLI study in the CodeLens',
+      async () => batchTunerLenses(await codeLensesOf(uri)).find((l) => l.title.startsWith('Recommended') || l.title.includes('recommended one')),
+      20_000,
+    );
+    assert.equal(lens.line + 1, 13);
+    assert.ok(lens.title.includes(String(printed.recommendation.batchSize)), `${lens.title} does not name ${printed.recommendation.batchSize}`);
   });
 });
 
