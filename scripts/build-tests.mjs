@@ -4,7 +4,7 @@
 // (suite, test, ...) that index.js's Mocha installs, so there is a single Mocha instance.
 import * as esbuild from 'esbuild';
 import { readdirSync, rmSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -49,8 +49,10 @@ export async function buildTests() {
   return entryPoints.map((e) => relative(root, e));
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const started = Date.now();
-  const built = await buildTests();
-  console.log(`[build-tests] ${built.length} files -> ${relative(root, suiteOutput)} (${Date.now() - started} ms)`);
+  buildTests().then(
+    (built) => console.log(`[build-tests] ${built.length} files -> ${relative(root, suiteOutput)} (${Date.now() - started} ms)`),
+    () => process.exit(1), // esbuild has printed the errors
+  );
 }

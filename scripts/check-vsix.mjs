@@ -2,30 +2,43 @@
 // Checks the packaged extension the way a user gets it: installs the VSIX into a fresh
 // code-server extensions folder, checks what it ships, then runs the integration suite's
 // activation tests against the installed copy (not the repository).
-//   node scripts/check-vsix.mjs [path/to/batch-tuner.vsix]   (default: batch-tuner.vsix; packaged when missing)
+//   node scripts/check-vsix.mjs [path/to/batch-tuner.vsix]   default batch-tuner.vsix, made by `npm run package` when missing
+//   node scripts/check-vsix.mjs --current                    packages the current build (dist/ as it is) into a temp VSIX
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { ensureCodeServer, makeTempDir, repoRoot } from './code-server.mjs';
 
-const vsix = resolve(process.argv[2] ?? join(repoRoot, 'batch-tuner.vsix'));
+const { values: options, positionals } = parseArgs({ options: { current: { type: 'boolean' } }, allowPositionals: true });
 const say = (line) => console.log(`[check-vsix] ${line}`);
 
-function run(command, args, options = {}) {
-  const result = spawnSync(command, args, { cwd: repoRoot, stdio: 'inherit', ...options });
+function run(command, args, runOptions = {}) {
+  const result = spawnSync(command, args, { cwd: repoRoot, stdio: 'inherit', ...runOptions });
   if (result.status !== 0) {
     console.error(`[check-vsix] "${command} ${args.join(' ')}" failed (exit ${result.status ?? result.signal})`);
+    rmSync(tmp, { recursive: true, force: true });
     process.exit(1);
   }
 }
 
-if (!existsSync(vsix)) {
+const tmp = makeTempDir('batch-tuner-vsix-');
+let vsix = resolve(positionals[0] ?? join(repoRoot, 'batch-tuner.vsix'));
+if (options.current) {
+  if (!existsSync(join(repoRoot, 'dist', 'extension.js'))) {
+    console.error('[check-vsix] dist/extension.js is missing: run `npm run build` first.');
+    process.exit(1);
+  }
+  vsix = join(tmp, 'batch-tuner.vsix');
+  say('packaging the current build with vsce');
+  // The same flags as `npm run package` (package.json), without its production rebuild.
+  run(join(repoRoot, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '--out', vsix]);
+} else if (!existsSync(vsix)) {
   say(`${relative(repoRoot, vsix)} is missing: packaging it (npm run package)`);
   run('npm', ['run', 'package']);
 }
 
 const paths = await ensureCodeServer();
-const tmp = makeTempDir('batch-tuner-vsix-');
 let exitCode = 1;
 try {
   const extensionsDir = join(tmp, 'extensions');

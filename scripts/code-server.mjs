@@ -161,7 +161,14 @@ function signal(pid, sig) {
 }
 
 function alive(pid) {
-  return signal(pid, 0);
+  if (!signal(pid, 0)) return false;
+  try {
+    // A zombie (state Z) has exited and only waits to be reaped.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return !existsSync('/proc/self'); // no /proc: trust kill(pid, 0)
+  }
 }
 
 /**
@@ -369,8 +376,14 @@ export async function launchChromium({ headless = process.env.HEADFUL !== '1' } 
   return chromium.launch({ executablePath, headless, args: chromiumArgs });
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+// `node scripts/code-server.mjs` installs (or finds) it. No top-level await: tests import this file.
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const started = Date.now();
-  const paths = await ensureCodeServer();
-  console.log(`[code-server] ready at ${paths.root} (${Date.now() - started} ms)`);
+  ensureCodeServer().then(
+    (paths) => console.log(`[code-server] ready at ${paths.root} (${Date.now() - started} ms)`),
+    (error) => {
+      console.error(`[code-server] ${error instanceof Error ? error.message : error}`);
+      process.exit(1);
+    },
+  );
 }

@@ -5,6 +5,7 @@
 // what to install. Fast (one dpkg-query) when everything is present.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 export const SYSTEM_PACKAGES = ['chromium', 'libkrb5-dev', 'python3-torch'];
@@ -24,6 +25,7 @@ function isDebianLike() {
 /** Debian packages from SYSTEM_PACKAGES that are not installed (empty when not Debian-like). */
 export function missingDebianPackages(packages = SYSTEM_PACKAGES) {
   const query = spawnSync('dpkg-query', ['-W', '-f=${Package} ${Status}\\n', ...packages], { encoding: 'utf8' });
+  if (query.error) return [...packages]; // no dpkg: nothing is known to be installed
   const installed = new Set(
     query.stdout
       .split('\n')
@@ -66,7 +68,7 @@ export function ensureSystemPackages({ log = console.log } = {}) {
   return { ok: true, missing: [] };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const result = ensureSystemPackages();
   if (!result.ok) {
     console.error(`[setup] ${result.message}`);

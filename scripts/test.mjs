@@ -5,13 +5,14 @@
 //   3. unit         node's test runner over test/unit/**/*.test.ts (via tsx)
 //   4. integration  the Mocha suite inside a real VS Code (code-server + Chromium), trusted workspace
 //   5. integration (untrusted)  the suite's `[untrusted]` tests in a Restricted Mode workspace
-//   6. e2e          browser-driven UI tests, test/e2e/*.e2e.mjs, if any
-//   7. bench smoke  `node bench/tuner.mjs --smoke`, if bench/tuner.mjs exists
+//   6. vsix         the current build packaged with vsce, installed into code-server, activated
+//   7. e2e          browser-driven UI tests, test/e2e/*.e2e.mjs, if any
+//   8. bench smoke  `node bench/tuner.mjs --smoke`, if bench/tuner.mjs exists
 // Ends with a table of stages and, as the last line, the combined `N passed, N failed`.
 // Exits non-zero when anything failed.
 //
 // Options: --only=unit,integration (comma-separated stage ids: setup, build, unit,
-// integration, untrusted, e2e, bench); setup and build always run unless --no-build.
+// integration, untrusted, vsix, e2e, bench); setup and build always run unless --no-build.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -19,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { buildTests } from './build-tests.mjs';
 import { ensureCodeServer, killProcessTree, killProcessTreeNow, repoRoot } from './code-server.mjs';
 import { ensureSystemPackages } from './setup-system.mjs';
+import { nodeTestCounts, stageResult, summaryLineCounts } from './test-summary.mjs';
 
 const { values: options } = parseArgs({
   options: { only: { type: 'string' }, 'no-build': { type: 'boolean' } },
@@ -90,34 +92,10 @@ function runStreamed(command, args, { env } = {}) {
   });
 }
 
-/** Counts from node's test runner summary (spec `ℹ pass N` or TAP `# pass N`). */
-function nodeTestCounts(output) {
-  const pick = (name) => {
-    const matches = [...output.matchAll(new RegExp(`^(?:ℹ|#) ${name} (\\d+)\\s*$`, 'gm'))];
-    return matches.length ? Number(matches.at(-1)[1]) : undefined;
-  };
-  const passed = pick('pass');
-  const failed = (pick('fail') ?? 0) + (pick('cancelled') ?? 0);
-  return passed === undefined ? undefined : { passed, failed };
-}
-
-/** Counts from the last `N passed, N failed` line (the Mocha suite, or any script that prints one). */
-function summaryLineCounts(output) {
-  const matches = [...output.matchAll(/^(\d+) passed, (\d+) failed\s*$/gm)];
-  if (!matches.length) return undefined;
-  const last = matches.at(-1);
-  return { passed: Number(last[1]), failed: Number(last[2]) };
-}
-
-/**
- * Records a stage. Counts come from the tests' own summary; a stage whose command failed
- * without reporting a failing test still counts as one failure, so it cannot pass unseen.
- */
+/** Records a stage (counts: see stageResult) and prints its line. */
 function record(id, name, started, { code, counts, note }) {
-  let { passed = 0, failed = 0 } = counts ?? {};
-  if (code !== 0 && failed === 0) failed = 1;
-  if (code === 0 && !counts) passed = Math.max(passed, 1);
-  const result = { id, name, ok: code === 0 && failed === 0, passed, failed, ms: Date.now() - started, note };
+  const { ok, passed, failed } = stageResult({ code, counts });
+  const result = { id, name, ok, passed, failed, ms: Date.now() - started, note };
   results.push(result);
   console.log(`[test] ${name}: ${result.ok ? 'ok' : 'FAILED'} — ${passed} passed, ${failed} failed (${fmtSeconds(result.ms)})`);
   return result;
@@ -204,7 +182,19 @@ for (const untrusted of [false, true]) {
   record(id, name, started, { code: run.code, counts: summaryLineCounts(run.output) });
 }
 
-// 6. e2e -------------------------------------------------------------------------------------
+// 6. vsix ------------------------------------------------------------------------------------
+if (wanted('vsix')) {
+  if (!built || !haveBrowserHost) {
+    record('vsix', 'vsix install + activation', Date.now(), { code: 1, note: 'not run: build or browser host missing' });
+  } else {
+    banner('vsix: package, install into code-server, activate');
+    const started = Date.now();
+    const run = await runStreamed(process.execPath, ['scripts/check-vsix.mjs', '--current']);
+    record('vsix', 'vsix install + activation', started, { code: run.code, counts: summaryLineCounts(run.output) });
+  }
+}
+
+// 7. e2e -------------------------------------------------------------------------------------
 if (wanted('e2e')) {
   const files = findFiles('test/e2e', '.e2e.mjs');
   if (files.length === 0) {
@@ -215,11 +205,11 @@ if (wanted('e2e')) {
     banner(`e2e: ${files.length} files`);
     const started = Date.now();
     const run = await runStreamed(process.execPath, ['test/e2e/run.mjs']);
-    record('e2e', 'e2e', started, { code: run.code, counts: nodeTestCounts(run.output) });
+    record('e2e', 'e2e', started, { code: run.code, counts: summaryLineCounts(run.output) });
   }
 }
 
-// 7. bench smoke -----------------------------------------------------------------------------
+// 8. bench smoke -----------------------------------------------------------------------------
 if (wanted('bench')) {
   if (!existsSync(join(repoRoot, 'bench', 'tuner.mjs'))) {
     skip('bench', 'bench smoke', 'no bench/tuner.mjs');

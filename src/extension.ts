@@ -61,8 +61,10 @@ export function activate(context: vscode.ExtensionContext): BatchTunerApi {
       setTrustOverride,
       panelHtml: () => ctx.panels.current?.webview.html,
       panelConfig: () => ctx.panels.config,
+      panelInit: () => ctx.panels.buildInit(),
       postFromPanel: (message) => ctx.panels.receive(message),
       rejectedPanelMessages: () => ctx.panels.rejectedMessages,
+      panelMetricsSent: () => ctx.panels.metricsSent,
       lastResult: () => lastResult,
     },
   };

@@ -2,6 +2,7 @@
 // things no VS Code API exposes (the panel's HTML, a message "posted" by the webview, an
 // untrusted workspace the harness cannot open).
 import type * as vscode from 'vscode';
+import type { PanelInit } from '../core/webviewProtocol';
 import type { MessageOutcome } from './panel';
 import type { SessionResult } from './studyService';
 
@@ -16,8 +17,12 @@ export interface BatchTunerApi {
     panelHtml(): string | undefined;
     /** The config the panel is about. */
     panelConfig(): vscode.Uri | undefined;
+    /** The PanelInit the panel gets on `ready` (for its current config). */
+    panelInit(): Promise<PanelInit>;
     /** Feeds a message to the panel's handler as if the webview had posted it. */
     postFromPanel(message: unknown): Promise<MessageOutcome>;
+    /** Metric messages posted to the panel so far: when, and how many steps each carried. */
+    panelMetricsSent(): ReadonlyArray<{ sentAt: number; steps: number }>;
     /** Messages the panel rejected so far. */
     rejectedPanelMessages(): number;
     /** The last result of a study or training run started from anywhere. */

@@ -25,7 +25,14 @@ export class ConfigCatalog implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
   private refreshTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly ctx: Ctx) {}
+  constructor(private readonly ctx: Ctx) {
+    ctx.push(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('batchTuner.configGlobs')) this.refresh();
+      }),
+    );
+    ctx.push(vscode.workspace.onDidChangeWorkspaceFolders(() => this.refresh()));
+  }
 
   /** True when the document's path matches one of the configured globs. */
   matchesGlobs(document: vscode.TextDocument): boolean {

@@ -38,6 +38,8 @@ export class PanelManager implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   /** Messages rejected by validation (for tests and the log). */
   rejectedMessages = 0;
+  /** Metric messages posted (time and step count), for tests of the ~20 per second cap. */
+  readonly metricsSent: Array<{ sentAt: number; steps: number }> = [];
   /** Latency samples (drawnAt - sentAt, ms) the panel reports, for the UI benchmark. */
   readonly drawLatenciesMs: number[] = [];
 
@@ -189,11 +191,18 @@ export class PanelManager implements vscode.Disposable {
   /** The panel's starting state: the config's values, defaults, and the running or latest study. */
   async buildInit(uri: vscode.Uri | undefined = this.configUri): Promise<PanelInit> {
     let config;
+    /** A user's own config: its batch size and learning rate where findBatchSizeSites finds them. */
+    let foreign: { batchSize?: number; learningRate?: number } = {};
     if (uri) {
       try {
         const document = await vscode.workspace.openTextDocument(uri);
-        const { parseTrainingConfig } = await configModule();
+        const { parseTrainingConfig, findBatchSizeSites, primaryBatchSizeSite } = await configModule();
         config = parseTrainingConfig(document.getText(), document.fileName).config;
+        if (!config) {
+          const site = primaryBatchSizeSite(findBatchSizeSites(document.getText(), document.fileName));
+          const finite = (x: number | undefined) => (x !== undefined && Number.isFinite(x) ? x : undefined);
+          foreign = { batchSize: finite(site?.batchSize.value), learningRate: finite(site?.learningRate?.value) };
+        }
       } catch (err) {
         this.ctx.log.warn(`tuner panel: could not read ${uri.fsPath}: ${errorMessage(err)}`);
       }
@@ -214,11 +223,15 @@ export class PanelManager implements vscode.Disposable {
     return {
       configPath: uri?.fsPath,
       configLabel: uri ? ConfigCatalog.label(uri) : undefined,
-      currentBatchSize: config?.batch_size,
-      currentLearningRate: config?.optimizer.learning_rate,
-      datasetSize: config ? datasetSizeOf(config) : 8000,
+      currentBatchSize: config?.batch_size ?? foreign.batchSize,
+      currentLearningRate: config?.optimizer.learning_rate ?? foreign.learningRate,
+      // A user's own config does not say how much data it has: the slider then ends at 65,536.
+      datasetSize: config ? datasetSizeOf(config) : foreign.batchSize ? 1 << 16 : 8000,
       totalMemoryBytes: os.totalmem(),
-      settings: (uri?.toString() === this.configUri?.toString() ? this.settingsOverride : undefined) ?? defaultPanelSettings(config, uri),
+      settings: (uri?.toString() === this.configUri?.toString() ? this.settingsOverride : undefined) ?? {
+        ...defaultPanelSettings(config, uri),
+        ...(foreign.batchSize ? { batchSize: foreign.batchSize } : {}),
+      },
       trusted: isWorkspaceTrusted(),
       running: running !== undefined,
       trials,
@@ -301,7 +314,10 @@ export class PanelManager implements vscode.Disposable {
     if (this.pending.size === 0) return;
     const batches = [...this.pending.values()].map((b) => ({ ...b, batchSize: b.batchSize || this.trialBatchSizes.get(b.trialId) || 0 }));
     this.pending = new Map();
-    this.post({ type: 'metrics', batches, sentAt: Date.now() });
+    const sentAt = Date.now();
+    this.post({ type: 'metrics', batches, sentAt });
+    this.metricsSent.push({ sentAt, steps: batches.reduce((n, b) => n + b.steps.length, 0) });
+    if (this.metricsSent.length > 5000) this.metricsSent.splice(0, 2500);
   }
 
   private isOurs(session: Session): boolean {

@@ -13,7 +13,8 @@
 //     await vsc.screenshot('panel-running');
 //   });
 //
-// Run with `node test/e2e/run.mjs` (or `node --test test/e2e/x.e2e.mjs`). HEADFUL=1 shows the
+// Run all with `node test/e2e/run.mjs` (a file prints `N passed, N failed`, or uses node:test,
+// or just exits 0/1), one with `node test/e2e/x.e2e.mjs`. HEADFUL=1 shows the
 // browser (needs a display). Screenshots go to test-results/screenshots/.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';

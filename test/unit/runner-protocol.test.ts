@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { fork } from 'node:child_process';
 import * as path from 'node:path';
 import { validateHostMessage, validateTrainerMessage, type TrainerToHost } from '../../src/core/protocol';
-import { createTrainerRunner } from '../../src/core/runner/trainerProcess';
+import { createTrainerRunner, startTrainerTrial } from '../../src/core/runner/trainerProcess';
 import { ensureTrainerBundle, fixtures, trialSpec, waitForExit } from '../fixtures/trainer/helpers';
 
 let bundle = '';
@@ -76,4 +76,15 @@ test('the runner ignores malformed trainer messages, keeps the valid ones and wa
   assert.ok(r.warnings!.some((w) => /"step" must be a finite number/.test(w)));
   assert.ok(r.warnings!.some((w) => /unknown message type "teleport"/.test(w)));
   assert.ok(r.warnings!.some((w) => /1 more malformed trainer messages were ignored/.test(w)));
+});
+
+test('startTrainerTrial: the host changes the batch size of a running trial', async () => {
+  let handle: ReturnType<typeof startTrainerTrial> | undefined;
+  handle = startTrainerTrial(trialSpec({ maxSteps: 6 }), { onStep: (m) => { if (m.step === 2) handle!.setBatchSize(16); } });
+  const r = await handle.result;
+  assert.equal(r.status, 'ok');
+  assert.deepEqual(r.steps.slice(0, 2).map((s) => s.batchSize), [64, 64]);
+  assert.equal(r.steps.at(-1)!.batchSize, 16);
+  assert.equal(r.steps.at(-1)!.learningRate, 0.001, 'the learning rate stays when none is given');
+  assert.throws(() => handle!.setBatchSize(0), /positive integer/);
 });

@@ -78,3 +78,8 @@ test('B_noise growing 4x (30 -> 120): ramp from the goodput optimum 64 to 128, f
     assert.ok((rec.speedupVsBestFixed ?? 0) > 1, `faster than fixed ${fixed}: ${rec.speedupVsBestFixed}`);
   }
 });
+
+test('growth but no throughput gain from larger batches: no schedule (the smallest batch wins every phase)', () => {
+  const flatX: CandidateEvidence[] = candidates.map((c) => ({ ...c, samplesPerSecond: 5000 }));
+  assert.equal(recommendSchedule({ noiseHistory: growing, candidates: flatX, bestFixed: { batchSize: 16 } }), undefined);
+});

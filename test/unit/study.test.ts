@@ -123,3 +123,9 @@ test('parallel > 1 on a local runner warns that timings are distorted', async ()
   await runStudy(options({ parallel: 2, budgetSeconds: 20 }), simulatedRunner(), (e) => events.push(e));
   assert.ok(events.some((e) => e.type === 'warning' && /distorted/.test(e.message)));
 });
+
+test("trials run at a constant batch size even when the config has a batch_schedule", async () => {
+  const runner = simulatedRunner();
+  await runStudy(options({ budgetSeconds: 10, config: { ...config, batch_schedule: { kind: 'linear_ramp', from: 32, to: 256, over_samples: 1000 } } }), runner);
+  assert.ok(runner.specs.length > 0 && runner.specs.every((s) => s.schedule?.kind === 'constant'));
+});

@@ -83,3 +83,12 @@ test('synthetic regression and sgd/momentum optimizers train; setBatchSize-free 
   assert.equal(r.evals.at(-1)!.valAccuracy, undefined);
   assert.ok(r.steps.every((s) => s.batchSize === 32));
 });
+
+test('maxSeconds ends training on time, with a final evaluation', async () => {
+  const t0 = Date.now();
+  const r = await createTrainerRunner()(trialSpec({ maxSteps: 1_000_000, maxSeconds: 0.5 }), {});
+  assert.equal(r.status, 'ok');
+  assert.ok(r.steps.length > 1 && r.steps.at(-1)!.time < 1.5, `${r.steps.length} steps, last at ${r.steps.at(-1)?.time} s`);
+  assert.equal(r.evals.at(-1)!.step, r.steps.length);
+  assert.ok(Date.now() - t0 < 10_000);
+});

@@ -95,9 +95,20 @@ export class SeriesStore {
     const t = this.ensure(trialId, batchSize);
     const c = t.columns;
     for (const m of steps) {
-      // Steps arrive in order; a repeated or older step (a resent batch) would fold the line back.
       const lastStep = c.step.last();
-      if (lastStep !== undefined && m.step <= lastStep) continue;
+      // A trial id seen before that starts again from its first step is a new run (a new study
+      // reuses ids like "profile-64"): its old curve is replaced, not continued.
+      if (lastStep !== undefined && m.step <= c.step.at(0) && m.step < lastStep) {
+        for (const col of COLUMNS) c[col].clear();
+        t.noise = new NoiseScaleEma();
+        t.batchSizeVaries = false;
+        t.hasNoiseScale = false;
+        t.evalSamples.clear();
+        t.evalLoss.clear();
+      } else if (lastStep !== undefined && m.step <= lastStep) {
+        // Otherwise an older step (a resent batch) would fold the line back.
+        continue;
+      }
       c.step.push(m.step);
       c.samples.push(m.samples);
       c.time.push(m.time);
@@ -145,4 +156,46 @@ export class SeriesStore {
     this.trials.clear();
     this.version++;
   }
+
+  /**
+   * A compact copy for vscode.setState: the panel is destroyed while hidden, so the curves must
+   * survive in the webview's saved state. Long series keep every k-th point (and the last).
+   */
+  snapshot(maxPointsPerTrial = 600): SeriesSnapshot {
+    return this.list().map((t) => {
+      const n = t.columns.step.length;
+      const stride = Math.max(1, Math.ceil(n / maxPointsPerTrial));
+      const pick: number[] = [];
+      for (let i = 0; i < n; i += stride) pick.push(i);
+      if (n > 0 && pick[pick.length - 1] !== n - 1) pick.push(n - 1);
+      const columns = {} as Record<Column, number[]>;
+      // JSON has no NaN: missing values are stored as null.
+      for (const c of COLUMNS) columns[c] = pick.map((i) => t.columns[c].at(i)).map((v) => (Number.isFinite(v) ? v : null)) as number[];
+      return { trialId: t.trialId, batchSize: t.batchSize, columns, evalSamples: [...t.evalSamples.view()], evalLoss: [...t.evalLoss.view()] };
+    });
+  }
+
+  /** Restores a snapshot (replacing what the store holds). Malformed entries are skipped. */
+  restore(snapshot: unknown): void {
+    this.trials.clear();
+    if (Array.isArray(snapshot)) {
+      for (const entry of snapshot as Partial<SeriesSnapshot[number]>[]) {
+        if (typeof entry?.trialId !== 'string' || typeof entry.batchSize !== 'number' || typeof entry.columns !== 'object' || entry.columns === null) continue;
+        const t = this.ensure(entry.trialId, entry.batchSize);
+        const n = Array.isArray(entry.columns.step) ? entry.columns.step.length : 0;
+        for (const c of COLUMNS) {
+          const values = entry.columns[c];
+          for (let i = 0; i < n; i++) t.columns[c].push(Array.isArray(values) && typeof values[i] === 'number' ? values[i] : NaN);
+        }
+        const b = t.columns.batchSize.view();
+        t.batchSizeVaries = b.some((v) => v !== b[0]);
+        t.hasNoiseScale = t.columns.noiseScale.view().some((v) => Number.isFinite(v));
+        for (const v of entry.evalSamples ?? []) t.evalSamples.push(v);
+        for (const v of entry.evalLoss ?? []) t.evalLoss.push(v);
+      }
+    }
+    this.version++;
+  }
 }
+
+export type SeriesSnapshot = Array<{ trialId: string; batchSize: number; columns: Record<Column, number[]>; evalSamples: number[]; evalLoss: number[] }>;

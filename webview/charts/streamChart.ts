@@ -68,9 +68,10 @@ export class StreamChart {
     this.empty.className = 'chart-empty';
     this.empty.textContent = spec.emptyText;
     container.append(title, this.plotHost, this.empty);
-    this.width = Math.max(200, container.clientWidth);
+    // The plot takes the width of its own box (inside the cell's padding), not the cell's.
+    this.width = Math.max(200, this.plotHost.clientWidth);
     this.resizeObserver = new ResizeObserver(() => {
-      const w = Math.max(200, Math.floor(this.container.clientWidth));
+      const w = Math.max(200, Math.floor(this.plotHost.clientWidth));
       if (w !== this.width) {
         this.width = w;
         this.plot?.setSize({ width: w, height: this.height() });
@@ -78,7 +79,7 @@ export class StreamChart {
         this.requestFrame();
       }
     });
-    this.resizeObserver.observe(container);
+    this.resizeObserver.observe(this.plotHost);
   }
 
   private height(): number {
@@ -152,7 +153,8 @@ export class StreamChart {
     const font = `${Math.round(t.fontSize * 0.85)}px ${t.fontFamily}`;
     const axis = (label: string, format?: (v: number) => string, size?: number): uPlot.Axis => ({
       label,
-      size,
+      // An explicit `size: undefined` would override uPlot's default and hide the axis.
+      ...(size !== undefined ? { size } : {}),
       stroke: t.foreground,
       font,
       labelFont: font,

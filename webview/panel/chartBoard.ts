@@ -4,7 +4,7 @@ import type { Recommendation, TrialSummary } from '../../src/core/types';
 import type { MetricsBatch } from '../../src/core/webviewProtocol';
 import { goodputLines, scheduleLines, throughputLines, trialLines } from '../charts/chartLines';
 import { FrameLoop } from '../charts/frameLoop';
-import { SeriesStore } from '../charts/seriesStore';
+import { SeriesStore, type SeriesSnapshot } from '../charts/seriesStore';
 import { StreamChart, type ChartSpec, type Line } from '../charts/streamChart';
 import { h } from '../shared/dom';
 import { formatBytes, formatCount, formatDuration } from '../shared/format';
@@ -102,6 +102,15 @@ export class ChartBoard {
     this.loop?.request();
   }
 
+  snapshot(): SeriesSnapshot {
+    return this.store.snapshot();
+  }
+
+  restore(snapshot: unknown): void {
+    this.store.restore(snapshot);
+    this.loop?.request();
+  }
+
   clearSeries(): void {
     this.store.clear();
     this.loop?.request();
@@ -120,8 +129,9 @@ export class ChartBoard {
     const marks: { chart: BoardChart; syncMs: number }[] = [];
     // Start after the chart drawn last, so a tight budget still reaches every chart in turn.
     const n = this.charts.length;
+    const start = this.next;
     for (let k = 0; k < n; k++) {
-      const c = this.charts[(this.next + k) % n];
+      const c = this.charts[(start + k) % n];
       const version = c.source === 'live' ? this.store.version : this.summaryVersion;
       if (!c.chart.dirty && version === c.drawnVersion) continue;
       // A chart in a collapsed or hidden part of the page waits until it is shown.

@@ -109,15 +109,27 @@ function updateButtons(): void {
   emptyState.hidden = !init || trials.size > 0 || !!rec.recommendation || running;
 }
 
+/** Saves the curves at most once a second while metrics stream in. */
+let seriesSaveTimer: ReturnType<typeof setTimeout> | undefined;
+function scheduleSeriesSave(): void {
+  seriesSaveTimer ??= setTimeout(() => {
+    seriesSaveTimer = undefined;
+    persist({ series: charts.snapshot() });
+  }, 1000);
+}
+
 function onInit(i: PanelInit): void {
+  const firstInit = init === undefined;
+  const sameConfig = saved.configPath === i.configPath;
+  if (firstInit && sameConfig && saved.series) charts.restore(saved.series);
+  else if (!firstInit && init?.configPath !== i.configPath) charts.clearSeries();
   init = i;
   running = i.running;
   const settings = initialSettings(i, saved);
-  persist({ configPath: i.configPath, settings });
+  persist({ configPath: i.configPath, settings, ...(sameConfig ? {} : { series: undefined, scheduleKind: undefined, scheduleValues: undefined }) });
   const label = configLink.querySelector('.config-label');
   if (label) label.textContent = i.configLabel ?? i.configPath ?? 'No config';
   if (!controls) {
-    const sameConfig = saved.configPath === i.configPath;
     controls = new SettingsControls(i, settings, sameConfig ? { kind: saved.scheduleKind, values: saved.scheduleValues } : {}, {
       onSettings: (s) => {
         persist({ settings: s });
@@ -150,6 +162,7 @@ function onMessage(m: HostToPanel): void {
       break;
     case 'metrics':
       charts.appendMetrics(m.batches, m.sentAt);
+      scheduleSeriesSave();
       for (const b of m.batches) trials.markRunning(b.trialId, b.batchSize);
       updateButtons();
       break;

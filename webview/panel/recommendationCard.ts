@@ -3,7 +3,7 @@
 // interval, the throughput and memory that decided it, the tuner's notes); Apply writes it.
 import type { BatchScheduleSpec, BatchSizeChoice, Recommendation } from '../../src/core/types';
 import { codicon, h, replaceChildren } from '../shared/dom';
-import { formatBytes, formatCount, formatDuration, formatLearningRate, formatSpeedup, formatThroughput } from '../shared/format';
+import { formatBytes, formatCount, formatDuration, formatLearningRate, formatLoss, formatSpeedup, formatThroughput } from '../shared/format';
 import { describeSchedule } from './scheduleSpec';
 
 type Checkbox = HTMLElement & { checked: boolean; disabled: boolean };
@@ -92,7 +92,7 @@ export class RecommendationCard {
         `Memory limit ${formatBytes(ev.memoryLimitBytes)}${ev.predictedMaxFit ? `; largest predicted to fit: ${ev.predictedMaxFit}` : ''}${ev.memoryFit ? ` (peak ≈ ${formatBytes(ev.memoryFit.a)} + ${formatBytes(ev.memoryFit.b)}·B${ev.memoryFit.r2 !== undefined ? `, R² ${ev.memoryFit.r2.toFixed(2)}` : ''})` : ''}${ev.oomCeiling ? `; out of memory at ${ev.oomCeiling}` : ''}.`,
       );
     }
-    why.push(`Learning-rate rule: ${ev.lrRule}${ev.targetLoss !== undefined ? `; target loss ${ev.targetLoss}` : ''}.`);
+    why.push(`Learning-rate rule: ${ev.lrRule}${ev.targetLoss !== undefined ? `; target loss ${formatLoss(ev.targetLoss)}` : ''}.`);
     for (const note of ev.notes) why.push(note);
 
     replaceChildren(

@@ -12,8 +12,8 @@ export interface PersistedPanelState {
   scheduleKind?: ScheduleKind;
   scheduleValues?: ScheduleFieldValues;
   applyLearningRate?: boolean;
-  /** Which collapsible sections are open. */
-  open?: Record<string, boolean>;
+  /** The live curves (decimated), for the config in configPath: the webview is destroyed while hidden. */
+  series?: unknown;
 }
 
 const LR_RULES: readonly LrRule[] = ['linear', 'sqrt', 'none'];

@@ -47,6 +47,18 @@ export function createTrainerRunner(opts: TrainerRunnerOptions = {}): TrialRunne
   return (spec, callbacks, signal) => new TrainerTrial(spec, callbacks, opts, signal).run();
 }
 
+/** A running trial the host can steer: `setBatchSize` takes effect from the trainer's next step. */
+export interface TrainerTrialHandle {
+  result: Promise<TrialResult>;
+  setBatchSize(batchSize: number, learningRate?: number): void;
+}
+
+/** Like createTrainerRunner()(...), but returns a handle to change the batch size while it runs. */
+export function startTrainerTrial(spec: TrialSpec, callbacks: TrialCallbacks, opts: TrainerRunnerOptions = {}, signal?: AbortSignal): TrainerTrialHandle {
+  const trial = new TrainerTrial(spec, callbacks, opts, signal);
+  return { result: trial.run(), setBatchSize: (b, lr) => trial.setBatchSize(b, lr) };
+}
+
 class TrainerTrial {
   private child?: ChildProcess;
   private readonly steps: StepMetrics[] = [];
@@ -61,6 +73,7 @@ class TrainerTrial {
   private endedBy?: 'cancelled' | 'hang';
   private hangTimer?: NodeJS.Timeout;
   private killTimer?: NodeJS.Timeout;
+  private closeTimer?: NodeJS.Timeout;
   private readonly started = Date.now();
   private settle!: (r: TrialResult) => void;
   private settled = false;
@@ -102,13 +115,18 @@ class TrainerTrial {
       });
       child.on('exit', (code, sig) => {
         // 'close' waits for stdio to drain; give it a moment, but never wait on it forever.
-        setTimeout(() => this.onExit(code, sig), 1000).unref();
+        this.closeTimer = setTimeout(() => this.onExit(code, sig), 1000);
         child.once('close', () => { lines.flush(); this.onExit(code, sig); });
       });
       this.signal?.addEventListener('abort', this.onAbort, { once: true });
       this.armHangTimer();
       this.send({ v: PROTOCOL_VERSION, type: 'start', trial: this.spec });
     });
+  }
+
+  setBatchSize(batchSize: number, learningRate?: number): void {
+    if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new RangeError(`setBatchSize: batch size must be a positive integer (got ${batchSize})`);
+    this.send({ v: PROTOCOL_VERSION, type: 'setBatchSize', batchSize, ...(learningRate === undefined ? {} : { learningRate }) });
   }
 
   private send(msg: HostToTrainer): void {
@@ -206,6 +224,7 @@ class TrainerTrial {
     this.settled = true;
     clearTimeout(this.hangTimer);
     clearTimeout(this.killTimer);
+    clearTimeout(this.closeTimer);
     this.signal?.removeEventListener('abort', this.onAbort);
     const pid = this.child?.pid;
     // Belt and braces: nothing this trial started may outlive it.

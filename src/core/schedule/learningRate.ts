@@ -1,5 +1,5 @@
 // How the learning rate co-scales when a schedule moves the batch size away from the base
-// (B0, lr0) the person tuned. Each rule returns the factor lr(B)/lr0.
+// (B0, lr0) the person tuned: linear/sqrt/none from the tuner, plus AdaScale from measured statistics.
 import type { LrRule } from '../types';
 import { scaleLearningRate } from '../tuner/lrScaling';
 

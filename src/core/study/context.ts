@@ -55,8 +55,16 @@ export class StudyContext {
       // A listener's bug must not end the study.
     }
   }
+  private persistFailed = false;
   persist(line: DistributiveOmit<StudyLine, 'v' | 'time'>): void {
-    this.writer?.append({ v: 1, time: new Date().toISOString(), ...line } as StudyLine);
+    if (!this.writer || this.persistFailed) return;
+    try {
+      this.writer.append({ v: 1, time: new Date().toISOString(), ...line } as StudyLine);
+    } catch (e) {
+      // A full disk or a deleted folder must not end the trials: warn once and go on unsaved.
+      this.persistFailed = true;
+      this.emit({ type: 'warning', message: `cannot write the study file ${this.writer.file} (${e instanceof Error ? e.message : String(e)}): the study goes on but is not saved; check the --out folder` });
+    }
   }
   get studyFile(): string | undefined {
     return this.writer?.file;
@@ -76,7 +84,9 @@ export class StudyContext {
   }
 
   /** Runs one trial; never rejects (the runner contract), records it, and measures start-up. */
-  async runTrial(spec: TrialSpec, phase: StudyPhase): Promise<CompletedTrial> {
+  async runTrial(given: TrialSpec, phase: StudyPhase): Promise<CompletedTrial> {
+    // Every trial measures one fixed batch size: the config's batch_schedule must not take over.
+    const spec: TrialSpec = { ...given, schedule: given.schedule ?? { kind: 'constant' } };
     const { id } = spec;
     this.persist({ type: 'trial-start', trialId: id, phase, batchSize: spec.batchSize, learningRate: spec.learningRate, seed: spec.seed });
     this.emit({ type: 'trial-start', trialId: id, phase, batchSize: spec.batchSize, learningRate: spec.learningRate, seed: spec.seed, ...(spec.maxSeconds !== undefined ? { maxSeconds: spec.maxSeconds } : {}) });

@@ -125,6 +125,9 @@ export function recommend(input: RecommendInput): Recommendation | undefined {
     }
   }
 
+  const measuredAll = evidence.filter((e) => e.measuredLoss !== undefined);
+  if (measuredAll.length > 0 && measuredAll.every((e) => !Number.isFinite(e.measuredLoss as number)))
+    notes.push('every convergence trial diverged (loss NaN/Infinity): lower the learning rate in the config, or use --lr-rule sqrt/none');
   const choice = (c: ProfiledCandidate & { samplesPerSecond: number }, reason: string): BatchSizeChoice => {
     const out: BatchSizeChoice = { batchSize: c.batchSize, learningRate: c.learningRate, samplesPerSecond: c.samplesPerSecond, reason };
     const t = predictedTime(c.batchSize, c.samplesPerSecond);

@@ -120,10 +120,11 @@ export function recommendSchedule(input: ScheduleRecommendationInput): ScheduleR
   if (!chosen) return undefined;
   const fixed = simulatePolicy(phases, () => input.bestFixed.batchSize, X);
   const speedup = fixed.seconds / chosen.seconds;
+  // A schedule the model predicts no faster than the best fixed size is not worth its complexity.
+  if (!(speedup > 1)) return undefined;
   const predicted = input.bestFixed.predictedTimeToTarget !== undefined ? input.bestFixed.predictedTimeToTarget / speedup : input.totalSamples !== undefined ? chosen.seconds : undefined;
-  const verdict = speedup >= 1 ? `${speedup.toFixed(2)}x faster than` : `${(1 / speedup).toFixed(2)}x slower than`;
   return {
-    description: `start at ${from}, reach ${to} by ${pct(chosen.spec.over_samples / chosen.samples)}% of training (B_noise grew ${growth.toFixed(1)}x; predicted ${verdict} a fixed ${input.bestFixed.batchSize})`,
+    description: `start at ${from}, reach ${to} by ${pct(chosen.spec.over_samples / chosen.samples)}% of training (B_noise grew ${growth.toFixed(1)}x; predicted ${speedup.toFixed(2)}x faster than a fixed ${input.bestFixed.batchSize})`,
     schedule: chosen.spec,
     predictedTimeToTarget: predicted,
     speedupVsBestFixed: speedup,

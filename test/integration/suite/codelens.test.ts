@@ -91,15 +91,15 @@ suite('Studies run in a terminal', () => {
         err ? reject(new Error(`batch-tuner tune failed: ${err.message}\n${stderr}`)) : resolve(stdout),
       ),
     );
-    const printed = JSON.parse(output) as { recommendation?: { batchSize: number } };
-    assert.ok(printed.recommendation, `the CLI made no recommendation: ${output.slice(0, 500)}`);
+    const printed = JSON.parse(output) as { recommended?: { batchSize: number } };
+    assert.ok(printed.recommended, `the CLI made no recommendation: ${output.slice(0, 500)}`);
     const lens = await waitFor(
       'the CLI study in the CodeLens',
       async () => batchTunerLenses(await codeLensesOf(uri)).find((l) => l.title.startsWith('Recommended') || l.title.includes('recommended one')),
       20_000,
     );
     assert.equal(lens.line + 1, 13);
-    assert.ok(lens.title.includes(String(printed.recommendation.batchSize)), `${lens.title} does not name ${printed.recommendation.batchSize}`);
+    assert.ok(lens.title.includes(String(printed.recommended.batchSize)), `${lens.title} does not name ${printed.recommended.batchSize}`);
   });
 });
 

@@ -120,7 +120,7 @@ suite('Commands', () => {
     const exported = await vscode.commands.executeCommand<{ file?: string; error?: string }>('batchTuner.exportReport', undefined, { studyFile, file: out });
     assert.equal(exported?.file, out, exported?.error);
     const report = readFileSync(out, 'utf8');
-    assert.match(report, /<h1>Batch Tuner study — mnist\.batch-tuner\.yaml<\/h1>/);
+    assert.match(report, /<h1>Batch Tuner study — [\w.-]+\.batch-tuner\.yaml<\/h1>/);
     assert.match(report, /<script>/, 'the report should carry its charts inline');
     const opened = await vscode.commands.executeCommand<{ opened: boolean; studyFile: string }>('batchTuner.openStudy', undefined, { studyFile });
     assert.deepEqual(opened, { opened: true, studyFile });

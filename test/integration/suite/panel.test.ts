@@ -74,6 +74,46 @@ suite('Tuner panel', () => {
     assert.equal(api.test.rejectedPanelMessages() - before, invalid.length);
   });
 
+  test('PanelInit carries the config\'s values: ours (schema) and a user\'s own (found keys)', async () => {
+    const api = await batchTunerApi();
+    await vscode.commands.executeCommand('batchTuner.openPanel', workspaceFile('mnist.batch-tuner.yaml'));
+    const ours = await api.test.panelInit();
+    assert.equal(ours.configLabel, 'mnist.batch-tuner.yaml');
+    assert.equal(ours.currentBatchSize, 32);
+    assert.equal(ours.currentLearningRate, 0.001);
+    assert.equal(ours.datasetSize, 2000, 'mnist train_samples of the fixture');
+    assert.equal(ours.settings.batchSize, 32);
+    assert.equal(ours.settings.lrRule, 'sqrt', 'Adam defaults to the square-root rule');
+    assert.ok(ours.totalMemoryBytes > 0 && ours.settings.memoryLimitBytes <= ours.totalMemoryBytes);
+    assert.equal(ours.trusted, true);
+    await vscode.commands.executeCommand('batchTuner.openPanel', workspaceFile('apply-target.jsonc'));
+    const theirs = await api.test.panelInit();
+    assert.equal(theirs.currentBatchSize, 8);
+    assert.equal(theirs.currentLearningRate, 0.02, 'the lr key next to the batch size');
+    assert.equal(theirs.settings.batchSize, 8);
+    await vscode.commands.executeCommand('batchTuner.openPanel', workspaceFile('configs', 'trainer.jsonc'));
+    const nested = await api.test.panelInit();
+    assert.equal(nested.currentBatchSize, 48);
+    assert.equal(nested.currentLearningRate, undefined, 'trainer.learning_rate is not in the batch size\'s mapping');
+  });
+
+  test('a training run streams every step to the panel in at most ~20 messages a second', async function () {
+    this.timeout(120_000);
+    const api = await batchTunerApi();
+    const uri = workspaceFile('mnist.batch-tuner.yaml');
+    await vscode.commands.executeCommand('batchTuner.openPanel', uri);
+    const before = api.test.panelMetricsSent().length;
+    const result = await vscode.commands.executeCommand<{ status: string; reason?: string }>('batchTuner.train', uri, 8, { steps: 150, notify: false });
+    assert.equal(result?.status, 'completed', result?.reason);
+    const sent = api.test.panelMetricsSent().slice(before);
+    const steps = sent.reduce((n, m) => n + m.steps, 0);
+    assert.equal(steps, 150, 'every step reaches the panel exactly once');
+    assert.ok(sent.length < steps, `no batching: ${sent.length} messages for ${steps} steps`);
+    let worst = 0;
+    for (const m of sent) worst = Math.max(worst, sent.filter((x) => x.sentAt >= m.sentAt && x.sentAt < m.sentAt + 1000).length);
+    assert.ok(worst <= 21, `${worst} metric messages within one second`);
+  });
+
   test('an apply message from the panel edits the config (validated first)', async () => {
     const api = await batchTunerApi();
     const uri = workspaceFile('apply-target.jsonc');
