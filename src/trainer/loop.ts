@@ -134,6 +134,7 @@ export async function runTraining(spec: TrialSpec, io: LoopIO, opts: LoopOptions
     await yieldToEventLoop(); // lets `stop` / `setBatchSize` messages in
     if (io.isStopped()) break;
     if (spec.maxSeconds !== undefined && elapsed() >= spec.maxSeconds) break;
+    // A host request (setBatchSize) overrides the schedule from then on.
     hostRequest = io.takeBatchSizeRequest() ?? hostRequest;
     const planned = schedule.next({ step, samples, epoch: Math.floor(samples / ds.numTrain), last });
     const batchSize = Math.min(ds.numTrain, Math.max(1, Math.round(hostRequest?.batchSize ?? planned.batchSize)));

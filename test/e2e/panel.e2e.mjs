@@ -170,8 +170,20 @@ try {
   });
   await step('the panel follows a switch to the light theme (screenshot)', async () => {
     const before = await frame.evaluate(() => getComputedStyle(document.body).backgroundColor);
-    await vsc.setColorTheme('light');
-    await vsc.page.waitForTimeout(1500);
+    // Through the colour-theme picker, as a person would.
+    const page = vsc.page;
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill('>Preferences: Color Theme');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Color Theme' }).first().waitFor();
+    await page.keyboard.press('Enter');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Dark Modern' }).first().waitFor();
+    await input.fill('Light Modern');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Light Modern' }).first().waitFor();
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('.monaco-workbench.vs', { timeout: 30_000 });
+    await page.waitForTimeout(1500);
     const after = await frame.evaluate(() => ({ bg: getComputedStyle(document.body).backgroundColor, cls: document.body.className }));
     assert(/vscode-light/.test(after.cls), `body class ${after.cls}`);
     assert(after.bg !== before, `background stayed ${before}`);

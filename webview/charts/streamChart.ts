@@ -160,7 +160,7 @@ export class StreamChart {
       labelFont: font,
       grid: { stroke: t.grid, width: 1 },
       ticks: { stroke: t.grid, width: 1 },
-      values: format ? (_u, splits) => splits.map((v) => (v === null || v === undefined ? '' : format(v))) : undefined,
+      ...(format ? { values: (_u: uPlot, splits: number[]) => splits.map((v) => (v === null || v === undefined ? '' : format(v))) } : {}),
     });
     const scaleX: uPlot.Scale = this.spec.xLog ? { time: false, distr: 3, log: this.spec.xLog } : { time: false };
     const scaleY: uPlot.Scale = this.spec.yLog ? { distr: 3, log: this.spec.yLog } : {};

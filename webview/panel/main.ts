@@ -3,9 +3,10 @@
 // (this file's CSS imports: panel.css, uPlot's and codicons' CSS; codicon.ttf beside them).
 // The host page (src/vscode/panel.ts) loads both with its CSP nonce; messages follow
 // src/core/webviewProtocol.ts (HostToPanel in, PanelToHost out, every post carries v: 1).
-import './panel.css';
+// Library CSS first, so the panel's own rules (theme colours, compact legend) win ties.
 import 'uplot/dist/uPlot.min.css';
 import '@vscode/codicons/dist/codicon.css';
+import './panel.css';
 import { registerCodiconStylesheet } from '../shared/elements';
 import type { HostToPanel, PanelInit, PanelSettings } from '../../src/core/webviewProtocol';
 import { codicon, debounce, h } from '../shared/dom';

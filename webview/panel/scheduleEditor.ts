@@ -1,6 +1,7 @@
 // Issue 6 (dynamic batching): the schedule editor beside the batch-size slider. A kind select
 // and that kind's parameters; a valid schedule goes into the settings (and so into start,
-// trainOnce and apply), an invalid one shows its message and keeps the last valid schedule out.
+// trainOnce and apply); while fields are invalid their messages show and the settings keep the
+// last valid schedule.
 import type { BatchScheduleSpec } from '../../src/core/types';
 import { h, uniqueId } from '../shared/dom';
 import { parseSchedule, SCHEDULE_FIELDS, SCHEDULE_KINDS, scheduleFieldValues, type ScheduleFieldValues, type ScheduleKind } from './scheduleSpec';

@@ -3,8 +3,8 @@
 // (this file's CSS imports: sidebar.css and codicons' CSS; codicon.ttf beside them).
 // The host (src/vscode/liveView.ts) sends the same HostToPanel messages as to the panel; the
 // sidebar posts 'ready', 'openPanel', 'stop', 'tuneActiveConfig' (src/core/webviewProtocol.ts).
-import './sidebar.css';
 import '@vscode/codicons/dist/codicon.css';
+import './sidebar.css';
 import { registerCodiconStylesheet } from '../shared/elements';
 import { codicon, h, replaceChildren } from '../shared/dom';
 import { formatCount, formatDuration, formatLearningRate, formatLoss, formatSpeedup, formatThroughput } from '../shared/format';
