@@ -44,8 +44,9 @@ export function ensureSystemPackages({ log = console.log } = {}) {
     const chromium = findChromium();
     if (chromium) return { ok: true, missing: [] };
     const message =
-      'Chromium was not found. Install Chromium (or Google Chrome) and set CHROME_PATH to its binary; ' +
-      'for the PyTorch tests install PyTorch for your python3 (pip install torch).';
+      'Chromium was not found. Install Chromium (or Google Chrome) and set CHROME_PATH to its binary. ' +
+      'Also needed: Kerberos development headers for code-server (libkrb5-dev / krb5-devel / `brew install krb5`) ' +
+      'and, for the PyTorch tests, PyTorch for your python3 (pip install torch).';
     return { ok: false, missing: ['chromium'], message };
   }
   const missing = missingDebianPackages();
@@ -53,7 +54,7 @@ export function ensureSystemPackages({ log = console.log } = {}) {
   const command = `apt-get update && apt-get install -y ${missing.join(' ')}`;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot) {
-    return { ok: false, missing, message: `Missing system packages: ${missing.join(', ')}. Install them with:\n  sudo ${command}` };
+    return { ok: false, missing, message: `Missing system packages: ${missing.join(', ')}. Install them with:\n  sudo apt-get update && sudo apt-get install -y ${missing.join(' ')}` };
   }
   log(`[setup] installing system packages: ${missing.join(', ')}`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };

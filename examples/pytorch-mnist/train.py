@@ -1,6 +1,8 @@
 """MNIST (the 10,000 real digits shipped as dist/data/mnist.bin) with PyTorch: an MLP
 784-128-10 trained with Adam. Runs on its own (`python train.py --config config.yaml`) and as
-a Batch Tuner trial, reporting each step through python/batch_tuner.py."""
+a Batch Tuner trial, reporting each step through python/batch_tuner.py. Under a batch schedule
+it follows the control file Batch Tuner rewrites (BATCH_TUNER_CONTROL, polled between steps):
+the next step runs with the new batch size and learning rate, and each step reports both."""
 
 import argparse
 import math
@@ -15,7 +17,7 @@ import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "python"))  # batch_tuner.py (Batch Tuner also sets PYTHONPATH)
-from batch_tuner import GradNoiseMeter, Reporter, cuda_peak_memory  # noqa: E402
+from batch_tuner import GradNoiseMeter, Reporter, cuda_peak_memory, poll_control  # noqa: E402
 
 
 def read_config(path):
@@ -68,6 +70,8 @@ def main():
     ap.add_argument("--max-steps", type=int)
     ap.add_argument("--seed", type=int)
     ap.add_argument("--micro-batches", type=int)
+    ap.add_argument("--min-step-seconds", type=float, default=0.0,
+                    help="make each step take at least this long (a stand-in for a bigger model in demos and tests)")
     args = ap.parse_args()
 
     cfg = read_config(args.config)
@@ -77,7 +81,8 @@ def main():
     max_steps = int(args.max_steps or cfg.get("max_steps", 300))
     seed = int(args.seed if args.seed is not None else cfg.get("seed", 0))
     micro = int(args.micro_batches or rep.micro_batches or cfg.get("micro_batches", 1))
-    micro = max(1, min(micro, batch_size))
+    micro_wanted = max(1, micro)
+    micro = min(micro_wanted, batch_size)
     eval_every = int(rep.eval_every if rep.eval_every is not None else cfg.get("eval_every", 100))
     train_samples = int(cfg.get("train_samples", 8000))
 
@@ -92,7 +97,7 @@ def main():
 
     model = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
     opt = torch.optim.Adam(model.parameters(), lr=lr)
-    meter = GradNoiseMeter(model.parameters(), micro) if micro > 1 else None
+    meter = GradNoiseMeter(model.parameters(), micro_wanted) if micro_wanted > 1 else None
     rep.start(backend="pytorch " + torch.__version__, device="cpu")
 
     def evaluate(step):
@@ -110,6 +115,19 @@ def main():
     order, cursor, samples = torch.randperm(len(x_train), generator=gen), 0, 0
     with rep.guard():
         for step in range(1, max_steps + 1):
+            t_step = time.perf_counter()
+            # A batch schedule run by Batch Tuner: apply its newest command before this step.
+            # The data order is one permutation per epoch, so a new size just takes the next
+            # batch_size indices from the cursor; Adam's moments carry over, only lr changes.
+            command = poll_control()
+            if command:
+                batch_size = max(1, min(int(command.get("batch_size", batch_size)), len(x_train)))
+                rep.batch_size = batch_size  # an out-of-memory report names the size in force
+                if "learning_rate" in command:
+                    lr = float(command["learning_rate"])
+                    for group in opt.param_groups:
+                        group["lr"] = lr
+                micro = min(micro_wanted, batch_size)
             if cursor + batch_size > len(order):
                 order, cursor = torch.randperm(len(x_train), generator=gen), 0
             idx = order[cursor:cursor + batch_size]
@@ -131,7 +149,8 @@ def main():
             opt.step()
             samples += len(xb)
             stats = meter.stats() if meter else {}
-            rep.step(step, samples=samples, loss=loss_sum, epoch=samples / len(x_train), memory_bytes=cuda_peak_memory(), **stats)
+            rep.step(step, samples=samples, loss=loss_sum, epoch=samples / len(x_train), batch_size=len(xb), lr=lr,
+                     memory_bytes=cuda_peak_memory(), **stats)
             if not rep.enabled and step % 50 == 0:
                 print("step %d loss %.4f" % (step, loss_sum))
             if not math.isfinite(loss_sum):
@@ -140,6 +159,9 @@ def main():
                 evaluate(step)
             if rep.should_stop(step):
                 break
+            pause = args.min_step_seconds - (time.perf_counter() - t_step)
+            if pause > 0:
+                time.sleep(pause)
         evaluate(step)
     rep.done()
 

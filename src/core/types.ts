@@ -112,8 +112,8 @@ export interface TrialSpec {
   hangTimeoutMs?: number;
   /** Batch-size schedule to run instead of a constant batch size. */
   schedule?: BatchScheduleSpec;
-  /** Memory ceiling (bytes) an adaptive schedule must respect. */
-  memoryCeilingBytes?: number;
+  /** Largest batch size that fits in memory (the tuner's memory fit or OOM ceiling): schedules never exceed it. */
+  maxBatchSize?: number;
 }
 
 /** One optimizer step, as the trainer (or an external script, via the metrics protocol) reports it. */

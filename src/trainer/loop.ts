@@ -82,6 +82,7 @@ export async function runTraining(spec: TrialSpec, io: LoopIO, opts: LoopOptions
     learningRate: spec.learningRate,
     lrScaling,
     datasetSize: ds.numTrain,
+    maxBatchSize: spec.maxBatchSize,
   });
   const maxSteps = spec.maxSteps ?? config.steps;
   const maxSamples = maxSteps === undefined ? (config.epochs ?? 1) * ds.numTrain : Infinity;

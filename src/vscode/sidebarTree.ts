@@ -2,13 +2,13 @@
 import * as vscode from 'vscode';
 import type { BatchSizeSite } from '../core/config/types';
 import type { StudyListEntry } from '../core/study/types';
-import type { TrialStatus, TrialSummary } from '../core/types';
+import type { Recommendation, TrialStatus, TrialSummary } from '../core/types';
 import { ConfigCatalog } from './configCatalog';
 import { errorMessage, type Ctx } from './ctx';
 import type { Session } from './studyService';
 
 type Node =
-  | { kind: 'config'; uri: vscode.Uri; sites: BatchSizeSite[] }
+  | { kind: 'config'; uri: vscode.Uri; sites: BatchSizeSite[]; recommendation?: Recommendation }
   | { kind: 'running'; session: Session }
   | { kind: 'study'; entry: StudyListEntry }
   | { kind: 'trial'; trial: TrialSummary; configUri: vscode.Uri }
@@ -38,7 +38,9 @@ export class ConfigTreeProvider implements vscode.TreeDataProvider<Node> {
       if (!node) {
         // Workspace discovery happens here, when the tree is first shown, never at activation.
         const entries = await this.ctx.catalog.discover();
-        return entries.map((e) => ({ kind: 'config', uri: e.uri, sites: e.sites }));
+        return Promise.all(
+          entries.map(async (e): Promise<Node> => ({ kind: 'config', uri: e.uri, sites: e.sites, recommendation: (await this.ctx.studies.latestStudy(e.uri))?.recommendation })),
+        );
       }
       if (node.kind === 'config') {
         const children: Node[] = [];
@@ -65,9 +67,11 @@ export class ConfigTreeProvider implements vscode.TreeDataProvider<Node> {
       case 'config': {
         const item = new vscode.TreeItem(ConfigCatalog.label(node.uri), vscode.TreeItemCollapsibleState.Collapsed);
         item.resourceUri = node.uri;
-        item.contextValue = 'config';
+        item.contextValue = rec && String(rec.batchSize) !== current ? 'config.recommended' : 'config';
         const bs = node.sites[0]?.batchSize;
-        item.description = bs ? `batch ${Number.isNaN(bs.value) ? '?' : bs.value}` : undefined;
+        const current = bs ? (Number.isNaN(bs.value) ? '?' : String(bs.value)) : undefined;
+        const rec = node.recommendation;
+        item.description = current ? `batch ${current}${rec && String(rec.batchSize) !== current ? ` → ${rec.batchSize} recommended` : rec ? ' ✓' : ''}` : undefined;
         item.tooltip = new vscode.MarkdownString(`\`${node.uri.fsPath}\`\n\n${node.sites.map((s) => `- line ${s.batchSize.line + 1}: \`${s.batchSize.key}\` = ${s.batchSize.value}`).join('\n')}`);
         item.command = { title: 'Open', command: 'vscode.open', arguments: [node.uri, { selection: bs ? new vscode.Range(bs.line, bs.character, bs.line, bs.character + bs.keyLength) : undefined }] };
         item.id = `config:${node.uri.toString()}`;

@@ -163,7 +163,22 @@ export class StudyService implements vscode.Disposable {
         return { status: 'failed', reason: errorMessage(err) };
       }
     };
-    return this.finish(session, options.notify === false ? work() : this.withProgress(session, `Tuning batch size of ${session.label}`, work));
+    const result = await this.finish(session, options.notify === false ? work() : this.withProgress(session, `Tuning batch size of ${session.label}`, work));
+    if (options.notify !== false && result.status === 'completed' && result.recommendation) this.announce(configUri, session.label, result.recommendation);
+    return result;
+  }
+
+  /** The recommendation, with Apply and Open Panel, when a study started from the UI ends. */
+  private announce(configUri: vscode.Uri, label: string, rec: Recommendation): void {
+    const same = rec.batchSize === rec.current.batchSize;
+    const text = same
+      ? `Batch Tuner: ${label} already uses the recommended batch size ${rec.batchSize}.`
+      : `Batch Tuner: batch size ${rec.batchSize} (learning rate ${rec.learningRate.toPrecision(3)}) is predicted ${rec.speedupVsCurrent.toFixed(1)}x faster to the target loss than ${rec.current.batchSize} for ${label}.`;
+    const actions = same ? ['Open Panel'] : ['Apply', 'Open Panel'];
+    void vscode.window.showInformationMessage(text, ...actions).then((choice) => {
+      if (choice === 'Apply') void vscode.commands.executeCommand('batchTuner.applyRecommendation', configUri);
+      else if (choice === 'Open Panel') void vscode.commands.executeCommand('batchTuner.openPanel', configUri);
+    });
   }
 
   /** Trains once at one batch size (learning rate scaled by the rule), streaming metrics like a study trial. */

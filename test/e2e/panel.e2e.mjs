@@ -24,6 +24,7 @@ async function step(name, fn) {
     return true;
   } catch (err) {
     results.push({ name, ok: false });
+    await vsc?.page.screenshot({ path: join(outDir, `e2e-failure-${results.length}.png`) }).catch(() => undefined);
     console.log(`FAIL ${name}: ${err?.stack ?? err}`);
     return false;
   }
@@ -176,9 +177,8 @@ try {
     const input = page.locator('.quick-input-widget input');
     await input.waitFor({ state: 'visible' });
     await input.fill('>Preferences: Color Theme');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Color Theme' }).first().waitFor();
-    await page.keyboard.press('Enter');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Dark Modern' }).first().waitFor();
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: /^Preferences: Color Theme/ }).first().click();
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Light Modern' }).first().waitFor();
     await input.fill('Light Modern');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Light Modern' }).first().waitFor();
     await page.keyboard.press('Enter');

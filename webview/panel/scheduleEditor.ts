@@ -45,7 +45,7 @@ export class ScheduleEditor {
     this.kindSelect.addEventListener('change', () => {
       this.kind = this.kindSelect.value as ScheduleKind;
       this.renderFields();
-      this.emit();
+      this.emit(true);
     });
     this.description = h('div', { class: 'hint' });
     this.fields = h('div', { class: 'schedule-fields' });
@@ -89,6 +89,9 @@ export class ScheduleEditor {
       const input = document.createElement('vscode-textfield') as TextField;
       input.id = id;
       input.dataset.key = f.key;
+      // The accessible name of the inner <input> (a <label for> does not reach into the shadow DOM).
+      (input as TextField & { label: string }).label = f.label;
+      input.setAttribute('aria-label', f.label);
       input.placeholder = f.hint;
       input.value = typeof this.values[f.key] === 'string' ? (this.values[f.key] as string) : '';
       input.disabled = this.disabled;
@@ -118,10 +121,12 @@ export class ScheduleEditor {
     }
   }
 
-  private emit(): void {
+  /** `quiet`: just switched kind, so empty required fields are not yet an error worth showing. */
+  private emit(quiet = false): void {
     this.cb.onDraft(this.kind, this.values);
     const parsed = parseSchedule(this.kind, this.values);
-    this.showErrors(parsed.errors);
+    const shown = quiet ? Object.fromEntries(Object.entries(parsed.errors).filter(([k]) => typeof this.values[k] === 'string' && this.values[k] !== '')) : parsed.errors;
+    this.showErrors(shown);
     if (Object.keys(parsed.errors).length === 0) this.cb.onSchedule(parsed.schedule);
   }
 }

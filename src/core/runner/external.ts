@@ -6,10 +6,10 @@ import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, statSyn
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import type { EvalMetrics, StepMetrics, TrialCallbacks, TrialError, TrialResult, TrialRunner, TrialSpec, TrialStatus } from '../types';
+import type { EvalMetrics, StepMetrics, TrialCallbacks, TrialError, TrialResult, TrialRunner, TrialSpec, TrialStatus, TunerSpec } from '../types';
 import { summarizeThroughput } from '../tuner/throughput';
 import { CommandTemplateError, resolveCommand, type ResolvedCommand } from './commandTemplate';
-import { writeTrialConfig, type TrialConfigCopy } from './externalConfig';
+import { loadExternalConfig, writeTrialConfig, type TrialConfigCopy } from './externalConfig';
 import {
   BoundedHistory,
   LineSplitter,
@@ -24,6 +24,7 @@ import {
 } from './metricsProtocol';
 import { livePids, ResourceSampler } from './resources';
 import { killProcessTree } from './processTree';
+import { CONTROL_ENV, ScheduleDriver, scheduleBaseFor, trialSchedule } from './scheduleDriver';
 
 export interface ExternalRunnerOptions {
   /** Command template, e.g. `${python} train.py --config ${config} --max-steps ${steps}`. */
@@ -114,6 +115,8 @@ class ExternalTrial {
   private logLines = 0;
   private child?: ChildProcess;
   private sampler?: ResourceSampler;
+  /** Runs the trial's batch schedule and writes the control file the script polls (none: constant). */
+  private schedule?: ScheduleDriver;
   private endReason?: EndReason;
   private killedByUs = false;
   private hangTimer?: NodeJS.Timeout;
@@ -144,6 +147,12 @@ class ExternalTrial {
       metricsDir = mkdtempSync(join(tmpdir(), 'batch-tuner-'));
       const metricsFile = join(metricsDir, `metrics-${safeName(this.spec.id)}.jsonl`);
       writeFileSync(metricsFile, '');
+      try {
+        this.schedule = this.startSchedule(join(metricsDir, `control-${safeName(this.spec.id)}.json`));
+      } catch (e) {
+        return this.result('failed', { kind: 'config', message: e instanceof Error ? e.message : String(e) });
+      }
+      await this.schedule?.flush(); // the first step's command (e.g. a ramp's `from`) is on disk before the script starts
       const python = defaultPython(this.opts.pythonPath, this.opts.env ?? process.env);
       let command: ResolvedCommand;
       try {
@@ -170,9 +179,27 @@ class ExternalTrial {
       if (!existsSync(cwd)) return this.result('failed', { kind: 'config', message: `the config's folder ${cwd} does not exist: check the config path` });
       return await this.spawnAndWatch(command, cwd, this.environment(copy.path, metricsFile, python), metricsFile);
     } finally {
+      await this.schedule?.close();
       copy?.remove();
       if (metricsDir) rmSync(metricsDir, { recursive: true, force: true });
     }
+  }
+
+  private startSchedule(controlPath: string): ScheduleDriver | undefined {
+    const schedule = trialSchedule(this.spec);
+    if (!schedule) return undefined;
+    let ext: { tuner?: TunerSpec; datasetSize?: number } = {};
+    try {
+      const c = loadExternalConfig(this.spec.configPath);
+      ext = { tuner: c.tuner, datasetSize: c.datasetSize };
+    } catch {
+      // Not a config we can read: no dataset size, the spec's tuner section only.
+    }
+    return new ScheduleDriver(schedule, scheduleBaseFor(this.spec, ext), {
+      controlPath,
+      start: { batchSize: this.spec.batchSize, learningRate: this.spec.learningRate },
+      onWarning: (m) => this.warn(m),
+    });
   }
 
   private environment(configPath: string, metricsFile: string, python: string): NodeJS.ProcessEnv {
@@ -193,6 +220,8 @@ class ExternalTrial {
     if (this.spec.maxSeconds !== undefined) env.BATCH_TUNER_MAX_SECONDS = String(this.spec.maxSeconds);
     if (this.spec.microBatches !== undefined) env.BATCH_TUNER_MICRO_BATCHES = String(this.spec.microBatches);
     if (this.spec.evalEvery !== undefined) env.BATCH_TUNER_EVAL_EVERY = String(this.spec.evalEvery);
+    if (this.schedule) env[CONTROL_ENV] = this.schedule.controlPath;
+    else delete env[CONTROL_ENV]; // an inherited one belongs to some other run
     const reporterDir = findReporterDir();
     if (reporterDir) env.PYTHONPATH = base.PYTHONPATH ? `${base.PYTHONPATH}${process.platform === 'win32' ? ';' : ':'}${reporterDir}` : reporterDir;
     return env;
@@ -434,6 +463,7 @@ class ExternalTrial {
       ...(r.microBatchSize !== undefined ? { microBatchSize: r.microBatchSize } : {}),
     };
     this.steps.push(m);
+    this.schedule?.onStep(m);
     this.cb.onStep?.(m);
     if (r.valLoss !== undefined) {
       this.pushEval({ step: r.step, samples, time: clock, valLoss: r.valLoss, ...(r.valAccuracy !== undefined ? { valAccuracy: r.valAccuracy } : {}) });

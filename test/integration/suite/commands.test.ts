@@ -98,6 +98,33 @@ suite('Commands', () => {
     assert.equal(api.isStudyRunning(), false);
   });
 
+  test('a user\'s own config trains through its command from batchTuner.commands (issue 5)', async function () {
+    this.timeout(120_000);
+    const settings = vscode.workspace.getConfiguration('batchTuner');
+    await settings.update('commands', { '**/configs/ds_config.json': '${python} ${workspaceFolder}/scripts/noisy_quadratic.py' }, vscode.ConfigurationTarget.Workspace);
+    try {
+      const result = await vscode.commands.executeCommand<{ status: string; reason?: string; trial?: { batchSize: number; status: string; samplesPerSecond?: number; finalLoss?: number } }>(
+        'batchTuner.train',
+        workspaceFile('configs', 'ds_config.json'),
+        48,
+        { steps: 30, notify: false },
+      );
+      assert.equal(result?.status, 'completed', `the external run failed: ${result?.reason ?? ''}`);
+      assert.equal(result.trial?.batchSize, 48);
+      assert.equal(result.trial?.status, 'ok');
+      assert.ok((result.trial?.samplesPerSecond ?? 0) > 0, 'no throughput was measured');
+      assert.ok(Number.isFinite(result.trial?.finalLoss), 'no loss was reported');
+    } finally {
+      await settings.update('commands', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
+
+  test('a user\'s own config without a command is refused with what to add', async () => {
+    const result = await vscode.commands.executeCommand<{ status: string; reason?: string }>('batchTuner.train', workspaceFile('configs', 'ds_config.json'), 16, { notify: false });
+    assert.equal(result?.status, 'invalid-config');
+    assert.match(result?.reason ?? '', /not a Batch Tuner training config and has no training command.*batchTuner\.commands/);
+  });
+
   test('Train with an invalid batch size is refused', async () => {
     const result = await vscode.commands.executeCommand<{ status: string; reason?: string }>('batchTuner.train', workspaceFile('mnist.batch-tuner.yaml'), 0, { notify: false });
     assert.equal(result?.status, 'invalid-config');

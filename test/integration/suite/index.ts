@@ -10,7 +10,7 @@
 // BATCH_TUNER_TEST_UNTRUSTED=1 (the launch with a Restricted Mode workspace); every other
 // test runs only in the trusted launch. BATCH_TUNER_TEST_GREP narrows either further.
 import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { inspect } from 'node:util';
 import type MochaType from 'mocha';
 import { testLog } from './log';
@@ -92,12 +92,22 @@ export async function run(): Promise<void> {
   const files = testFiles(__dirname);
   const extra = process.env.BATCH_TUNER_TEST_GREP;
   writeLine(`Batch Tuner integration suite (${untrusted ? 'untrusted workspace' : 'trusted workspace'}): ${files.length} test files${extra ? `, grep "${extra}"` : ''}`);
-  for (const file of files) mocha.addFile(file);
-  // The test files are CommonJS bundles: load them with require, now, so the selection below
-  // can see every test (run() would otherwise load them itself).
-  const loader = mocha as unknown as { lazyLoadFiles(enable: boolean): void; loadFiles(): void };
-  loader.lazyLoadFiles(true);
-  loader.loadFiles();
+  // The test files are CommonJS bundles, loaded here one by one (as Mocha's loadFiles does) so
+  // the selection below sees every test, and a file that throws while loading becomes one
+  // failing test instead of taking the whole suite down.
+  for (const file of files) {
+    mocha.suite.emit('pre-require', globalThis, file, mocha);
+    try {
+      mocha.suite.emit('require', require(file), file, mocha);
+    } catch (error) {
+      const title = `${basename(file)} loads ${UNTRUSTED_TAG}`;
+      const fail = () => { throw error; };
+      // Tagged and untagged, so the failure shows in both launches.
+      mocha.suite.addTest(new Mocha.Test(title, fail));
+      mocha.suite.addTest(new Mocha.Test(`${basename(file)} loads`, fail));
+    }
+    mocha.suite.emit('post-require', globalThis, file, mocha);
+  }
   const tagged = new RegExp(escapeRegExp(UNTRUSTED_TAG));
   const wanted = extra ? new RegExp(extra) : undefined;
   pruneTests(mocha.suite, (title) => tagged.test(title) === untrusted && (!wanted || wanted.test(title)));
