@@ -27,7 +27,7 @@ export function activate(context: vscode.ExtensionContext): BatchTunerApi {
 
   registerCommands(ctx);
   registerCodeLens(ctx);
-  registerSidebarTree(ctx);
+  const tree = registerSidebarTree(ctx);
   registerLiveView(ctx);
   registerStatusBar(ctx);
   registerDiagnostics(ctx);
@@ -66,6 +66,7 @@ export function activate(context: vscode.ExtensionContext): BatchTunerApi {
       rejectedPanelMessages: () => ctx.panels.rejectedMessages,
       panelMetricsSent: () => ctx.panels.metricsSent,
       lastResult: () => lastResult,
+      configTree: () => tree.snapshot(),
     },
   };
 }

@@ -25,6 +25,8 @@ export interface BatchTunerApi {
     panelMetricsSent(): ReadonlyArray<{ sentAt: number; steps: number }>;
     /** Messages the panel rejected so far. */
     rejectedPanelMessages(): number;
+    /** The sidebar's top level: one entry per training config found in the workspace. */
+    configTree(): Promise<Array<{ label: string; description?: string; contextValue?: string }>>;
     /** The last result of a study or training run started from anywhere. */
     lastResult(): SessionResult | undefined;
   };

@@ -18,20 +18,8 @@ export async function pickConfig(ctx: Ctx): Promise<vscode.Uri | undefined> {
   pick.placeholder = 'Configs with a batch-size key in this workspace';
   pick.busy = true;
   pick.matchOnDescription = true;
-  pick.show();
-  const entries = await ctx.catalog.discover();
-  pick.busy = false;
-  pick.items = entries.map((e) => {
-    const bs = e.sites[0]?.batchSize;
-    return {
-      label: `$(file) ${ConfigCatalog.label(e.uri)}`,
-      description: bs ? `${bs.key} = ${Number.isNaN(bs.value) ? '?' : bs.value}` : undefined,
-      detail: e.sites.length > 1 ? `${e.sites.length} batch-size keys` : undefined,
-      uri: e.uri,
-    };
-  });
-  if (entries.length === 0) pick.placeholder = 'No training config with a batch-size key was found (see the batchTuner.configGlobs setting)';
-  return new Promise((resolve) => {
+  // Listen before searching: the person may dismiss the pick while the workspace is searched.
+  const chosen = new Promise<vscode.Uri | undefined>((resolve) => {
     pick.onDidAccept(() => {
       resolve(pick.selectedItems[0]?.uri);
       pick.hide();
@@ -41,6 +29,21 @@ export async function pickConfig(ctx: Ctx): Promise<vscode.Uri | undefined> {
       pick.dispose();
     });
   });
+  pick.show();
+  void ctx.catalog.discover().then((entries) => {
+    pick.busy = false;
+    pick.items = entries.map((e) => {
+      const bs = e.sites[0]?.batchSize;
+      return {
+        label: `$(file) ${ConfigCatalog.label(e.uri)}`,
+        description: bs ? `${bs.key} = ${Number.isNaN(bs.value) ? '?' : bs.value}` : undefined,
+        detail: e.sites.length > 1 ? `${e.sites.length} batch-size keys` : undefined,
+        uri: e.uri,
+      };
+    });
+    if (entries.length === 0) pick.placeholder = 'No training config with a batch-size key was found (see the batchTuner.configGlobs setting)';
+  });
+  return chosen;
 }
 
 /** A batch size: powers of two around the current value, or a custom one (validated). */

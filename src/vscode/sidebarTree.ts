@@ -33,6 +33,16 @@ export class ConfigTreeProvider implements vscode.TreeDataProvider<Node> {
     this.changed.fire(undefined);
   }
 
+  /** The top level as the person sees it (label, description, context value): for tests. */
+  async snapshot(): Promise<Array<{ label: string; description?: string; contextValue?: string }>> {
+    const roots = await this.getChildren();
+    return roots.map((n) => {
+      const item = this.getTreeItem(n);
+      const label = typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
+      return { label, description: typeof item.description === 'string' ? item.description : undefined, contextValue: item.contextValue };
+    });
+  }
+
   async getChildren(node?: Node): Promise<Node[]> {
     try {
       if (!node) {
@@ -67,11 +77,11 @@ export class ConfigTreeProvider implements vscode.TreeDataProvider<Node> {
       case 'config': {
         const item = new vscode.TreeItem(ConfigCatalog.label(node.uri), vscode.TreeItemCollapsibleState.Collapsed);
         item.resourceUri = node.uri;
-        item.contextValue = rec && String(rec.batchSize) !== current ? 'config.recommended' : 'config';
         const bs = node.sites[0]?.batchSize;
         const current = bs ? (Number.isNaN(bs.value) ? '?' : String(bs.value)) : undefined;
         const rec = node.recommendation;
         item.description = current ? `batch ${current}${rec && String(rec.batchSize) !== current ? ` → ${rec.batchSize} recommended` : rec ? ' ✓' : ''}` : undefined;
+        item.contextValue = rec && String(rec.batchSize) !== current ? 'config.recommended' : 'config';
         item.tooltip = new vscode.MarkdownString(`\`${node.uri.fsPath}\`\n\n${node.sites.map((s) => `- line ${s.batchSize.line + 1}: \`${s.batchSize.key}\` = ${s.batchSize.value}`).join('\n')}`);
         item.command = { title: 'Open', command: 'vscode.open', arguments: [node.uri, { selection: bs ? new vscode.Range(bs.line, bs.character, bs.line, bs.character + bs.keyLength) : undefined }] };
         item.id = `config:${node.uri.toString()}`;

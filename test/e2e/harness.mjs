@@ -25,12 +25,14 @@ import {
 export { repoRoot };
 export const screenshotDir = join(repoRoot, 'test-results', 'screenshots');
 
-/** Built-in colour themes and the class the workbench element gets for each. */
+/**
+ * Built-in colour themes (checked in code-server 4.139.1) and the class the workbench element
+ * gets for each. The high-contrast themes did not switch through settings.json there; other
+ * names are passed through unchecked.
+ */
 export const THEMES = {
-  light: { name: 'Default Light Modern', cls: 'vs' },
-  dark: { name: 'Default Dark Modern', cls: 'vs-dark' },
-  'high-contrast': { name: 'Default High Contrast', cls: 'hc-black' },
-  'high-contrast-light': { name: 'Default High Contrast Light', cls: 'hc-light' },
+  light: { name: 'Default Light Modern', label: 'Light Modern', cls: 'vs' },
+  dark: { name: 'Default Dark Modern', label: 'Dark Modern', cls: 'vs-dark' },
 };
 
 /**
@@ -118,16 +120,35 @@ export async function openFile(page, path, { timeout = 30_000 } = {}) {
   await page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor({ timeout });
 }
 
-/** Runs a command from the palette by its title as shown there (e.g. "Batch Tuner: Open Tuner"). */
+/**
+ * Runs a command from the palette by its title as shown there (e.g. "Batch Tuner: Open Tuner
+ * Panel"). The palette lists what was known when it opened; while extensions are still being
+ * registered it is reopened until the command shows up.
+ */
 export async function runCommand(page, title, { timeout = 30_000 } = {}) {
-  await page.keyboard.press('F1');
+  const deadline = Date.now() + timeout;
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout });
-  await input.fill(`>${title}`);
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-  await row.waitFor({ timeout });
-  await row.click();
-  await input.waitFor({ state: 'hidden', timeout });
+  const rows = page.locator('.quick-input-list .monaco-list-row');
+  // The row whose label is exactly the title ("Batch Tuner: Stop" must not pick "…: Stop All").
+  const exact = rows.filter({ has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${escapeRegExp(title)}\\s*$`) }) }).first();
+  const partial = rows.filter({ hasText: title }).first();
+  for (;;) {
+    await page.keyboard.press('F1');
+    await input.waitFor({ state: 'visible', timeout: Math.max(1000, deadline - Date.now()) });
+    await input.fill(`>${title}`);
+    try {
+      await partial.waitFor({ timeout: Math.min(4000, Math.max(1000, deadline - Date.now())) });
+      break;
+    } catch (error) {
+      await page.keyboard.press('Escape');
+      if (Date.now() > deadline) throw new Error(`The command palette has no "${title}" after ${timeout} ms (not contributed, or hidden by its "when" clause?): ${error.message}`);
+    }
+  }
+  await ((await exact.count()) > 0 ? exact : partial).click();
+}
+
+function escapeRegExp(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** Clicks the CodeLens whose text contains `text` in the visible editor. */
@@ -139,7 +160,7 @@ export async function clickCodeLens(page, text, { timeout = 30_000 } = {}) {
 
 /** Texts of the CodeLenses shown in the visible editor. */
 export async function codeLensTexts(page) {
-  return page.locator('.monaco-editor .codelens-decoration').allInnerTexts();
+  return page.locator('.monaco-editor .codelens-decoration a').allInnerTexts();
 }
 
 /**
@@ -182,13 +203,32 @@ export async function updateSettings(session, values) {
   writeFileSync(file, JSON.stringify({ ...current, ...values }, null, 2) + '\n');
 }
 
-/** Switches the colour theme ('light', 'dark', 'high-contrast', 'high-contrast-light' or a theme name) and waits for it. */
+/** Switches the colour theme ('light', 'dark', or a theme name) through user settings, and waits for it. */
 export async function setColorTheme(session, theme) {
   const known = THEMES[theme];
   const name = known?.name ?? theme;
+  if (!known) {
+    await updateSettings(session, { 'workbench.colorTheme': name });
+    await session.page.waitForTimeout(1500);
+    return;
+  }
+  const selector = `.monaco-workbench.${known.cls}.vscode-theme-defaults-themes-${theme}_modern-json`;
   await updateSettings(session, { 'workbench.colorTheme': name });
-  if (known) await session.page.waitForSelector(`.monaco-workbench.${known.cls}`, { timeout: 30_000 });
-  else await session.page.waitForTimeout(1500);
+  try {
+    await session.page.waitForSelector(selector, { timeout: 8000 });
+    return;
+  } catch {
+    // code-server's settings watcher sometimes misses the write (seen after a palette command);
+    // then pick the theme as a person would.
+  }
+  const page = session.page;
+  await runCommand(page, 'Preferences: Color Theme');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(known.label);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: known.label }).first().waitFor({ timeout: 10_000 });
+  await page.keyboard.press('Enter');
+  await page.waitForSelector(selector, { timeout: 20_000 });
 }
 
 /** Waits for a notification toast containing `text`; returns its locator. */

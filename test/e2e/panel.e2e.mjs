@@ -3,8 +3,9 @@
 // headless Chromium: open examples/mnist-mlp.yaml, click the "Tune batch size" CodeLens, the
 // panel opens; stop the study the lens started, move the sliders (batch size; a 20 s budget),
 // start a short study, see the charts receive points and the recommendation appear, Apply it
-// and find the file changed. Screenshots of the panel in dark and light theme go to
-// test-results/ (one is copied to media/screenshot-panel.png). Prints "N passed, N failed".
+// and find the file changed; the sidebar live view shows the same recommendation. Screenshots
+// of the panel in dark and light theme go to test-results/ (the dark one is copied to
+// media/screenshot-panel.png). Prints "N passed, N failed".
 //   node test/e2e/panel.e2e.mjs        (needs `npm run build`)
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -112,12 +113,12 @@ try {
 
   await step('the batch-size slider moves on a log2 scale and the exact field follows', async () => {
     const slider = frame.getByLabel('Batch size', { exact: true });
-    const field = frame.getByLabel('Batch size, exact');
-    const before = Number(await field.evaluate((el) => el.value));
+    const field = frame.getByRole('textbox', { name: 'Batch size, exact' });
+    const before = Number(await field.inputValue());
     await slider.focus();
     await slider.press('ArrowRight');
     await slider.press('ArrowRight');
-    const after = Number(await field.evaluate((el) => el.value));
+    const after = Number(await field.inputValue());
     // Two half-octave steps up from 32: 48, then 64.
     assert(after === before * 2, `batch size ${before} -> ${after}, expected ${before * 2}`);
     const text = await slider.getAttribute('aria-valuetext');
@@ -130,7 +131,7 @@ try {
     await budget.press('Home');
     await budget.press('ArrowRight');
     await budget.press('ArrowRight');
-    const value = await frame.getByLabel('Time budget in seconds').evaluate((el) => el.value);
+    const value = await frame.getByRole('textbox', { name: 'Time budget in seconds' }).inputValue();
     assert(value === '20', `budget field shows ${value}`);
     await frame.locator('[data-testid="start"]').click();
     await waitFor('the study to run', (p) => p.running, 60_000);
@@ -147,11 +148,23 @@ try {
     const dark = await panelScreenshot('panel-dark');
     mkdirSync(join(repoRoot, 'media'), { recursive: true });
     copyFileSync(dark, join(repoRoot, 'media', 'screenshot-panel.png'));
+    // The lower half: throughput, goodput with the pick, batch size and noise scale, the trials.
+    await frame.evaluate(() => document.querySelector('.charts .chart-cell:nth-child(3)')?.scrollIntoView());
+    await vsc.page.waitForTimeout(500);
+    await panelScreenshot('panel-dark-charts');
+    await frame.evaluate(() => window.scrollTo(0, 0));
   });
 
   await step('Apply writes the recommended batch size into the config', async () => {
-    const { recommendation } = await panelState();
-    await frame.locator('.rec-actions vscode-button').click();
+    let { recommendation } = await panelState();
+    if (recommendation === '32') {
+      // The pick is the config's own batch size: apply an alternative so the file must change.
+      const alt = frame.locator('[data-testid^="apply-alt-"]:not([data-testid="apply-alt-32"])').first();
+      recommendation = (await alt.getAttribute('data-testid')).replace('apply-alt-', '');
+      await alt.click();
+    } else {
+      await frame.locator('.rec-actions vscode-button').click();
+    }
     await frame.locator('.rec-status', { hasText: 'Applied' }).waitFor({ timeout: 30_000 });
     // The edit is made in the editor; wait until it is on disk (Apply saves) or visible in the editor.
     const file = join(vsc.workspace, CONFIG);
@@ -169,6 +182,18 @@ try {
     );
     assert(onDisk.includes('# one hidden layer of 128 units'), 'comments kept');
   });
+  await step('the sidebar live view shows the study and the recommendation', async () => {
+    const { recommendation } = await panelState();
+    await vsc.page.locator('.activitybar .action-item a[aria-label*="Batch Tuner"], .activitybar .action-item[aria-label*="Batch Tuner"]').first().click();
+    const sidebar = await vsc.webviewFrame('[data-testid="open-panel"]', { timeout: 60_000 });
+    const shown = await sidebar.locator('[data-testid="rec-batch-size"]').textContent({ timeout: 30_000 });
+    assert(shown === recommendation, `sidebar recommends ${shown}, panel ${recommendation}`);
+    const tune = sidebar.locator('[data-testid="tune"]');
+    assert(!(await tune.evaluate((el) => el.hasAttribute('disabled'))), 'Tune this config is enabled when idle');
+    const box = await vsc.page.locator('.part.sidebar').boundingBox();
+    if (box) await vsc.page.screenshot({ path: join(outDir, 'sidebar-dark.png'), clip: box });
+  });
+
   await step('the panel follows a switch to the light theme (screenshot)', async () => {
     const before = await frame.evaluate(() => getComputedStyle(document.body).backgroundColor);
     // Through the colour-theme picker, as a person would.

@@ -187,8 +187,14 @@ function onMessage(m: HostToPanel): void {
         trials.stopRunning();
         if (!rec.recommendation) status.setIdle('Stopped');
       } else {
+        // A new session: its trials and curves replace the last one's (ids such as "profile-64"
+        // repeat between studies); the last recommendation stays until the new one arrives.
         status.clearError();
         status.setPhase('plan', 'starting', NaN);
+        trials.reset([]);
+        charts.setTrials([]);
+        charts.clearSeries();
+        persist({ series: undefined });
       }
       updateButtons();
       break;
@@ -197,6 +203,7 @@ function onMessage(m: HostToPanel): void {
       break;
     case 'error':
       status.showError(m.message);
+      rec.applyFailed();
       break;
   }
 }

@@ -23,6 +23,8 @@ export class RecommendationCard {
   private readonly applySchedule: Checkbox;
   private readonly status: HTMLDivElement;
   private rec: Recommendation | undefined;
+  private trusted = false;
+  private altButtons: Button[] = [];
 
   constructor(applyLearningRate: boolean, private readonly onApply: (req: ApplyRequest) => void, onApplyLrChange: (checked: boolean) => void) {
     this.body = h('div', { class: 'rec-body' });
@@ -52,8 +54,15 @@ export class RecommendationCard {
   }
 
   setTrusted(trusted: boolean): void {
+    this.trusted = trusted;
+    for (const b of this.altButtons) b.disabled = !trusted;
     this.applyButton.disabled = !trusted;
     this.applyButton.title = trusted ? 'Write this batch size into the config file' : 'Applying edits is disabled in an untrusted workspace';
+  }
+
+  /** The host refused or failed the edit (its message shows in the error banner). */
+  applyFailed(): void {
+    if (this.status.textContent === 'Applying…') this.status.textContent = '';
   }
 
   applied(batchSize: number, learningRate?: number): void {
@@ -66,19 +75,32 @@ export class RecommendationCard {
     this.status.textContent = '';
     if (!rec) return;
     this.applySchedule.hidden = !rec.schedule;
+    this.altButtons = [];
     const n = rec.noiseScale;
     const picked = rec.candidates.find((c) => c.batchSize === rec.batchSize);
-    const alt = (name: string, c: BatchSizeChoice | undefined) =>
-      c
-        ? h(
-            'tr',
-            {},
-            h('th', { scope: 'row' }, name),
-            h('td', { class: 'num' }, String(c.batchSize)),
-            h('td', { class: 'num' }, formatDuration(c.predictedTimeToTarget)),
-            h('td', {}, c.reason),
-          )
-        : null;
+    const alt = (name: string, c: BatchSizeChoice | undefined) => {
+      if (!c) return null;
+      // Each alternative can be applied too: a person may prefer, say, the largest batch that fits.
+      const apply = document.createElement('vscode-button') as Button;
+      apply.setAttribute('secondary', '');
+      apply.textContent = 'Apply';
+      apply.title = `Write batch size ${c.batchSize} into the config`;
+      apply.dataset.testid = `apply-alt-${c.batchSize}`;
+      apply.disabled = !this.trusted;
+      apply.addEventListener('click', () => {
+        if (!apply.disabled) this.apply({ batchSize: c.batchSize, learningRate: c.learningRate });
+      });
+      this.altButtons.push(apply);
+      return h(
+        'tr',
+        {},
+        h('th', { scope: 'row' }, name),
+        h('td', { class: 'num' }, String(c.batchSize)),
+        h('td', { class: 'num' }, formatDuration(c.predictedTimeToTarget)),
+        h('td', {}, c.reason),
+        h('td', {}, apply),
+      );
+    };
     const why: (string | HTMLElement)[] = [];
     if (n) why.push(`Gradient noise scale B_noise ≈ ${formatCount(n.value)} (interval ${formatCount(n.low)}–${formatCount(n.high)}): batches much larger than this buy little progress per sample.`);
     if (picked?.samplesPerSecond !== undefined) {
@@ -113,6 +135,7 @@ export class RecommendationCard {
         'div',
         { class: 'rec-sub' },
         `Predicted time to target: ${formatDuration(rec.predictedTimeToTarget)} (current: ${formatDuration(rec.current.predictedTimeToTarget)}).`,
+        rec.batchSize === rec.current.batchSize ? ' The config already uses this batch size.' : '',
       ),
       rec.schedule
         ? h(
@@ -127,7 +150,7 @@ export class RecommendationCard {
         'table',
         { class: 'rec-alternatives' },
         h('caption', {}, 'Alternatives'),
-        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Rule'), h('th', { scope: 'col' }, 'Batch'), h('th', { scope: 'col' }, 'Time to target'), h('th', { scope: 'col' }, 'Why'))),
+        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Rule'), h('th', { scope: 'col' }, 'Batch'), h('th', { scope: 'col' }, 'Time to target'), h('th', { scope: 'col' }, 'Why'), h('td', {}))),
         h(
           'tbody',
           {},
@@ -140,12 +163,14 @@ export class RecommendationCard {
     );
   }
 
-  private apply(): void {
+  private apply(choice?: { batchSize: number; learningRate: number }): void {
     const rec = this.rec;
     if (!rec) return;
-    const req: ApplyRequest = { batchSize: rec.batchSize };
-    if (this.applyLr.checked) req.learningRate = rec.learningRate;
-    if (rec.schedule && this.applySchedule.checked) req.schedule = rec.schedule.schedule;
+    const pick = choice ?? rec;
+    const req: ApplyRequest = { batchSize: pick.batchSize };
+    if (this.applyLr.checked) req.learningRate = pick.learningRate;
+    // The schedule belongs to the recommendation itself, not to the alternatives.
+    if (!choice && rec.schedule && this.applySchedule.checked) req.schedule = rec.schedule.schedule;
     this.status.textContent = 'Applying…';
     this.onApply(req);
   }

@@ -91,7 +91,6 @@ export class ScheduleEditor {
       input.dataset.key = f.key;
       // The accessible name of the inner <input> (a <label for> does not reach into the shadow DOM).
       (input as TextField & { label: string }).label = f.label;
-      input.setAttribute('aria-label', f.label);
       input.placeholder = f.hint;
       input.value = typeof this.values[f.key] === 'string' ? (this.values[f.key] as string) : '';
       input.disabled = this.disabled;

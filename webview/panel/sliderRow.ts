@@ -34,7 +34,6 @@ export class SliderRow {
     const id = uniqueId('slider');
     this.range = h('input', { type: 'range', id, class: 'slider', min: opts.min, max: opts.max, step: opts.step });
     this.field = document.createElement('vscode-textfield') as unknown as SliderRow['field'];
-    this.field.setAttribute('aria-label', opts.fieldLabel);
     // The accessible name of the field's inner <input>, inside its shadow DOM.
     (this.field as unknown as { label: string }).label = opts.fieldLabel;
     this.field.classList.add('slider-field');

@@ -1,6 +1,7 @@
 // Colours for the canvas charts, read from VS Code's theme variables (a canvas cannot use CSS
 // variables directly), and a notification when the theme changes (VS Code swaps the body class
 // vscode-light / vscode-dark / vscode-high-contrast[-light] and the variables on <html>).
+import { readableColor } from './color';
 
 export interface ChartTheme {
   kind: 'light' | 'dark' | 'high-contrast' | 'high-contrast-light';
@@ -34,6 +35,8 @@ export function readChartTheme(): ChartTheme {
   const light = kind === 'light' || kind === 'high-contrast-light';
   const foreground = cssVar('--vscode-foreground', light ? '#616161' : '#cccccc');
   const contrastBorder = cssVar('--vscode-contrastBorder', '');
+  const background = cssVar('--vscode-editor-background', light ? '#ffffff' : '#1e1e1e');
+  const series = (name: string, fallback: string) => readableColor(cssVar(name, fallback), background, foreground);
   return {
     kind,
     foreground,
@@ -41,18 +44,18 @@ export function readChartTheme(): ChartTheme {
     // Grid lines: the chart-lines colour VS Code's own charts use, else a faint widget border.
     grid: cssVar('--vscode-charts-lines', light ? 'rgba(0,0,0,0.12)' : 'rgba(255,255,255,0.12)'),
     border: contrastBorder || cssVar('--vscode-panel-border', light ? '#e5e5e5' : '#2b2b2b'),
-    background: cssVar('--vscode-editor-background', light ? '#ffffff' : '#1e1e1e'),
+    background,
     fontFamily: cssVar('--vscode-font-family', 'system-ui, sans-serif'),
     fontSize: parseFloat(cssVar('--vscode-font-size', '13')) || 13,
     palette: [
-      cssVar('--vscode-charts-blue', '#3794ff'),
-      cssVar('--vscode-charts-orange', '#d18616'),
-      cssVar('--vscode-charts-green', '#89d185'),
-      cssVar('--vscode-charts-purple', '#b180d7'),
-      cssVar('--vscode-charts-red', '#f14c4c'),
-      cssVar('--vscode-charts-yellow', '#cca700'),
+      series('--vscode-charts-blue', '#3794ff'),
+      series('--vscode-charts-orange', '#d18616'),
+      series('--vscode-charts-green', '#89d185'),
+      series('--vscode-charts-purple', '#b180d7'),
+      series('--vscode-charts-red', '#f14c4c'),
+      series('--vscode-charts-yellow', '#cca700'),
     ],
-    highlight: cssVar('--vscode-charts-foreground', foreground),
+    highlight: readableColor(cssVar('--vscode-charts-foreground', foreground), background, foreground),
   };
 }
 

@@ -44,7 +44,9 @@ export function scheduleBaseFor(spec: TrialSpec, extra: { tuner?: TunerSpec; dat
     learningRate: spec.learningRate,
     lrScaling,
     datasetSize: extra.datasetSize && extra.datasetSize > 0 ? extra.datasetSize : 0,
-    ...(tuner?.max_batch_size !== undefined ? { maxBatchSize: tuner.max_batch_size } : {}),
+    ...(spec.maxBatchSize !== undefined || tuner?.max_batch_size !== undefined
+      ? { maxBatchSize: Math.min(spec.maxBatchSize ?? Infinity, tuner?.max_batch_size ?? Infinity) }
+      : {}),
   };
 }
 

@@ -103,6 +103,32 @@ suite('Studies run in a terminal', () => {
   });
 });
 
+suite('Sidebar', () => {
+  test('lists exactly the workspace files with a batch-size key, with their current batch size', async () => {
+    const api = await batchTunerApi();
+    await vscode.commands.executeCommand('batchTuner.refreshConfigs');
+    const tree = await api.test.configTree();
+    const byLabel = new Map(tree.map((t) => [t.label, t]));
+    for (const [label, batch] of [
+      ['mnist.batch-tuner.yaml', '32'],
+      ['lightning.yaml', '64'],
+      ['configs/ds_config.json', '64'],
+      ['configs/trainer.jsonc', '48'],
+      ['configs/pyproject.toml', '128'],
+      ['scripts/train.py', '32'],
+      ['examples/mnist-mlp.yaml', undefined],
+    ] as const) {
+      const entry = byLabel.get(label);
+      assert.ok(entry, `${label} is missing from the sidebar: ${[...byLabel.keys()].join(', ')}`);
+      assert.match(entry.contextValue ?? '', /^config/);
+      if (batch) assert.match(entry.description ?? '', new RegExp(`^batch ${batch}\\b`));
+    }
+    for (const label of ['ci.yaml', 'README.md']) assert.equal(byLabel.has(label), false, `${label} has no batch-size key but is listed`);
+    const labels = tree.map((t) => t.label);
+    assert.deepEqual(labels, [...labels].sort((a, b) => a.localeCompare(b)), 'configs are listed in path order');
+  });
+});
+
 suite('Which files get our diagnostics', () => {
   async function problems(segments: string[]): Promise<vscode.Diagnostic[]> {
     const uri = workspaceFile(...segments);

@@ -9,11 +9,19 @@ import { extensionUnderTest } from './extensionUnderTest';
 import { batchTunerApi, waitFor, workspaceFile } from './fixtures';
 import { testLog } from './log';
 
-/** Runs a command that shows a QuickPick, dismisses the pick, and returns the command's result. */
+/**
+ * Runs a command that shows a QuickPick and dismisses the pick (again and again, since a prompt
+ * may appear only after the command has searched the workspace) until the command returns.
+ */
 async function runDismissingPrompt<T>(command: string, ...args: unknown[]): Promise<T | undefined> {
-  const pending = Promise.resolve(vscode.commands.executeCommand<T>(command, ...args));
-  await new Promise((r) => setTimeout(r, 1500));
-  await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+  let settled = false;
+  const pending = Promise.resolve(vscode.commands.executeCommand<T>(command, ...args)).finally(() => (settled = true));
+  const deadline = Date.now() + 20_000;
+  while (!settled && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 500));
+    await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+  }
+  assert.ok(settled, `${command} did not return after its prompt was dismissed`);
   return pending;
 }
 
