@@ -15,6 +15,7 @@ import { registerStatusBar } from './vscode/statusBar';
 import { StudyService, type SessionResult } from './vscode/studyService';
 import { registerActiveEditorContext } from './vscode/editorContext';
 import { setTrustOverride } from './vscode/trust';
+import { setCommandPromptOverride, suggestTrainingCommand } from './vscode/commandPrompt';
 
 export function activate(context: vscode.ExtensionContext): BatchTunerApi {
   const started = performance.now();
@@ -59,6 +60,8 @@ export function activate(context: vscode.ExtensionContext): BatchTunerApi {
     isStudyRunning: () => ctx.studies.running !== undefined,
     test: {
       setTrustOverride,
+      setCommandPromptOverride,
+      suggestTrainingCommand,
       panelHtml: () => ctx.panels.current?.webview.html,
       panelConfig: () => ctx.panels.config,
       panelInit: () => ctx.panels.buildInit(),

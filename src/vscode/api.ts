@@ -1,8 +1,9 @@
 // What activate() returns: the activation time, and hooks the integration tests use to reach
 // things no VS Code API exposes (the panel's HTML, a message "posted" by the webview, an
-// untrusted workspace the harness cannot open).
+// untrusted workspace the harness cannot open, an answer typed into an input box).
 import type * as vscode from 'vscode';
 import type { PanelInit } from '../core/webviewProtocol';
+import type { CommandPromptOverride } from './commandPrompt';
 import type { MessageOutcome } from './panel';
 import type { SessionResult } from './studyService';
 
@@ -13,6 +14,10 @@ export interface BatchTunerApi {
   readonly test: {
     /** Simulates Workspace Trust (false: untrusted); undefined restores the real state. */
     setTrustOverride(trusted: boolean | undefined): void;
+    /** Answers the training-command prompt (a user's config without a command) instead of the input box; undefined restores it. */
+    setCommandPromptOverride(answer: CommandPromptOverride | undefined): void;
+    /** The command the training-command prompt suggests for a config. */
+    suggestTrainingCommand(configUri: vscode.Uri): Promise<string>;
     /** The tuner panel's current HTML, or undefined when it is closed. */
     panelHtml(): string | undefined;
     /** The config the panel is about. */

@@ -82,10 +82,16 @@ export function studyDirectoryFor(configUri: vscode.Uri | undefined, settings = 
   return path.join(base, '.batch-tuner');
 }
 
-/** The external command for a config (first matching glob of `batchTuner.commands`), if any. */
+/**
+ * The external command for a config (first matching glob of `batchTuner.commands`), if any. A glob
+ * matches the config's absolute path, or its path relative to its workspace folder (the key the
+ * training-command prompt saves, e.g. "own-script/config.yaml").
+ */
 export function externalCommandFor(document: vscode.TextDocument, settings: BatchTunerSettings): string | undefined {
+  const folder = vscode.workspace.getWorkspaceFolder(document.uri);
   for (const [glob, command] of Object.entries(settings.commands)) {
     if (vscode.languages.match({ pattern: glob }, document) > 0) return command;
+    if (folder && vscode.languages.match({ pattern: new vscode.RelativePattern(folder, glob) }, document) > 0) return command;
   }
   return undefined;
 }

@@ -15,7 +15,8 @@ import { errorMessage, type Ctx } from './ctx';
 import { externalCommandFor, parseMemoryLimit, readSettings, resolveLrRule, studyDirectoryFor } from './settings';
 import { CONFIG_DEFAULTS } from '../core/config/defaults';
 import type { ConfigDiagnostic } from '../core/config/types';
-import { ensureTrusted } from './trust';
+import { ensureTrusted, isWorkspaceTrusted } from './trust';
+import { askForTrainingCommand } from './commandPrompt';
 
 export type SessionKind = 'tune' | 'train';
 
@@ -347,8 +348,12 @@ export class StudyService implements vscode.Disposable {
         // A user's own config (a DeepSpeed JSON, a Hydra YAML, a Python script): its own command trains it.
         const { loadExternalConfig } = await runnerModule();
         const ext = loadExternalConfig(configUri.fsPath);
-        const cmd = externalCommandFor(document, settings) ?? ext.command;
+        // The first time: ask for the command (only in a trusted workspace: it will run) and remember it.
+        let cmd = externalCommandFor(document, settings) ?? ext.command;
+        const asked = !cmd && isWorkspaceTrusted();
+        if (asked) cmd = await askForTrainingCommand(this.ctx, configUri);
         if (!cmd) {
+          if (asked) return this.decline(`${rel} is not a Batch Tuner training config and has no training command, so nothing was run. Give one when asked, or add one under "batchTuner.commands" in the settings or a tuner.command key in the config.`);
           return this.refuse(
             `${rel} is not a Batch Tuner training config and has no training command. Add one under "batchTuner.commands" in the settings (e.g. {"**/${vscode.workspace.asRelativePath(configUri).split('/').pop()}": "\${python} train.py --config \${config}"}) or a tuner.command key in the config.`,
             document,
@@ -375,6 +380,13 @@ export class StudyService implements vscode.Disposable {
     } catch (err) {
       return this.refuse(`cannot use ${rel}: ${errorMessage(err)}`);
     }
+  }
+
+  /** The person dismissed a prompt: say so quietly (no error). */
+  private decline(reason: string): { error: string } {
+    this.ctx.log.info(reason);
+    void vscode.window.showInformationMessage(`Batch Tuner: ${reason}`);
+    return { error: reason };
   }
 
   private refuse(error: string, document?: vscode.TextDocument, selection?: vscode.Range): { error: string } {

@@ -79,7 +79,7 @@ export function planBudget(input: BudgetPlanInput): BudgetPlan {
     perTrial = 0.5;
     warnings.push(`${n} candidates at ~${input.startupSeconds.toFixed(1)} s start-up each do not fit the profile budget; profiling stops early when throughput saturates, otherwise the study may overrun`);
   }
-  if (conv.candidates > 0) conv = { ...conv, seconds: total - reserve - profileSeconds };
+  if (conv.candidates > 0) conv = { ...conv, seconds: total - reserve - noiseSeconds - profileSeconds };
   const pct = (s: number) => Math.round((100 * s) / total);
   const summary =
     `profile ~${pct(profileSeconds)}% (${n} candidates x ~${perTrial.toFixed(1)} s + ${input.startupSeconds.toFixed(1)} s start-up), ` +

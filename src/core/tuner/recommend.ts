@@ -60,7 +60,7 @@ function meanTimeToTarget(m: ConvergenceMeasurement): number | undefined {
 
 /**
  * Picks the batch size. The model's pick (goodput argmax) stands unless a measured candidate
- * reached a lower validation loss in the same wall-clock time by more than the seeds' spread
+ * reached a lower validation loss in the same wall-clock time by more than the seeds' mean spread
  * (and at least 2%, the single-seed noise seen on MNIST): then the measurement wins, and both stay in the evidence.
  */
 export function recommend(input: RecommendInput): Recommendation | undefined {
@@ -109,7 +109,7 @@ export function recommend(input: RecommendInput): Recommendation | undefined {
   const bestMeasured = measuredFits.sort((a, b) => (a.measuredLoss as number) - (b.measuredLoss as number))[0];
   if (bestMeasured && bestMeasured.batchSize !== modelPick.batchSize) {
     const pickLoss = mp?.measuredLoss;
-    const tol = Math.max(bestMeasured.measuredLossSpread ?? 0, mp?.measuredLossSpread ?? 0, 0.02 * Math.abs(pickLoss ?? 0));
+    const tol = Math.max(((bestMeasured.measuredLossSpread ?? 0) + (mp?.measuredLossSpread ?? 0)) / 2, 0.02 * Math.abs(pickLoss ?? 0));
     if (pickLoss === undefined || !Number.isFinite(pickLoss) || (bestMeasured.measuredLoss as number) < pickLoss - tol) {
       const replacement = fitting.find((c) => c.batchSize === bestMeasured.batchSize);
       if (replacement) {

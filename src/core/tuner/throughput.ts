@@ -59,24 +59,18 @@ export function interpolateThroughput(points: ReadonlyArray<{ batchSize: number;
 }
 
 /**
- * Throughput of a time-bounded profile trial: samples over step time (a ratio of sums, which is what
- * sets time to target, and robust to the heavy-tailed step times of tiny models), after a warm-up of
- * at least `warmupSteps` and 30% of the steps (the wasm backend keeps compiling for tens of steps).
+ * Throughput of a time-bounded profile trial: median of per-step samples/s (robust to pauses a
+ * shared machine inserts, which are not the batch size's doing), after a warm-up of at least
+ * `warmupSteps` and 30% of the steps (the wasm backend keeps compiling for tens of steps).
  */
 export function measuredThroughput(steps: readonly StepMetrics[], warmupSteps: number): ThroughputSummary | undefined {
   const valid = steps.filter((s) => Number.isFinite(s.stepTimeMs) && s.stepTimeMs > 0);
   if (valid.length === 0) return undefined;
   const skip = Math.min(Math.max(warmupSteps, Math.floor(0.3 * valid.length)), Math.max(0, valid.length - 2));
   const measured = valid.slice(skip);
-  let samples = 0;
-  let ms = 0;
-  for (const s of measured) {
-    samples += s.batchSize;
-    ms += s.stepTimeMs;
-  }
   const rates = measured.map((s) => s.batchSize / (s.stepTimeMs / 1000));
   return {
-    samplesPerSecond: samples / (ms / 1000),
+    samplesPerSecond: median(rates),
     iqr: [quantile(rates, 0.25), quantile(rates, 0.75)],
     stepTimeMs: median(measured.map((s) => s.stepTimeMs)),
     measuredSteps: measured.length,

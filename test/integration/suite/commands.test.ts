@@ -127,8 +127,9 @@ suite('Commands', () => {
     }
   });
 
-  test('a user\'s own config without a command is refused with what to add', async () => {
-    const result = await vscode.commands.executeCommand<{ status: string; reason?: string }>('batchTuner.train', workspaceFile('configs', 'ds_config.json'), 16, { notify: false });
+  test('a user\'s own config without a command asks for one; dismissing the prompt ends with what to add', async () => {
+    // The prompt is a real input box here (commandPrompt.test.ts answers it): Esc.
+    const result = await runDismissingPrompt<{ status: string; reason?: string }>('batchTuner.train', workspaceFile('configs', 'ds_config.json'), 16, { notify: false });
     assert.equal(result?.status, 'invalid-config');
     assert.match(result?.reason ?? '', /not a Batch Tuner training config and has no training command.*batchTuner\.commands/);
   });
