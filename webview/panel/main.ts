@@ -7,7 +7,7 @@
 import 'uplot/dist/uPlot.min.css';
 import '@vscode/codicons/dist/codicon.css';
 import './panel.css';
-import { registerCodiconStylesheet } from '../shared/elements';
+import { button, registerCodiconStylesheet, type Button } from '../shared/elements';
 import type { HostToPanel, PanelInit, PanelSettings } from '../../src/core/webviewProtocol';
 import { codicon, debounce, h } from '../shared/dom';
 import { onThemeChange } from '../shared/theme';
@@ -19,7 +19,6 @@ import { initialSettings, normalizeSettings, settingsEqual, type PersistedPanelS
 import { StatusBar } from './statusBar';
 import { TrialList } from './trialList';
 
-type Button = HTMLElement & { disabled: boolean };
 
 registerCodiconStylesheet('panel.css');
 const host = connectToHost<PersistedPanelState>();
@@ -31,18 +30,6 @@ const persist = (patch: Partial<PersistedPanelState>) => {
 
 const app = document.getElementById('app') ?? document.body.appendChild(h('div', { id: 'app' }));
 app.classList.add('panel');
-
-function button(label: string, icon: string, secondary: boolean, onClick: () => void, testId: string): Button {
-  const b = document.createElement('vscode-button') as Button;
-  b.setAttribute('icon', icon);
-  if (secondary) b.setAttribute('secondary', '');
-  b.dataset.testid = testId;
-  b.textContent = label;
-  b.addEventListener('click', () => {
-    if (!b.disabled) onClick();
-  });
-  return b;
-}
 
 let init: PanelInit | undefined;
 let controls: SettingsControls | undefined;

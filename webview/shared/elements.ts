@@ -24,3 +24,18 @@ export function registerCodiconStylesheet(bundleCss: string): void {
   const link = links.find((l) => l.href.split(/[?#]/)[0].endsWith(bundleCss)) ?? links[0];
   if (link) link.id = 'vscode-codicon-stylesheet';
 }
+
+export type Button = HTMLElement & { disabled: boolean };
+
+/** A `vscode-button` with a codicon; clicks are ignored while it is disabled. */
+export function button(label: string, icon: string, secondary: boolean, onClick: () => void, testId: string): Button {
+  const b = document.createElement('vscode-button') as Button;
+  b.setAttribute('icon', icon);
+  if (secondary) b.setAttribute('secondary', '');
+  b.dataset.testid = testId;
+  b.textContent = label;
+  b.addEventListener('click', () => {
+    if (!b.disabled) onClick();
+  });
+  return b;
+}

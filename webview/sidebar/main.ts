@@ -5,31 +5,18 @@
 // sidebar posts 'ready', 'openPanel', 'stop', 'tuneActiveConfig' (src/core/webviewProtocol.ts).
 import '@vscode/codicons/dist/codicon.css';
 import './sidebar.css';
-import { registerCodiconStylesheet } from '../shared/elements';
+import { button, registerCodiconStylesheet, type Button } from '../shared/elements';
 import { codicon, h, replaceChildren } from '../shared/dom';
 import { formatCount, formatDuration, formatLearningRate, formatLoss, formatSpeedup, formatThroughput } from '../shared/format';
 import { connectToHost } from '../shared/vscodeApi';
 import { bestSoFar, emptySummary, reduceSummary } from './studySummary';
 
-type Button = HTMLElement & { disabled: boolean };
 type ProgressBar = HTMLElement & { value?: number; max: number; indeterminate: boolean };
 
 registerCodiconStylesheet('sidebar.css');
 const host = connectToHost<Record<string, never>>();
 const summary = emptySummary();
 let initialised = false;
-
-function button(label: string, icon: string, secondary: boolean, onClick: () => void, testId: string): Button {
-  const b = document.createElement('vscode-button') as Button;
-  b.setAttribute('icon', icon);
-  if (secondary) b.setAttribute('secondary', '');
-  b.dataset.testid = testId;
-  b.textContent = label;
-  b.addEventListener('click', () => {
-    if (!b.disabled) onClick();
-  });
-  return b;
-}
 
 const openButton = button('Open panel', 'graph', true, () => host.post({ type: 'openPanel' }), 'open-panel');
 const tuneButton = button('Tune this config', 'play', false, () => host.post({ type: 'tuneActiveConfig' }), 'tune');
