@@ -1,15 +1,10 @@
 // Seeded randomness for the trainer: the same seed gives the same data, shuffles and weights.
 
-/** mulberry32 (Tommy Ettinger, public domain): a tiny 32-bit PRNG with good statistical quality. */
+import { seededRandom } from '../core/tuner/stats';
+
+/** The trainer's PRNG: the shared mulberry32 generator, its seed mixed so that seed 0 is not degenerate. */
 export function createRng(seed: number): () => number {
-  let a = (Math.floor(seed) >>> 0) ^ 0x9e3779b9;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return seededRandom((Math.floor(seed) >>> 0) ^ 0x9e3779b9);
 }
 
 /** Standard normal draw by the Box-Muller transform. */

@@ -28,7 +28,7 @@ export function stdDev(values: readonly number[]): number {
   return Math.sqrt(s / (values.length - 1));
 }
 
-/** Seeded PRNG (mulberry32): bootstrap intervals are reproducible for a given study seed. */
+/** Seeded PRNG (mulberry32, Tommy Ettinger, public domain): bootstrap intervals and the trainer's data/weights are reproducible for a seed. */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
