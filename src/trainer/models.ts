@@ -18,7 +18,7 @@ export interface BuiltModel {
   outputsProbabilities: boolean;
 }
 
-function dense(units: number, seed: number, activation?: 'relu' | 'tanh' | 'sigmoid' | 'linear', inputShape?: number[]) {
+function dense(units: number, seed: number, activation?: Activation | 'linear', inputShape?: number[]) {
   return tfl.layers.dense({
     units, activation, inputShape,
     kernelInitializer: tfl.initializers.glorotUniform({ seed }),
@@ -26,8 +26,9 @@ function dense(units: number, seed: number, activation?: 'relu' | 'tanh' | 'sigm
   });
 }
 
-// tfjs-layers has no built-in 'gelu' activation name; relu is the nearest cheap choice.
-const act = (a: string | undefined): 'relu' | 'tanh' | 'sigmoid' => (a === 'tanh' || a === 'sigmoid' ? a : 'relu');
+type Activation = 'relu' | 'tanh' | 'sigmoid' | 'gelu';
+// The schema allows exactly these names; anything else (none given) means relu.
+const act = (a: string | undefined): Activation => (a === 'tanh' || a === 'sigmoid' || a === 'gelu' ? a : 'relu');
 
 export async function buildModel(spec: ModelSpec, shape: ModelShape, seed: number, configDir: string): Promise<BuiltModel> {
   if (spec.type === 'layers') return loadLayersFromFile(path.resolve(configDir, spec.path));
