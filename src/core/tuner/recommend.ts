@@ -1,23 +1,17 @@
 // The recommendation: the goodput argmax under the memory limit, corrected by what the convergence
 // trials measured, with every number it used kept as evidence.
-import type { BatchSizeChoice, CandidateEvidence, LrRule, NoiseScaleEstimate, Recommendation, TrialStatus } from '../types';
+import type { BatchSizeChoice, CandidateEvidence, LrRule, NoiseScaleEstimate, Recommendation } from '../types';
 import { goodput, goodputArgmax, timeToTarget } from './goodput';
 import type { MemoryFit } from './memoryFit';
 import { interpolateThroughput } from './throughput';
 import { mean } from './stats';
 
-export interface ProfiledCandidate {
-  batchSize: number;
-  status: TrialStatus | 'skipped' | 'predicted';
-  samplesPerSecond?: number;
-  samplesPerSecondIqr?: [number, number];
-  peakMemoryBytes?: number;
-  /** Ran without OOM and under the memory limit. */
-  fits: boolean;
+/** A profiled batch size: the measured part of its evidence, before goodput and times are derived. */
+export type ProfiledCandidate = Pick<CandidateEvidence, 'batchSize' | 'status' | 'samplesPerSecond' | 'samplesPerSecondIqr' | 'peakMemoryBytes' | 'fits'> & {
   /** Not run (throughput had saturated, or no time), but below the memory ceiling and the memory fit's limit. */
   predictedToFit?: boolean;
   learningRate: number;
-}
+};
 
 /** What the convergence trials at one batch size measured (one entry per seed). */
 export interface ConvergenceMeasurement {
