@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { EvalMetrics, StepMetrics, TrialCallbacks, TrialError, TrialResult, TrialRunner, TrialSpec, TrialStatus, TunerSpec } from '../types';
-import { summarizeThroughput } from '../tuner/throughput';
+import { DEFAULT_WARMUP_STEPS, summarizeThroughput } from '../tuner/throughput';
 import { CommandTemplateError, resolveCommand, type ResolvedCommand } from './commandTemplate';
 import { loadExternalConfig, writeTrialConfig, type TrialConfigCopy } from './externalConfig';
 import {
@@ -595,7 +595,7 @@ class ExternalTrial {
     if (steps.length > 0 && !steps.some((s) => s.gradSqNorm !== undefined && s.microGradSqNorm !== undefined && s.microBatchSize !== undefined)) {
       warnings.push('no gradient statistics reported: the noise scale needs grad_sq_norm, micro_grad_sq_norm and micro_batch_size on step records (batch_tuner.GradNoiseMeter computes them)');
     }
-    const tp = summarizeThroughput(steps, this.spec.warmupSteps ?? 2);
+    const tp = summarizeThroughput(steps, this.spec.warmupSteps ?? DEFAULT_WARMUP_STEPS);
     const peak = Math.max(this.peakReportedBytes, this.sampler?.peakGpuBytes ?? 0);
     const peakMemoryBytes = peak > 0 ? peak : this.sampler?.peakRssBytes || undefined;
     const start = this.startRecord;

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import type { TrialCallbacks, TrialError, TrialResult, TrialRunner, TrialSpec, StepMetrics, EvalMetrics, TrialStatus } from '../types';
 import { PROTOCOL_VERSION, validateTrainerMessage, type HostToTrainer } from '../protocol';
-import { summarizeThroughput } from '../tuner/throughput';
+import { DEFAULT_WARMUP_STEPS, summarizeThroughput } from '../tuner/throughput';
 import { TailBuffer, LineSplitter } from './metricsProtocol';
 import { isOutOfMemory } from './oom';
 import { isProcessAlive, killProcessTree } from './processTree';
@@ -25,7 +25,6 @@ export interface TrainerRunnerOptions {
 const DEFAULT_HANG_MS = 60_000;
 /** After `stop`, how long the child gets to exit by itself before SIGKILL. */
 const STOP_GRACE_MS = 500;
-const DEFAULT_WARMUP_STEPS = 2;
 
 /** Walks up from `start` to the folder with package.json. */
 function findRepoRoot(start: string): string | undefined {

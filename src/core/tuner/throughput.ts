@@ -13,6 +13,9 @@ export interface ThroughputSummary {
 }
 
 /** Summary of the steps after `warmupSteps` (the first steps compile kernels and warm caches). */
+/** Steps excluded from throughput by default: the first steps compile kernels and warm caches. */
+export const DEFAULT_WARMUP_STEPS = 2;
+
 export function summarizeThroughput(steps: readonly StepMetrics[], warmupSteps: number): ThroughputSummary | undefined {
   let measured = steps.filter((s) => s.step > warmupSteps && Number.isFinite(s.samplesPerSecond) && s.samplesPerSecond > 0);
   // A trial too short to have post-warm-up steps still says something: use what there is.

@@ -1,19 +1,13 @@
 // Seeded synthetic data with known structure: the tuner's tests rely on the regression noise.
 //  - regression: y = w.x + b + noise*N(0,1), w ~ N(0, 1/features) (a linear teacher);
 //  - classification: Gaussian blobs, one centre per class, with a fraction `noise` of labels flipped.
+import type { DataSpec } from '../../core/types';
 import type { ArrayDataset } from './dataset';
 import { splitArrays } from './dataset';
 import { createRng, normal } from '../random';
 
-export interface SyntheticOptions {
-  task: 'classification' | 'regression';
-  samples?: number;
-  features?: number;
-  classes?: number;
-  noise?: number;
-  seed?: number;
-  validationSplit?: number;
-}
+/** The config's synthetic data spec, plus the validation split. */
+export type SyntheticOptions = Omit<Extract<DataSpec, { source: 'synthetic' }>, 'source'> & { validationSplit?: number };
 
 export function makeSynthetic(o: SyntheticOptions): ArrayDataset {
   const n = o.samples ?? 4096, d = o.features ?? 16, rng = createRng(o.seed ?? 0);
