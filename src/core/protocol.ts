@@ -1,7 +1,8 @@
 // Typed, versioned messages between processes. Every message carries `v` (the protocol
 // version) and a `type` discriminant; everything received is validated before use, in both
 // directions, because the other side may be an older build, a crashed process or a user's script.
-import type { EvalMetrics, StepMetrics, TrialError, TrialSpec } from './types';
+import type { CheckpointInfo, EvalMetrics, StepMetrics, TrialError, TrialSpec } from './types';
+import { isObj } from './guards';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -22,13 +23,14 @@ export type TrainerToHost =
   | { v: 1; type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
   | { v: 1; type: 'done'; steps: number; samples: number; wallSeconds: number }
   | { v: 1; type: 'error'; error: TrialError }
+  /** The trainer wrote a checkpoint (periodic, or the one TrialSpec.checkpointPath asked for). */
+  | { v: 1; type: 'checkpoint'; checkpoint: CheckpointInfo }
   /** Heartbeat while a long step or data loading runs, so the host can tell slow from hung. */
   | { v: 1; type: 'alive' };
 
 export type ValidationResult<T> = { ok: true; value: T } | { ok: false; error: string };
 
 type Obj = Record<string, unknown>;
-const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
 const isNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
 const isOptNum = (x: unknown) => x === undefined || isNum(x);
 const isStr = (x: unknown): x is string => typeof x === 'string';
@@ -91,6 +93,12 @@ export function validateTrainerMessage(msg: unknown): ValidationResult<TrainerTo
         ? { ok: true, value: m as unknown as TrainerToHost }
         : { ok: false, error: 'error: needs error.kind and error.message' };
     }
+    case 'checkpoint': {
+      const c = m.checkpoint;
+      return isObj(c) && isStr(c.path) && isNum(c.step) && isNum(c.samples)
+        ? { ok: true, value: { v: 1, type: 'checkpoint', checkpoint: { path: c.path, step: c.step, samples: c.samples } } }
+        : { ok: false, error: 'checkpoint: needs checkpoint.path, checkpoint.step, checkpoint.samples' };
+    }
     case 'alive':
       return { ok: true, value: m as unknown as TrainerToHost };
     default:
@@ -111,8 +119,10 @@ export function validateHostMessage(msg: unknown): ValidationResult<HostToTraine
       if (!isNum(t.batchSize) || t.batchSize < 1 || !Number.isInteger(t.batchSize)) return { ok: false, error: 'start: trial.batchSize must be a positive integer' };
       if (!isNum(t.learningRate) || t.learningRate <= 0) return { ok: false, error: 'start: trial.learningRate must be a positive number' };
       if (!isNum(t.seed)) return { ok: false, error: 'start: trial.seed must be a number' };
-      for (const k of ['maxSteps', 'maxSeconds', 'warmupSteps', 'microBatches', 'evalEvery', 'hangTimeoutMs', 'maxBatchSize'] as const)
+      for (const k of ['maxSteps', 'maxSeconds', 'warmupSteps', 'microBatches', 'evalEvery', 'hangTimeoutMs', 'maxBatchSize', 'checkpointEvery'] as const)
         if (!isOptNum(t[k])) return { ok: false, error: `start: trial.${k} must be a number when present` };
+      for (const k of ['checkpointDir', 'checkpointPath', 'resumeFrom'] as const)
+        if (t[k] !== undefined && !isStr(t[k])) return { ok: false, error: `start: trial.${k} must be a path when present` };
       return { ok: true, value: m as unknown as HostToTrainer };
     }
     case 'stop':

@@ -114,6 +114,24 @@ export interface TrialSpec {
   schedule?: BatchScheduleSpec;
   /** Largest batch size that fits in memory (the tuner's memory fit or OOM ceiling): schedules never exceed it. */
   maxBatchSize?: number;
+  /** Write the run's full state every N optimizer steps into `checkpointDir` (issue 11). */
+  checkpointEvery?: number;
+  /** Folder for periodic checkpoints (`checkpointEvery`); created when missing. */
+  checkpointDir?: string;
+  /** Write the run's full state to this file when the trial ends (the branch phase's checkpoints). */
+  checkpointPath?: string;
+  /** Start from this saved state (weights, optimizer state, step, samples, data order, RNG) instead of fresh weights. */
+  resumeFrom?: string;
+}
+
+/** A checkpoint a trial wrote (the trainer's `checkpoint` message, the metrics protocol's `checkpoint` record). */
+export interface CheckpointInfo {
+  /** Absolute path of the checkpoint file. */
+  path: string;
+  /** Optimizer steps done when it was written (the run resumes at step + 1). */
+  step: number;
+  /** Training samples seen when it was written. */
+  samples: number;
 }
 
 /** One optimizer step, as the trainer (or an external script, via the metrics protocol) reports it. */
@@ -182,6 +200,8 @@ export interface TrialResult {
   wallSeconds: number;
   /** Warnings (malformed metric lines, missing fields, ...). */
   warnings?: string[];
+  /** Checkpoints the trial wrote, in order (issue 11). */
+  checkpoints?: CheckpointInfo[];
 }
 
 export interface TrialCallbacks {
@@ -189,6 +209,7 @@ export interface TrialCallbacks {
   onEval?(m: EvalMetrics): void;
   onLog?(level: 'info' | 'warn' | 'error', message: string): void;
   onReady?(info: { backend: string; backendReason: string; pid: number }): void;
+  onCheckpoint?(checkpoint: CheckpointInfo): void;
 }
 
 /** Runs one trial to completion. Never rejects: failures come back as a TrialResult with a status. */

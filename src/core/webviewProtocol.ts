@@ -2,6 +2,8 @@
 // The webview is untrusted input: every message it posts is validated by validatePanelMessage
 // before the host acts on it. Host -> webview messages are batched (at most ~20 per second).
 import type { BatchScheduleSpec, EvalMetrics, LrRule, Recommendation, StepMetrics, StudyPhase, TrialSummary } from './types';
+import { isObj } from './guards';
+import { isLrRule } from './tuner/lrScaling';
 
 export const WEBVIEW_PROTOCOL_VERSION = 1;
 
@@ -65,11 +67,9 @@ export type PanelToHost =
   /** For the latency benchmark: the panel reports when points with `sentAt` were drawn. */
   | { v: 1; type: 'drawn'; sentAt: number; drawnAt: number };
 
-type Obj = Record<string, unknown>;
-const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
 const isPosInt = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 1 && x <= 1 << 24;
 const isPosNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x) && x > 0;
-const isRule = (x: unknown): x is LrRule => x === 'linear' || x === 'sqrt' || x === 'none';
+const isRule = isLrRule;
 const SCHEDULE_KINDS = new Set(['constant', 'step', 'linear_ramp', 'adaptive']);
 
 function scheduleError(s: unknown): string | undefined {

@@ -1,9 +1,9 @@
 // Checks the TrialSpec the host sent before any work starts; problems become an `error`
 // message of kind 'config' that names the field and what to do.
 import type { TrialSpec } from '../core/types';
+import { isObj } from '../core/guards';
 
 const isPosInt = (x: unknown) => typeof x === 'number' && Number.isInteger(x) && x >= 1;
-const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
 export function validateTrialSpec(spec: TrialSpec): string[] {
   const problems: string[] = [];

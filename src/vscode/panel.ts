@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import type { StudyRecord } from '../core/study/types';
 import type { Recommendation, TrialSummary } from '../core/types';
 import { validatePanelMessage, WEBVIEW_PROTOCOL_VERSION, type HostToPanel, type MetricsBatch, type PanelInit, type PanelSettings, type PanelToHost } from '../core/webviewProtocol';
+import { isObj } from '../core/guards';
 import { applyToConfig } from './apply';
 import { ConfigCatalog } from './configCatalog';
 import { configModule } from './coreModules';
@@ -49,7 +50,7 @@ export class PanelManager implements vscode.Disposable {
         deserializeWebviewPanel: async (panel, state: unknown) => {
           // The webview's own state names its config; else the one this workspace last showed.
           const configPath =
-            isRecord(state) && typeof state.configPath === 'string' ? state.configPath : ctx.workspaceState.get<string>(PANEL_CONFIG_KEY);
+            isObj(state) && typeof state.configPath === 'string' ? state.configPath : ctx.workspaceState.get<string>(PANEL_CONFIG_KEY);
           this.adopt(panel, configPath ? vscode.Uri.file(configPath) : undefined);
         },
       }),
@@ -329,8 +330,4 @@ export class PanelManager implements vscode.Disposable {
     this.panel?.dispose();
     this.disposables.forEach((d) => d.dispose());
   }
-}
-
-function isRecord(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null;
 }

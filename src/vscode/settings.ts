@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { parseMemorySize } from '../core/config/memorySize';
-import { defaultLrRule } from '../core/tuner/lrScaling';
+import { defaultLrRule, isLrRule } from '../core/tuner/lrScaling';
 import type { LrRule, OptimizerSpec } from '../core/types';
 
 export const SECTION = 'batchTuner';
@@ -39,7 +39,7 @@ export function readSettings(scope?: vscode.Uri): BatchTunerSettings {
     configGlobs: globs.length > 0 ? globs : DEFAULT_CONFIG_GLOBS,
     defaultBudgetSeconds: positive(c.get<number>('defaultBudgetSeconds', 120), 120),
     memoryLimit: c.get<string>('memoryLimit', '').trim(),
-    lrRule: rule === 'linear' || rule === 'sqrt' || rule === 'none' ? rule : 'auto',
+    lrRule: isLrRule(rule) ? rule : 'auto',
     trialTimeoutSeconds: positive(c.get<number>('trialTimeoutSeconds', 300), 300),
     commands: Object.fromEntries(Object.entries(commands ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string')),
     studyDirectory: c.get<string>('studyDirectory', '').trim(),

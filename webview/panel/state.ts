@@ -2,6 +2,7 @@
 // that keep settings consistent with the dataset and the machine. Pure: unit-tested in node.
 import type { PanelInit, PanelSettings } from '../../src/core/webviewProtocol';
 import type { LrRule } from '../../src/core/types';
+import { LR_RULES } from '../../src/core/tuner/lrScaling';
 import type { ScheduleFieldValues, ScheduleKind } from './scheduleSpec';
 
 export interface PersistedPanelState {
@@ -16,7 +17,6 @@ export interface PersistedPanelState {
   series?: unknown;
 }
 
-const LR_RULES: readonly LrRule[] = ['linear', 'sqrt', 'none'];
 
 const clampInt = (v: unknown, lo: number, hi: number, fallback: number): number => {
   const n = typeof v === 'number' && Number.isFinite(v) ? Math.round(v) : fallback;

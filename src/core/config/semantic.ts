@@ -3,9 +3,8 @@ import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseMemorySize } from './memorySize';
 import type { SchemaProblem } from './schemaErrors';
+import { isObj } from '../guards';
 
-type Obj = Record<string, unknown>;
-const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
 const isInt = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x);
 
 export interface SemanticProblem extends SchemaProblem {

@@ -12,6 +12,7 @@ import { LineIndex } from '../config/diagnostics';
 import { findBatchSizeSites, flattenTree, sourceTreeOf, type FlatEntry } from '../config/sites';
 import { tomlEntries } from '../config/toml';
 import { primaryBatchSizeSite, withBatchSize } from '../config';
+import { LR_RULES } from '../tuner/lrScaling';
 
 export interface ExternalConfig {
   file: string;
@@ -106,7 +107,6 @@ function tunerSection(file: string, text: string, format: ConfigFormat): { raw?:
   return { offset: 0, entries };
 }
 
-const LR_RULES: readonly string[] = ['linear', 'sqrt', 'none'];
 
 /** Checks the tuner options a user's config may carry; each error points at its key. */
 function readTunerSpec(file: string, text: string, raw: Record<string, unknown>, entries: FlatEntry[]): TunerSpec {
@@ -143,7 +143,7 @@ function readTunerSpec(file: string, text: string, raw: Record<string, unknown>,
   for (const key of ['lr_rule', 'lr_scaling'] as const) {
     const v = raw[key];
     if (v === undefined) continue;
-    if (typeof v !== 'string' || !(LR_RULES.includes(v) || (key === 'lr_scaling' && v === 'adascale'))) {
+    if (typeof v !== 'string' || !((LR_RULES as readonly string[]).includes(v) || (key === 'lr_scaling' && v === 'adascale'))) {
       throw new ExternalConfigError(`${at(key)}: tuner.${key} must be one of ${LR_RULES.join(', ')}${key === 'lr_scaling' ? ', adascale' : ''} (got ${JSON.stringify(v)})`);
     }
     if (key === 'lr_rule') spec.lr_rule = v as LrRule;

@@ -3,6 +3,7 @@
 // For scripts that know nothing of it, a fallback reads common log lines (`loss: 0.12`,
 // `step 10 loss 0.5`, the Hugging Face Trainer's `{'loss': 0.12, ...}`) so loss and
 // throughput still appear. Everything here is pure: no I/O, bounded memory.
+import { isObj } from '../guards';
 
 export const METRICS_PROTOCOL_VERSION = 1;
 export const STDOUT_PREFIX = 'batch-tuner: ';
@@ -50,7 +51,6 @@ export type ParsedLine =
   | { kind: 'ignored' };
 
 type Obj = Record<string, unknown>;
-const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
 
 /** A finite number, or NaN/±Infinity for a loss (a diverged run is a measurement). */
 function num(o: Obj, key: string): number | undefined {

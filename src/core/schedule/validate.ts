@@ -1,6 +1,7 @@
 // Checks a `batch_schedule:` value before anything runs. Paths are relative to the
 // batch_schedule value itself (e.g. ['at_steps', '2']); the config parser prefixes
 // 'batch_schedule' and maps them to file:line:col. Messages say what is wrong and what to write.
+import { isObj } from '../guards';
 
 export interface ScheduleProblem {
   path: string[];
@@ -16,7 +17,6 @@ const KNOWN_KEYS: Record<(typeof KINDS)[number], string[]> = {
 };
 
 type Obj = Record<string, unknown>;
-const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
 const show = (x: unknown) => (typeof x === 'string' ? `"${x}"` : JSON.stringify(x));
 const isPosInt = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 1;
 

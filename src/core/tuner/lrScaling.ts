@@ -1,6 +1,13 @@
 // Learning rate for another batch size, scaled from the config's (batch, lr).
 import type { LrRule } from '../types';
 
+/** Every learning-rate scaling rule, in the order menus show them. The one list of them. */
+export const LR_RULES: readonly LrRule[] = ['linear', 'sqrt', 'none'];
+
+export function isLrRule(x: unknown): x is LrRule {
+  return typeof x === 'string' && (LR_RULES as readonly string[]).includes(x);
+}
+
 /**
  * linear: lr * B/B0 (Goyal et al. 2017, "Accurate, Large Minibatch SGD"), for SGD/momentum;
  * sqrt: lr * sqrt(B/B0) (Krizhevsky 2014; Malladi et al. 2022 for Adam's square-root rule);
