@@ -119,7 +119,7 @@ export function validateHostMessage(msg: unknown): ValidationResult<HostToTraine
       if (!isNum(t.batchSize) || t.batchSize < 1 || !Number.isInteger(t.batchSize)) return { ok: false, error: 'start: trial.batchSize must be a positive integer' };
       if (!isNum(t.learningRate) || t.learningRate <= 0) return { ok: false, error: 'start: trial.learningRate must be a positive number' };
       if (!isNum(t.seed)) return { ok: false, error: 'start: trial.seed must be a number' };
-      for (const k of ['maxSteps', 'maxSeconds', 'warmupSteps', 'microBatches', 'evalEvery', 'hangTimeoutMs', 'maxBatchSize', 'checkpointEvery'] as const)
+      for (const k of ['maxSteps', 'maxSeconds', 'warmupSteps', 'microBatches', 'evalEvery', 'hangTimeoutMs', 'maxBatchSize', 'checkpointEvery', 'accumulationSteps', 'worldSize'] as const)
         if (!isOptNum(t[k])) return { ok: false, error: `start: trial.${k} must be a number when present` };
       for (const k of ['checkpointDir', 'checkpointPath', 'resumeFrom'] as const)
         if (t[k] !== undefined && !isStr(t[k])) return { ok: false, error: `start: trial.${k} must be a path when present` };

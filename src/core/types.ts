@@ -114,6 +114,14 @@ export interface TrialSpec {
   schedule?: BatchScheduleSpec;
   /** Largest batch size that fits in memory (the tuner's memory fit or OOM ceiling): schedules never exceed it. */
   maxBatchSize?: number;
+  /**
+   * Gradient-accumulation steps (issue 13): each optimizer step of `batchSize` samples is computed
+   * as `accumulationSteps` micro-batches of batchSize / (accumulationSteps x worldSize) samples
+   * (default 1). `batchSize` is always the global batch: samples per optimizer step, all workers.
+   */
+  accumulationSteps?: number;
+  /** Data-parallel workers (default 1); external runners pass it on as ${worldSize} / BATCH_TUNER_WORLD_SIZE. */
+  worldSize?: number;
   /** Write the run's full state every N optimizer steps into `checkpointDir` (issue 11). */
   checkpointEvery?: number;
   /** Folder for periodic checkpoints (`checkpointEvery`); created when missing. */
