@@ -40,9 +40,10 @@ export function splitProblem(error: SplitError, q: BatchNumbers, names: Record<B
   const role = error.indivisible;
   const others = shown.filter((r) => r !== role);
   const product = others.reduce((p, r) => p * q[r]!, 1);
+  const values = others.length > 1 ? `${others.map((r) => q[r]).join(' x ')} = ${product}` : String(product);
   return (
-    `${names.global} (${q.global}) is not a multiple of ${others.map((r) => names[r]).join(' x ')} = ` +
-    `${others.map((r) => q[r]).join(' x ')} = ${product}, so ${names[role]} would not be a whole number; change one of them`
+    `${names.global} (${q.global}) is not a multiple of ${others.map((r) => names[r]).join(' x ')} = ${values}, ` +
+    `so ${names[role]} would not be a whole number; change one of them`
   );
 }
 
