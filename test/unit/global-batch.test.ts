@@ -95,6 +95,10 @@ test('DeepSpeed: two of three (JSONC), one alone, "auto", and numbers no world s
   // train_batch_size with nothing of DeepSpeed's beside it is one plain batch size.
   assert.equal(readGlobalBatch('{ "train_batch_size": 64 }', 'json', 'a.json')!.family, 'plain');
 
+  // In a script that also has TrainingArguments, an all-"auto" DeepSpeed dict defers to them.
+  const script = 'ds = {"train_batch_size": "auto", "gradient_accumulation_steps": "auto", "zero_optimization": {"stage": 2}}\nargs = TrainingArguments(per_device_train_batch_size=8, gradient_accumulation_steps=2, deepspeed=ds)\n';
+  assert.deepEqual(numbers(readGlobalBatch(script, 'python', 't.py', { worldSize: 2 })), { family: 'hf', micro: 8, accumulation: 2, world: 2, worldFrom: 'given', global: 32 });
+
   const auto = readGlobalBatch(read('ds_hf_auto.json'), 'json', 'ds_hf_auto.json')!;
   assert.equal(auto.family, 'deepspeed');
   assert.deepEqual([auto.micro, auto.accumulation, auto.global, auto.problems], [undefined, undefined, undefined, []]);
@@ -196,6 +200,11 @@ test('Apply, DeepSpeed: every present key changes together; comments and layout 
   assert.match(o3.added[0].why, /only when train_batch_size and train_micro_batch_size_per_gpu are both given/);
   // ... and accumulation 1 adds nothing.
   assert.deepEqual(withGlobalBatch(alone, 'ds.json', { micro: 16, accumulation: 1, world: 2 }).added, []);
+  // train_batch_size counts all GPUs: with no world size from the file or the caller, nothing is guessed.
+  assert.equal(
+    errorOf(() => withGlobalBatch(alone, 'ds.json', { micro: 16, accumulation: 8 })),
+    'ds.json:2:23: error: train_batch_size counts the samples of all GPUs, and neither this file nor the recommendation says how many GPUs the run has; give the world size (the number of data-parallel workers)',
+  );
 });
 
 test('Apply, DeepSpeed: inconsistent numbers, "auto" and non-numbers stop everything with file:line:col', () => {
@@ -288,10 +297,13 @@ test('Apply then read back: the invariant holds for every family and split', () 
   for (const f of files) {
     const text = read(f);
     const before = readGlobalBatch(text, f, f)!;
+    // Where the file does not say the world size, the caller does.
+    const world = before.worldFrom === 'assumed' ? 2 : undefined;
     for (const [micro, accumulation] of [[1, 1], [8, 3], [64, 16]]) {
-      const out = withGlobalBatch(text, f, { micro, accumulation });
-      const after = readGlobalBatch(out.text, f, f, before.family === 'batch-tuner' ? {} : { worldSize: before.world })!;
-      assert.deepEqual([after.family, after.micro, after.accumulation, after.global, after.problems.length], [before.family, micro, accumulation, micro * accumulation * before.world!, 0], `${f} ${micro}x${accumulation}`);
+      const out = withGlobalBatch(text, f, { micro, accumulation, world });
+      const w = world ?? before.world!;
+      const after = readGlobalBatch(out.text, f, f, before.family === 'batch-tuner' ? {} : { worldSize: w })!;
+      assert.deepEqual([after.family, after.micro, after.accumulation, after.global, after.problems.length], [before.family, micro, accumulation, micro * accumulation * w, 0], `${f} ${micro}x${accumulation}`);
     }
   }
 });

@@ -9,7 +9,8 @@ import type { ConfigDiagnostic, ConfigFormat, KeyMatch } from './types';
 import { LineIndex, makeDiagnostic } from './diagnostics';
 import { resolveFormat } from './format';
 import { configValues, findBatchSizeSites, type ConfigValue } from './sites';
-import { batchSizeKeyRank, DEEPSPEED_MARKER_KEYS, GLOBAL_BATCH_KEYS, isGlobalBatchName, normalizeName, type GlobalBatchFamily, type GlobalBatchRole } from './keyNames';
+import { primaryBatchSizeSite } from './edit';
+import { DEEPSPEED_MARKER_KEYS, GLOBAL_BATCH_KEYS, isGlobalBatchName, normalizeName, type GlobalBatchFamily, type GlobalBatchRole } from './keyNames';
 import { solveGlobalBatch, splitProblem, type BatchNumbers, type BatchNumberRole } from './globalBatchMath';
 import { isPositiveInt } from '../guards';
 
@@ -64,11 +65,14 @@ function detectFamily(values: ConfigValue[], text: string, format: ConfigFormat)
   const dsAnchor = first(
     values.filter((v) => (v.name === ds.micro || (v.name === ds.global && groupHas(v.group, DEEPSPEED_MARKER_KEYS))) && !groupHas(v.group, [hf.micro])),
   );
+  const hfMicro = named(values, hf.micro);
   if (dsAnchor) {
     const g = dsAnchor.group;
-    return { family: 'deepspeed', sites: defined({ global: named(values, ds.global, g), micro: named(values, ds.micro, g), accumulation: named(values, ds.accumulation, g) }) };
+    const sites = defined({ global: named(values, ds.global, g), micro: named(values, ds.micro, g), accumulation: named(values, ds.accumulation, g) });
+    // DeepSpeed's "auto" defers to TrainingArguments: when those are in the same script, they are the batch.
+    const allAuto = Object.values(sites).every((v) => typeof v?.literal === 'string' && v.literal.trim().toLowerCase() === 'auto');
+    if (!(allAuto && hfMicro)) return { family: 'deepspeed', sites };
   }
-  const hfMicro = named(values, hf.micro);
   if (hfMicro) return { family: 'hf', sites: defined({ micro: hfMicro, accumulation: named(values, hf.accumulation, hfMicro.group) }) };
 
   const pl = GLOBAL_BATCH_KEYS.lightning;
@@ -87,12 +91,11 @@ function detectFamily(values: ConfigValue[], text: string, format: ConfigFormat)
     return { family: 'batch-tuner', sites: defined({ global: btBatch, micro: named(top, bt.micro), accumulation: named(top, bt.accumulation) }) };
 
   // Any other batch-size key: one number, the per-worker batch.
-  const sites = findBatchSizeSites(text, format);
-  const site = [...sites].sort((a, b) => a.batchSize.path.length - b.batchSize.path.length || batchSizeKeyRank(a.batchSize.key) - batchSizeKeyRank(b.batchSize.key))[0];
+  const site = primaryBatchSizeSite(findBatchSizeSites(text, format));
   if (!site) return undefined;
   const m = site.batchSize;
-  const literal = Number.isNaN(m.value) ? text.slice(m.valueOffset, m.valueOffset + m.valueLength) : m.value;
-  return { family: 'plain', sites: { micro: { name: normalizeName(m.key), match: m, literal, group: '', depth: m.path.length } } };
+  const micro = values.find((v) => v.match.keyOffset === m.keyOffset) ?? { name: normalizeName(m.key), match: m, literal: m.value, group: '', depth: m.path.length };
+  return { family: 'plain', sites: { micro } };
 }
 
 /** Lightning's `devices`: an int, -1 / "auto" (all there are), a list of indices, or "0,1". */

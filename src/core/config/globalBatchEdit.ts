@@ -66,6 +66,14 @@ function worldFor(r: GlobalBatchReading, t: GlobalBatchTarget, text: string, fil
       devices?.key,
       `the file runs on devices x num_nodes = ${r.world} workers but the batch was chosen for ${t.world}; Batch Tuner does not change the hardware a run asks for: change devices/num_nodes yourself, or tune for ${r.world} workers`,
     );
+  // train_batch_size counts every GPU's samples: writing it for a guessed number of GPUs would change the batch.
+  if (r.family === 'deepspeed' && r.sites.global && t.world === undefined && r.worldFrom === 'assumed')
+    fail(
+      text,
+      file,
+      r.sites.global.key,
+      `${r.sites.global.key.key} counts the samples of all GPUs, and neither this file nor the recommendation says how many GPUs the run has; give the world size (the number of data-parallel workers)`,
+    );
   return t.world ?? r.world;
 }
 
@@ -100,7 +108,6 @@ function planFor(r: GlobalBatchReading, micro: number, acc: number, global: numb
   const { global: g, micro: m, accumulation: a } = r.sites;
   switch (r.family) {
     case 'deepspeed':
-      deepspeedAutos(r, text, file);
       set('global', global);
       set('micro', micro);
       set('accumulation', acc);
@@ -189,6 +196,7 @@ export function withGlobalBatch(text: string, file: string, target: GlobalBatchT
   if (!before) fail(text, file, undefined, `no batch-size key found: looked for ${BATCH_SIZE_KEYS.join(', ')} (and argparse --batch-size in Python); add one`);
   const errors = before.problems.filter((p) => p.severity === 'error');
   if (errors.length) throw new ConfigError(errors);
+  if (before.family === 'deepspeed') deepspeedAutos(before, text, file);
   const world = worldFor(before, target, text, file);
   const global = world === undefined ? undefined : target.micro * target.accumulation * world;
   const plan = planFor(before, target.micro, target.accumulation, global, text, file);
