@@ -9,6 +9,10 @@ export interface TrainingConfig {
   data: DataSpec;
   optimizer: OptimizerSpec;
   batch_size: number;
+  /** Samples per forward/backward pass: batch_size = micro_batch_size x accumulation_steps (one process). */
+  micro_batch_size?: number;
+  /** Micro-batches accumulated per optimizer step (gradient accumulation). */
+  accumulation_steps?: number;
   /** Exactly one of epochs / steps is used; steps wins when both are given. */
   epochs?: number;
   steps?: number;

@@ -47,3 +47,42 @@ export function isBatchSizeName(name: string): boolean {
 export function isLearningRateName(name: string): boolean {
   return isLearningRateKey(normalizeName(name));
 }
+
+// ---------------------------------------------------------------------------------------------
+// The global batch: global = micro-batch x accumulation steps x data-parallel workers. Each
+// family of configs names the three numbers its own way.
+
+export type GlobalBatchFamily = 'deepspeed' | 'hf' | 'lightning' | 'batch-tuner' | 'plain';
+
+/** What a key says about the global batch. `devices` x `nodes` = the world size. */
+export type GlobalBatchRole = 'global' | 'micro' | 'accumulation' | 'devices' | 'nodes';
+
+export const GLOBAL_BATCH_KEYS = {
+  // https://www.deepspeed.ai/docs/config-json/ (Batch Size Related Parameters)
+  deepspeed: { global: 'train_batch_size', micro: 'train_micro_batch_size_per_gpu', accumulation: 'gradient_accumulation_steps' },
+  // transformers.TrainingArguments; the world size is the launcher's (torchrun, accelerate)
+  hf: { micro: 'per_device_train_batch_size', accumulation: 'gradient_accumulation_steps' },
+  // lightning.Trainer(accumulate_grad_batches, devices, num_nodes); batch_size is the DataLoader's, per device
+  lightning: { micro: 'batch_size', accumulation: 'accumulate_grad_batches', devices: 'devices', nodes: 'num_nodes' },
+  // schemas/training-config.schema.json: batch_size is the global batch of the built-in trainer (one process)
+  'batch-tuner': { global: 'batch_size', micro: 'micro_batch_size', accumulation: 'accumulation_steps' },
+} as const satisfies Record<Exclude<GlobalBatchFamily, 'plain'>, Partial<Record<GlobalBatchRole, string>>>;
+
+/** Keys beside `train_batch_size` that say a mapping is a DeepSpeed config (its top-level sections). */
+export const DEEPSPEED_MARKER_KEYS = [
+  'train_micro_batch_size_per_gpu',
+  'gradient_accumulation_steps',
+  'zero_optimization',
+  'fp16',
+  'bf16',
+  'steps_per_print',
+  'gradient_clipping',
+  'wall_clock_breakdown',
+  'zero_allow_untested_optimizer',
+] as const;
+
+/** Every key name the global-batch reader looks at (normalized: `--num-nodes` -> `num_nodes`). */
+export function isGlobalBatchName(name: string): boolean {
+  const n = normalizeName(name);
+  return isBatchSizeKey(n) || Object.values(GLOBAL_BATCH_KEYS).some((f) => (Object.values(f) as string[]).includes(n));
+}

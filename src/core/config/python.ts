@@ -1,18 +1,26 @@
 // Batch-size sites in Python training scripts: keyword arguments (`DataLoader(ds, batch_size=32)`),
 // argparse defaults (`add_argument('--batch-size', type=int, default=32)`) and simple
 // assignments (`BATCH_SIZE = 32`, `config.batch_size = 32`, `batch_size: int = 32`).
-// Only number literals count: the tokenizer keeps comments, strings and docstrings out.
+// Only literals count (numbers; string literals too for the global-batch reader's "auto"): the
+// tokenizer keeps comments, strings and docstrings out.
 import type { BatchSizeSite, KeyMatch } from './types';
 import { LineIndex } from './diagnostics';
 import { isBatchSizeName, isLearningRateName } from './keyNames';
 import { pythonNumber, pythonStringContent, tokenizePython, type PyToken } from './pythonTokens';
 
-interface Found {
+/** A name bound to a literal in a Python script: a keyword argument, argparse default, dict entry or assignment. */
+export interface PythonValue {
   match: KeyMatch;
-  /** What pairs a batch size with a learning rate: the call, the argparse parser or the scope. */
+  /** The name `wanted` accepted: the key, or for argparse the option that matched (`-b` of `-b/--train-bs`). */
+  name: string;
+  /** What pairs keys that belong together: the call, the argparse parser, the dict or the scope. */
   group: string;
   /** The last part of an assignment target's prefix (`config` in `config.batch_size`). */
   owner?: string;
+  /** The function a keyword argument is passed to (`Trainer` in `Trainer(devices=2)`). */
+  callee?: string;
+  /** The literal: a number, or the content of a string literal. */
+  literal: number | string;
 }
 
 function keyMatch(index: LineIndex, key: string, path: string[], keyTok: { start: number; end: number }, valueTok: PyToken): KeyMatch {
@@ -47,11 +55,18 @@ function enclosingOpen(tokens: PyToken[], i: number, open: '(' | '{'): number {
 
 const isEnd = (t: PyToken | undefined) => !t || t.kind === 'newline' || t.kind === 'comment' || (t.kind === 'op' && t.text === ';');
 
-export function pythonSites(text: string): BatchSizeSite[] {
+// Plain string literals only: a docstring or an f-string is not a setting's value.
+const isLiteral = (t: PyToken | undefined): t is PyToken => t?.kind === 'number' || (t?.kind === 'string' && /^[rRuU]?['"]/.test(t.text) && !/^[rRuU]?['"]{3}/.test(t.text));
+const literalOf = (t: PyToken): number | string => (t.kind === 'number' ? pythonNumber(t.text) : pythonStringContent(t.text));
+
+/** Every literal bound to a name `wanted` accepts (the name as written: `--batch-size`, `batch_size`). */
+export function pythonValues(text: string, wanted: (name: string) => boolean): PythonValue[] {
   const tokens = tokenizePython(text).filter((t) => t.kind !== 'comment');
   const index = new LineIndex(text);
-  const batches: Found[] = [];
-  const lrs: Found[] = [];
+  const found: PythonValue[] = [];
+  const add = (name: string, path: string[], keyTok: { start: number; end: number }, valueTok: PyToken, extra: Omit<PythonValue, 'match' | 'literal' | 'name'>) => {
+    if (wanted(name)) found.push({ match: keyMatch(index, name, path, keyTok, valueTok), name, literal: literalOf(valueTok), ...extra });
+  };
   const scopes: Array<{ name: string; indent: number }> = [];
   const argparseCalls = new Set<number>();
 
@@ -76,13 +91,12 @@ export function pythonSites(text: string): BatchSizeSite[] {
       const options = inner.filter((x, j) => x.kind === 'string' && (j === 0 || inner[j - 1].text === ',') && /^-/.test(pythonStringContent(x.text)));
       const d = inner.findIndex((x, j) => x.text === 'default' && inner[j + 1]?.text === '=' && (j === 0 || inner[j - 1].text === ','));
       const value = d >= 0 ? inner[d + 2] : undefined;
-      if (value?.kind === 'number' && (inner[d + 3] === undefined || inner[d + 3].text === ',')) {
-        const names = options.map((o) => pythonStringContent(o.text));
+      if (isLiteral(value) && options.length && (inner[d + 3] === undefined || inner[d + 3].text === ',')) {
         const long = options.find((o) => pythonStringContent(o.text).startsWith('--')) ?? options[0];
-        const key = long ? pythonStringContent(long.text) : '';
-        const path = [...scopePath, key];
-        if (names.some(isBatchSizeName)) batches.push({ match: keyMatch(index, key, path, long, value), group: `parser:${receiver}` });
-        else if (names.some(isLearningRateName)) lrs.push({ match: keyMatch(index, key, path, long, value), group: `parser:${receiver}` });
+        // `-b/--batch-size`: the option that names the key (the short one may be the only telling one).
+        const named = options.map((o) => pythonStringContent(o.text)).find(wanted);
+        const key = pythonStringContent(long.text);
+        if (named) found.push({ match: keyMatch(index, key, [...scopePath, key], long, value), name: named, literal: literalOf(value), group: `parser:${receiver}` });
       }
       continue;
     }
@@ -94,28 +108,24 @@ export function pythonSites(text: string): BatchSizeSite[] {
       const prev = tokens[i - 1];
       const value = tokens[eq + 1];
       const after = tokens[eq + 2];
-      if (tokens[eq]?.text === '=' && value?.kind === 'number' && (prev?.text === '(' || prev?.text === ',') && (!after || after.text === ',' || after.text === ')')) {
+      if (tokens[eq]?.text === '=' && isLiteral(value) && (prev?.text === '(' || prev?.text === ',') && (!after || after.text === ',' || after.text === ')')) {
         const open = enclosingOpen(tokens, i, '(');
         if (open >= 0 && !argparseCalls.has(open)) {
-          const found = { match: keyMatch(index, t.text, [...scopePath, t.text], t, value), group: `call:${open}` };
-          if (isBatchSizeName(t.text)) batches.push(found);
-          else if (isLearningRateName(t.text)) lrs.push(found);
+          const callee = tokens[open - 1]?.kind === 'name' ? tokens[open - 1].text : undefined;
+          add(t.text, [...scopePath, t.text], t, value, { group: `call:${open}`, ...(callee ? { callee } : {}) });
         }
         continue;
       }
     }
 
     // Dict literal entry: {"batch_size": 32, "lr": 1e-3} (the key is a string, the value is code)
-    if (t.kind === 'string' && t.depth > 0 && tokens[i + 1]?.text === ':' && tokens[i + 2]?.kind === 'number') {
+    if (t.kind === 'string' && t.depth > 0 && tokens[i + 1]?.text === ':' && isLiteral(tokens[i + 2])) {
       const prev = tokens[i - 1];
       const after = tokens[i + 3];
       const key = pythonStringContent(t.text);
       const open = enclosingOpen(tokens, i, '{');
-      if (open >= 0 && (prev?.text === '{' || prev?.text === ',') && (!after || after.text === ',' || after.text === '}') && !/^[rRbBfF]*['"]{3}/.test(t.text)) {
-        const found = { match: keyMatch(index, key, [...scopePath, key], t, tokens[i + 2]), group: `dict:${open}` };
-        if (isBatchSizeName(key)) batches.push(found);
-        else if (isLearningRateName(key)) lrs.push(found);
-      }
+      if (open >= 0 && (prev?.text === '{' || prev?.text === ',') && (!after || after.text === ',' || after.text === '}') && !/^[rRbBfF]*['"]{3}/.test(t.text))
+        add(key, [...scopePath, key], t, tokens[i + 2], { group: `dict:${open}` });
       continue;
     }
 
@@ -132,17 +142,22 @@ export function pythonSites(text: string): BatchSizeSite[] {
         // annotation: skip to '=' on the same logical line
         while (k < tokens.length && tokens[k].text !== '=' && tokens[k].kind !== 'newline') k++;
       }
-      if (tokens[k]?.text === '=' && tokens[k + 1]?.kind === 'number' && isEnd(tokens[k + 2])) {
+      if (tokens[k]?.text === '=' && isLiteral(tokens[k + 1]) && isEnd(tokens[k + 2])) {
         const last = parts[parts.length - 1];
         const target = parts.map((p) => p.text).join('.');
         const owner = parts.length > 1 ? parts[parts.length - 2].text : undefined;
-        const found = { match: keyMatch(index, last.text, [...scopePath, target], last, tokens[k + 1]), group: scopeId, owner };
-        if (isBatchSizeName(last.text)) batches.push(found);
-        else if (isLearningRateName(last.text)) lrs.push(found);
+        add(last.text, [...scopePath, target], last, tokens[k + 1], { group: scopeId, ...(owner ? { owner } : {}) });
       }
     }
   }
+  return found;
+}
 
+/** Batch-size sites (number literals only), each with the learning rate of its call, parser, dict or scope. */
+export function pythonSites(text: string): BatchSizeSite[] {
+  const numbers = pythonValues(text, (n) => isBatchSizeName(n) || isLearningRateName(n)).filter((v) => typeof v.literal === 'number');
+  const batches = numbers.filter((v) => isBatchSizeName(v.name));
+  const lrs = numbers.filter((v) => !isBatchSizeName(v.name));
   return batches
     .map((b) => {
       const candidates = lrs.filter((l) => l.group === b.group);

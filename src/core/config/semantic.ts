@@ -4,6 +4,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { parseMemorySize } from './memorySize';
 import type { SchemaProblem } from './schemaErrors';
 import { isObj } from '../guards';
+import { accumulationSplitProblem } from './globalBatchMath';
 
 const isInt = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x);
 
@@ -41,6 +42,8 @@ export function semanticProblems(config: unknown, file: string, checkFiles = tru
     if (model.type === 'cnn' && isObj(data) && data.source !== 'mnist')
       err(['model', 'type'], `model type \`cnn\` needs image data (data.source \`mnist\`); use \`mlp\` or \`linear\` for ${String(data.source)} data`);
   }
+  const split = accumulationSplitProblem(config);
+  if (split) err(split.path, split.message);
   if (isInt(config.steps) && isInt(config.epochs))
     warn(['epochs'], 'both `steps` and `epochs` are given: `steps` wins and `epochs` is ignored; remove one', 'key');
 

@@ -5,9 +5,9 @@ import type { BatchSizeSite, ConfigFormat, KeyMatch } from './types';
 import { LineIndex } from './diagnostics';
 import { resolveFormat } from './format';
 import { fromJson, yamlRoot, type SourceNode } from './sourceTree';
-import { isBatchSizeKey, isLearningRateKey } from './keyNames';
+import { isBatchSizeKey, isLearningRateKey, normalizeName } from './keyNames';
 import { tomlEntries } from './toml';
-import { pythonSites } from './python';
+import { pythonSites, pythonValues } from './python';
 
 /** A key = value pair of a YAML/JSON/TOML document, flattened with its path. */
 export interface FlatEntry {
@@ -117,4 +117,43 @@ export function findBatchSizeSites(text: string, formatOrFileName: ConfigFormat 
   if (format === 'python') return pythonSites(text);
   if (format === 'toml') return sitesFromEntries(tomlEntries(text), text);
   return sitesFromEntries(flattenTree(sourceTreeOf(text, format)), text);
+}
+
+/** A key bound to a value in any format, with what groups it with its neighbours. */
+export interface ConfigValue {
+  /** The key normalized (`--num-nodes` -> `num_nodes`). */
+  name: string;
+  match: KeyMatch;
+  /** The value: a number, string, boolean or null; undefined for a mapping or list (see `match` for its text). */
+  literal: unknown;
+  /** Keys with the same group sit in one mapping, one call or one argparse parser. */
+  group: string;
+  /** The mapping's own key (`trainer` for trainer.devices) or the function a keyword goes to (`Trainer`). */
+  section?: string;
+  /** Nesting depth: 1 at the top level. */
+  depth: number;
+}
+
+/** Every key = value of a YAML/JSON/TOML text; in Python the literals bound to names `wanted` accepts. */
+export function configValues(text: string, formatOrFileName: ConfigFormat | string, wanted: (name: string) => boolean): ConfigValue[] {
+  const format = resolveFormat(formatOrFileName, text);
+  const index = new LineIndex(text);
+  if (format === 'python')
+    return pythonValues(text, wanted).map((v) => ({
+      name: normalizeName(v.name),
+      match: v.match,
+      literal: v.literal,
+      group: v.group,
+      ...(v.callee ? { section: v.callee } : {}),
+      depth: v.match.path.length,
+    }));
+  const entries = format === 'toml' ? tomlEntries(text) : flattenTree(sourceTreeOf(text, format));
+  return entries.map((e) => ({
+    name: e.key,
+    match: toKeyMatch(e, index),
+    literal: e.isScalar ? e.scalar : undefined,
+    group: `map:${e.path.slice(0, -1).join('\u0000')}`,
+    ...(e.path.length > 1 ? { section: e.path[e.path.length - 2] } : {}),
+    depth: e.path.length,
+  }));
 }

@@ -9,3 +9,4 @@ export * from './lrScaling';
 export * from './candidates';
 export * from './budgetPlan';
 export * from './recommend';
+export * from './parallelism';
