@@ -18,8 +18,6 @@ import { readCheckpointFile } from './checkpoint/files';
 import { restoreRunState } from './checkpoint/state';
 import { checkpointPlan, isPeriodicStep, periodicCheckpointPath, writeCheckpoint, type CheckpointPlan } from './checkpoint/writer';
 
-export { DEFAULT_SCHEDULE_MICRO_BATCHES, microBatchCount } from './microBatches';
-
 export interface LoopIO {
   send(msg: TrainerToHost): void;
   isStopped(): boolean;

@@ -4,13 +4,13 @@
 import { closeSync, constants, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
-import { CHECKPOINT_EXTENSION, CheckpointError, decodeCheckpoint, type Blob } from './format';
+import { CHECKPOINT_EXTENSION, CheckpointError, decodeCheckpoint, type SavedTensor } from './format';
 import { validateCheckpointHeader, type CheckpointHeader } from './header';
 
 export interface LoadedCheckpoint {
   file: string;
   header: CheckpointHeader;
-  blobs: Map<string, Blob>;
+  blobs: Map<string, SavedTensor>;
 }
 
 /** `<dir>/ckpt-step-000300.btckpt`: names sort in step order. */

@@ -16,12 +16,12 @@ export const CHECKPOINT_EXTENSION = '.btckpt';
 const PREFIX = 12;
 const DIGEST = 32;
 
-export type BlobData = Float32Array | Int32Array;
+export type SavedTensorData = Float32Array | Int32Array;
 
-export interface Blob {
+export interface SavedTensor {
   name: string;
   shape: number[];
-  data: BlobData;
+  data: SavedTensorData;
 }
 
 interface BlobEntry {
@@ -42,7 +42,7 @@ export class CheckpointError extends Error {
 const align8 = (n: number) => Math.ceil(n / 8) * 8;
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest();
 
-export function encodeCheckpoint(header: Record<string, unknown>, blobs: Blob[]): Buffer {
+export function encodeCheckpoint(header: Record<string, unknown>, blobs: SavedTensor[]): Buffer {
   let offset = 0;
   const entries: BlobEntry[] = blobs.map((b) => {
     const e: BlobEntry = { name: b.name, dtype: b.data instanceof Int32Array ? 'int32' : 'float32', shape: b.shape, offset, length: b.data.length };
@@ -63,7 +63,7 @@ export function encodeCheckpoint(header: Record<string, unknown>, blobs: Blob[])
 
 export interface DecodedCheckpoint {
   header: Record<string, unknown>;
-  blobs: Map<string, Blob>;
+  blobs: Map<string, SavedTensor>;
 }
 
 /** Reads a checkpoint's bytes; every failure is a CheckpointError naming `file` and what to do. */
@@ -88,16 +88,16 @@ export function decodeCheckpoint(buf: Buffer, file: string): DecodedCheckpoint {
     return throwIt(damaged(header ? 'checksum mismatch' : 'truncated or corrupt (checksum mismatch)'));
   if (!header || typeof payloadBytes !== 'number') return throwIt(damaged('unreadable header'));
   const start = align8(PREFIX + headerLength);
-  const blobs = new Map<string, Blob>();
+  const blobs = new Map<string, SavedTensor>();
   for (const e of Array.isArray(header.blobs) ? (header.blobs as unknown[]) : []) {
-    const b = readBlob(e, buf.subarray(start, start + payloadBytes));
+    const b = readTensor(e, buf.subarray(start, start + payloadBytes));
     if (!b) return throwIt(damaged('a tensor entry in the header is malformed'));
     blobs.set(b.name, b);
   }
   return { header, blobs };
 }
 
-function readBlob(e: unknown, payload: Buffer): Blob | undefined {
+function readTensor(e: unknown, payload: Buffer): SavedTensor | undefined {
   const x = e as Partial<BlobEntry> | null;
   if (!x || typeof x.name !== 'string' || !Array.isArray(x.shape) || !x.shape.every((d) => Number.isInteger(d) && d >= 0)) return undefined;
   if (!Number.isInteger(x.offset) || !Number.isInteger(x.length) || x.offset! < 0 || x.length! < 0) return undefined;

@@ -4,7 +4,7 @@
 // differs from the repeated multiplication applyGradients does, so a resumed run would drift
 // in the last bit; saving and assigning them exactly keeps resumed losses identical.
 import * as tf from '@tensorflow/tfjs-core';
-import type { Blob } from './format';
+import type { SavedTensor } from './format';
 
 export interface OptimizerStateHeader {
   iterations: number;
@@ -25,7 +25,7 @@ function adamInternals(opt: tf.Optimizer): AdamInternals | undefined {
   return o.accBeta1 instanceof tf.Variable && o.accBeta2 instanceof tf.Variable ? (o as AdamInternals) : undefined;
 }
 
-export async function exportOptimizerState(opt: tf.Optimizer): Promise<{ header: OptimizerStateHeader; blobs: Blob[] }> {
+export async function exportOptimizerState(opt: tf.Optimizer): Promise<{ header: OptimizerStateHeader; blobs: SavedTensor[] }> {
   const [iter, ...slots] = await opt.getWeights();
   const blobs = slots.map((s, i) => ({ name: `optimizer/${i}`, shape: s.tensor.shape, data: s.tensor.dataSync() as Float32Array }));
   iter.tensor.dispose(); // saveIterations() made it; the slots are the optimizer's own variables
@@ -41,7 +41,7 @@ export async function exportOptimizerState(opt: tf.Optimizer): Promise<{ header:
 }
 
 /** Restores into a fresh optimizer of the same kind (the fingerprint has checked that). */
-export async function importOptimizerState(opt: tf.Optimizer, h: OptimizerStateHeader, blobs: Map<string, Blob>): Promise<void> {
+export async function importOptimizerState(opt: tf.Optimizer, h: OptimizerStateHeader, blobs: Map<string, SavedTensor>): Promise<void> {
   const tensors: Parameters<tf.Optimizer['setWeights']>[0] = [{ name: 'iter', tensor: tf.scalar(h.iterations, 'int32') }];
   for (let i = 0; i < h.slots; i++) {
     const b = blobs.get(`optimizer/${i}`);

@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { validateStepMetrics } from '../../core/protocol';
 import type { TrainingRun } from '../run';
-import { encodeCheckpoint, CheckpointError, type Blob } from './format';
+import { encodeCheckpoint, CheckpointError, type SavedTensor } from './format';
 import { fingerprintDifference } from './fingerprint';
 import { CHECKPOINT_FORMAT, type CheckpointHeader } from './header';
 import { exportOptimizerState, importOptimizerState } from './optimizerState';
@@ -17,7 +17,7 @@ const UNSEEDED_RANDOM_LAYER = /Dropout|Noise/;
 
 export async function encodeRunState(run: TrainingRun, backend: string): Promise<Buffer> {
   const p = run.progress;
-  const weights: Blob[] = run.model.weights.map((w, i) => ({ name: `weights/${i}`, shape: w.shape.map((d) => d ?? 0), data: w.read().dataSync() as Float32Array }));
+  const weights: SavedTensor[] = run.model.weights.map((w, i) => ({ name: `weights/${i}`, shape: w.shape.map((d) => d ?? 0), data: w.read().dataSync() as Float32Array }));
   const opt = await exportOptimizerState(run.optimizer);
   const order = run.order.state();
   const header: CheckpointHeader = {
