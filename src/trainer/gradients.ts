@@ -1,5 +1,6 @@
-// One optimizer step's gradients, computed over k equal micro-batches, with the
-// gradient-noise statistics that come for free from them (DESIGN.md, "The tuner"):
+// One optimizer step's gradients, computed over k equal micro-batches one after another (gradient
+// accumulation: only one micro-batch's activations are alive at a time, so peak memory follows
+// B/k), with the gradient-noise statistics that come for free from them (DESIGN.md, "The tuner"):
 //   g_B = (1/k) * sum_b g_b  — the full-batch mean gradient is the mean of the micro-batch mean
 //         gradients (exact for a mean loss over equal-sized micro-batches);
 //   gradSqNorm      = |g_B|^2               (the "big" batch, B samples)

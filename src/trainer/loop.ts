@@ -1,18 +1,22 @@
 // The hand-written training loop (not model.fit): per step it asks the batch-size schedule
 // for the batch size and learning rate in force, gathers a shuffled batch on the device,
-// computes gradients over micro-batches (noise statistics for free), applies the mean
-// gradient, and reports one `step` message from a single small data read.
+// computes gradients over micro-batches (accumulation and noise statistics in one pass),
+// applies the mean gradient, and reports one `step` message from a single small data read.
+// Checkpoints (issue 11) are written every N steps and when the trial ends; a run given
+// `resumeFrom` starts from a checkpoint's state instead of fresh weights.
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import type { EvalMetrics, StepMetrics, TrialSpec } from '../core/types';
+import type { StepMetrics, TrialSpec } from '../core/types';
 import type { TrainerToHost } from '../core/protocol';
-import { createScheduleController, scheduleNeedsGradientStatistics } from '../core/schedule';
-import { loadDataset, type ArrayDataset } from './data';
-import { buildModel } from './models';
 import { computeStepGradients } from './gradients';
-import { meanLoss, type LossKind } from './losses';
-import { createOptimizer, setLearningRate } from './optimizers';
-import { createRng, permutation } from './random';
+import { meanLoss } from './losses';
+import { setLearningRate } from './optimizers';
+import { microBatchesFor } from './microBatches';
+import { createRun, type TrainingRun } from './run';
+import { evaluate } from './evaluate';
+import { readCheckpointFile } from './checkpoint/files';
+import { restoreRunState } from './checkpoint/state';
+import { checkpointPlan, isPeriodicStep, periodicCheckpointPath, writeCheckpoint, type CheckpointPlan } from './checkpoint/writer';
 
 export interface LoopIO {
   send(msg: TrainerToHost): void;
@@ -27,167 +31,106 @@ export interface LoopOptions {
 }
 
 export interface LoopSummary {
+  /** Optimizer steps of the whole run (a resumed run counts its checkpoint's steps too). */
   steps: number;
   samples: number;
   wallSeconds: number;
   stopped: boolean;
 }
 
-/** Micro-batches per step when the schedule needs noise statistics and the spec names none. */
-export const DEFAULT_SCHEDULE_MICRO_BATCHES = 4;
-
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** Largest divisor of b that is <= k (so micro-batches are equal-sized, which the exact-mean identity needs). */
-export function microBatchCount(b: number, k: number): number {
-  for (let d = Math.min(k, b); d > 1; d--) if (b % d === 0) return d;
-  return 1;
+/** A fresh run, or (resumeFrom) one carrying on from a checkpoint; the file is checked before anything is built. */
+async function startRun(spec: TrialSpec, io: LoopIO): Promise<TrainingRun> {
+  const alive = () => io.send({ v: 1, type: 'alive' });
+  if (!spec.resumeFrom) return createRun(spec, alive);
+  const saved = readCheckpointFile(path.resolve(spec.resumeFrom));
+  // The checkpoint's data seed: a synthetic or CSV split made from another seed would be other data.
+  const run = await createRun(spec, alive, saved.header.run.dataSeed);
+  try {
+    await restoreRunState(run, saved, (level, message) => io.send({ v: 1, type: 'log', level, message }));
+  } catch (e) {
+    run.dispose();
+    throw e;
+  }
+  return run;
 }
 
-/** Device-resident data: features [n, d] and targets (class indices or values). */
-interface DeviceData {
-  xTrain: tf.Tensor2D;
-  yTrain: tf.Tensor;
-  xVal: tf.Tensor2D;
-  yVal: tf.Tensor;
-}
+/** One optimizer step; undefined when a stop arrived between its micro-batches (nothing applied, data order rewound). */
+function trainStep(run: TrainingRun, io: LoopIO, stats: boolean, plan: CheckpointPlan | undefined): { metrics: StepMetrics; peakBytes: number } | undefined {
+  const p = run.progress, ds = run.ds;
+  p.hostRequest = io.takeBatchSizeRequest() ?? p.hostRequest;
+  const planned = run.schedule.next({ step: p.step, samples: p.samples, epoch: Math.floor(p.samples / ds.numTrain), last: p.last });
+  const batchSize = Math.min(ds.numTrain, Math.max(1, Math.round(p.hostRequest?.batchSize ?? planned.batchSize)));
+  const lr = p.hostRequest ? (p.hostRequest.learningRate ?? p.currentLr) : planned.learningRate;
+  if (lr !== p.currentLr) { setLearningRate(run.optimizer, lr); p.currentLr = lr; }
+  const k = microBatchesFor(batchSize, run.policy);
+  const micro = batchSize / k;
+  const epoch = Math.floor(p.samples / ds.numTrain);
 
-function toDevice(ds: ArrayDataset): DeviceData {
-  const targets = (y: Float32Array) => (ds.task === 'classification' ? tf.tensor1d(Int32Array.from(y), 'int32') : tf.tensor2d(y, [y.length, 1]));
-  return {
-    xTrain: tf.tensor2d(ds.xTrain, [ds.numTrain, ds.features]),
-    yTrain: targets(ds.yTrain),
-    xVal: tf.tensor2d(ds.xVal, [ds.numVal, ds.features]),
-    yVal: targets(ds.yVal),
+  const t0 = performance.now();
+  const mark = plan ? run.order.state() : undefined; // only a checkpoint can observe an abandoned step
+  const idx = run.order.take(batchSize);
+  const g = computeStepGradients(
+    (j) => {
+      const sub = tf.tensor1d(idx.subarray(j * micro, (j + 1) * micro), 'int32');
+      return { x: tf.gather(run.data.xTrain, sub), y: tf.gather(run.data.yTrain, sub) };
+    },
+    (x, y) => meanLoss(run.lossKind, run.model.apply(x, { training: true }) as tf.Tensor, y, ds.outputs, run.outputsProbabilities),
+    run.vars, k, { stats, shouldStop: io.isStopped },
+  );
+  if (!g) { if (mark) run.order.restore(mark); return undefined; }
+  run.optimizer.applyGradients(g.grads);
+  const packed = tf.tidy(() => tf.stack([g.loss, g.gradSqNorm ?? tf.scalar(0), g.microGradSqNorm ?? tf.scalar(0)]));
+  const [loss, gradSqNorm, microGradSqNorm] = packed.dataSync(); // the one read per step
+  packed.dispose();
+  g.loss.dispose(); g.gradSqNorm?.dispose(); g.microGradSqNorm?.dispose();
+  tf.dispose(g.grads);
+  const stepTimeMs = performance.now() - t0;
+  p.step++;
+  p.samples += batchSize;
+  const metrics: StepMetrics = {
+    step: p.step, epoch, samples: p.samples, loss, batchSize, learningRate: p.currentLr, stepTimeMs,
+    samplesPerSecond: batchSize / (stepTimeMs / 1000), time: 0,
+    ...(stats ? { gradSqNorm } : {}),
+    ...(stats && k > 1 ? { microGradSqNorm, microBatchSize: micro } : {}),
   };
+  p.last = metrics;
+  return { metrics, peakBytes: g.peakBytes };
 }
 
 export async function runTraining(spec: TrialSpec, io: LoopIO, opts: LoopOptions = {}): Promise<LoopSummary> {
-  const config = spec.config;
-  const configDir = path.dirname(spec.configPath);
-  const ds = loadDataset(config, configDir, spec.seed);
-  io.send({ v: 1, type: 'alive' });
-  const data = toDevice(ds);
-  const { model, outputsProbabilities } = await buildModel(config.model, ds, spec.seed, configDir);
-  io.send({ v: 1, type: 'alive' });
-  const lossKind: LossKind = config.loss ?? (ds.task === 'classification' ? 'cross_entropy' : 'mse');
-  if (lossKind === 'cross_entropy' && ds.task === 'regression') throw Object.assign(new Error('loss "cross_entropy" needs a classification task; use loss: mse'), { kind: 'config' });
-  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const optimizer = createOptimizer(config.optimizer, spec.learningRate);
-
-  const scheduleSpec = spec.schedule ?? config.batch_schedule;
-  const lrScaling = config.tuner?.lr_scaling ?? config.tuner?.lr_rule ?? 'linear';
-  const schedule = createScheduleController(scheduleSpec, {
-    batchSize: spec.batchSize,
-    learningRate: spec.learningRate,
-    lrScaling,
-    datasetSize: ds.numTrain,
-    maxBatchSize: spec.maxBatchSize,
-  });
-  const maxSteps = spec.maxSteps ?? config.steps;
-  const maxSamples = maxSteps === undefined ? (config.epochs ?? 1) * ds.numTrain : Infinity;
-  const evalEvery = spec.evalEvery ?? config.eval_every ?? 50;
-  // An adaptive schedule (or AdaScale) steers by the noise statistics, which need micro-batches.
-  const wantedMicro = spec.microBatches ?? (scheduleNeedsGradientStatistics(scheduleSpec, lrScaling) ? DEFAULT_SCHEDULE_MICRO_BATCHES : 0);
+  const run = await startRun(spec, io);
   const stats = opts.gradStats ?? true;
-
-  const rng = createRng(spec.seed);
-  let order = permutation(ds.numTrain, rng);
-  let cursor = 0;
-  const nextIndices = (b: number): Int32Array => {
-    const out = new Int32Array(b);
-    for (let i = 0; i < b; i++) {
-      if (cursor === ds.numTrain) { order = permutation(ds.numTrain, rng); cursor = 0; }
-      out[i] = order[cursor++];
-    }
-    return out;
-  };
-
-  const forward = (x: tf.Tensor) => model.apply(x, { training: true }) as tf.Tensor;
-  const evaluate = (step: number, samples: number, time: number): EvalMetrics => {
-    const chunk = 1000;
-    let lossSum = 0, correct = 0;
-    for (let i = 0; i < ds.numVal; i += chunk) {
-      const n = Math.min(chunk, ds.numVal - i);
-      const r = tf.tidy(() => {
-        const x = tf.slice(data.xVal, [i, 0], [n, ds.features]);
-        const y = tf.slice(data.yVal, i, n);
-        const out = model.apply(x, { training: false }) as tf.Tensor;
-        const l = tf.mul(meanLoss(lossKind, out, y, ds.outputs, outputsProbabilities), n);
-        const c = ds.task === 'classification' ? tf.cast(tf.sum(tf.cast(tf.equal(tf.argMax(out, -1), tf.cast(y, 'int32')), 'float32')), 'float32') : tf.scalar(0);
-        return tf.stack([l, c]);
-      });
-      const [l, c] = r.dataSync();
-      r.dispose();
-      lossSum += l; correct += c;
-    }
-    return { step, samples, time, valLoss: lossSum / ds.numVal, ...(ds.task === 'classification' ? { valAccuracy: correct / ds.numVal } : {}) };
-  };
-
-  let step = 0, samples = 0, peak = 0, last: StepMetrics | undefined, rssBytes = 0;
-  let hostRequest: { batchSize: number; learningRate?: number } | undefined;
-  let currentLr = spec.learningRate;
+  const plan = checkpointPlan(spec);
+  const p = run.progress;
   const start = performance.now();
   const elapsed = () => (performance.now() - start) / 1000;
-  let lastEvalStep = -1;
-
-  while (step < (maxSteps ?? Infinity) && samples < maxSamples) {
-    await yieldToEventLoop(); // lets `stop` / `setBatchSize` messages in
-    if (io.isStopped()) break;
-    if (spec.maxSeconds !== undefined && elapsed() >= spec.maxSeconds) break;
-    // A host request (setBatchSize) overrides the schedule from then on.
-    hostRequest = io.takeBatchSizeRequest() ?? hostRequest;
-    const planned = schedule.next({ step, samples, epoch: Math.floor(samples / ds.numTrain), last });
-    const batchSize = Math.min(ds.numTrain, Math.max(1, Math.round(hostRequest?.batchSize ?? planned.batchSize)));
-    const lr = hostRequest ? (hostRequest.learningRate ?? currentLr) : planned.learningRate;
-    if (lr !== currentLr) { setLearningRate(optimizer, lr); currentLr = lr; }
-    const k = wantedMicro >= 2 ? microBatchCount(batchSize, wantedMicro) : 1;
-    const micro = batchSize / k;
-    const epoch = Math.floor(samples / ds.numTrain);
-
-    const t0 = performance.now();
-    const idx = nextIndices(batchSize);
-    const g = computeStepGradients(
-      (j) => {
-        const sub = tf.tensor1d(idx.subarray(j * micro, (j + 1) * micro), 'int32');
-        return { x: tf.gather(data.xTrain, sub), y: tf.gather(data.yTrain, sub) };
-      },
-      (x, y) => meanLoss(lossKind, forward(x), y, ds.outputs, outputsProbabilities),
-      vars, k, { stats, shouldStop: io.isStopped },
-    );
-    if (!g) break;
-    optimizer.applyGradients(g.grads);
-    const packed = tf.tidy(() => tf.stack([g.loss, g.gradSqNorm ?? tf.scalar(0), g.microGradSqNorm ?? tf.scalar(0)]));
-    const [loss, gradSqNorm, microGradSqNorm] = packed.dataSync(); // the one read per step
-    packed.dispose();
-    g.loss.dispose(); g.gradSqNorm?.dispose(); g.microGradSqNorm?.dispose();
-    tf.dispose(g.grads);
-    const stepTimeMs = performance.now() - t0;
-
-    step++;
-    samples += batchSize;
-    const memoryBytes = tf.memory().numBytes;
-    // Reading RSS is a syscall; every 10th step is plenty for a memory chart.
-    if (step % 10 === 1) rssBytes = process.memoryUsage.rss();
-    peak = Math.max(peak, g.peakBytes, memoryBytes);
-    last = {
-      step, epoch, samples, loss, batchSize, learningRate: currentLr, stepTimeMs,
-      samplesPerSecond: batchSize / (stepTimeMs / 1000), time: elapsed(),
-      memoryBytes, peakMemoryBytes: peak, rssBytes,
-      ...(stats ? { gradSqNorm } : {}),
-      ...(stats && k > 1 ? { microGradSqNorm, microBatchSize: micro } : {}),
-    };
-    io.send({ v: 1, type: 'step', metrics: last });
-    if (evalEvery > 0 && step % evalEvery === 0) {
-      io.send({ v: 1, type: 'eval', metrics: evaluate(step, samples, elapsed()) });
-      lastEvalStep = step;
+  let lastEvalStep = -1, peak = 0, rssBytes = 0;
+  try {
+    while (p.step < (run.maxSteps ?? Infinity) && p.samples < run.maxSamples) {
+      await yieldToEventLoop(); // lets `stop` / `setBatchSize` messages in
+      if (io.isStopped()) break;
+      if (spec.maxSeconds !== undefined && elapsed() >= spec.maxSeconds) break;
+      const r = trainStep(run, io, stats, plan);
+      if (!r) break;
+      const memoryBytes = tf.memory().numBytes;
+      // Reading RSS is a syscall; every 10th step is plenty for a memory chart.
+      if (p.step % 10 === 1) rssBytes = process.memoryUsage.rss();
+      peak = Math.max(peak, r.peakBytes, memoryBytes);
+      Object.assign(r.metrics, { time: elapsed(), memoryBytes, peakMemoryBytes: peak, rssBytes });
+      io.send({ v: 1, type: 'step', metrics: r.metrics });
+      if (run.evalEvery > 0 && p.step % run.evalEvery === 0) {
+        io.send({ v: 1, type: 'eval', metrics: evaluate(run, elapsed()) });
+        lastEvalStep = p.step;
+      }
+      if (isPeriodicStep(plan, p.step)) await writeCheckpoint(run, periodicCheckpointPath(plan.every.dir, p.step), io.send);
     }
+    const stopped = io.isStopped();
+    if (!stopped && p.step > 0 && lastEvalStep !== p.step) io.send({ v: 1, type: 'eval', metrics: evaluate(run, elapsed()) });
+    if (plan?.finalPath) await writeCheckpoint(run, plan.finalPath, io.send);
+    return { steps: p.step, samples: p.samples, wallSeconds: elapsed(), stopped };
+  } finally {
+    run.dispose();
   }
-  const stopped = io.isStopped();
-  if (!stopped && step > 0 && lastEvalStep !== step) io.send({ v: 1, type: 'eval', metrics: evaluate(step, samples, elapsed()) });
-  const wallSeconds = elapsed();
-  optimizer.dispose();
-  model.dispose();
-  tf.dispose([data.xTrain, data.yTrain, data.xVal, data.yVal]);
-  return { steps: step, samples, wallSeconds, stopped };
 }

@@ -9,6 +9,7 @@ import { chooseBackend } from './backend';
 import { runTraining } from './loop';
 import { validateTrialSpec } from './validateSpec';
 import { toTrialError } from './errors';
+import { LIFELINE_ENV, watchLifeline } from './lifeline';
 
 let stopped = false;
 let started = false;
@@ -57,8 +58,10 @@ function main(): void {
       train(msg.trial, ready).catch((e: unknown) => finish({ v: 1, type: 'error', error: toTrialError(e) }, 1));
     }
   });
-  // The host went away: nobody is listening, stop at once.
+  // The host went away (IPC closed, or the lifeline pipe read EOF): nobody is listening, stop at once.
   process.on('disconnect', () => process.exit(0));
+  const lifelineProblem = watchLifeline(process.env[LIFELINE_ENV], () => process.exit(0));
+  if (lifelineProblem) send({ v: 1, type: 'log', level: 'warn', message: lifelineProblem });
   process.on('uncaughtException', (e) => finish({ v: 1, type: 'error', error: toTrialError(e) }, 1));
   process.on('unhandledRejection', (e) => finish({ v: 1, type: 'error', error: toTrialError(e) }, 1));
 }

@@ -1,10 +1,17 @@
 // Seeded randomness for the trainer: the same seed gives the same data, shuffles and weights.
 
-import { seededRandom } from '../core/tuner/stats';
+import { seededRandom, type SeededRandom } from '../core/tuner/stats';
+
+export type { SeededRandom };
 
 /** The trainer's PRNG: the shared mulberry32 generator, its seed mixed so that seed 0 is not degenerate. */
-export function createRng(seed: number): () => number {
+export function createRng(seed: number): SeededRandom {
   return seededRandom((Math.floor(seed) >>> 0) ^ 0x9e3779b9);
+}
+
+/** The generator a checkpoint saved (`rng.state()`), continuing exactly where it stopped. */
+export function rngFromState(state: number): SeededRandom {
+  return seededRandom(state);
 }
 
 /** Standard normal draw by the Box-Muller transform. */

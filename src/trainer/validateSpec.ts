@@ -1,9 +1,10 @@
 // Checks the TrialSpec the host sent before any work starts; problems become an `error`
 // message of kind 'config' that names the field and what to do.
 import type { TrialSpec } from '../core/types';
-import { isObj } from '../core/guards';
+import { isObj, isPositiveInt } from '../core/guards';
 
-const isPosInt = (x: unknown) => typeof x === 'number' && Number.isInteger(x) && x >= 1;
+// One argument only: Array.every passes the index, which isPositiveInt would take as its maximum.
+const isPosInt = (x: unknown) => isPositiveInt(x);
 
 export function validateTrialSpec(spec: TrialSpec): string[] {
   const problems: string[] = [];
@@ -30,5 +31,29 @@ export function validateTrialSpec(spec: TrialSpec): string[] {
   if (spec.microBatches !== undefined && !(Number.isInteger(spec.microBatches) && spec.microBatches >= 0)) problems.push(`microBatches must be an integer >= 0 (got ${spec.microBatches})`);
   if (spec.microBatches !== undefined && spec.microBatches > spec.batchSize) problems.push(`microBatches (${spec.microBatches}) cannot exceed batchSize (${spec.batchSize})`);
   if (spec.evalEvery !== undefined && !(Number.isInteger(spec.evalEvery) && spec.evalEvery >= 0)) problems.push(`evalEvery must be an integer >= 0 (got ${spec.evalEvery})`);
+  return [...problems, ...parallelismProblems(spec), ...checkpointProblems(spec)];
+}
+
+/** Accumulation splits the global batch into equal micro-batches; the built-in trainer is one worker. */
+function parallelismProblems(spec: TrialSpec): string[] {
+  const k = spec.accumulationSteps, problems: string[] = [];
+  if (k !== undefined && !isPosInt(k)) problems.push(`accumulationSteps must be a positive integer (got ${k})`);
+  else if (k !== undefined && isPosInt(spec.batchSize) && spec.batchSize % k !== 0) {
+    const lower = spec.batchSize - (spec.batchSize % k);
+    problems.push(`batchSize ${spec.batchSize} is not divisible by accumulationSteps ${k} (micro-batches must be equal): use a batch size that is a multiple of ${k} (e.g. ${lower > 0 ? `${lower} or ` : ''}${lower + k}) or other accumulation steps`);
+  }
+  if (spec.worldSize !== undefined && spec.worldSize !== 1)
+    problems.push(`worldSize ${spec.worldSize}: the built-in trainer runs one worker; use worldSize 1 (or gradient accumulation), or an external training script for data-parallel training`);
+  return problems;
+}
+
+function checkpointProblems(spec: TrialSpec): string[] {
+  const problems: string[] = [];
+  if (spec.checkpointEvery !== undefined && !isPosInt(spec.checkpointEvery)) problems.push(`checkpointEvery must be a positive integer (got ${spec.checkpointEvery})`);
+  else if (spec.checkpointEvery !== undefined && !spec.checkpointDir) problems.push('checkpointEvery needs checkpointDir: the folder the periodic checkpoints go to');
+  for (const k of ['checkpointDir', 'checkpointPath', 'resumeFrom'] as const) {
+    const v = spec[k];
+    if (v !== undefined && (typeof v !== 'string' || v.trim() === '' || v.includes('\0'))) problems.push(`${k} must be a file path (got ${JSON.stringify(v)})`);
+  }
   return problems;
 }

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { computeStepGradients, squaredNorm } from '../../src/trainer/gradients';
-import { microBatchCount } from '../../src/trainer/loop';
+import { microBatchCount } from '../../src/trainer/microBatches';
 
 const X = [[1, 2], [0, -1], [3, 1], [-2, 0.5]];
 const Y = [1, 0, 2, -1];

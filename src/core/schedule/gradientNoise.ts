@@ -33,6 +33,13 @@ export interface GradientNoiseEstimate {
   samples: number;
 }
 
+export interface GradientNoiseTrackerState {
+  g: number;
+  s: number;
+  n: number;
+  weight: number;
+}
+
 /**
  * Bias-corrected EMA of numerator and denominator (as Adam corrects its moments, Kingma & Ba 2015,
  * so the first estimates are not pulled towards zero). `beta` is the weight of the past.
@@ -56,6 +63,16 @@ export class GradientNoiseTracker {
     this.weight = this.beta * this.weight + (1 - this.beta);
     this.n++;
     return true;
+  }
+
+  /** The EMA's state as plain numbers (trainer checkpoints, issue 11). */
+  state(): GradientNoiseTrackerState {
+    return { g: this.g, s: this.s, n: this.n, weight: this.weight };
+  }
+
+  /** Continues from a state() taken earlier (same beta). */
+  restore(st: GradientNoiseTrackerState): void {
+    ({ g: this.g, s: this.s, n: this.n, weight: this.weight } = st);
   }
 
   estimate(): GradientNoiseEstimate | undefined {

@@ -6,14 +6,14 @@
 import type { BatchScheduleSpec, LrRule, StepMetrics } from '../types';
 import { adaptiveBounds, adaptiveDecision, adaptiveInitialSize, DEFAULT_ADAPTIVE_EVERY_STEPS, defaultSmoothing } from './adaptive';
 import { batchSizeCeiling } from './batchSizes';
-import { GradientNoiseTracker, type GradientNoiseEstimate } from './gradientNoise';
+import { GradientNoiseTracker, type GradientNoiseEstimate, type GradientNoiseTrackerState } from './gradientNoise';
 import { scaledLearningRate } from './learningRate';
 import { linearRampBatchSize } from './linearRamp';
 import { stepScheduleBatchSize } from './stepSchedule';
 
 export { validateSchedule, type ScheduleProblem } from './validate';
 export { scaledLearningRate, adaScaleGain, adaScaleFactor } from './learningRate';
-export type { GradientNoiseEstimate } from './gradientNoise';
+export type { GradientNoiseEstimate, GradientNoiseTrackerState } from './gradientNoise';
 
 export interface ScheduleBase {
   batchSize: number;
@@ -37,10 +37,23 @@ export interface ScheduleState {
   last?: StepMetrics;
 }
 
+/** What a controller remembers between calls, as plain JSON (the trainer's checkpoints, issue 11). */
+export interface ScheduleControllerState {
+  /** Last step whose metrics were fed to the statistics (-1: none). */
+  lastIngested: number;
+  tracker?: GradientNoiseTrackerState;
+  /** adaptive: the size in force and the step of the last decision. */
+  current?: number;
+  lastDecisionStep?: number;
+}
+
 export interface BatchScheduleController {
   next(state: ScheduleState): { batchSize: number; learningRate: number };
   /** The smoothed gradient-noise statistics so far (adaptive kind or AdaScale), for logs and charts. */
   noiseEstimate?(): GradientNoiseEstimate | undefined;
+  /** Snapshot of the controller's memory; importState() of it on a controller built from the same spec and base continues identically. */
+  exportState(): ScheduleControllerState;
+  importState(state: ScheduleControllerState): void;
 }
 
 /**
@@ -58,7 +71,7 @@ export function createScheduleController(spec: BatchScheduleSpec | undefined, ba
   const tracker = needsStats
     ? new GradientNoiseTracker(spec?.kind === 'adaptive' && spec.smoothing !== undefined ? spec.smoothing : defaultSmoothing(everySteps))
     : undefined;
-  let lastIngested = -Infinity;
+  let lastIngested = -1;
 
   const ingest = (last: StepMetrics | undefined) => {
     // The trainer may hand the same metrics twice (e.g. a retried step): count each step once.
@@ -72,11 +85,23 @@ export function createScheduleController(spec: BatchScheduleSpec | undefined, ba
     return scaledLearningRate(base.lrScaling, batchSize, base, stats);
   };
   const noiseEstimate = () => tracker?.estimate();
+  // The adaptive kind's own memory lives here too, so one pair of functions saves and restores all of it.
+  let current = 0, lastDecisionStep = 0;
+  const exportState = (): ScheduleControllerState => ({
+    lastIngested, ...(tracker ? { tracker: tracker.state() } : {}), ...(spec?.kind === 'adaptive' ? { current, lastDecisionStep } : {}),
+  });
+  const importState = (st: ScheduleControllerState) => {
+    lastIngested = st.lastIngested;
+    if (tracker && st.tracker) tracker.restore(st.tracker);
+    if (st.current !== undefined) current = st.current;
+    if (st.lastDecisionStep !== undefined) lastDecisionStep = st.lastDecisionStep;
+  };
+  const memory = { noiseEstimate, exportState, importState };
 
   if (spec === undefined || spec.kind === 'constant') {
     const b = Math.min(ceiling, base.batchSize);
     const out = { batchSize: b, learningRate: scaledLearningRate(base.lrScaling, b, base) };
-    return { next: () => out, noiseEstimate };
+    return { next: () => out, ...memory };
   }
 
   switch (spec.kind) {
@@ -88,7 +113,7 @@ export function createScheduleController(spec: BatchScheduleSpec | undefined, ba
           const b = stepScheduleBatchSize(spec, base.batchSize, ceiling, s.step, epochs(s));
           return { batchSize: b, learningRate: lr(b) };
         },
-        noiseEstimate,
+        ...memory,
       };
     }
     case 'linear_ramp':
@@ -98,13 +123,12 @@ export function createScheduleController(spec: BatchScheduleSpec | undefined, ba
           const b = linearRampBatchSize(spec, s.samples, ceiling);
           return { batchSize: b, learningRate: lr(b) };
         },
-        noiseEstimate,
+        ...memory,
       };
     case 'adaptive': {
       const bounds = adaptiveBounds(spec, ceiling);
       const allowShrink = spec.allow_shrink ?? false;
-      let current = adaptiveInitialSize(base.batchSize, bounds);
-      let lastDecisionStep = 0;
+      current = adaptiveInitialSize(base.batchSize, bounds);
       return {
         next(s) {
           ingest(s.last);
@@ -115,7 +139,7 @@ export function createScheduleController(spec: BatchScheduleSpec | undefined, ba
           }
           return { batchSize: current, learningRate: lr(current) };
         },
-        noiseEstimate,
+        ...memory,
       };
     }
   }

@@ -28,16 +28,20 @@ export function stdDev(values: readonly number[]): number {
   return Math.sqrt(s / (values.length - 1));
 }
 
+/** A seeded generator whose whole state is one uint32: `seededRandom(g.state())` continues the sequence exactly (trainer checkpoints). */
+export type SeededRandom = (() => number) & { state(): number };
+
 /** Seeded PRNG (mulberry32, Tommy Ettinger, public domain): bootstrap intervals and the trainer's data/weights are reproducible for a seed. */
-export function seededRandom(seed: number): () => number {
+export function seededRandom(seed: number): SeededRandom {
   let a = seed >>> 0;
-  return () => {
+  const next = () => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+  return Object.assign(next, { state: () => a });
 }
 
 /** Ordinary least squares y ~ a + b*x, with the coefficient of determination. */
