@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { ensureTrainerBundle, fixtures, repoRoot } from '../fixtures/trainer/helpers';
-import { parseTrainArgs, summarise } from '../../src/cli/train';
-import type { TrainSummary } from '../../src/cli/train';
+import { parseTrainArgs } from '../../src/cli/trainArgs';
+import { summarise, type TrainSummary } from '../../src/cli/trainSummary';
 
 before(() => { ensureTrainerBundle(); });
 
