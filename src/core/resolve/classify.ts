@@ -82,7 +82,7 @@ export function noCommandFailure(file: string, text: string, ourProblems: Config
   const ours = ourProblems.filter((p) => !/is YAML or JSON, not/.test(p.message));
   const first = `${file}: no tuner.command to run: ${hint}`;
   if (ours.length === 0) return failure('no-command', [d], first);
-  const also = `; read as a Batch Tuner training config it has ${ours.length === 1 ? 'a problem' : `${ours.length} problems, the first`}: ${oneLine(ours[0])}`;
+  const also = `; if it is meant to be a Batch Tuner training config, it has ${ours.length === 1 ? 'a problem' : `${ours.length} problems, the first`}: ${oneLine(ours[0])}`;
   return failure('no-command', [d, ...ours], first + also);
 }
 

@@ -14,6 +14,8 @@ export { loadExternalConfig, readExternalConfig, ExternalConfigError, type Exter
 /** What a caller may add that is not a study setting: the child's environment (e.g. BATCH_TUNER_BACKEND). */
 export interface RunnerExtras {
   env?: NodeJS.ProcessEnv;
+  /** The trainer bundle (default: dist/trainer.js next to the caller's bundle). */
+  trainerPath?: string;
 }
 
 /**
@@ -22,7 +24,7 @@ export interface RunnerExtras {
  */
 export function createRunner(spec: RunnerSpec, extras: RunnerExtras = {}): TrialRunner {
   if (spec.kind === 'trainer') {
-    const trainer = createTrainerRunner(extras.env ? { env: extras.env } : {});
+    const trainer = createTrainerRunner({ ...(extras.env ? { env: extras.env } : {}), ...(extras.trainerPath ? { trainerPath: extras.trainerPath } : {}) });
     return (trial, callbacks, signal) => trainer({ ...trial, hangTimeoutMs: trial.hangTimeoutMs ?? spec.hangTimeoutMs }, callbacks, signal);
   }
   return createExternalRunner({
