@@ -58,7 +58,7 @@ const LABELS: Partial<Record<SettingKey, (v: unknown) => string>> = {
   maxBatchSize: (v) => `max ${String(v)}`,
   memoryLimitBytes: (v) => `memory limit ${formatBytes(v as number)}`,
   lrRule: (v) => `lr rule ${String(v)}`,
-  parallel: (v) => `${String(v)} trial(s) at a time`,
+  parallel: (v) => `parallel ${String(v)}`,
   seed: (v) => `seed ${String(v)}`,
   trialTimeoutSeconds: (v) => `trial timeout ${String(v)} s`,
   datasetSize: (v) => `${(v as number).toLocaleString('en-US')} training samples`,
