@@ -205,6 +205,14 @@ test("the command: the config's tuner.command beats a batchTuner.commands entry;
   assert.equal(asked.runner.kind === 'external' && asked.runner.command, 'python other.py');
   assert.equal(asked.provenance.command, 'editor');
   assert.equal(asked.options.outDir, join(dir, '.batch-tuner'), 'no workspace folder: the studies go next to the config');
+  // A config shaped like ours (model.type, data.source) but not ours: its own command trains it; without one it is ours with mistakes.
+  const lookalike = 'model: {type: resnet50}\ndata: {source: imagenet}\nbatch_size: 64\nlr: 0.1\noptimizer: sgd\n';
+  const run = ok(resolveStudy({ file, text: `${lookalike}tuner:\n  command: python train.py --config \${config}\n`, machine: MACHINE }));
+  assert.equal(run.kind, 'external');
+  assert.equal(run.options.lrRule, 'linear');
+  const mistaken = resolveStudy({ file, text: lookalike, machine: MACHINE });
+  assert.ok(!mistaken.ok && mistaken.reason === 'invalid-config');
+  assert.match(mistaken.message, /own\.yaml:1:15: model\.type must be one of/);
 });
 
 test('every bad setting is an error that names the layer and key (file:line:col for the config), never a silent default', () => {

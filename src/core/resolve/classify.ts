@@ -61,12 +61,15 @@ export function classifyConfig(file: string, text: string, format: ConfigFormat 
   const parsed = parseTrainingConfig(text, file);
   const errors = parsed.diagnostics.filter((d) => d.severity === 'error');
   if (parsed.config && errors.length === 0) return { kind: 'ours', format: parsed.format, config: parsed.config, entries: entriesOf(text, parsed.format) };
-  if (isOurTrainingFormat(file, text, format)) return { kind: 'invalid', failure: failure('invalid-config', errors) };
+  const looksOurs = isOurTrainingFormat(file, text, format);
   try {
     const ext = readExternalConfig(file, text, format);
+    // Meant as ours but with mistakes: invalid, unless its own tuner.command trains it (the command reads the file, not us).
+    if (looksOurs && !ext.command) return { kind: 'invalid', failure: failure('invalid-config', errors) };
     return { kind: 'foreign', format, ext, entries: entriesOf(text, format), ourProblems: errors };
   } catch (e) {
     if (!(e instanceof ExternalConfigError)) throw e;
+    if (looksOurs) return { kind: 'invalid', failure: failure('invalid-config', errors) };
     const d = e.diagnostic ?? makeDiagnostic(new LineIndex(text), file, 0, 0, e.message);
     return { kind: 'invalid', failure: failure('invalid-config', [d], e.message) };
   }
