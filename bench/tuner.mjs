@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { totalmem } from 'node:os';
 import { register } from 'tsx/cjs/api';
 
 // The sources are CommonJS TypeScript with `export *` barrels: load them through tsx's require hook.
@@ -20,8 +21,9 @@ const require = createRequire(import.meta.url);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { createTrainerRunner } = require('../src/core/runner/trainerProcess.ts');
 const { loadTrainingConfig } = require('../src/core/config/index.ts');
-const { runStudy, studyOptionsForTrainingConfig } = require('../src/core/study/index.ts');
-const { scaleLearningRate, defaultLrRule } = require('../src/core/tuner/index.ts');
+const { runStudy } = require('../src/core/study/index.ts');
+const { resolveStudy } = require('../src/core/resolve/index.ts');
+const { scaleLearningRate } = require('../src/core/tuner/index.ts');
 /** Middle value (seeds: 3); Infinity-safe, unlike interpolating quantiles. */
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -104,7 +106,11 @@ const fmt = (x, d = 2) => (x === undefined || x === null ? '–' : Number.isFini
 
 async function benchTask(task) {
   const loaded = loadTrainingConfig(join(root, task.file));
-  const lrRule = loaded.config.tuner?.lr_rule ?? defaultLrRule(loaded.config.optimizer.name);
+  // The study the CLI would run with these flags (the one resolver): its lr rule drives the sweep too.
+  const run = { source: 'cli', budgetSeconds: task.budget, outDir: join(resultsDir, 'tuner-studies'), ...(task.min ? { minBatchSize: task.min } : {}), ...(task.max ? { maxBatchSize: task.max } : {}) };
+  const resolved = resolveStudy({ file: loaded.file, text: loaded.text, run, machine: { totalMemoryBytes: totalmem() } });
+  if (!resolved.ok) throw new Error(resolved.message);
+  const lrRule = resolved.options.lrRule;
   process.stderr.write(`\n[${task.name}] sweep ${task.sweep.join(', ')} x seeds ${task.seeds.join(',')} (${task.maxSeconds} s each, lr rule ${lrRule})\n`);
   const runs = [];
   for (const b of task.sweep)
@@ -125,8 +131,7 @@ async function benchTask(task) {
   const bestB = task.sweep.find((b) => ttt.get(b) === best);
 
   process.stderr.write(`[${task.name}] tuner study (budget ${task.budget} s)\n`);
-  const overrides = { budgetSeconds: task.budget, outDir: join(resultsDir, 'tuner-studies'), ...(task.min ? { minBatchSize: task.min } : {}), ...(task.max ? { maxBatchSize: task.max } : {}) };
-  const options = studyOptionsForTrainingConfig(loaded, overrides);
+  const options = resolved.options;
   const t0 = Date.now();
   const study = await runStudy(options, runner, (e) => {
     if (e.type === 'trial-end') process.stderr.write(`  ${e.trial.id}: ${e.trial.status}${e.trial.samplesPerSecond ? `, ${Math.round(e.trial.samplesPerSecond)} samples/s` : ''}\n`);

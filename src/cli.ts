@@ -5,8 +5,10 @@ import { runTuneCommand } from './cli/tune';
 const USAGE = `Usage: batch-tuner <command> [options]
 
 Commands:
-  train <config> [--batch-size N] [--steps N] [--json]     train once and summarise
-  tune  <config> [--budget S] [--min N] [--max N] [--memory-limit 2GB]
+  train <config> [--batch-size N] [--steps N] [--lr X] [--seed N]
+                 [--checkpoint-every N] [--checkpoint-dir DIR] [--resume FILE]
+                 [--json]                                  train once and summarise
+  tune  <config> [--budget S] [--min N] [--max N] [--memory-limit 2GB|2GiB|80%]
                  [--lr-rule linear|sqrt|none] [--out DIR] [--parallel N]
                  [--json] [--report report.html]           recommend a batch size
 

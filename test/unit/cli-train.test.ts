@@ -2,10 +2,12 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ensureTrainerBundle, fixtures, repoRoot } from '../fixtures/trainer/helpers';
-import { parseTrainArgs, summarise } from '../../src/cli/train';
-import type { TrainSummary } from '../../src/cli/train';
+import { parseTrainArgs } from '../../src/cli/trainArgs';
+import { summarise, type TrainSummary } from '../../src/cli/trainSummary';
 
 before(() => { ensureTrainerBundle(); });
 
@@ -51,12 +53,46 @@ test('bad options exit 2 with what to fix; --backend cpu and the human summary w
   assert.match(cpu.stdout, /validation +loss [\d.]+, accuracy [\d.]+%/);
 });
 
+test("train runs a user's own config once with its tuner.command; the lr follows the rule, steps the config", () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bt-train-own-'));
+  const script = path.join(dir, 'train.py');
+  copyFileSync(path.join(repoRoot, 'test/fixtures/workspace/own-script/train.py'), script);
+  writeFileSync(path.join(dir, 'config.yaml'), `batch_size: 16\nlr: 0.01\nmax_steps: 12\ntuner:\n  command: /usr/bin/python3 ${script} --config \${config}\n`);
+  const config = path.join(dir, 'config.yaml');
+  const r = train(config, '--batch-size', '64', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const s = JSON.parse(r.stdout.trim()) as TrainSummary;
+  assert.equal(s.status, 'ok');
+  assert.equal(s.batchSize, 64);
+  assert.equal(s.steps, 12, 'max_steps: 12 in the config');
+  assert.equal(s.samples, 12 * 64);
+  assert.ok(Math.abs(s.learningRate - 0.02) < 1e-12, `no optimizer named: Adam assumed, sqrt rule: 0.01 * sqrt(64/16) (got ${s.learningRate})`);
+  assert.equal(s.seed, 42, 'the one default seed');
+  assert.ok(s.finalLoss! < s.initialLoss!);
+  const human = train(config, '--steps', '3');
+  assert.equal(human.code, 0, human.stderr);
+  assert.match(human.stderr, /Training \S*config\.yaml at batch size 16, learning rate 0\.01 with your own training command/);
+  assert.match(human.stderr, /settings: seed 42 \(default\), trial timeout 300 s \(default\), lr rule sqrt \(default for adam\)/);
+  assert.match(human.stderr, /note: the config names no optimizer: assumed adam/);
+  const none = train('test/fixtures/workspace/own-script/config.yaml');
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /config\.yaml: no tuner\.command to run: add tuner\.command/);
+});
+
 test('argument parsing and the batch-size history (pure)', () => {
   assert.deepEqual(parseTrainArgs(['c.yaml', '--steps=10', '--json']), { config: 'c.yaml', steps: 10, json: true });
   assert.equal(parseTrainArgs(['--help']), 'help');
   assert.throws(() => parseTrainArgs([]), /missing <config>/);
   assert.throws(() => parseTrainArgs(['a.yaml', '--lr', '-1']), /--lr expects a positive number/);
   assert.throws(() => parseTrainArgs(['a.yaml', '--backend', 'gpu']), /--backend expects wasm, cpu or node/);
+  assert.throws(() => parseTrainArgs(['a.yaml', '--checkpoint-every', '0']), /--checkpoint-every expects a positive integer \(got "0"\)/);
+  assert.throws(() => parseTrainArgs(['a.yaml', '--resume']), /--resume expects a checkpoint file/);
+  assert.throws(() => parseTrainArgs(['a.yaml', '--batchsize', '8']), /unknown option --batchsize/);
+  assert.throws(() => parseTrainArgs(['a.yaml', 'b.yaml']), /one config file only \(got a\.yaml and b\.yaml\)/);
+  assert.throws(() => parseTrainArgs(['a.yaml', '--json=yes']), /--json takes no value/);
+  assert.deepEqual(parseTrainArgs(['a.yaml', '--checkpoint-every=50', '--checkpoint-dir', 'ck', '--resume', 'ck/step-50.ckpt', '--seed', '0']), {
+    config: 'a.yaml', checkpointEvery: 50, checkpointDir: 'ck', resume: 'ck/step-50.ckpt', seed: 0, json: false,
+  });
   const step = (n: number, b: number, lr: number) => ({ step: n, epoch: 0, samples: n * b, loss: 1 / n, batchSize: b, learningRate: lr, stepTimeMs: 1, samplesPerSecond: 1, time: n });
   const s = summarise('c.yaml', { id: 'x', status: 'ok', batchSize: 16, learningRate: 0.1, seed: 0, wallSeconds: 1, evals: [],
     steps: [step(1, 16, 0.1), step(2, 16, 0.1), step(3, 32, 0.2), step(4, 32, 0.21), step(5, 64, 0.4)] });

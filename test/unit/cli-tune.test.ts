@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readStudy } from '../../src/core/study';
-import { parseTuneArgs } from '../../src/cli/tune';
+import { parseTuneArgs } from '../../src/cli/tuneArgs';
 import { writeTempConfig } from './helpers/mnistConfig';
 
 const CLI = resolve(__dirname, '../../dist/cli.js');
@@ -29,8 +29,13 @@ test('argument errors are usage errors (exit 2) that name the flag', () => {
   assert.throws(() => parseTuneArgs(['c.yaml', '--memory-limit', 'lots']), /--memory-limit: memory size "lots" is not understood/);
   assert.throws(() => parseTuneArgs(['--budget', '-3', 'c.yaml']), /--budget expects a positive number/);
   assert.throws(() => parseTuneArgs([]), /missing <config>/);
+  assert.throws(() => parseTuneArgs(['c.yaml', '--budget']), /--budget expects a positive number \(got nothing\)/);
+  assert.throws(() => parseTuneArgs(['c.yaml', '--bugdet', '3']), /unknown option --bugdet/);
+  assert.throws(() => parseTuneArgs(['a.yaml', 'b.yaml']), /one config at a time \(got a\.yaml and b\.yaml\)/);
+  assert.throws(() => parseTuneArgs(['c.yaml', '--seed', '-1']), /--seed expects an integer >= 0 \(got "-1"\)/);
+  assert.equal(parseTuneArgs(['c.yaml', '-h']), 'help');
   const a = parseTuneArgs(['c.yaml', '--memory-limit', '2GB', '--min=16', '--json']);
-  assert.ok(a !== 'help' && a.memoryLimit === 2e9 && a.min === 16 && a.json);
+  assert.ok(a !== 'help' && a.memoryLimit === '2GB' && a.min === 16 && a.json, 'the size is kept as written: the resolver converts it (2GB = 2e9 bytes, see resolve-equality)');
   const { dir } = writeTempConfig();
   const r = tune(['missing.yaml'], dir);
   assert.equal(r.code, 2);
@@ -42,6 +47,9 @@ test('min > max: a clear message, exit 1, and the study persisted as failed', ()
   const r = tune([file, '--min', '256', '--max', '16', '--out', 'studies'], dir);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /min batch size 256 is larger than max batch size 16/);
+  // Which settings came from where, said before the study starts.
+  assert.match(r.stderr, /settings: budget 120 s \(default\), min 256 \(flag\), max 16 \(flag\), memory limit [\d.]+ GB \(default: 80% of RAM\), lr rule sqrt \(default for adam\)/);
+  assert.match(r.stderr, /seed 1 \(config\), trial timeout 300 s \(default\), 4,000 training samples \(derived\)/);
   assert.equal(onlyStudy(join(dir, 'studies')).status, 'failed');
 });
 
@@ -78,6 +86,7 @@ test('--json prints one object from a real small study, and --report writes the 
     alternatives: Record<'largestThatFits' | 'maxThroughput' | 'mostSampleEfficient', { batchSize: number }>;
     trials: Array<{ batchSize: number; samplesPerSecond?: number; peakMemoryBytes?: number; status: string }>;
     studyFile: string;
+    settings: Record<string, { value: unknown; source: string }>;
   };
   assert.ok([32, 64, 128].includes(j.recommended.batchSize));
   assert.ok(j.recommended.learningRate > 0 && j.recommended.speedupVsCurrent > 0);
@@ -86,6 +95,12 @@ test('--json prints one object from a real small study, and --report writes the 
   for (const k of ['largestThatFits', 'maxThroughput', 'mostSampleEfficient'] as const) assert.ok(j.alternatives[k].batchSize >= 32);
   assert.ok(j.trials.some((t) => t.status === 'ok' && (t.samplesPerSecond ?? 0) > 0 && (t.peakMemoryBytes ?? 0) > 0));
   assert.equal(readStudy(j.studyFile).status, 'completed');
+  assert.deepEqual(j.settings.budgetSeconds, { value: 14, source: 'cli' });
+  assert.deepEqual(j.settings.lrRule, { value: 'sqrt', source: 'default' });
+  assert.equal(j.settings.memoryLimitBytes.source, 'default');
+  assert.deepEqual(j.settings.seed, { value: 1, source: 'config' });
+  assert.deepEqual(j.settings.datasetSize, { value: 4000, source: 'derived' });
+  assert.deepEqual(j.settings.outDir, { value: join(dir, 'studies'), source: 'cli' });
   const html = readFileSync(join(dir, 'report.html'), 'utf8');
   assert.match(html, new RegExp(`batch size ${j.recommended.batchSize}`));
   assert.ok(html.length > 40_000, 'uPlot is inlined');

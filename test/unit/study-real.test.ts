@@ -2,18 +2,22 @@
 // real MNIST digits, within a small budget; it must recommend a batch size and render a report.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { join } from 'node:path';
-import { loadTrainingConfig } from '../../src/core/config';
+import { resolveStudy } from '../../src/core/resolve';
 import { createTrainerRunner, defaultTrainerPath } from '../../src/core/runner/trainerProcess';
-import { readStudy, runStudy, studyOptionsForTrainingConfig, type StudyEvent } from '../../src/core/study';
+import { readStudy, runStudy, type StudyEvent } from '../../src/core/study';
 import { renderStudyReport } from '../../src/core/report';
 import { writeTempConfig } from './helpers/mnistConfig';
 
 test('a real study on MNIST recommends a batch size within its budget and renders a report', { timeout: 90_000 }, async () => {
   assert.ok(existsSync(defaultTrainerPath()), 'dist/trainer.js is missing: run `npm run build` first');
   const { dir, file } = writeTempConfig();
-  const options = studyOptionsForTrainingConfig(loadTrainingConfig(file), { budgetSeconds: 28, minBatchSize: 16, maxBatchSize: 256, outDir: join(dir, 'studies') });
+  const run = { source: 'cli' as const, budgetSeconds: 28, minBatchSize: 16, maxBatchSize: 256, outDir: join(dir, 'studies') };
+  const resolved = resolveStudy({ file, text: readFileSync(file, 'utf8'), run, machine: { totalMemoryBytes: totalmem() } });
+  assert.ok(resolved.ok, resolved.ok ? '' : resolved.message);
+  const options = resolved.options;
   const events: StudyEvent[] = [];
   const t0 = Date.now();
   const out = await runStudy(options, createTrainerRunner(), (e) => events.push(e));

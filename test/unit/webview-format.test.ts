@@ -11,9 +11,13 @@ test('formatBytes uses binary units with sensible precision', () => {
 });
 
 test('parseBytes reads what a person types and round-trips formatBytes', () => {
-  assert.equal(parseBytes('2GB'), 2 * 1024 ** 3);
+  // One meaning of the units everywhere (issue 9): GB = 10^9, GiB = 2^30.
+  assert.equal(parseBytes('2GB'), 2e9);
+  assert.equal(parseBytes('2GiB'), 2 * 1024 ** 3);
   assert.equal(parseBytes('512 MiB'), 512 * 1024 ** 2);
-  assert.equal(parseBytes('1.5g'), 1.5 * 1024 ** 3);
+  assert.equal(parseBytes('1.5g'), 1.5e9);
+  assert.equal(parseBytes('50%', 8 * 1024 ** 3), 4 * 1024 ** 3);
+  assert.equal(parseBytes('50%'), undefined, 'a share needs the machine memory');
   assert.equal(parseBytes('1048576'), 1048576);
   assert.equal(parseBytes('lots'), undefined);
   assert.equal(parseBytes('0'), undefined);

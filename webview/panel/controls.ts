@@ -84,7 +84,7 @@ export class SettingsControls {
       toPosition: memoryToPosition,
       format: (v) => `${formatBytes(v)} of ${formatBytes(this.totalMemory)}`,
       parse: (t) => {
-        const v = parseBytes(t);
+        const v = parseBytes(t, this.totalMemory);
         return v !== undefined && v <= this.totalMemory ? v : undefined;
       },
       fieldText: formatBytes,

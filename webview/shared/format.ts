@@ -1,4 +1,5 @@
 // Human-readable numbers for labels, legends and the recommendation card. Pure: unit-tested in node.
+import { parseMemorySize } from '../../src/core/config/memorySize';
 
 const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
 
@@ -65,12 +66,14 @@ export function formatSpeedup(x: number | undefined): string {
   return `${x >= 10 ? x.toFixed(0) : x.toFixed(1)}×`;
 }
 
-/** Parses "2GB", "512 MiB", "1.5g", "1073741824" into bytes; undefined when unreadable. */
-export function parseBytes(text: string): number | undefined {
-  const m = /^\s*([\d.]+)\s*([kmgt]?)(i?b?)\s*$/i.exec(text);
-  if (!m) return undefined;
-  const v = Number(m[1]);
-  if (!Number.isFinite(v) || v <= 0) return undefined;
-  const power = ' kmgt'.indexOf((m[2] || ' ').toLowerCase());
-  return Math.round(v * 1024 ** power);
+/**
+ * Parses what a person types into bytes with the one meaning used everywhere (core memorySize):
+ * "2GB" = 2*10^9, "512 MiB" = 512*2^20, "1073741824", "50%" of `totalBytes`; undefined when unreadable.
+ */
+export function parseBytes(text: string, totalBytes?: number): number | undefined {
+  try {
+    return parseMemorySize(text, totalBytes);
+  } catch {
+    return undefined;
+  }
 }

@@ -1,7 +1,7 @@
 // Checks the schema cannot express: relations between values and files that must exist.
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { parseMemorySize } from './memorySize';
+import { readMemorySize } from './memorySize';
 import type { SchemaProblem } from './schemaErrors';
 import { isObj } from '../guards';
 import { accumulationSplitProblem } from './globalBatchMath';
@@ -59,7 +59,7 @@ export function semanticProblems(config: unknown, file: string, checkFiles = tru
     }
     if (typeof tuner.memory_limit === 'string') {
       try {
-        parseMemorySize(tuner.memory_limit);
+        readMemorySize(tuner.memory_limit);
       } catch (e) {
         err(['tuner', 'memory_limit'], `tuner.${(e as Error).message}`);
       }

@@ -1,18 +1,21 @@
 // A user's own config (not Batch Tuner's training format): where its batch size and learning
-// rate are, what its `tuner:` section asks for, and the per-trial copy with the trial's values.
+// rate are, what its `tuner:` section asks for (checked by the same JSON Schema as our format's
+// tuner section), and the per-trial copy with the trial's values.
 import { existsSync, readFileSync, rmSync, writeFileSync, accessSync, constants as fsConstants, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { parse as parseJsonc, type ParseError } from 'jsonc-parser';
-import type { LrRule, TunerSpec } from '../types';
-import type { BatchSizeSite, ConfigFormat } from '../config/types';
+import type { TunerSpec } from '../types';
+import type { BatchSizeSite, ConfigDiagnostic, ConfigFormat } from '../config/types';
 import { detectFormat } from '../config/format';
-import { LineIndex } from '../config/diagnostics';
+import { LineIndex, makeDiagnostic } from '../config/diagnostics';
 import { findBatchSizeSites, flattenTree, sourceTreeOf, type FlatEntry } from '../config/sites';
 import { tomlEntries } from '../config/toml';
+import { schemaProblems } from '../config/schemaErrors';
+import { semanticProblems } from '../config/semantic';
 import { primaryBatchSizeSite, withBatchSize } from '../config';
-import { LR_RULES } from '../tuner/lrScaling';
+import { isObj } from '../guards';
 
 export interface ExternalConfig {
   file: string;
@@ -26,22 +29,29 @@ export interface ExternalConfig {
   tuner?: TunerSpec;
   /** Training samples per epoch when the config says (train_samples, dataset_size, ...). */
   datasetSize?: number;
+  /** Optimizer steps of one run when the config says (max_steps, steps, ...): `batch-tuner train`'s default. */
+  steps?: number;
 }
 
 export class ExternalConfigError extends Error {
-  constructor(message: string) {
+  /** Where the problem is (file:line:col), for the Problems view and the resolver's failure. */
+  readonly diagnostic?: ConfigDiagnostic;
+  constructor(message: string, diagnostic?: ConfigDiagnostic) {
     super(message);
     this.name = 'ExternalConfigError';
+    if (diagnostic) this.diagnostic = diagnostic;
   }
 }
 
 /** Section names that hold Batch Tuner's options inside someone else's config. */
 const TUNER_SECTIONS = [['tuner'], ['batch_tuner'], ['batch-tuner'], ['tool', 'batch_tuner'], ['tool', 'batch-tuner']];
 const DATASET_SIZE_KEYS = ['train_samples', 'dataset_size', 'num_train_samples', 'train_size', 'num_samples'];
+const STEPS_KEYS = ['max_steps', 'steps', 'num_steps', 'train_steps', 'total_steps', 'max_iters'];
 
-function where(file: string, text: string, offset: number): string {
-  const p = new LineIndex(text).position(offset);
-  return `${file}:${p.line + 1}:${p.character + 1}`;
+/** An error at a place in the text: `file:line:col: message`, with its diagnostic. */
+function errorAt(file: string, text: string, offset: number, length: number, message: string): ExternalConfigError {
+  const d = makeDiagnostic(new LineIndex(text), file, offset, length, message);
+  return new ExternalConfigError(`${file}:${d.line}:${d.column}: ${message}`, d);
 }
 
 /** Parses the whole document (YAML/JSON) to plain data, with the first syntax error located. */
@@ -50,15 +60,14 @@ function documentData(file: string, text: string, format: ConfigFormat): unknown
     try {
       return parseYaml(text, { uniqueKeys: false });
     } catch (e) {
-      const pos = (e as { linePos?: Array<{ line: number; col: number }> }).linePos?.[0];
-      const at = pos ? `${file}:${pos.line}:${pos.col}` : file;
-      throw new ExternalConfigError(`${at}: the YAML cannot be read (${e instanceof Error ? e.message.split('\n')[0] : String(e)}): fix the syntax`);
+      const offset = e instanceof YAMLParseError ? e.pos[0] : 0;
+      throw errorAt(file, text, offset, 0, `the YAML cannot be read (${e instanceof Error ? e.message.split('\n')[0] : String(e)}): fix the syntax`);
     }
   }
   if (format === 'json') {
     const errors: ParseError[] = [];
     const data: unknown = parseJsonc(text, errors, { allowTrailingComma: true, disallowComments: false });
-    if (errors.length) throw new ExternalConfigError(`${where(file, text, errors[0].offset)}: the JSON cannot be read (error code ${errors[0].error}): fix the syntax`);
+    if (errors.length) throw errorAt(file, text, errors[0].offset, errors[0].length, `the JSON cannot be read (error code ${errors[0].error}): fix the syntax`);
     return data;
   }
   return undefined;
@@ -85,85 +94,100 @@ function tomlSection(text: string, entries: FlatEntry[], section: string[]): Rec
 function lookup(data: unknown, path: string[]): unknown {
   let cur = data;
   for (const k of path) {
-    if (typeof cur !== 'object' || cur === null || Array.isArray(cur)) return undefined;
-    cur = (cur as Record<string, unknown>)[k];
+    if (!isObj(cur)) return undefined;
+    cur = cur[k];
   }
   return cur;
 }
 
-function tunerSection(file: string, text: string, format: ConfigFormat): { raw?: Record<string, unknown>; offset: number; entries: FlatEntry[] } {
-  if (format === 'python') return { offset: 0, entries: [] };
-  const entries = format === 'toml' ? tomlEntries(text) : flattenTree(sourceTreeOf(text, format));
+interface TunerSection {
+  raw: Record<string, unknown>;
+  /** Where the section is (['tuner'], ['tool', 'batch_tuner'], ...). */
+  path: string[];
+}
+
+function findTunerSection(file: string, text: string, format: ConfigFormat, entries: FlatEntry[]): TunerSection | undefined {
+  if (format === 'python') return undefined;
   const data = documentData(file, text, format);
   for (const section of TUNER_SECTIONS) {
     const raw = format === 'toml' ? tomlSection(text, entries, section) : lookup(data, section);
     if (raw === undefined || raw === null) continue;
-    const head = entries.find((e) => e.path.length === section.length && section.every((k, i) => e.path[i] === k));
-    if (typeof raw !== 'object' || Array.isArray(raw)) {
-      throw new ExternalConfigError(`${where(file, text, head?.keyStart ?? 0)}: \`${section.join('.')}\` must be a mapping of tuner options (command, min_batch_size, ...)`);
+    if (!isObj(raw)) {
+      const head = entries.find((e) => e.path.length === section.length && section.every((k, i) => e.path[i] === k));
+      throw errorAt(file, text, head?.keyStart ?? 0, head ? head.keyEnd - head.keyStart : 0, `\`${section.join('.')}\` must be a mapping of tuner options (command, min_batch_size, ...)`);
     }
-    return { raw: raw as Record<string, unknown>, offset: head?.keyStart ?? 0, entries: entries.filter((e) => section.every((k, i) => e.path[i] === k)) };
+    return { raw, path: section };
   }
-  return { offset: 0, entries };
+  return undefined;
 }
 
-
-/** Checks the tuner options a user's config may carry; each error points at its key. */
-function readTunerSpec(file: string, text: string, raw: Record<string, unknown>, entries: FlatEntry[]): TunerSpec {
-  const at = (key: string) => where(file, text, entries.find((e) => e.key === key)?.keyStart ?? 0);
-  const spec: TunerSpec = {};
-  const positiveInt = (key: 'min_batch_size' | 'max_batch_size') => {
-    const v = raw[key];
-    if (v === undefined) return;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ExternalConfigError(`${at(key)}: tuner.${key} must be an integer >= 1 (got ${JSON.stringify(v)})`);
-    spec[key] = v;
-  };
-  positiveInt('min_batch_size');
-  positiveInt('max_batch_size');
-  if (spec.min_batch_size && spec.max_batch_size && spec.min_batch_size > spec.max_batch_size) {
-    throw new ExternalConfigError(`${at('min_batch_size')}: tuner.min_batch_size (${spec.min_batch_size}) is larger than tuner.max_batch_size (${spec.max_batch_size}): swap them`);
+/** Source range of a problem at `path` (from the document root): the key, or the value; the nearest existing parent when missing. */
+function rangeOf(entries: FlatEntry[], path: string[], at: 'key' | 'value'): { offset: number; length: number } {
+  for (let depth = path.length; depth > 0; depth--) {
+    const prefix = path.slice(0, depth);
+    const e = [...entries].reverse().find((x) => x.path.length === depth && prefix.every((k, i) => x.path[i] === k));
+    if (!e) continue;
+    if (at === 'value' && depth === path.length) return { offset: e.valueStart, length: e.valueEnd - e.valueStart };
+    return { offset: e.keyStart, length: e.keyEnd - e.keyStart };
   }
-  for (const key of ['budget_seconds', 'timeout_seconds', 'target_loss'] as const) {
-    const v = raw[key];
-    if (v === undefined) continue;
-    if (typeof v !== 'number' || !(v > 0)) throw new ExternalConfigError(`${at(key)}: tuner.${key} must be a number > 0 (got ${JSON.stringify(v)})`);
-    spec[key] = v;
-  }
-  if (raw.candidates !== undefined) {
-    const c = raw.candidates;
-    if (!Array.isArray(c) || !c.every((x) => typeof x === 'number' && Number.isInteger(x) && x >= 1)) {
-      throw new ExternalConfigError(`${at('candidates')}: tuner.candidates must be a list of integers >= 1, e.g. [32, 64, 128]`);
-    }
-    spec.candidates = c as number[];
-  }
-  if (raw.memory_limit !== undefined) {
-    if (typeof raw.memory_limit !== 'number' && typeof raw.memory_limit !== 'string') throw new ExternalConfigError(`${at('memory_limit')}: tuner.memory_limit must be bytes or a size like "8GB"`);
-    spec.memory_limit = raw.memory_limit;
-  }
-  for (const key of ['lr_rule', 'lr_scaling'] as const) {
-    const v = raw[key];
-    if (v === undefined) continue;
-    if (typeof v !== 'string' || !((LR_RULES as readonly string[]).includes(v) || (key === 'lr_scaling' && v === 'adascale'))) {
-      throw new ExternalConfigError(`${at(key)}: tuner.${key} must be one of ${LR_RULES.join(', ')}${key === 'lr_scaling' ? ', adascale' : ''} (got ${JSON.stringify(v)})`);
-    }
-    if (key === 'lr_rule') spec.lr_rule = v as LrRule;
-    else spec.lr_scaling = v as LrRule | 'adascale';
-  }
-  if (raw.command !== undefined) {
-    if (typeof raw.command !== 'string' || !raw.command.trim()) throw new ExternalConfigError(`${at('command')}: tuner.command must be a command line, e.g. "\${python} train.py --config \${config}"`);
-    spec.command = raw.command;
-  }
-  if (raw.shell !== undefined) {
-    if (typeof raw.shell !== 'boolean') throw new ExternalConfigError(`${at('shell')}: tuner.shell must be true or false`);
-    spec.shell = raw.shell;
-  }
-  return spec;
+  return { offset: 0, length: 0 };
 }
 
 /**
- * Reads a user's own config: the batch size (and learning rate) through findBatchSizeSites, and
- * Batch Tuner's options from its `tuner:` section (`[tool.batch_tuner]` in TOML works too).
+ * Checks a user's tuner section with the training format's own JSON Schema (its `tuner`
+ * definition) and the same relation checks (min <= max, memory sizes); the first problem, by
+ * position, is thrown with file:line:col.
  */
+function readTunerSpec(file: string, text: string, section: TunerSection, entries: FlatEntry[]): TunerSpec {
+  const doc = { tuner: section.raw };
+  const problems = [
+    ...schemaProblems(doc),
+    ...semanticProblems(doc, file, false).filter((p) => p.severity === 'error'),
+  ].filter((p) => p.path[0] === 'tuner');
+  const located = problems.map((p) => ({ p, r: rangeOf(entries, [...section.path, ...p.path.slice(1)], p.at) }));
+  located.sort((a, b) => a.r.offset - b.r.offset);
+  const first = located[0];
+  if (first) throw errorAt(file, text, first.r.offset, first.r.length, first.p.message);
+  return section.raw as TunerSpec;
+}
+
+/**
+ * Reads a user's own config from its text: the batch size (and learning rate) through
+ * findBatchSizeSites, and Batch Tuner's options from its `tuner:` section (`[tool.batch_tuner]`
+ * in TOML works too). Throws ExternalConfigError with file:line:col.
+ */
+export function readExternalConfig(file: string, text: string, format: ConfigFormat = detectFormat(file, text)): ExternalConfig {
+  const entries = format === 'python' ? [] : format === 'toml' ? tomlEntries(text) : flattenTree(sourceTreeOf(text, format));
+  const section = findTunerSection(file, text, format, entries);
+  const site = primaryBatchSizeSite(findBatchSizeSites(text, format));
+  if (!site) {
+    throw errorAt(file, text, 0, 0, 'no batch-size key found (looked for batch_size, per_device_train_batch_size, train_batch_size, ...): add one, e.g. "batch_size: 32"');
+  }
+  const b = site.batchSize;
+  if (!Number.isFinite(b.value) || b.value < 1 || !Number.isInteger(b.value)) {
+    const written = text.slice(b.valueOffset, b.valueOffset + b.valueLength);
+    throw errorAt(file, text, b.valueOffset, b.valueLength, `${b.key} is not a whole number (${written}): Batch Tuner can only tune a literal batch size; write a number there`);
+  }
+  const tuner = section ? readTunerSpec(file, text, section, entries) : undefined;
+  const lr = site.learningRate && Number.isFinite(site.learningRate.value) ? site.learningRate.value : undefined;
+  const count = (keys: string[]) => entries.find((x) => keys.includes(x.key) && typeof x.scalar === 'number' && Number.isInteger(x.scalar) && x.scalar > 0)?.scalar as number | undefined;
+  const datasetSize = count(DATASET_SIZE_KEYS);
+  const steps = count(STEPS_KEYS);
+  return {
+    file,
+    format,
+    text,
+    batchSize: b.value,
+    ...(lr !== undefined ? { learningRate: lr } : {}),
+    ...(tuner?.command ? { command: tuner.command } : {}),
+    site,
+    ...(tuner ? { tuner } : {}),
+    ...(datasetSize !== undefined ? { datasetSize } : {}),
+    ...(steps !== undefined ? { steps } : {}),
+  };
+}
+
+/** Reads a user's own config from disk (readExternalConfig on the file's text). */
 export function loadExternalConfig(file: string): ExternalConfig {
   let text: string;
   try {
@@ -171,37 +195,7 @@ export function loadExternalConfig(file: string): ExternalConfig {
   } catch (e) {
     throw new ExternalConfigError(`${file}: cannot read the config (${(e as NodeJS.ErrnoException).code ?? String(e)}): check the path`);
   }
-  const format = detectFormat(file, text);
-  const { raw, entries } = tunerSection(file, text, format);
-  const site = primaryBatchSizeSite(findBatchSizeSites(text, format));
-  if (!site) {
-    throw new ExternalConfigError(`${file}:1:1: no batch-size key found (looked for batch_size, per_device_train_batch_size, train_batch_size, ...): add one, e.g. "batch_size: 32"`);
-  }
-  if (!Number.isFinite(site.batchSize.value) || site.batchSize.value < 1 || !Number.isInteger(site.batchSize.value)) {
-    throw new ExternalConfigError(
-      `${where(file, text, site.batchSize.valueOffset)}: ${site.batchSize.key} is not a whole number (${text.slice(site.batchSize.valueOffset, site.batchSize.valueOffset + site.batchSize.valueLength)}): Batch Tuner can only tune a literal batch size; write a number there`,
-    );
-  }
-  const tuner = raw ? readTunerSpec(file, text, raw, entries) : undefined;
-  const lr = site.learningRate && Number.isFinite(site.learningRate.value) ? site.learningRate.value : undefined;
-  return {
-    file,
-    format,
-    text,
-    batchSize: site.batchSize.value,
-    ...(lr !== undefined ? { learningRate: lr } : {}),
-    ...(tuner?.command ? { command: tuner.command } : {}),
-    site,
-    ...(tuner ? { tuner } : {}),
-    ...datasetSizeOf(format, text),
-  };
-}
-
-function datasetSizeOf(format: ConfigFormat, text: string): { datasetSize?: number } {
-  if (format === 'python') return {};
-  const entries = format === 'toml' ? tomlEntries(text) : flattenTree(sourceTreeOf(text, format));
-  const e = entries.find((x) => DATASET_SIZE_KEYS.includes(x.key) && typeof x.scalar === 'number' && Number.isInteger(x.scalar) && (x.scalar as number) > 0);
-  return e ? { datasetSize: e.scalar as number } : {};
+  return readExternalConfig(file, text);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,14 +1,46 @@
-// Which runner starts a config's trials: the user's own command when one is known (the
-// caller's setting, else the config's `tuner.command`), else the built-in TensorFlow.js trainer.
+// Which runner starts a study's trials: the resolver's RunnerSpec (core/resolve) names it — the
+// built-in TensorFlow.js trainer, or the user's own command — and createRunner() builds it.
 import type { TrainingConfig, TrialRunner, TunerSpec } from '../types';
-import { createExternalRunner, type ExternalRunnerOptions } from './external';
+import type { RunnerSpec } from '../resolve/types';
+import { RESOLVE_DEFAULTS } from '../resolve/defaults';
+import { createExternalRunner } from './external';
 import { createTrainerRunner } from './trainerProcess';
 import { loadExternalConfig } from './externalConfig';
 
 export { createExternalRunner, defaultPython } from './external';
 export type { ExternalRunnerOptions } from './external';
-export { loadExternalConfig, ExternalConfigError, type ExternalConfig } from './externalConfig';
+export { loadExternalConfig, readExternalConfig, ExternalConfigError, type ExternalConfig } from './externalConfig';
 
+/** What a caller may add that is not a study setting: the child's environment (e.g. BATCH_TUNER_BACKEND). */
+export interface RunnerExtras {
+  env?: NodeJS.ProcessEnv;
+  /** The trainer bundle (default: dist/trainer.js next to the caller's bundle). */
+  trainerPath?: string;
+}
+
+/**
+ * The TrialRunner a RunnerSpec describes. Both runners take the spec's hang timeout unless a
+ * trial's own TrialSpec.hangTimeoutMs says otherwise.
+ */
+export function createRunner(spec: RunnerSpec, extras: RunnerExtras = {}): TrialRunner {
+  if (spec.kind === 'trainer') {
+    const trainer = createTrainerRunner({ ...(extras.env ? { env: extras.env } : {}), ...(extras.trainerPath ? { trainerPath: extras.trainerPath } : {}) });
+    return (trial, callbacks, signal) => trainer({ ...trial, hangTimeoutMs: trial.hangTimeoutMs ?? spec.hangTimeoutMs }, callbacks, signal);
+  }
+  return createExternalRunner({
+    command: spec.command,
+    shell: spec.shell,
+    ...(spec.pythonPath ? { pythonPath: spec.pythonPath } : {}),
+    ...(spec.workspaceFolder ? { workspaceFolder: spec.workspaceFolder } : {}),
+    ...(extras.env ? { env: extras.env } : {}),
+    hangTimeoutMs: spec.hangTimeoutMs,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deprecated: the VS Code host still calls these until it resolves studies with resolveStudy().
+
+/** @deprecated Use resolveStudy() (core/resolve) and createRunner(result.runner). */
 export interface RunnerInput {
   /** The config file trials are made from. */
   file: string;
@@ -22,6 +54,7 @@ export interface RunnerInput {
   tuner?: TunerSpec;
 }
 
+/** @deprecated See RunnerInput. */
 export interface RunnerOptions {
   pythonPath?: string;
   workspaceFolder?: string;
@@ -29,26 +62,31 @@ export interface RunnerOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** The command a config's trials would run, or undefined for the built-in trainer. */
+/** @deprecated The command a config's trials would run, or undefined for the built-in trainer. */
 export function commandFor(input: RunnerInput): string | undefined {
   const c = input.command?.trim() || input.config?.tuner?.command?.trim();
   return c || undefined;
 }
 
+/** @deprecated Use createRunner(resolveStudy(...).runner). The hang timeout now reaches the built-in trainer too. */
 export function createRunnerFor(input: RunnerInput, opts: RunnerOptions = {}): TrialRunner {
   const command = commandFor(input);
-  if (!command) return createTrainerRunner();
-  const tuner = input.tuner ?? input.config?.tuner ?? tunerSectionOf(input.file);
-  const timeout = tuner?.timeout_seconds;
-  const external: ExternalRunnerOptions = {
-    command,
-    shell: input.shell ?? tuner?.shell ?? false,
-    ...(opts.pythonPath ? { pythonPath: opts.pythonPath } : {}),
-    ...(opts.workspaceFolder ? { workspaceFolder: opts.workspaceFolder } : {}),
-    ...(opts.env ? { env: opts.env } : {}),
-    hangTimeoutMs: opts.hangTimeoutMs ?? (timeout ? timeout * 1000 : undefined),
-  };
-  return createExternalRunner(external);
+  const tuner = input.tuner ?? input.config?.tuner ?? (command ? tunerSectionOf(input.file) : undefined);
+  const fromConfig = tuner?.timeout_seconds !== undefined ? tuner.timeout_seconds * 1000 : undefined;
+  const hangTimeoutMs = opts.hangTimeoutMs ?? fromConfig ?? RESOLVE_DEFAULTS.trialTimeoutSeconds * 1000;
+  const extras = opts.env ? { env: opts.env } : {};
+  if (!command) return createRunner({ kind: 'trainer', hangTimeoutMs }, extras);
+  return createRunner(
+    {
+      kind: 'external',
+      command,
+      shell: input.shell ?? tuner?.shell ?? RESOLVE_DEFAULTS.shell,
+      ...(opts.pythonPath ? { pythonPath: opts.pythonPath } : {}),
+      ...(opts.workspaceFolder ? { workspaceFolder: opts.workspaceFolder } : {}),
+      hangTimeoutMs,
+    },
+    extras,
+  );
 }
 
 /** A user's config's tuner options (timeout_seconds, shell) when the caller did not pass them. */

@@ -3,6 +3,6 @@
 export * from './types';
 export { runStudy } from './runStudy';
 export { readStudy, parseStudyText, listStudies, latestStudyFor, hashConfigText, StudyWriter, STUDY_FILE_SUFFIX } from './studyFile';
-export { resolveSettings, settingsErrors, DEFAULT_BUDGET_SECONDS, DEFAULT_MIN_BATCH_SIZE, DEFAULT_MAX_BATCH_SIZE, type StudySettings } from './settings';
+export { resolveSettings, settingsErrors, type StudySettings } from './settings';
 export { trialSeries, downsample } from './series';
-export { studyOptionsForTrainingConfig, studyOptionsForExternalConfig, datasetSizeOf, guessOptimizer, type StudyOverrides } from './fromConfig';
+

@@ -3,6 +3,7 @@ import type { LrRule } from '../types';
 import { defaultLrRule } from '../tuner/lrScaling';
 import { powerOfTwoCandidates } from '../tuner/candidates';
 import type { StudyOptions } from './types';
+import { RESOLVE_DEFAULTS, defaultMaxBatchSize, defaultMinBatchSize } from '../resolve/defaults';
 
 export interface StudySettings {
   budgetSeconds: number;
@@ -21,24 +22,21 @@ export interface StudySettings {
   startupSecondsGuess: number;
 }
 
-export const DEFAULT_BUDGET_SECONDS = 120;
-export const DEFAULT_MIN_BATCH_SIZE = 8;
-export const DEFAULT_MAX_BATCH_SIZE = 1024;
-
+/** Fills what the options leave open with the one set of defaults (core/resolve/defaults.ts). */
 export function resolveSettings(o: StudyOptions): StudySettings {
-  const min = o.minBatchSize ?? Math.min(DEFAULT_MIN_BATCH_SIZE, o.currentBatchSize);
-  const max = o.maxBatchSize ?? Math.max(Math.min(DEFAULT_MAX_BATCH_SIZE, o.datasetSize), Math.min(o.currentBatchSize, o.datasetSize));
+  const min = o.minBatchSize ?? defaultMinBatchSize(o.currentBatchSize);
+  const max = o.maxBatchSize ?? defaultMaxBatchSize(o.currentBatchSize, o.datasetSize);
   const list = o.candidates && o.candidates.length > 0 ? o.candidates.filter((b) => b >= 1) : powerOfTwoCandidates(min, max);
   const candidates = [...new Set([...list, o.currentBatchSize])].filter((b) => b <= o.datasetSize).sort((a, b) => a - b);
   const s: StudySettings = {
-    budgetSeconds: o.budgetSeconds ?? DEFAULT_BUDGET_SECONDS,
+    budgetSeconds: o.budgetSeconds ?? RESOLVE_DEFAULTS.budgetSeconds,
     minBatchSize: min,
     maxBatchSize: max,
     candidates,
     memorySafetyMargin: o.memorySafetyMargin ?? 0.1,
     lrRule: o.lrRule ?? defaultLrRule(o.optimizer),
-    parallel: Math.max(1, Math.floor(o.parallel ?? 1)),
-    seed: o.seed ?? 1,
+    parallel: Math.max(1, Math.floor(o.parallel ?? RESOLVE_DEFAULTS.parallel)),
+    seed: o.seed ?? RESOLVE_DEFAULTS.seed,
     microBatches: o.microBatches ?? 4,
     warmupSteps: 5,
     startupSecondsGuess: o.startupSecondsGuess ?? 1,

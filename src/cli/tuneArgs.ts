@@ -1,0 +1,88 @@
+// `batch-tuner tune` arguments: the usage text and the flags, parsed with node:util parseArgs.
+import type { LrRule } from '../core/types';
+import { lrRuleReader, memoryLimitReader, nonEmpty, parseCommandLine, positiveNumber, read, seedReader, UsageError } from './args';
+
+export const TUNE_USAGE = `Usage: batch-tuner tune <config> [options]
+
+Measures throughput, memory and convergence at several batch sizes and recommends one.
+
+Options:
+  --budget SECONDS       wall-clock budget of the whole study (default: tuner.budget_seconds, else 120)
+  --min N, --max N       batch-size range (default: 8 .. min(1024, training samples))
+  --memory-limit SIZE    bytes, "2GB" (2*10^9), "512MiB" (512*2^20) or "80%" of RAM: larger batches
+                         are predicted, then skipped (default: tuner.memory_limit, else 80% of RAM)
+  --lr-rule RULE         linear | sqrt | none (default: sqrt for Adam, linear for SGD/momentum)
+  --target-loss X        validation loss to reach (default: what the current batch size reaches)
+  --out DIR              where the study file goes (default: .batch-tuner/ in this folder)
+  --parallel N           trials at a time (default 1; >1 distorts timings on one machine)
+  --seed N               seed of the trials and the bootstrap (default: the config's, else 42)
+  --json                 one JSON object on stdout instead of the table
+  --report FILE          also write a self-contained HTML report
+  -h, --help             show this help`;
+
+export interface TuneArgs {
+  config: string;
+  budget?: number;
+  min?: number;
+  max?: number;
+  /** As written ("2GB", "80%", bytes); the resolver converts it. */
+  memoryLimit?: string;
+  lrRule?: LrRule;
+  targetLoss?: number;
+  out?: string;
+  parallel?: number;
+  seed?: number;
+  json: boolean;
+  report?: string;
+}
+
+const OPTIONS = {
+  budget: { type: 'string' },
+  min: { type: 'string' },
+  max: { type: 'string' },
+  'memory-limit': { type: 'string' },
+  'lr-rule': { type: 'string' },
+  'target-loss': { type: 'string' },
+  out: { type: 'string' },
+  parallel: { type: 'string' },
+  seed: { type: 'string' },
+  json: { type: 'boolean' },
+  report: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const READERS = {
+  budget: positiveNumber('--budget', false),
+  min: positiveNumber('--min', true),
+  max: positiveNumber('--max', true),
+  'memory-limit': memoryLimitReader,
+  'lr-rule': lrRuleReader,
+  'target-loss': positiveNumber('--target-loss', false),
+  out: nonEmpty('--out expects a directory'),
+  parallel: positiveNumber('--parallel', true),
+  seed: seedReader('--seed'),
+  report: nonEmpty('--report expects a file name, e.g. report.html'),
+};
+
+export function parseTuneArgs(args: string[]): TuneArgs | 'help' {
+  const parsed = parseCommandLine(args, OPTIONS, READERS);
+  if (parsed === 'help') return parsed;
+  const { values: v, positionals } = parsed;
+  if (positionals.length > 1) throw new UsageError(`one config at a time (got ${positionals[0]} and ${positionals[1]})`);
+  if (positionals.length === 0) throw new UsageError('missing <config>: e.g. batch-tuner tune examples/mnist-mlp.yaml');
+  const out: TuneArgs = {
+    config: positionals[0],
+    json: v.json === true,
+    budget: read(v, 'budget', READERS.budget),
+    min: read(v, 'min', READERS.min),
+    max: read(v, 'max', READERS.max),
+    memoryLimit: read(v, 'memory-limit', READERS['memory-limit']),
+    lrRule: read(v, 'lr-rule', READERS['lr-rule']),
+    targetLoss: read(v, 'target-loss', READERS['target-loss']),
+    out: read(v, 'out', READERS.out),
+    parallel: read(v, 'parallel', READERS.parallel),
+    seed: read(v, 'seed', READERS.seed),
+    report: read(v, 'report', READERS.report),
+  };
+  return Object.fromEntries(Object.entries(out).filter(([, x]) => x !== undefined)) as TuneArgs;
+}

@@ -1,0 +1,75 @@
+// `batch-tuner tune`'s answer on stdout: the candidates table and the recommendation in words,
+// or one JSON object (--json) that also carries every setting with the layer that set it.
+import type { StudyOutcome } from '../core/study';
+import { settingsWithProvenance, type ResolvedStudy } from '../core/resolve';
+import { formatBytes, formatNumber, formatSeconds } from '../core/report';
+
+function pad(s: string, n: number, left = false): string {
+  return left ? s.padEnd(n) : s.padStart(n);
+}
+
+export function formatOutcomeTable(o: StudyOutcome): string {
+  const rec = o.recommendation;
+  if (!rec) return '';
+  const head = ['batch', 'status', 'samples/s', 'peak mem', 'goodput', 'pred. time', 'conv. val loss', ''];
+  const rows = rec.candidates.map((c) => [
+    String(c.batchSize),
+    c.status + (c.fits || c.status !== 'ok' ? '' : ' (over limit)'),
+    formatNumber(c.samplesPerSecond),
+    formatBytes(c.peakMemoryBytes),
+    formatNumber(c.goodput, 2),
+    formatSeconds(c.predictedTimeToTarget),
+    c.measuredLoss !== undefined ? `${formatNumber(c.measuredLoss, 4)}${c.measuredLossSpread ? ` ±${formatNumber(c.measuredLossSpread / 2, 2)}` : ''}` : '–',
+    c.batchSize === rec.batchSize ? '◀ pick' : c.batchSize === rec.current.batchSize ? '(current)' : '',
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const fmtRow = (r: string[]) => r.map((x, i) => pad(x, widths[i], i === 1 || i === 7)).join('  ');
+  return [fmtRow(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(fmtRow)].join('\n');
+}
+
+export function formatRecommendation(o: StudyOutcome): string {
+  const rec = o.recommendation;
+  if (!rec) return '';
+  const lines: string[] = [];
+  if (rec.batchSize === rec.current.batchSize) lines.push(`Keep batch size ${rec.batchSize} (learning rate ${formatNumber(rec.learningRate, 4)}): no other size was predicted or measured to reach the same loss sooner.`);
+  else lines.push(`Recommended batch size ${rec.batchSize} (learning rate ${formatNumber(rec.learningRate, 4)}): predicted ${formatNumber(rec.speedupVsCurrent, 3)}x faster to the same loss than the current ${rec.current.batchSize}` +
+    (rec.predictedTimeToTarget !== undefined ? ` (${formatSeconds(rec.current.predictedTimeToTarget)} -> ${formatSeconds(rec.predictedTimeToTarget)})` : '') +
+    (rec.evidence.measuredSpeedupVsCurrent !== undefined ? `; measured ${formatNumber(rec.evidence.measuredSpeedupVsCurrent)}x` : '') + '.');
+  if (rec.noiseScale) lines.push(`Gradient noise scale B_noise ~ ${formatNumber(rec.noiseScale.value)} (90% interval ${formatNumber(rec.noiseScale.low)}-${formatNumber(rec.noiseScale.high)}).`);
+  const alt = rec.alternatives;
+  const a = (name: string, c: typeof alt.largestThatFits) => c && lines.push(`  ${name}: ${c.batchSize}${c.predictedTimeToTarget !== undefined ? ` (${formatSeconds(c.predictedTimeToTarget)} to target)` : ''} — ${c.reason}`);
+  lines.push('Alternatives:');
+  a('largest that fits', alt.largestThatFits);
+  a('highest throughput', alt.maxThroughput);
+  a('most sample-efficient', alt.mostSampleEfficient);
+  if (rec.schedule) lines.push(`Dynamic batching: ${rec.schedule.description}`);
+  for (const n of rec.evidence.notes) lines.push(`note: ${n}`);
+  return lines.join('\n');
+}
+
+/** The --json object; `settings` says, for each setting, its value and which layer set it (cli, config, default, ...). */
+export function outcomeJson(o: StudyOutcome, resolved?: ResolvedStudy): Record<string, unknown> {
+  const rec = o.recommendation;
+  const pick = (c: { batchSize: number; learningRate: number; predictedTimeToTarget?: number; samplesPerSecond?: number } | undefined) =>
+    c && { batchSize: c.batchSize, learningRate: c.learningRate, predictedTimeToTarget: c.predictedTimeToTarget, samplesPerSecond: c.samplesPerSecond };
+  return {
+    status: o.status,
+    ...(o.reason ? { reason: o.reason } : {}),
+    recommended: rec && { batchSize: rec.batchSize, learningRate: rec.learningRate, speedupVsCurrent: rec.speedupVsCurrent, predictedTimeToTarget: rec.predictedTimeToTarget, measuredSpeedupVsCurrent: rec.evidence.measuredSpeedupVsCurrent },
+    current: rec?.current ?? undefined,
+    noiseScale: o.noiseScale && { value: o.noiseScale.value, low: o.noiseScale.low, high: o.noiseScale.high },
+    alternatives: rec && { largestThatFits: pick(rec.alternatives.largestThatFits), maxThroughput: pick(rec.alternatives.maxThroughput), mostSampleEfficient: pick(rec.alternatives.mostSampleEfficient) },
+    schedule: rec?.schedule,
+    candidates: rec?.candidates,
+    evidence: rec?.evidence,
+    trials: o.trials.map((t) => ({ id: t.id, phase: t.phase, batchSize: t.batchSize, learningRate: t.learningRate, seed: t.seed, status: t.status, samplesPerSecond: t.samplesPerSecond, peakMemoryBytes: t.peakMemoryBytes, finalLoss: t.finalLoss, finalValLoss: t.finalValLoss, ...(t.error ? { error: t.error.message } : {}) })),
+    plan: o.plan.summary,
+    elapsedSeconds: o.elapsedSeconds,
+    studyFile: o.studyFile,
+    ...(resolved ? { settings: settingsWithProvenance(resolved), notes: resolved.notes } : {}),
+  };
+}
+
+/** JSON has no Infinity/NaN: they become null. */
+export const jsonSafe = (_k: string, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v);
+
