@@ -31,7 +31,10 @@ const DATA_FILES = [
 ];
 
 const VSCODE = { module: '^vscode$', message: 'only src/vscode/** and src/extension.ts talk to VS Code; core, trainer, CLI and webview run without it' };
-const TFJS = { module: '^@tensorflow/', message: 'TensorFlow.js lives only in src/trainer/** (the child process); the extension host, the CLI and the webview never load it' };
+const TFJS = {
+  module: '^@tensorflow/',
+  message: 'TensorFlow.js lives only in src/trainer/** (the child process); the extension host, the CLI and the webview never load it',
+};
 const NODE = { module: NODE_BUILTINS, message: 'browser code: Node built-ins do not exist in a webview' };
 const into = (path, message) => ({ path, message });
 const CORE_IS_SHARED = 'src/core is shared by the extension, the CLI and the trainer, so it imports none of them';
@@ -54,33 +57,58 @@ export const layers = [
     ...CORE_FORBIDS,
     NODE,
     { module: '^', message: 'a module the webview loads (PURE_CORE in eslint.config.mjs) imports no package' },
-    { path: 'src/', except: PURE_CORE, allowTypeImports: true, message: 'a module the webview loads (PURE_CORE in eslint.config.mjs) may import only other PURE_CORE modules (types from anywhere)' },
-  ]),
-  layer(['src/trainer/**'], [
-    VSCODE,
-    ...['src/vscode/', 'src/extension.ts', 'src/cli/', 'src/cli.ts', 'webview/'].map((p) => into(p, 'the trainer child process talks to the host through src/core/protocol.ts only')),
-  ]),
-  layer(['src/cli.ts', 'src/cli/**'], [
-    VSCODE,
-    TFJS,
-    ...['src/vscode/', 'src/extension.ts', 'src/trainer/', 'webview/'].map((p) => into(p, 'the CLI runs on src/core; trials run the trainer as a child process')),
-  ]),
-  layer(['src/vscode/**', 'src/extension.ts'], [
-    TFJS,
-    ...['src/trainer/', 'src/cli/', 'src/cli.ts', 'webview/'].map((p) => into(p, 'the extension host runs on src/core; the trainer is a child process and the webview a separate bundle')),
-  ]),
-  layer(['webview/**'], [
-    VSCODE,
-    TFJS,
-    NODE,
-    ...['src/vscode/', 'src/extension.ts', 'src/trainer/', 'src/cli/', 'src/cli.ts'].map((p) => into(p, 'the webview talks to the host through src/core/webviewProtocol.ts messages only')),
     {
-      path: 'src/core/',
+      path: 'src/',
       except: PURE_CORE,
       allowTypeImports: true,
-      message: 'the webview may import types from src/core, and values only from the pure modules in PURE_CORE (eslint.config.mjs)',
+      message: 'a module the webview loads (PURE_CORE in eslint.config.mjs) may import only other PURE_CORE modules (types from anywhere)',
     },
   ]),
+  layer(
+    ['src/trainer/**'],
+    [
+      VSCODE,
+      ...['src/vscode/', 'src/extension.ts', 'src/cli/', 'src/cli.ts', 'webview/'].map((p) =>
+        into(p, 'the trainer child process talks to the host through src/core/protocol.ts only'),
+      ),
+    ],
+  ),
+  layer(
+    ['src/cli.ts', 'src/cli/**'],
+    [
+      VSCODE,
+      TFJS,
+      ...['src/vscode/', 'src/extension.ts', 'src/trainer/', 'webview/'].map((p) =>
+        into(p, 'the CLI runs on src/core; trials run the trainer as a child process'),
+      ),
+    ],
+  ),
+  layer(
+    ['src/vscode/**', 'src/extension.ts'],
+    [
+      TFJS,
+      ...['src/trainer/', 'src/cli/', 'src/cli.ts', 'webview/'].map((p) =>
+        into(p, 'the extension host runs on src/core; the trainer is a child process and the webview a separate bundle'),
+      ),
+    ],
+  ),
+  layer(
+    ['webview/**'],
+    [
+      VSCODE,
+      TFJS,
+      NODE,
+      ...['src/vscode/', 'src/extension.ts', 'src/trainer/', 'src/cli/', 'src/cli.ts'].map((p) =>
+        into(p, 'the webview talks to the host through src/core/webviewProtocol.ts messages only'),
+      ),
+      {
+        path: 'src/core/',
+        except: PURE_CORE,
+        allowTypeImports: true,
+        message: 'the webview may import types from src/core, and values only from the pure modules in PURE_CORE (eslint.config.mjs)',
+      },
+    ],
+  ),
 ];
 
 const size = {
@@ -102,7 +130,10 @@ const bugs = {
   '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
   '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
   // node:test's test()/describe() return promises the runner itself awaits.
-  '@typescript-eslint/no-floating-promises': ['error', { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'suite'] }] }],
+  '@typescript-eslint/no-floating-promises': [
+    'error',
+    { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'suite'] }] },
+  ],
   '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false, attributes: false } }],
   '@typescript-eslint/require-await': 'off', // async for an interface's sake is fine
   '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true, allowNullish: true }],

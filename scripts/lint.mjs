@@ -33,7 +33,8 @@ const eslintSeconds = (Date.now() - started) / 1000;
 
 const prettier = await prettierRun;
 const unformatted = prettier.stdout.split('\n').filter(Boolean);
-if (unformatted.length) console.log(`Prettier: ${unformatted.length} files not formatted (run \`npm run format\`):\n${unformatted.map((f) => `  ${f}`).join('\n')}`);
+if (unformatted.length)
+  console.log(`Prettier: ${unformatted.length} files not formatted (run \`npm run format\`):\n${unformatted.map((f) => `  ${f}`).join('\n')}`);
 if (prettier.stderr) process.stderr.write(prettier.stderr);
 const prettierFailed = prettier.code !== 0 && unformatted.length === 0; // it failed without naming a file
 

@@ -170,9 +170,7 @@ if (wanted('unit')) {
     banner(`unit: ${files.length} files`);
     const started = Date.now();
     // Node 20's --test takes no globs: the files are listed. One file at a time: 2 cores.
-    const run = await runStreamed(process.execPath, [
-      '--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files,
-    ]);
+    const run = await runStreamed(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files]);
     record('unit', 'unit', started, { code: run.code, counts: nodeTestCounts(run.output) });
   }
 }

@@ -12,8 +12,9 @@ const root = join(__dirname, '..', '..');
 async function linter(): Promise<(file: string, code: string) => string[]> {
   const config = (await import(pathToFileURL(join(root, 'eslint.config.mjs')).href)) as { layers: Linter.Config[] };
   const l = new Linter({ configType: 'flat', cwd: root });
-  const configs: Linter.Config[] = [{ files: ['**/*.ts'], languageOptions: { parser: tseslint.parser as Linter.Parser } }, ...config.layers];
-  return (file, code) => l.verify(code, configs, { filename: join(root, file) }).map((m) => (m.ruleId === 'layering/imports' ? m.message : `unexpected: ${m.message}`));
+  const configs: Linter.Config[] = [{ files: ['**/*.ts'], languageOptions: { parser: tseslint.parser } }, ...config.layers];
+  return (file, code) =>
+    l.verify(code, configs, { filename: join(root, file) }).map((m) => (m.ruleId === 'layering/imports' ? m.message : `unexpected: ${m.message}`));
 }
 
 /** [file, import line, forbidden?] */

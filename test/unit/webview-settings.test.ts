@@ -47,7 +47,7 @@ test('parseSchedule reports each invalid field and gives no schedule', () => {
   assert.ok(parseSchedule('adaptive', { min_batch_size: '128', max_batch_size: '64' }).errors.min_batch_size);
 });
 
-test('parseSchedule: a problem of the whole schedule shows under the kind\'s first field', () => {
+test("parseSchedule: a problem of the whole schedule shows under the kind's first field", () => {
   const none = parseSchedule('step', { factor: '3' });
   assert.equal(none.schedule, undefined, 'a step schedule with no trigger is not handed to the host');
   assert.match(none.errors.every_steps, /a step schedule needs one of at_steps, at_epochs or every_steps/);
@@ -69,7 +69,10 @@ test('describeSchedule reads as a sentence fragment', () => {
 });
 
 test('normalizeSettings clamps to the dataset and the machine and keeps min <= max', () => {
-  const s = normalizeSettings({ batchSize: 100000, minBatchSize: 0, maxBatchSize: 99999, memoryLimitBytes: 1e15, budgetSeconds: 1e9, lrRule: 'bogus' as never }, init);
+  const s = normalizeSettings(
+    { batchSize: 100000, minBatchSize: 0, maxBatchSize: 99999, memoryLimitBytes: 1e15, budgetSeconds: 1e9, lrRule: 'bogus' as never },
+    init,
+  );
   assert.equal(s.batchSize, 8000);
   assert.equal(s.minBatchSize, 1);
   assert.equal(s.maxBatchSize, 8000);

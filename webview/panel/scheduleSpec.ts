@@ -11,7 +11,7 @@ export interface ScheduleField {
   label: string;
   hint: string;
   /** How the text is read ('list': comma-separated numbers); what is valid is the schedule validator's call. */
-  type: 'number' | 'number' | 'list' | 'boolean';
+  type: 'number' | 'list' | 'boolean';
   /** Marked with * in the editor (the validator reports it when missing). */
   required?: boolean;
 }
@@ -62,7 +62,10 @@ function parseNumber(text: string): number | undefined {
 
 /** A list field's text ("100, 300 600") as numbers; undefined when any part is not a number. */
 function parseList(text: string): number[] | undefined {
-  const parts = text.split(/[\s,]+/).filter(Boolean).map(Number);
+  const parts = text
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .map(Number);
   return parts.length > 0 && parts.every(Number.isFinite) ? parts : undefined;
 }
 
@@ -117,7 +120,13 @@ export function describeSchedule(s: BatchScheduleSpec | undefined): string {
   if (!s || s.kind === 'constant') return 'constant batch size';
   switch (s.kind) {
     case 'step': {
-      const when = s.every_steps ? `every ${s.every_steps} steps` : s.at_steps ? `at steps ${s.at_steps.join(', ')}` : s.at_epochs ? `at epochs ${s.at_epochs.join(', ')}` : 'on schedule';
+      const when = s.every_steps
+        ? `every ${s.every_steps} steps`
+        : s.at_steps
+          ? `at steps ${s.at_steps.join(', ')}`
+          : s.at_epochs
+            ? `at epochs ${s.at_epochs.join(', ')}`
+            : 'on schedule';
       return `×${s.factor ?? 2} ${when}${s.max_batch_size ? ` up to ${s.max_batch_size}` : ''}`;
     }
     case 'linear_ramp':

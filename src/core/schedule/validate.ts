@@ -131,7 +131,8 @@ const CHECKS: Record<Kind, (spec: Obj, out: Problems) => void> = {
 
 /** Every problem of a schedule (empty: valid). */
 export function validateSchedule(spec: unknown): ScheduleProblem[] {
-  if (!isObj(spec)) return [{ path: [], message: `batch_schedule must be a mapping with a "kind" (got ${show(spec)}), e.g. {kind: adaptive, every_steps: 25}` }];
+  if (!isObj(spec))
+    return [{ path: [], message: `batch_schedule must be a mapping with a "kind" (got ${show(spec)}), e.g. {kind: adaptive, every_steps: 25}` }];
   const kind = spec.kind;
   if (typeof kind !== 'string' || !(KINDS as readonly string[]).includes(kind)) {
     return [{ path: ['kind'], message: `kind must be one of ${KINDS.join(', ')} (got ${show(kind)})` }];
