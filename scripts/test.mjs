@@ -2,16 +2,18 @@
 // `npm test`: every test this project has, in order, with each stage's output streamed.
 //   1. setup        system packages (Chromium, libkrb5-dev, python3-torch) + the cached code-server
 //   2. build        the bundles (scripts/build.mjs) + the integration suite (scripts/build-tests.mjs)
-//   3. unit         node's test runner over test/unit/**/*.test.ts (via tsx)
-//   4. integration  the Mocha suite inside a real VS Code (code-server + Chromium), trusted workspace
-//   5. integration (untrusted)  the suite's `[untrusted]` tests in a Restricted Mode workspace
-//   6. vsix         the current build packaged with vsce, installed into code-server, activated
-//   7. e2e          browser-driven UI tests, test/e2e/*.e2e.mjs, if any
-//   8. bench smoke  `node bench/tuner.mjs --smoke`, if bench/tuner.mjs exists
+//   3. lint         ESLint (layering, size limits, bug rules) + Prettier's check: scripts/lint.mjs,
+//                   counted in files (a file with a problem is one failure)
+//   4. unit         node's test runner over test/unit/**/*.test.ts (via tsx)
+//   5. integration  the Mocha suite inside a real VS Code (code-server + Chromium), trusted workspace
+//   6. integration (untrusted)  the suite's `[untrusted]` tests in a Restricted Mode workspace
+//   7. vsix         the current build packaged with vsce, installed into code-server, activated
+//   8. e2e          browser-driven UI tests, test/e2e/*.e2e.mjs, if any
+//   9. bench smoke  `node bench/tuner.mjs --smoke`, if bench/tuner.mjs exists
 // Ends with a table of stages and, as the last line, the combined `N passed, N failed`.
 // Exits non-zero when anything failed.
 //
-// Options: --only=unit,integration (comma-separated stage ids: setup, build, unit,
+// Options: --only=unit,integration (comma-separated stage ids: setup, build, lint, unit,
 // integration, untrusted, vsix, e2e, bench); setup and build always run unless --no-build.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
@@ -151,7 +153,15 @@ if (!options['no-build']) {
   record('build', 'build', started, { code, counts: { passed: 0, failed: 0 } });
 }
 
-// 3. unit ------------------------------------------------------------------------------------
+// 3. lint ------------------------------------------------------------------------------------
+if (wanted('lint')) {
+  banner('lint: eslint + prettier --check');
+  const started = Date.now();
+  const run = await runStreamed(process.execPath, ['scripts/lint.mjs']);
+  record('lint', 'lint', started, { code: run.code, counts: summaryLineCounts(run.output) });
+}
+
+// 4. unit ------------------------------------------------------------------------------------
 if (wanted('unit')) {
   const files = findFiles('test/unit', '.test.ts');
   if (files.length === 0) {
@@ -160,14 +170,12 @@ if (wanted('unit')) {
     banner(`unit: ${files.length} files`);
     const started = Date.now();
     // Node 20's --test takes no globs: the files are listed. One file at a time: 2 cores.
-    const run = await runStreamed(process.execPath, [
-      '--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files,
-    ]);
+    const run = await runStreamed(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files]);
     record('unit', 'unit', started, { code: run.code, counts: nodeTestCounts(run.output) });
   }
 }
 
-// 4./5. integration ----------------------------------------------------------------------------
+// 5./6. integration ----------------------------------------------------------------------------
 for (const untrusted of [false, true]) {
   const id = untrusted ? 'untrusted' : 'integration';
   const name = untrusted ? 'integration (untrusted)' : 'integration';
@@ -182,7 +190,7 @@ for (const untrusted of [false, true]) {
   record(id, name, started, { code: run.code, counts: summaryLineCounts(run.output) });
 }
 
-// 6. vsix ------------------------------------------------------------------------------------
+// 7. vsix ------------------------------------------------------------------------------------
 if (wanted('vsix')) {
   if (!built || !haveBrowserHost) {
     record('vsix', 'vsix install + activation', Date.now(), { code: 1, note: 'not run: build or browser host missing' });
@@ -194,7 +202,7 @@ if (wanted('vsix')) {
   }
 }
 
-// 7. e2e -------------------------------------------------------------------------------------
+// 8. e2e -------------------------------------------------------------------------------------
 if (wanted('e2e')) {
   const files = findFiles('test/e2e', '.e2e.mjs');
   if (files.length === 0) {
@@ -209,7 +217,7 @@ if (wanted('e2e')) {
   }
 }
 
-// 8. bench smoke -----------------------------------------------------------------------------
+// 9. bench smoke -----------------------------------------------------------------------------
 if (wanted('bench')) {
   if (!existsSync(join(repoRoot, 'bench', 'tuner.mjs'))) {
     skip('bench', 'bench smoke', 'no bench/tuner.mjs');

@@ -4,6 +4,7 @@
 import type { BatchScheduleSpec, EvalMetrics, LrRule, Recommendation, StepMetrics, StudyPhase, TrialSummary } from './types';
 import { isObj } from './guards';
 import { isLrRule } from './tuner/lrScaling';
+import { scheduleProblemMessage, validateSchedule } from './schedule/validate';
 
 export const WEBVIEW_PROTOCOL_VERSION = 1;
 
@@ -70,17 +71,12 @@ export type PanelToHost =
 const isPosInt = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 1 && x <= 1 << 24;
 const isPosNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x) && x > 0;
 const isRule = isLrRule;
-const SCHEDULE_KINDS = new Set(['constant', 'step', 'linear_ramp', 'adaptive']);
 
+/** The schedule validator's first problem, in the words config diagnostics use (undefined: none given, or valid). */
 function scheduleError(s: unknown): string | undefined {
   if (s === undefined) return undefined;
-  if (!isObj(s) || typeof s.kind !== 'string' || !SCHEDULE_KINDS.has(s.kind)) return 'schedule.kind must be constant, step, linear_ramp or adaptive';
-  for (const [k, v] of Object.entries(s)) {
-    if (k === 'kind' || k === 'allow_shrink') continue;
-    const ok = Array.isArray(v) ? v.every((x) => isPosNum(x)) : isPosNum(v);
-    if (!ok) return `schedule.${k} must be a positive number`;
-  }
-  return undefined;
+  const [first] = validateSchedule(s);
+  return first && scheduleProblemMessage(first);
 }
 
 function settingsError(s: unknown): string | undefined {

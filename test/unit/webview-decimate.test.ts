@@ -6,7 +6,7 @@ import { GrowableBuffer } from '../../webview/charts/growableBuffer';
 
 function noisySeries(n: number, seed = 1): { xs: Float64Array; ys: Float64Array } {
   let s = seed;
-  const rnd = () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  const rnd = () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
   const xs = new Float64Array(n);
   const ys = new Float64Array(n);
   for (let i = 0; i < n; i++) {
@@ -43,7 +43,7 @@ test('GrowableBuffer grows past its capacity and keeps every value', () => {
   assert.equal(b.last(), undefined);
 });
 
-test('decimateMinMax keeps at most 4 points per column and every column\'s min and max', () => {
+test("decimateMinMax keeps at most 4 points per column and every column's min and max", () => {
   const { xs, ys } = noisySeries(20000);
   const cols = 400;
   const x0 = xs[0];
@@ -113,7 +113,7 @@ test('MinMaxBins starts over when the series is replaced by a shorter one', () =
   assert.deepEqual(bins.points(), { x: [5], y: [9] });
 });
 
-test('alignOnPixelGrid: two slots per column holding each column\'s min and max in time order', () => {
+test("alignOnPixelGrid: two slots per column holding each column's min and max in time order", () => {
   const s1 = { x: [0, 1, 2, 3, 10, 11], y: [5, 1, 9, 4, 7, 7] };
   const s2 = { x: [4, 5], y: [2, 3] };
   const [x, a, b] = alignOnPixelGrid([s1, s2], 0, 12, 3);

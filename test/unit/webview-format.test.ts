@@ -1,6 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatBytes, formatCount, formatDuration, formatLearningRate, formatLoss, formatSpeedup, formatThroughput, parseBytes } from '../../webview/shared/format';
+import {
+  formatBytes,
+  formatCount,
+  formatDuration,
+  formatLearningRate,
+  formatLoss,
+  formatSpeedup,
+  formatThroughput,
+  parseBytes,
+} from '../../webview/shared/format';
 
 test('formatBytes uses binary units with sensible precision', () => {
   assert.equal(formatBytes(512), '512 B');

@@ -7,7 +7,19 @@ import { goodputLines, scheduleLines, throughputLines, trialLines } from '../../
 const theme = { palette: ['#1', '#2', '#3', '#4', '#5', '#6'], highlight: '#fg', muted: '#mu' };
 
 function step(i: number, batchSize: number, extra: Partial<StepMetrics> = {}): StepMetrics {
-  return { step: i, epoch: 0, samples: i * batchSize, loss: 2 / i, batchSize, learningRate: 0.01, stepTimeMs: 5, samplesPerSecond: 1000, time: i * 0.01, memoryBytes: 1000 + batchSize, ...extra };
+  return {
+    step: i,
+    epoch: 0,
+    samples: i * batchSize,
+    loss: 2 / i,
+    batchSize,
+    learningRate: 0.01,
+    stepTimeMs: 5,
+    samplesPerSecond: 1000,
+    time: i * 0.01,
+    memoryBytes: 1000 + batchSize,
+    ...extra,
+  };
 }
 
 test('SeriesStore appends steps per trial into columns and drops repeated steps', () => {
@@ -23,7 +35,10 @@ test('SeriesStore appends steps per trial into columns and drops repeated steps'
   assert.deepEqual([...a.columns.memory.view()], [1032, 1032, 1032]);
   assert.deepEqual([...a.evalLoss.view()], [0.5]);
   assert.equal(store.pointCount(), 4);
-  assert.deepEqual(store.list().map((t) => t.trialId), ['a', 'b']);
+  assert.deepEqual(
+    store.list().map((t) => t.trialId),
+    ['a', 'b'],
+  );
 });
 
 test('labels carry the trial id only when two trials share a batch size', () => {
@@ -75,7 +90,9 @@ test('scheduleLines: the batch size in force for scheduled trials and the live n
   store.append({
     trialId: 'ramp',
     batchSize: 32,
-    steps: [1, 2, 3, 4, 5, 6, 7, 8].map((i) => step(i, i < 5 ? 32 : 64, { gradSqNorm: 0.1 + 1 / (i < 5 ? 32 : 64), microGradSqNorm: 0.1 + 1 / 8, microBatchSize: 8 })),
+    steps: [1, 2, 3, 4, 5, 6, 7, 8].map((i) =>
+      step(i, i < 5 ? 32 : 64, { gradSqNorm: 0.1 + 1 / (i < 5 ? 32 : 64), microGradSqNorm: 0.1 + 1 / 8, microBatchSize: 8 }),
+    ),
     evals: [],
   });
   const lines = scheduleLines(store, theme, undefined);
@@ -83,7 +100,17 @@ test('scheduleLines: the batch size in force for scheduled trials and the live n
   assert.deepEqual(labels, ['batch size B=32 (ramp)', 'B_noise live B=32 (ramp)']);
   assert.deepEqual(Array.from(lines[0].ys), [32, 32, 32, 32, 64, 64, 64, 64]);
   assert.ok(lines[0].stepped);
-  const rec = { noiseScale: { value: 100, low: 50, high: 200, history: [{ samples: 200, loss: 1, value: 90, low: 40, high: 150 }, { samples: 100, loss: 2, value: 60 }] } } as unknown as Recommendation;
+  const rec = {
+    noiseScale: {
+      value: 100,
+      low: 50,
+      high: 200,
+      history: [
+        { samples: 200, loss: 1, value: 90, low: 40, high: 150 },
+        { samples: 100, loss: 2, value: 60 },
+      ],
+    },
+  } as unknown as Recommendation;
   const withRec = scheduleLines(store, theme, rec);
   const tuner = withRec.find((l) => l.label === 'B_noise (tuner)')!;
   assert.deepEqual(Array.from(tuner.xs), [100, 200], 'history sorted by samples');
@@ -103,7 +130,12 @@ const trial = (id: string, batchSize: number, sps: number | undefined, status: T
 });
 
 test('throughputLines: measured points sorted by batch size, one per size, predictions apart', () => {
-  const rec = { candidates: [{ batchSize: 2048, status: 'predicted', samplesPerSecond: 9000, fits: false }, { batchSize: 8, status: 'ok', samplesPerSecond: 800, fits: true }] } as unknown as Recommendation;
+  const rec = {
+    candidates: [
+      { batchSize: 2048, status: 'predicted', samplesPerSecond: 9000, fits: false },
+      { batchSize: 8, status: 'ok', samplesPerSecond: 800, fits: true },
+    ],
+  } as unknown as Recommendation;
   const lines = throughputLines([trial('a', 64, 4000), trial('b', 16, 2000), trial('c', 64, 4200), trial('d', 32, undefined, 'oom')], rec, theme);
   assert.deepEqual(Array.from(lines[0].xs), [8, 16, 64]);
   assert.deepEqual(Array.from(lines[0].ys), [800, 2000, 4200]);

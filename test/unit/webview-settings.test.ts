@@ -37,11 +37,21 @@ test('parseSchedule reports each invalid field and gives no schedule', () => {
   const missing = parseSchedule('linear_ramp', { from: '64' });
   assert.equal(missing.schedule, undefined);
   assert.ok(missing.errors.to && missing.errors.over_samples);
-  assert.ok(parseSchedule('linear_ramp', { from: '512', to: '64', over_samples: '10' }).errors.to);
-  assert.ok(parseSchedule('step', { factor: '1' }).errors.factor);
-  assert.ok(parseSchedule('step', { every_steps: '2.5' }).errors.every_steps);
-  assert.ok(parseSchedule('step', { at_steps: '10, x' }).errors.at_steps);
-  assert.ok(parseSchedule('adaptive', { min_batch_size: '128', max_batch_size: '64' }).errors.max_batch_size);
+  assert.match(missing.errors.to, /^to is required/);
+  assert.match(parseSchedule('linear_ramp', { from: '512', to: '64', over_samples: '10' }).errors.from, /from \(512\) must not be larger than to \(64\)/);
+  assert.match(parseSchedule('step', { every_steps: '10', factor: '1' }).errors.factor, /factor must be a number > 1 \(got 1\)/);
+  assert.match(parseSchedule('step', { every_steps: '2.5' }).errors.every_steps, /every_steps must be an integer >= 1 \(got 2.5\)/);
+  assert.match(parseSchedule('step', { at_steps: '10, x' }).errors.at_steps, /At steps: numbers separated by commas/);
+  assert.match(parseSchedule('step', { at_steps: '300, 200' }).errors.at_steps, /strictly increasing/);
+  assert.match(parseSchedule('step', { every_steps: 'often' }).errors.every_steps, /Every N steps must be a number/);
+  assert.ok(parseSchedule('adaptive', { min_batch_size: '128', max_batch_size: '64' }).errors.min_batch_size);
+});
+
+test("parseSchedule: a problem of the whole schedule shows under the kind's first field", () => {
+  const none = parseSchedule('step', { factor: '3' });
+  assert.equal(none.schedule, undefined, 'a step schedule with no trigger is not handed to the host');
+  assert.match(none.errors.every_steps, /a step schedule needs one of at_steps, at_epochs or every_steps/);
+  assert.match(parseSchedule('step', { every_steps: '10', at_steps: '5' }).errors.every_steps, /give only one of at_steps, at_epochs, every_steps/);
 });
 
 test('scheduleFieldValues inverts parseSchedule', () => {
@@ -59,7 +69,10 @@ test('describeSchedule reads as a sentence fragment', () => {
 });
 
 test('normalizeSettings clamps to the dataset and the machine and keeps min <= max', () => {
-  const s = normalizeSettings({ batchSize: 100000, minBatchSize: 0, maxBatchSize: 99999, memoryLimitBytes: 1e15, budgetSeconds: 1e9, lrRule: 'bogus' as never }, init);
+  const s = normalizeSettings(
+    { batchSize: 100000, minBatchSize: 0, maxBatchSize: 99999, memoryLimitBytes: 1e15, budgetSeconds: 1e9, lrRule: 'bogus' as never },
+    init,
+  );
   assert.equal(s.batchSize, 8000);
   assert.equal(s.minBatchSize, 1);
   assert.equal(s.maxBatchSize, 8000);

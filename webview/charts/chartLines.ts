@@ -32,14 +32,29 @@ export function scheduleLines(store: SeriesStore, theme: Palette, rec: Recommend
   const varying = trials.filter((t) => t.batchSizeVaries);
   const shown = varying.length > 0 ? varying : trials.slice(-1);
   for (const t of shown) {
-    lines.push({ key: `batch:${t.trialId}`, label: `batch size ${store.label(t)}`, color: seriesStyle(theme, t.index).color, stepped: true, width: 2, xs: t.columns.samples.view(), ys: t.columns.batchSize.view() });
+    lines.push({
+      key: `batch:${t.trialId}`,
+      label: `batch size ${store.label(t)}`,
+      color: seriesStyle(theme, t.index).color,
+      stepped: true,
+      width: 2,
+      xs: t.columns.samples.view(),
+      ys: t.columns.batchSize.view(),
+    });
   }
   // Live noise-scale curves of the latest three trials that report micro-batch statistics:
   // enough to see the trend without burying the chart in lines.
   const withNoise = trials.filter((t) => t.hasNoiseScale).slice(-3);
   for (const t of withNoise) {
     const noise = t.columns.noiseScale.view();
-    lines.push({ key: `noise:${t.trialId}`, label: `B_noise live ${store.label(t)}`, color: seriesStyle(theme, t.index).color, dash: [4, 3], xs: t.columns.samples.view(), ys: noise });
+    lines.push({
+      key: `noise:${t.trialId}`,
+      label: `B_noise live ${store.label(t)}`,
+      color: seriesStyle(theme, t.index).color,
+      dash: [4, 3],
+      xs: t.columns.samples.view(),
+      ys: noise,
+    });
   }
   const history = rec?.noiseScale?.history;
   if (history && history.length > 0) {
@@ -93,10 +108,19 @@ export function goodputLines(rec: Recommendation | undefined, theme: Palette): L
   if (rec) {
     const at = (b: number) => points.find((p) => p.x === b)?.y;
     const pick = at(rec.batchSize);
-    if (pick !== undefined) lines.push({ label: `recommended ${rec.batchSize}`, color: theme.highlight, line: false, points: true, pointSize: 14, xs: [rec.batchSize], ys: [pick] });
+    if (pick !== undefined)
+      lines.push({ label: `recommended ${rec.batchSize}`, color: theme.highlight, line: false, points: true, pointSize: 14, xs: [rec.batchSize], ys: [pick] });
     const cur = at(rec.current.batchSize);
     if (cur !== undefined && rec.current.batchSize !== rec.batchSize) {
-      lines.push({ label: `current ${rec.current.batchSize}`, color: theme.palette[4], line: false, points: true, pointSize: 10, xs: [rec.current.batchSize], ys: [cur] });
+      lines.push({
+        label: `current ${rec.current.batchSize}`,
+        color: theme.palette[4],
+        line: false,
+        points: true,
+        pointSize: 10,
+        xs: [rec.current.batchSize],
+        ys: [cur],
+      });
     }
   }
   return lines;

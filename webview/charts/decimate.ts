@@ -30,7 +30,10 @@ export function decimateMinMax(xs: ArrayLike<number>, ys: ArrayLike<number>, xMi
   const span = xMax - xMin;
   const scale = span > 0 ? cols / span : 0;
   let col = -1;
-  let firstI = -1, minI = -1, maxI = -1, lastI = -1;
+  let firstI = -1,
+    minI = -1,
+    maxI = -1,
+    lastI = -1;
   const flush = () => {
     if (firstI < 0) return;
     // Emit the column's extreme points in x order, without repeats.

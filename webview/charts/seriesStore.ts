@@ -85,7 +85,17 @@ export class SeriesStore {
     if (!t) {
       const columns = {} as Record<Column, GrowableBuffer>;
       for (const c of COLUMNS) columns[c] = new GrowableBuffer();
-      t = { trialId, batchSize, index: this.trials.size, columns, evalSamples: new GrowableBuffer(16), evalLoss: new GrowableBuffer(16), noise: new NoiseScaleEma(), batchSizeVaries: false, hasNoiseScale: false };
+      t = {
+        trialId,
+        batchSize,
+        index: this.trials.size,
+        columns,
+        evalSamples: new GrowableBuffer(16),
+        evalLoss: new GrowableBuffer(16),
+        noise: new NoiseScaleEma(),
+        batchSizeVaries: false,
+        hasNoiseScale: false,
+      };
       this.trials.set(trialId, t);
     }
     return t;

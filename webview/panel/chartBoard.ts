@@ -47,33 +47,78 @@ export class ChartBoard {
       this.element.append(host);
       this.charts.push({ chart: new StreamChart(host, spec, this.theme, () => this.loop?.request()), source, lines, drawnVersion: -1, costMs: 2 });
     };
-    add({ title: 'Loss vs samples', xLabel: 'samples', yLabel: 'training loss (log)', yLog: 10, xFormat: formatCount, yFormat: formatTick, emptyText: 'Loss curves appear here as trials run.' }, 'live', () =>
-      trialLines(this.store, this.theme, 'samples', 'loss'),
-    );
-    add({ title: 'Loss vs wall-clock', xLabel: 'time', yLabel: 'training loss (log)', yLog: 10, xFormat: seconds, yFormat: formatTick, emptyText: 'Loss against time, one line per batch size.' }, 'live', () =>
-      trialLines(this.store, this.theme, 'time', 'loss'),
-    );
-    add({ title: 'Memory vs time', xLabel: 'time', yLabel: 'memory', xFormat: seconds, yFormat: formatBytes, emptyText: 'Memory in use during each trial.' }, 'live', () =>
-      trialLines(this.store, this.theme, 'time', 'memory'),
+    add(
+      {
+        title: 'Loss vs samples',
+        xLabel: 'samples',
+        yLabel: 'training loss (log)',
+        yLog: 10,
+        xFormat: formatCount,
+        yFormat: formatTick,
+        emptyText: 'Loss curves appear here as trials run.',
+      },
+      'live',
+      () => trialLines(this.store, this.theme, 'samples', 'loss'),
     );
     add(
-      { title: 'Throughput vs batch size', xLabel: 'batch size', yLabel: 'samples/s', xLog: 2, xFormat: formatCount, yFormat: formatCount, emptyText: 'Measured samples/s per batch size.' },
+      {
+        title: 'Loss vs wall-clock',
+        xLabel: 'time',
+        yLabel: 'training loss (log)',
+        yLog: 10,
+        xFormat: seconds,
+        yFormat: formatTick,
+        emptyText: 'Loss against time, one line per batch size.',
+      },
+      'live',
+      () => trialLines(this.store, this.theme, 'time', 'loss'),
+    );
+    add(
+      { title: 'Memory vs time', xLabel: 'time', yLabel: 'memory', xFormat: seconds, yFormat: formatBytes, emptyText: 'Memory in use during each trial.' },
+      'live',
+      () => trialLines(this.store, this.theme, 'time', 'memory'),
+    );
+    add(
+      {
+        title: 'Throughput vs batch size',
+        xLabel: 'batch size',
+        yLabel: 'samples/s',
+        xLog: 2,
+        xFormat: formatCount,
+        yFormat: formatCount,
+        emptyText: 'Measured samples/s per batch size.',
+      },
       'summary',
       () => throughputLines(this.trials.values(), this.recommendation, this.theme),
     );
     add(
-      { title: 'Goodput vs batch size', xLabel: 'batch size', yLabel: 'goodput (1 = best)', xLog: 2, xFormat: formatCount, yFormat: (v) => v.toFixed(2), emptyText: 'Goodput and the pick appear with the recommendation.' },
+      {
+        title: 'Goodput vs batch size',
+        xLabel: 'batch size',
+        yLabel: 'goodput (1 = best)',
+        xLog: 2,
+        xFormat: formatCount,
+        yFormat: (v) => v.toFixed(2),
+        emptyText: 'Goodput and the pick appear with the recommendation.',
+      },
       'summary',
       () => goodputLines(this.recommendation, this.theme),
     );
     add(
-      { title: 'Batch size and noise scale', xLabel: 'samples', yLabel: 'samples per step', yLog: 2, xFormat: formatCount, yFormat: formatCount, emptyText: 'Batch size in force and gradient noise scale over training.' },
+      {
+        title: 'Batch size and noise scale',
+        xLabel: 'samples',
+        yLabel: 'samples per step',
+        yLog: 2,
+        xFormat: formatCount,
+        yFormat: formatCount,
+        emptyText: 'Batch size in force and gradient noise scale over training.',
+      },
       'live',
       () => scheduleLines(this.store, this.theme, this.recommendation),
     );
     this.loop = new FrameLoop(() => this.render(), onDrawn);
     // Charts that resized (ResizeObserver marks them dirty) need a frame too.
-
   }
 
   appendMetrics(batches: readonly MetricsBatch[], sentAt: number): void {

@@ -4,6 +4,7 @@
 import type { PanelInit, PanelSettings } from '../../src/core/webviewProtocol';
 import type { LrRule } from '../../src/core/types';
 import { h, uniqueId } from '../shared/dom';
+import type { SelectElement } from '../shared/elements';
 import { formatBytes, formatCount, formatDuration, parseBytes } from '../shared/format';
 import {
   BUDGET_STOPS,
@@ -21,12 +22,15 @@ import {
 } from '../shared/logScale';
 import { ScheduleEditor } from './scheduleEditor';
 import type { ScheduleFieldValues, ScheduleKind } from './scheduleSpec';
-import { SliderRow } from './sliderRow';
+import { SliderRow, type SliderRowOptions } from './sliderRow';
 import { withRange } from './state';
 
 const REGIME_TEXT = { sgd: 'SGD', 'mini-batch': 'mini-batch', 'full-batch': 'full batch' } as const;
-
-type SelectElement = HTMLElement & { value: string; disabled: boolean };
+const LR_RULE_TEXT: ReadonlyArray<readonly [LrRule, string]> = [
+  ['linear', 'Linear (lr × B/B₀, Goyal et al. 2017)'],
+  ['sqrt', 'Square root (lr × √(B/B₀))'],
+  ['none', 'None (keep the learning rate)'],
+];
 
 export interface ControlsCallbacks {
   onSettings(settings: PanelSettings): void;
@@ -47,84 +51,23 @@ export class SettingsControls {
   private readonly scale: HTMLDivElement;
   readonly schedule: ScheduleEditor;
 
-  constructor(init: PanelInit, settings: PanelSettings, draft: { kind?: ScheduleKind; values?: ScheduleFieldValues }, private readonly cb: ControlsCallbacks) {
+  constructor(
+    init: PanelInit,
+    settings: PanelSettings,
+    draft: { kind?: ScheduleKind; values?: ScheduleFieldValues },
+    private readonly cb: ControlsCallbacks,
+  ) {
     this.settings = settings;
     this.datasetSize = Math.max(1, init.datasetSize);
     this.totalMemory = Math.max(MIN_MEMORY_BYTES, init.totalMemoryBytes);
-    const n = () => this.datasetSize;
-    const batchOpts = (label: string, fieldLabel: string, onChange: (v: number) => void) => ({
-      label,
-      fieldLabel,
-      min: 0,
-      max: maxPosition(n()),
-      step: 0.5,
-      toValue: (p: number) => positionToBatch(p, n()),
-      toPosition: batchToPosition,
-      format: (v: number) => `${v} (${REGIME_TEXT[batchRegime(v, n())]})`,
-      parse: (t: string) => {
-        const v = Number(t.trim());
-        return Number.isInteger(v) && v >= 1 && v <= n() ? v : undefined;
-      },
-      fieldText: (v: number) => String(v),
-      invalidMessage: `Enter a whole number from 1 to ${formatCount(n())} (the training set size).`,
-      onChange,
-    });
-
-    this.batch = new SliderRow(batchOpts('Batch size', 'Batch size, exact', (v) => this.change({ ...this.settings, batchSize: v })));
+    this.batch = new SliderRow(this.batchRow('Batch size', 'Batch size, exact', (v) => this.change({ ...this.settings, batchSize: v })));
     this.scale = h('div', { class: 'slider-scale', 'aria-hidden': 'true' });
-    this.minBatch = new SliderRow(batchOpts('Smallest', 'Smallest batch size to try', (v) => this.change(withRange(this.settings, 'min', v), 'min')));
-    this.maxBatch = new SliderRow(batchOpts('Largest', 'Largest batch size to try', (v) => this.change(withRange(this.settings, 'max', v), 'max')));
-    this.memory = new SliderRow({
-      label: 'Memory limit',
-      fieldLabel: 'Memory limit, e.g. 2 GiB',
-      min: 0,
-      max: memoryToPosition(this.totalMemory),
-      step: 0.25,
-      toValue: (p) => positionToMemory(p, this.totalMemory),
-      toPosition: memoryToPosition,
-      format: (v) => `${formatBytes(v)} of ${formatBytes(this.totalMemory)}`,
-      parse: (t) => {
-        const v = parseBytes(t, this.totalMemory);
-        return v !== undefined && v <= this.totalMemory ? v : undefined;
-      },
-      fieldText: formatBytes,
-      invalidMessage: `Enter a size up to ${formatBytes(this.totalMemory)}, e.g. 2 GiB or 512 MiB.`,
-      onChange: (v) => this.change({ ...this.settings, memoryLimitBytes: v }),
-    });
-    this.budget = new SliderRow({
-      label: 'Time budget',
-      fieldLabel: 'Time budget in seconds',
-      min: 0,
-      max: BUDGET_STOPS.length - 1,
-      step: 1,
-      toValue: indexToBudget,
-      toPosition: budgetToIndex,
-      format: formatDuration,
-      parse: (t) => {
-        const v = Number(t.trim());
-        return Number.isFinite(v) && v >= 1 && v <= 86400 ? Math.round(v) : undefined;
-      },
-      fieldText: (v) => String(v),
-      invalidMessage: 'Enter seconds, from 1 to 86400 (24 h).',
-      onChange: (v) => this.change({ ...this.settings, budgetSeconds: v }),
-    });
-
+    this.minBatch = new SliderRow(this.batchRow('Smallest', 'Smallest batch size to try', (v) => this.change(withRange(this.settings, 'min', v), 'min')));
+    this.maxBatch = new SliderRow(this.batchRow('Largest', 'Largest batch size to try', (v) => this.change(withRange(this.settings, 'max', v), 'max')));
+    this.memory = new SliderRow(this.memoryRow());
+    this.budget = new SliderRow(this.budgetRow());
     const lrId = uniqueId('lr-rule');
-    this.lrRule = document.createElement('vscode-single-select') as SelectElement;
-    this.lrRule.id = lrId;
-    this.lrRule.setAttribute('aria-label', 'Learning-rate scaling rule');
-    for (const [value, text] of [
-      ['linear', 'Linear (lr × B/B₀, Goyal et al. 2017)'],
-      ['sqrt', 'Square root (lr × √(B/B₀))'],
-      ['none', 'None (keep the learning rate)'],
-    ] as const) {
-      const o = document.createElement('vscode-option');
-      o.setAttribute('value', value);
-      o.textContent = text;
-      this.lrRule.append(o);
-    }
-    this.lrRule.addEventListener('change', () => this.change({ ...this.settings, lrRule: this.lrRule.value as LrRule }));
-
+    this.lrRule = this.lrRuleSelect(lrId);
     this.schedule = new ScheduleEditor(settings.schedule, draft, {
       onSchedule: (schedule) => {
         const next = { ...this.settings };
@@ -134,7 +77,6 @@ export class SettingsControls {
       },
       onDraft: (kind, values) => this.cb.onScheduleDraft(kind, values),
     });
-
     this.element = h(
       'div',
       { class: 'controls' },
@@ -153,6 +95,82 @@ export class SettingsControls {
     );
     this.renderScale();
     this.show(settings);
+  }
+
+  /** A batch-size slider: log2 positions up to the training set size (read when used: it changes with setBounds). */
+  private batchRow(label: string, fieldLabel: string, onChange: (v: number) => void): SliderRowOptions {
+    const n = () => this.datasetSize;
+    return {
+      label,
+      fieldLabel,
+      min: 0,
+      max: maxPosition(n()),
+      step: 0.5,
+      toValue: (p) => positionToBatch(p, n()),
+      toPosition: batchToPosition,
+      format: (v) => `${v} (${REGIME_TEXT[batchRegime(v, n())]})`,
+      parse: (t) => {
+        const v = Number(t.trim());
+        return Number.isInteger(v) && v >= 1 && v <= n() ? v : undefined;
+      },
+      fieldText: (v) => String(v),
+      invalidMessage: `Enter a whole number from 1 to ${formatCount(n())} (the training set size).`,
+      onChange,
+    };
+  }
+
+  private memoryRow(): SliderRowOptions {
+    return {
+      label: 'Memory limit',
+      fieldLabel: 'Memory limit, e.g. 2 GiB',
+      min: 0,
+      max: memoryToPosition(this.totalMemory),
+      step: 0.25,
+      toValue: (p) => positionToMemory(p, this.totalMemory),
+      toPosition: memoryToPosition,
+      format: (v) => `${formatBytes(v)} of ${formatBytes(this.totalMemory)}`,
+      parse: (t) => {
+        const v = parseBytes(t, this.totalMemory);
+        return v !== undefined && v <= this.totalMemory ? v : undefined;
+      },
+      fieldText: formatBytes,
+      invalidMessage: `Enter a size up to ${formatBytes(this.totalMemory)}, e.g. 2 GiB or 512 MiB.`,
+      onChange: (v) => this.change({ ...this.settings, memoryLimitBytes: v }),
+    };
+  }
+
+  private budgetRow(): SliderRowOptions {
+    return {
+      label: 'Time budget',
+      fieldLabel: 'Time budget in seconds',
+      min: 0,
+      max: BUDGET_STOPS.length - 1,
+      step: 1,
+      toValue: indexToBudget,
+      toPosition: budgetToIndex,
+      format: formatDuration,
+      parse: (t) => {
+        const v = Number(t.trim());
+        return Number.isFinite(v) && v >= 1 && v <= 86400 ? Math.round(v) : undefined;
+      },
+      fieldText: (v) => String(v),
+      invalidMessage: 'Enter seconds, from 1 to 86400 (24 h).',
+      onChange: (v) => this.change({ ...this.settings, budgetSeconds: v }),
+    };
+  }
+
+  private lrRuleSelect(id: string): SelectElement {
+    const select = document.createElement('vscode-single-select');
+    select.id = id;
+    select.setAttribute('aria-label', 'Learning-rate scaling rule');
+    for (const [value, text] of LR_RULE_TEXT) {
+      const o = document.createElement('vscode-option');
+      o.setAttribute('value', value);
+      o.textContent = text;
+      select.append(o);
+    }
+    select.addEventListener('change', () => this.change({ ...this.settings, lrRule: select.value as LrRule }));
+    return select;
   }
 
   /** Bounds from a new init (another config or dataset). */

@@ -7,7 +7,7 @@
 import 'uplot/dist/uPlot.min.css';
 import '@vscode/codicons/dist/codicon.css';
 import './panel.css';
-import { button, registerCodiconStylesheet, type Button } from '../shared/elements';
+import { button, registerCodiconStylesheet } from '../shared/elements';
 import type { HostToPanel, PanelInit, PanelSettings } from '../../src/core/webviewProtocol';
 import { codicon, debounce, h } from '../shared/dom';
 import { onThemeChange } from '../shared/theme';
@@ -18,7 +18,6 @@ import { RecommendationCard } from './recommendationCard';
 import { initialSettings, normalizeSettings, settingsEqual, type PersistedPanelState } from './state';
 import { StatusBar } from './statusBar';
 import { TrialList } from './trialList';
-
 
 registerCodiconStylesheet('panel.css');
 const host = connectToHost<PersistedPanelState>();
@@ -37,28 +36,58 @@ let running = false;
 
 const postSettings = debounce((settings: PanelSettings) => host.post({ type: 'settingsChanged', settings }), 300);
 
-const startButton = button('Start study', 'play', false, () => {
-  if (!controls) return;
-  postSettings.flush();
-  status.clearError();
-  host.post({ type: 'start', settings: controls.current });
-}, 'start');
+const startButton = button(
+  'Start study',
+  'play',
+  false,
+  () => {
+    if (!controls) return;
+    postSettings.flush();
+    status.clearError();
+    host.post({ type: 'start', settings: controls.current });
+  },
+  'start',
+);
 const stopButton = button('Stop', 'debug-stop', true, () => host.post({ type: 'stop' }), 'stop');
-const trainOnceButton = button('Train once at this batch size', 'debug-start', true, () => {
-  if (!controls) return;
-  const s = controls.current;
-  status.clearError();
-  host.post({ type: 'trainOnce', batchSize: s.batchSize, ...(s.schedule ? { schedule: s.schedule } : {}) });
-}, 'train-once');
+const trainOnceButton = button(
+  'Train once at this batch size',
+  'debug-start',
+  true,
+  () => {
+    if (!controls) return;
+    const s = controls.current;
+    status.clearError();
+    host.post({ type: 'trainOnce', batchSize: s.batchSize, ...(s.schedule ? { schedule: s.schedule } : {}) });
+  },
+  'train-once',
+);
 const reportButton = button('Export report', 'export', true, () => host.post({ type: 'exportReport' }), 'export-report');
-const configLink = h('button', { type: 'button', class: 'link-button', title: 'Open the config file' }, codicon('file-code'), h('span', { class: 'config-label' }, 'No config'));
+const configLink = h(
+  'button',
+  { type: 'button', class: 'link-button', title: 'Open the config file' },
+  codicon('file-code'),
+  h('span', { class: 'config-label' }, 'No config'),
+);
 configLink.addEventListener('click', () => host.post({ type: 'openConfig' }));
-const trustNote = h('div', { class: 'notice notice-warning', role: 'note', hidden: true }, codicon('shield'), h('span', {}, 'This workspace is not trusted: Batch Tuner will not run training code or edit files here. Trust the workspace (Manage Workspace Trust) to start a study.'));
+const trustNote = h(
+  'div',
+  { class: 'notice notice-warning', role: 'note', hidden: true },
+  codicon('shield'),
+  h(
+    'span',
+    {},
+    'This workspace is not trusted: Batch Tuner will not run training code or edit files here. Trust the workspace (Manage Workspace Trust) to start a study.',
+  ),
+);
 const emptyState = h(
   'div',
   { class: 'notice empty-state', hidden: true },
   codicon('beaker'),
-  h('span', {}, 'No study yet. Set the search range and budget, then Start study — short trials measure throughput, memory and the gradient noise scale, and a recommendation appears with its evidence. Or train once at the slider\'s batch size.'),
+  h(
+    'span',
+    {},
+    "No study yet. Set the search range and budget, then Start study — short trials measure throughput, memory and the gradient noise scale, and a recommendation appears with its evidence. Or train once at the slider's batch size.",
+  ),
 );
 
 const status = new StatusBar();
@@ -69,7 +98,11 @@ const rec = new RecommendationCard(
   (req) => host.post({ type: 'apply', ...req }),
   (checked) => persist({ applyLearningRate: checked }),
 );
-const controlsHost = h('aside', { class: 'controls-pane', 'aria-label': 'Study settings' }, h('div', { class: 'loading' }, document.createElement('vscode-progress-ring'), ' Waiting for the extension…'));
+const controlsHost = h(
+  'aside',
+  { class: 'controls-pane', 'aria-label': 'Study settings' },
+  h('div', { class: 'loading' }, document.createElement('vscode-progress-ring'), ' Waiting for the extension…'),
+);
 
 app.append(
   h(
@@ -91,7 +124,7 @@ function updateButtons(): void {
   stopButton.disabled = !running;
   reportButton.disabled = trials.size === 0;
   startButton.title = reason || 'Run short trials and recommend a batch size';
-  trainOnceButton.title = reason || 'Train once at the slider\'s batch size (and schedule)';
+  trainOnceButton.title = reason || "Train once at the slider's batch size (and schedule)";
   trustNote.hidden = !init || trusted;
   controls?.setDisabled(running);
   emptyState.hidden = !init || trials.size > 0 || !!rec.recommendation || running;

@@ -4,11 +4,8 @@
 // last valid schedule.
 import type { BatchScheduleSpec } from '../../src/core/types';
 import { h, uniqueId } from '../shared/dom';
+import type { Checkbox, SelectElement, TextField } from '../shared/elements';
 import { parseSchedule, SCHEDULE_FIELDS, SCHEDULE_KINDS, scheduleFieldValues, type ScheduleFieldValues, type ScheduleKind } from './scheduleSpec';
-
-type SelectElement = HTMLElement & { value: string; disabled: boolean };
-type TextField = HTMLElement & { value: string; invalid: boolean; disabled: boolean; placeholder: string | undefined };
-type Checkbox = HTMLElement & { checked: boolean; disabled: boolean };
 
 export interface ScheduleEditorCallbacks {
   /** A valid schedule (undefined: constant, or invalid fields). */
@@ -26,12 +23,16 @@ export class ScheduleEditor {
   private disabled = false;
   private inputs: (TextField | Checkbox)[] = [];
 
-  constructor(schedule: BatchScheduleSpec | undefined, draft: { kind?: ScheduleKind; values?: ScheduleFieldValues }, private readonly cb: ScheduleEditorCallbacks) {
+  constructor(
+    schedule: BatchScheduleSpec | undefined,
+    draft: { kind?: ScheduleKind; values?: ScheduleFieldValues },
+    private readonly cb: ScheduleEditorCallbacks,
+  ) {
     const fromSpec = scheduleFieldValues(schedule);
     this.kind = draft.kind ?? fromSpec.kind;
     this.values = draft.values ?? fromSpec.values;
     const id = uniqueId('schedule-kind');
-    this.kindSelect = document.createElement('vscode-single-select') as SelectElement;
+    this.kindSelect = document.createElement('vscode-single-select');
     this.kindSelect.id = id;
     this.kindSelect.setAttribute('aria-label', 'Batch-size schedule');
     for (const k of SCHEDULE_KINDS) {
@@ -49,7 +50,14 @@ export class ScheduleEditor {
     });
     this.description = h('div', { class: 'hint' });
     this.fields = h('div', { class: 'schedule-fields' });
-    this.element = h('div', { class: 'schedule-editor' }, h('label', { class: 'control-label', for: id }, 'Schedule'), this.kindSelect, this.description, this.fields);
+    this.element = h(
+      'div',
+      { class: 'schedule-editor' },
+      h('label', { class: 'control-label', for: id }, 'Schedule'),
+      this.kindSelect,
+      this.description,
+      this.fields,
+    );
     this.renderFields();
   }
 
@@ -124,7 +132,9 @@ export class ScheduleEditor {
   private emit(quiet = false): void {
     this.cb.onDraft(this.kind, this.values);
     const parsed = parseSchedule(this.kind, this.values);
-    const shown = quiet ? Object.fromEntries(Object.entries(parsed.errors).filter(([k]) => typeof this.values[k] === 'string' && this.values[k] !== '')) : parsed.errors;
+    const shown = quiet
+      ? Object.fromEntries(Object.entries(parsed.errors).filter(([k]) => typeof this.values[k] === 'string' && this.values[k] !== ''))
+      : parsed.errors;
     this.showErrors(shown);
     if (Object.keys(parsed.errors).length === 0) this.cb.onSchedule(parsed.schedule);
   }

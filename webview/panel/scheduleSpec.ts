@@ -1,4 +1,6 @@
 // The schedule editor's fields <-> a BatchScheduleSpec (src/core/types.ts). Pure: unit-tested.
+// The rules are src/core/schedule/validate.ts's, so the editor, the host and config files agree.
+import { validateSchedule } from '../../src/core/schedule/validate';
 import type { BatchScheduleSpec } from '../../src/core/types';
 
 export type ScheduleKind = BatchScheduleSpec['kind'];
@@ -8,8 +10,9 @@ export interface ScheduleField {
   key: string;
   label: string;
   hint: string;
-  /** 'int' and 'number' are positive numbers; 'list' is comma-separated positive integers. */
-  type: 'int' | 'number' | 'list' | 'boolean';
+  /** How the text is read ('list': comma-separated numbers); what is valid is the schedule validator's call. */
+  type: 'number' | 'list' | 'boolean';
+  /** Marked with * in the editor (the validator reports it when missing). */
   required?: boolean;
 }
 
@@ -23,21 +26,21 @@ export const SCHEDULE_KINDS: readonly { kind: ScheduleKind; label: string; descr
 export const SCHEDULE_FIELDS: Record<ScheduleKind, readonly ScheduleField[]> = {
   constant: [],
   step: [
-    { key: 'every_steps', label: 'Every N steps', hint: 'grow every N optimizer steps', type: 'int' },
+    { key: 'every_steps', label: 'Every N steps', hint: 'grow every N optimizer steps', type: 'number' },
     { key: 'at_steps', label: 'At steps', hint: 'e.g. 200, 500, 1000', type: 'list' },
     { key: 'at_epochs', label: 'At epochs', hint: 'e.g. 2, 4', type: 'list' },
     { key: 'factor', label: 'Factor', hint: 'multiply by (default 2)', type: 'number' },
-    { key: 'max_batch_size', label: 'Max batch size', hint: 'stop growing here', type: 'int' },
+    { key: 'max_batch_size', label: 'Max batch size', hint: 'stop growing here', type: 'number' },
   ],
   linear_ramp: [
-    { key: 'from', label: 'From', hint: 'start batch size', type: 'int', required: true },
-    { key: 'to', label: 'To', hint: 'final batch size', type: 'int', required: true },
-    { key: 'over_samples', label: 'Over samples', hint: 'samples to reach the final size', type: 'int', required: true },
+    { key: 'from', label: 'From', hint: 'start batch size', type: 'number', required: true },
+    { key: 'to', label: 'To', hint: 'final batch size', type: 'number', required: true },
+    { key: 'over_samples', label: 'Over samples', hint: 'samples to reach the final size', type: 'number', required: true },
   ],
   adaptive: [
-    { key: 'every_steps', label: 'Re-estimate every N steps', hint: 'default 50', type: 'int' },
-    { key: 'min_batch_size', label: 'Min batch size', hint: 'lower bound', type: 'int' },
-    { key: 'max_batch_size', label: 'Max batch size', hint: 'upper bound (memory limit applies too)', type: 'int' },
+    { key: 'every_steps', label: 'Re-estimate every N steps', hint: 'default 50', type: 'number' },
+    { key: 'min_batch_size', label: 'Min batch size', hint: 'lower bound', type: 'number' },
+    { key: 'max_batch_size', label: 'Max batch size', hint: 'upper bound (memory limit applies too)', type: 'number' },
     { key: 'allowed', label: 'Allowed sizes', hint: 'e.g. 32, 64, 128, 256', type: 'list' },
     { key: 'allow_shrink', label: 'Allow shrinking', hint: 'the batch may shrink when the noise scale falls', type: 'boolean' },
   ],
@@ -51,7 +54,32 @@ export interface ScheduleParse {
   errors: Record<string, string>;
 }
 
-/** Builds the spec from the editor's raw field values, with a message per invalid field. */
+/** A number field's text as a number; undefined when it is not one. */
+function parseNumber(text: string): number | undefined {
+  const n = Number(text);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** A list field's text ("100, 300 600") as numbers; undefined when any part is not a number. */
+function parseList(text: string): number[] | undefined {
+  const parts = text
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .map(Number);
+  return parts.length > 0 && parts.every(Number.isFinite) ? parts : undefined;
+}
+
+/** The field a validator problem belongs under: its key's field, else the kind's first field. */
+function fieldOf(kind: ScheduleKind, key: string | undefined): string {
+  const fields = SCHEDULE_FIELDS[kind];
+  return fields.find((f) => f.key === key)?.key ?? fields[0]?.key ?? 'kind';
+}
+
+/**
+ * Builds the spec from the editor's raw field values, with a message per invalid field. Here only
+ * text becomes numbers; what makes a schedule valid (ranges, required keys, from <= to, ...) is
+ * decided by the schedule validator, the same the host applies to the message and to config files.
+ */
 export function parseSchedule(kind: ScheduleKind, values: ScheduleFieldValues): ScheduleParse {
   const errors: Record<string, string> = {};
   const out: Record<string, unknown> = { kind };
@@ -62,28 +90,12 @@ export function parseSchedule(kind: ScheduleKind, values: ScheduleFieldValues): 
       continue;
     }
     const text = typeof raw === 'string' ? raw.trim() : '';
-    if (text === '') {
-      if (f.required) errors[f.key] = `${f.label} is required`;
-      continue;
-    }
-    if (f.type === 'list') {
-      const parts = text.split(/[\s,]+/).filter(Boolean).map(Number);
-      if (parts.length === 0 || parts.some((n) => !Number.isInteger(n) || n < 1)) errors[f.key] = `${f.label}: positive integers separated by commas`;
-      else out[f.key] = parts;
-      continue;
-    }
-    const n = Number(text);
-    if (!Number.isFinite(n) || n <= 0) errors[f.key] = `${f.label} must be a positive number`;
-    else if (f.type === 'int' && !Number.isInteger(n)) errors[f.key] = `${f.label} must be a whole number`;
-    else out[f.key] = n;
+    if (text === '') continue;
+    const value = f.type === 'list' ? parseList(text) : parseNumber(text);
+    if (value !== undefined) out[f.key] = value;
+    else errors[f.key] = f.type === 'list' ? `${f.label}: numbers separated by commas (${f.hint})` : `${f.label} must be a number`;
   }
-  if (kind === 'linear_ramp' && !errors.from && !errors.to && typeof out.from === 'number' && typeof out.to === 'number' && out.to < out.from) {
-    errors.to = 'To must be at least From';
-  }
-  if (kind === 'step' && out.factor !== undefined && (out.factor as number) <= 1) errors.factor = 'Factor must be greater than 1';
-  if (kind === 'adaptive' && typeof out.min_batch_size === 'number' && typeof out.max_batch_size === 'number' && out.min_batch_size > out.max_batch_size) {
-    errors.max_batch_size = 'Max batch size must be at least Min batch size';
-  }
+  for (const p of validateSchedule(out)) errors[fieldOf(kind, p.path[0])] ??= p.message;
   return Object.keys(errors).length > 0 ? { errors } : { schedule: out as unknown as BatchScheduleSpec, errors };
 }
 
@@ -108,7 +120,13 @@ export function describeSchedule(s: BatchScheduleSpec | undefined): string {
   if (!s || s.kind === 'constant') return 'constant batch size';
   switch (s.kind) {
     case 'step': {
-      const when = s.every_steps ? `every ${s.every_steps} steps` : s.at_steps ? `at steps ${s.at_steps.join(', ')}` : s.at_epochs ? `at epochs ${s.at_epochs.join(', ')}` : 'on schedule';
+      const when = s.every_steps
+        ? `every ${s.every_steps} steps`
+        : s.at_steps
+          ? `at steps ${s.at_steps.join(', ')}`
+          : s.at_epochs
+            ? `at epochs ${s.at_epochs.join(', ')}`
+            : 'on schedule';
       return `×${s.factor ?? 2} ${when}${s.max_batch_size ? ` up to ${s.max_batch_size}` : ''}`;
     }
     case 'linear_ramp':

@@ -33,14 +33,20 @@ export class SliderRow {
   constructor(private opts: SliderRowOptions) {
     const id = uniqueId('slider');
     this.range = h('input', { type: 'range', id, class: 'slider', min: opts.min, max: opts.max, step: opts.step });
-    this.field = document.createElement('vscode-textfield') as unknown as SliderRow['field'];
+    this.field = document.createElement('vscode-textfield');
     // The accessible name of the field's inner <input>, inside its shadow DOM.
     (this.field as unknown as { label: string }).label = opts.fieldLabel;
     this.field.classList.add('slider-field');
     this.readout = h('span', { class: 'slider-readout', 'aria-hidden': 'true' });
     this.error = h('div', { class: 'field-error', role: 'alert', hidden: true });
     const label = h('label', { for: id, class: 'control-label' }, opts.label);
-    this.element = h('div', { class: 'slider-row' }, label, h('div', { class: 'slider-line' }, this.range, this.field as unknown as HTMLElement, this.readout), this.error);
+    this.element = h(
+      'div',
+      { class: 'slider-row' },
+      label,
+      h('div', { class: 'slider-line' }, this.range, this.field as unknown as HTMLElement, this.readout),
+      this.error,
+    );
 
     this.range.addEventListener('input', () => {
       const v = this.opts.toValue(Number(this.range.value));

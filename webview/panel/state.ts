@@ -1,7 +1,6 @@
 // What the panel remembers across hiding and reloads (vscode.getState/setState), and the rules
 // that keep settings consistent with the dataset and the machine. Pure: unit-tested in node.
 import type { PanelInit, PanelSettings } from '../../src/core/webviewProtocol';
-import type { LrRule } from '../../src/core/types';
 import { LR_RULES } from '../../src/core/tuner/lrScaling';
 import type { ScheduleFieldValues, ScheduleKind } from './scheduleSpec';
 
@@ -17,7 +16,6 @@ export interface PersistedPanelState {
   series?: unknown;
 }
 
-
 const clampInt = (v: unknown, lo: number, hi: number, fallback: number): number => {
   const n = typeof v === 'number' && Number.isFinite(v) ? Math.round(v) : fallback;
   return Math.min(hi, Math.max(lo, n));
@@ -27,7 +25,10 @@ const clampInt = (v: unknown, lo: number, hi: number, fallback: number): number 
  * Settings inside their bounds: batch sizes in [1, datasetSize] with min <= max, memory in
  * (0, totalMemory], a budget of 1 s to 24 h, a known learning-rate rule.
  */
-export function normalizeSettings(s: Partial<PanelSettings> | undefined, init: Pick<PanelInit, 'datasetSize' | 'totalMemoryBytes' | 'settings'>): PanelSettings {
+export function normalizeSettings(
+  s: Partial<PanelSettings> | undefined,
+  init: Pick<PanelInit, 'datasetSize' | 'totalMemoryBytes' | 'settings'>,
+): PanelSettings {
   const base = init.settings;
   const n = Math.max(1, Math.floor(init.datasetSize));
   const total = Math.max(1, init.totalMemoryBytes);

@@ -2,6 +2,7 @@
 // before anything runs: nothing started yet, and an untrusted workspace.
 import type { StudyPhase } from '../../src/core/types';
 import { codicon, h } from '../shared/dom';
+import type { ProgressBar } from '../shared/elements';
 
 const PHASE_TEXT: Record<StudyPhase, string> = {
   plan: 'Planning',
@@ -11,8 +12,6 @@ const PHASE_TEXT: Record<StudyPhase, string> = {
   recommend: 'Recommending',
   done: 'Done',
 };
-
-type ProgressBar = HTMLElement & { value?: number; max: number; indeterminate: boolean };
 
 export class StatusBar {
   readonly element: HTMLElement;
@@ -25,7 +24,7 @@ export class StatusBar {
   constructor() {
     this.phase = h('span', { class: 'phase-name' });
     this.message = h('span', { class: 'phase-message' });
-    this.progress = document.createElement('vscode-progress-bar') as ProgressBar;
+    this.progress = document.createElement('vscode-progress-bar');
     this.progress.setAttribute('aria-label', 'Study progress');
     this.progress.max = 1;
     this.progress.hidden = true;

@@ -36,7 +36,11 @@ export class TrialList {
         h(
           'thead',
           {},
-          h('tr', {}, ...['Trial', 'Phase', 'Batch', 'LR', 'Status', 'Throughput', 'Peak memory', 'Final loss', 'Wall time'].map((c) => h('th', { scope: 'col' }, c))),
+          h(
+            'tr',
+            {},
+            ...['Trial', 'Phase', 'Batch', 'LR', 'Status', 'Throughput', 'Peak memory', 'Final loss', 'Wall time'].map((c) => h('th', { scope: 'col' }, c)),
+          ),
         ),
         this.body,
       ),
@@ -96,7 +100,21 @@ export class TrialList {
       ),
     );
     for (const [id, batchSize] of this.running) {
-      rows.push(h('tr', { class: 'row-running' }, h('td', {}, id), h('td', {}, '…'), h('td', { class: 'num' }, String(batchSize)), h('td', {}), h('td', {}, badge('running')), h('td', {}), h('td', {}), h('td', {}), h('td', {})));
+      rows.push(
+        h(
+          'tr',
+          { class: 'row-running' },
+          h('td', {}, id),
+          h('td', {}, '…'),
+          h('td', { class: 'num' }, String(batchSize)),
+          h('td', {}),
+          h('td', {}, badge('running')),
+          h('td', {}),
+          h('td', {}),
+          h('td', {}),
+          h('td', {}),
+        ),
+      );
     }
     if (rows.length === 0) rows.push(h('tr', {}, h('td', { colspan: 9, class: 'empty-row' }, 'No trials yet.')));
     this.body.replaceChildren(...rows);

@@ -29,7 +29,10 @@ export function parseColor(text: string): Rgba | undefined {
 }
 
 export function toHex({ r, g, b }: Rgba): string {
-  const h = (v: number) => Math.round(Math.min(255, Math.max(0, v))).toString(16).padStart(2, '0');
+  const h = (v: number) =>
+    Math.round(Math.min(255, Math.max(0, v)))
+      .toString(16)
+      .padStart(2, '0');
   return `#${h(r)}${h(g)}${h(b)}`;
 }
 

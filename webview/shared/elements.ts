@@ -25,7 +25,12 @@ export function registerCodiconStylesheet(bundleCss: string): void {
   if (link) link.id = 'vscode-codicon-stylesheet';
 }
 
+// The parts of the components' interfaces the webviews use (one place for these views).
 export type Button = HTMLElement & { disabled: boolean };
+export type Checkbox = HTMLElement & { checked: boolean; disabled: boolean };
+export type SelectElement = HTMLElement & { value: string; disabled: boolean };
+export type TextField = HTMLElement & { value: string; invalid: boolean; disabled: boolean; placeholder: string | undefined };
+export type ProgressBar = HTMLElement & { value?: number; max: number; indeterminate: boolean };
 
 /** A `vscode-button` with a codicon; clicks are ignored while it is disabled. */
 export function button(label: string, icon: string, secondary: boolean, onClick: () => void, testId: string): Button {

@@ -66,9 +66,7 @@ export function positionToMemory(p: number, totalBytes: number): number {
 }
 
 /** Time-budget slider stops (seconds): roughly log-spaced, the values people type. */
-export const BUDGET_STOPS: readonly number[] = [
-  10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 450, 600, 900, 1200, 1800, 2700, 3600, 5400, 7200, 10800, 14400,
-];
+export const BUDGET_STOPS: readonly number[] = [10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 450, 600, 900, 1200, 1800, 2700, 3600, 5400, 7200, 10800, 14400];
 
 /** Index of the stop nearest (in log terms) to `seconds`. */
 export function budgetToIndex(seconds: number): number {

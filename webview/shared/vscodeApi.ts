@@ -30,15 +30,21 @@ export function connectToHost<S>(): HostChannel<S> {
   return {
     post: (message) => vscode.postMessage({ v: WEBVIEW_PROTOCOL_VERSION, ...message }),
     getState: () => {
+      // What this webview's own setState stored (VS Code keeps it as is): an object, or nothing yet.
       const s = vscode.getState();
-      return typeof s === 'object' && s !== null ? (s as Partial<S>) : undefined;
+      return typeof s === 'object' && s !== null ? s : undefined;
     },
     setState: (state) => vscode.setState(state),
     onMessage: (handler) =>
       window.addEventListener('message', (event: MessageEvent<unknown>) => {
         const m = event.data;
         // Only messages of our protocol version; anything else (other extensions' probes) is ignored.
-        if (typeof m === 'object' && m !== null && (m as { v?: unknown }).v === WEBVIEW_PROTOCOL_VERSION && typeof (m as { type?: unknown }).type === 'string') {
+        if (
+          typeof m === 'object' &&
+          m !== null &&
+          (m as { v?: unknown }).v === WEBVIEW_PROTOCOL_VERSION &&
+          typeof (m as { type?: unknown }).type === 'string'
+        ) {
           handler(m as HostToPanel);
         }
       }),

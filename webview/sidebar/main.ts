@@ -5,13 +5,11 @@
 // sidebar posts 'ready', 'openPanel', 'stop', 'tuneActiveConfig' (src/core/webviewProtocol.ts).
 import '@vscode/codicons/dist/codicon.css';
 import './sidebar.css';
-import { button, registerCodiconStylesheet, type Button } from '../shared/elements';
+import { button, registerCodiconStylesheet, type ProgressBar } from '../shared/elements';
 import { codicon, h, replaceChildren } from '../shared/dom';
 import { formatCount, formatDuration, formatLearningRate, formatLoss, formatSpeedup, formatThroughput } from '../shared/format';
 import { connectToHost } from '../shared/vscodeApi';
 import { bestSoFar, emptySummary, reduceSummary } from './studySummary';
-
-type ProgressBar = HTMLElement & { value?: number; max: number; indeterminate: boolean };
 
 registerCodiconStylesheet('sidebar.css');
 const host = connectToHost<Record<string, never>>();
@@ -37,7 +35,11 @@ function render(): void {
   const s = summary;
   stopButton.disabled = !s.running;
   tuneButton.disabled = !s.trusted || s.running;
-  tuneButton.title = !s.trusted ? 'Disabled: the workspace is not trusted' : s.running ? 'A study is running' : 'Tune the batch size of the config in the active editor';
+  tuneButton.title = !s.trusted
+    ? 'Disabled: the workspace is not trusted'
+    : s.running
+      ? 'A study is running'
+      : 'Tune the batch size of the config in the active editor';
   progress.hidden = !s.running;
   if (s.progress !== undefined && Number.isFinite(s.progress)) {
     progress.indeterminate = false;
@@ -50,9 +52,21 @@ function render(): void {
     !s.trusted ? h('div', { class: 'notice notice-warning' }, codicon('shield'), h('span', {}, 'Untrusted workspace: studies are disabled.')) : null,
     s.error ? h('div', { class: 'error-banner', role: 'alert' }, codicon('error'), h('span', { class: 'error-text' }, s.error)) : null,
     s.configLabel ? row('Config', s.configLabel) : null,
-    row('State', s.running ? `${s.phase ?? 'starting'}${s.phaseMessage ? ` — ${s.phaseMessage}` : ''}${s.progress !== undefined && Number.isFinite(s.progress) ? ` (${Math.round(s.progress * 100)}%)` : ''}` : rec ? 'done' : 'idle', 'state'),
+    row(
+      'State',
+      s.running
+        ? `${s.phase ?? 'starting'}${s.phaseMessage ? ` — ${s.phaseMessage}` : ''}${s.progress !== undefined && Number.isFinite(s.progress) ? ` (${Math.round(s.progress * 100)}%)` : ''}`
+        : rec
+          ? 'done'
+          : 'idle',
+      'state',
+    ),
     s.current
-      ? row('Running', `${s.current.trialId} · B=${s.current.batchSize} · step ${s.current.step} · loss ${formatLoss(s.current.loss)} · ${formatThroughput(s.current.samplesPerSecond)}`, 'running')
+      ? row(
+          'Running',
+          `${s.current.trialId} · B=${s.current.batchSize} · step ${s.current.step} · loss ${formatLoss(s.current.loss)} · ${formatThroughput(s.current.samplesPerSecond)}`,
+          'running',
+        )
       : null,
     row('Trials', `${s.trials.size} (${[...s.trials.values()].filter((t) => t.status !== 'ok').length} failed)`),
     fastest ? row('Fastest', `B=${fastest.batchSize} · ${formatThroughput(fastest.samplesPerSecond)}`) : null,

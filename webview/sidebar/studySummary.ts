@@ -43,7 +43,8 @@ export function reduceSummary(s: StudySummary, m: HostToPanel): StudySummary {
     case 'metrics': {
       const last = m.batches[m.batches.length - 1];
       const step = last?.steps[last.steps.length - 1];
-      if (last && step) s.current = { trialId: last.trialId, batchSize: step.batchSize, step: step.step, loss: step.loss, samplesPerSecond: step.samplesPerSecond };
+      if (last && step)
+        s.current = { trialId: last.trialId, batchSize: step.batchSize, step: step.step, loss: step.loss, samplesPerSecond: step.samplesPerSecond };
       break;
     }
     case 'trial':

@@ -11,7 +11,7 @@ import { fromJson, locate, yamlRoot, type SourceNode } from './sourceTree';
 import { schemaProblems, type SchemaProblem } from './schemaErrors';
 import { semanticProblems } from './semantic';
 import { applyConfigDefaults } from './defaults';
-import { scheduleProblems } from './scheduleChecks';
+import { outsideSchedule, scheduleProblems } from './scheduleChecks';
 
 export interface ParsedConfig {
   config?: TrainingConfig;
@@ -156,12 +156,12 @@ export function parseTrainingConfig(text: string, file: string, options: ParseOp
     const r = problemRange(syntax.root, p);
     return makeDiagnostic(index, file, r.offset, r.length, p.message, severity);
   };
-  const schema = schemaProblems(data);
+  const schema = outsideSchedule(schemaProblems(data));
   for (const p of schema) diagnostics.push(toDiag(p, 'error'));
   const reported = new Set(schema.map((p) => p.path.join('\u0000')));
   for (const p of semanticProblems(data, file, options.checkFiles ?? true))
     if (!reported.has(p.path.join('\u0000'))) diagnostics.push(toDiag(p, p.severity));
-  for (const p of scheduleProblems(data, schema)) diagnostics.push(toDiag(p, 'error'));
+  for (const p of scheduleProblems(data)) diagnostics.push(toDiag(p, 'error'));
   diagnostics.sort((a, b) => a.offset - b.offset);
   // Dedupe exact repeats (schema and semantic checks may meet at one place with one message).
   const unique = diagnostics.filter((d, i) => i === 0 || d.offset !== diagnostics[i - 1].offset || d.message !== diagnostics[i - 1].message);
@@ -190,13 +190,13 @@ export function validateTrainingConfig(
   configFile = 'config.yaml',
   options: ParseOptions = { checkFiles: false },
 ): Array<{ path: string[]; message: string; severity: 'error' | 'warning' }> {
-  const schema = schemaProblems(value);
+  const schema = outsideSchedule(schemaProblems(value));
   const reported = new Set(schema.map((p) => p.path.join('\u0000')));
   return [
     ...schema.map((p) => ({ path: p.path, message: p.message, severity: 'error' as const })),
     ...semanticProblems(value, configFile, options.checkFiles ?? false)
       .filter((p) => !reported.has(p.path.join('\u0000')))
       .map((p) => ({ path: p.path, message: p.message, severity: p.severity })),
-    ...scheduleProblems(value, schema).map((p) => ({ path: p.path, message: p.message, severity: 'error' as const })),
+    ...scheduleProblems(value).map((p) => ({ path: p.path, message: p.message, severity: 'error' as const })),
   ];
 }

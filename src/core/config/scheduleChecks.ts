@@ -1,17 +1,22 @@
-// Batch-schedule checks beyond the schema (strictly increasing at_steps, from <= to, one trigger
-// for a step schedule, ...). The schedule module owns those rules: its validator is called here
-// and its paths, relative to `batch_schedule`, are mapped to source positions by the parser.
-import { validateSchedule } from '../schedule/validate';
+// A config's `batch_schedule:` is checked by the schedule validator (../schedule/validate.ts), the
+// same one the panel and the webview messages use, not by the JSON Schema: one set of rules and
+// one wording everywhere. Its paths, relative to `batch_schedule`, become the parser's problems,
+// which it maps to file:line:col.
+import { scheduleProblemMessage, validateSchedule } from '../schedule/validate';
+import { isObj } from '../guards';
 import type { SchemaProblem } from './schemaErrors';
 
-export function scheduleProblems(config: unknown, alreadyReported: ReadonlyArray<{ path: string[] }>): SchemaProblem[] {
-  if (typeof config !== 'object' || config === null || !('batch_schedule' in config)) return [];
-  // The schema already explained a malformed schedule; don't say it twice in other words.
-  if (alreadyReported.some((p) => p.path[0] === 'batch_schedule')) return [];
-  const spec = (config as { batch_schedule: unknown }).batch_schedule;
-  return validateSchedule(spec).map((p) => ({
+/** Problems under `batch_schedule` (none when the config has no schedule). */
+export function scheduleProblems(config: unknown): SchemaProblem[] {
+  if (!isObj(config) || config.batch_schedule === undefined) return [];
+  return validateSchedule(config.batch_schedule).map((p) => ({
     path: ['batch_schedule', ...p.path],
-    at: p.path.length === 0 ? 'key' : 'value',
-    message: p.path.length > 0 && p.message.startsWith(p.path[0]) ? `batch_schedule.${p.message}` : `batch_schedule: ${p.message}`,
+    at: p.at ?? (p.path.length === 0 ? 'key' : 'value'),
+    message: scheduleProblemMessage(p),
   }));
+}
+
+/** The JSON Schema's problems without those under `batch_schedule`: scheduleProblems reports those. */
+export function outsideSchedule<T extends { path: string[] }>(problems: T[]): T[] {
+  return problems.filter((p) => p.path[0] !== 'batch_schedule');
 }

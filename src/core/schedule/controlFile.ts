@@ -49,7 +49,7 @@ export async function writeControl(path: string, command: ControlCommand): Promi
       const code = (err as NodeJS.ErrnoException).code;
       if (attempt >= 20 || (code !== 'EPERM' && code !== 'EBUSY' && code !== 'EACCES')) {
         await unlink(tmp).catch(() => undefined);
-        throw new Error(`could not write the control file ${path}: ${(err as Error).message}`);
+        throw new Error(`could not write the control file ${path}: ${(err as Error).message}`, { cause: err });
       }
       await new Promise((r) => setTimeout(r, 10));
     }
@@ -69,7 +69,7 @@ export async function readControl(path: string): Promise<ControlFileContent | un
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    throw new Error(`${path}: the control file is not valid JSON (${(err as Error).message})`);
+    throw new Error(`${path}: the control file is not valid JSON (${(err as Error).message})`, { cause: err });
   }
   const checked = validateControl(parsed);
   if (!checked.ok) throw new Error(`${path}: ${checked.error}`);

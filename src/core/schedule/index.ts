@@ -66,7 +66,7 @@ export function scheduleNeedsGradientStatistics(spec: BatchScheduleSpec | undefi
 
 export function createScheduleController(spec: BatchScheduleSpec | undefined, base: ScheduleBase): BatchScheduleController {
   const ceiling = batchSizeCeiling(base.maxBatchSize, base.datasetSize > 0 ? base.datasetSize : undefined);
-  const everySteps = spec?.kind === 'adaptive' ? spec.every_steps ?? DEFAULT_ADAPTIVE_EVERY_STEPS : DEFAULT_ADAPTIVE_EVERY_STEPS;
+  const everySteps = spec?.kind === 'adaptive' ? (spec.every_steps ?? DEFAULT_ADAPTIVE_EVERY_STEPS) : DEFAULT_ADAPTIVE_EVERY_STEPS;
   const needsStats = scheduleNeedsGradientStatistics(spec, base.lrScaling);
   const tracker = needsStats
     ? new GradientNoiseTracker(spec?.kind === 'adaptive' && spec.smoothing !== undefined ? spec.smoothing : defaultSmoothing(everySteps))

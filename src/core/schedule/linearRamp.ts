@@ -17,7 +17,7 @@ export const DEFAULT_RAMP_ROUNDING = 8;
 /** The unrounded ramp: from + (to - from) * min(1, samples / over_samples). */
 export function linearRampValue(from: number, to: number, overSamples: number, samples: number): number {
   if (overSamples <= 0 || samples >= overSamples) return to;
-  return from + (to - from) * Math.max(0, samples) / overSamples;
+  return from + ((to - from) * Math.max(0, samples)) / overSamples;
 }
 
 export function linearRampBatchSize(spec: RampSpec, samplesSeen: number, ceiling: number): number {
