@@ -42,6 +42,11 @@ export class StudyContext {
   get aborted(): boolean {
     return this.signal?.aborted === true;
   }
+  /** Trials whose start-up was measured so far. */
+  measuredStartups(): number {
+    return this.startups.length;
+  }
+  /** Median measured start-up per trial for this study's runner (the guess until one is measured). */
   startupSeconds(): number {
     if (this.startups.length === 0) return this.settings.startupSecondsGuess;
     const s = [...this.startups].sort((a, b) => a - b);
@@ -111,7 +116,7 @@ export class StudyContext {
     const startupSeconds = trainSeconds !== undefined && result.status === 'ok' ? Math.max(0, total - trainSeconds) : undefined;
     if (startupSeconds !== undefined) this.startups.push(startupSeconds);
     const { steps, evals, ...rest } = result;
-    const summary: TrialSummary = { ...rest, phase };
+    const summary: TrialSummary = { ...rest, phase, ...(startupSeconds !== undefined ? { startupSeconds } : {}) };
     const lastLoss = [...steps].reverse().find((s) => Number.isFinite(s.loss))?.loss ?? steps[steps.length - 1]?.loss;
     if (lastLoss !== undefined) summary.finalLoss = lastLoss;
     if (evals.length > 0) summary.finalValLoss = evals[evals.length - 1].valLoss;
