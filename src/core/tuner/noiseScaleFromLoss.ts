@@ -134,7 +134,12 @@ function bootstrapLossFit(runs: readonly LossRun[], levels: readonly number[], s
 export function noiseScaleFromLossCurves(all: readonly LossRun[], opts: { seed?: number; level?: number } = {}): LossNoiseScaleResult {
   const sizes = new Set(all.filter((r) => r.curve.length >= 2).map((r) => r.batchSize));
   if (sizes.size < MIN_LOSS_FIT_BATCH_SIZES)
-    return { undetermined: `loss curves (two or more loss values per run) at ${sizes.size} batch size${sizes.size === 1 ? '' : 's'}; fitting S(B) = S_min (1 + B_noise/B) needs ${MIN_LOSS_FIT_BATCH_SIZES}` };
+    return {
+      undetermined:
+        sizes.size === 0
+          ? `no run reported a loss curve (two or more loss values); fitting S(B) = S_min (1 + B_noise/B) needs curves at ${MIN_LOSS_FIT_BATCH_SIZES} batch sizes`
+          : `loss curves came from ${sizes.size} batch size${sizes.size === 1 ? '' : 's'} only (${[...sizes].sort((a, b) => a - b).join(', ')}); fitting S(B) = S_min (1 + B_noise/B) needs ${MIN_LOSS_FIT_BATCH_SIZES}`,
+    };
   const runs = comparableRuns(all);
   const levels = commonLevels(runs);
   const table = stepsToLevels(runs, levels);

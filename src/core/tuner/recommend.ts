@@ -112,14 +112,15 @@ function measuredTimes(input: RecommendInput): MeasuredTime[] {
 function bandFor(grid: readonly number[], point: TimeDraw, draws: TimeDraw[], verdict: Verdict, noise: Noise, only: boolean): Recommendation['band'] {
   const b: Band | undefined = nearOptimalBand(grid, point, draws);
   const sizes = b ? [...b.sizes] : [verdict.pick];
-  let note: string | undefined;
-  if (only) note = `only ${grid.length === 1 ? `batch size ${grid[0]}` : `batch sizes ${grid.join(' and ')}`} could be measured: the band cannot reach beyond them`;
+  const notes: string[] = [];
+  if (only) notes.push(`only ${grid.length === 1 ? `batch size ${grid[0]}` : `batch sizes ${grid.join(' and ')}`} could be measured: the band cannot reach beyond them`);
   if (!sizes.includes(verdict.pick)) {
     sizes.push(verdict.pick);
     sizes.sort((x, y) => x - y);
-    note = `extended to ${verdict.pick}, which the convergence runs measured fastest; the model's band was ${b?.low}-${b?.high}`;
+    notes.push(`extended to ${verdict.pick}, which the convergence runs measured fastest; the model's band was ${b?.low}-${b?.high}`);
   }
-  if (noise.assumed) note = [note, 'B_noise is assumed, so the band spans what any B_noise between the smallest and the largest size would allow'].filter(Boolean).join('; ');
+  if (noise.assumed) notes.push('B_noise is assumed, so the band spans what any B_noise between the smallest and the largest size would allow');
+  const note = notes.length > 0 ? notes.join('; ') : undefined;
   const band: Recommendation['band'] = { low: sizes[0], high: sizes[sizes.length - 1], tolerance: BAND_TOLERANCE, sizes, basis: noise.assumed ? 'assumed' : 'fitted' };
   if (note) band.note = note;
   return band;
