@@ -3,6 +3,7 @@
 // study is then saved as stopped, with whatever recommendation the data supports.
 import type { NoiseScaleEstimate, Recommendation, TrialRunner } from '../types';
 import { planBudget, planConvergence, type BudgetPlan } from '../tuner/budgetPlan';
+import { noiseSamplesFromSteps } from '../tuner/noiseScale';
 import { recommend } from '../tuner/recommend';
 import { modelThroughput } from '../tuner/stepTimeModel';
 import { interpolateThroughput } from '../tuner/throughput';
@@ -109,7 +110,13 @@ function noiseScaleFor(ctx: StudyContext, noise: NoisePhaseOutcome, conv: Conver
   const fitted = fitNoiseScaleFromRuns(ctx.trials, conv.trials, ctx.settings.seed);
   if (noise.estimate) return { estimate: noise.estimate, ...('estimate' in fitted ? { crossCheck: fitted.estimate } : {}) };
   if ('estimate' in fitted) return { estimate: fitted.estimate };
-  const why = noise.trials.length > 0 ? 'the runs reported no gradient statistics (grad_sq_norm, micro_grad_sq_norm, micro_batch_size)' : 'no batch size splits into micro-batches for gradient statistics';
+  const withStats = noise.trials.reduce((n, t) => n + noiseSamplesFromSteps(t.result.steps).length, 0);
+  const why =
+    noise.trials.length === 0
+      ? 'no noise trial ran (no batch size that fits splits into micro-batches, or no time was left)'
+      : withStats === 0
+        ? 'the runs reported no gradient statistics (grad_sq_norm, micro_grad_sq_norm, micro_batch_size)'
+        : `the noise trial measured gradient statistics on only ${withStats} step${withStats === 1 ? '' : 's'} (too short a trial for an estimate)`;
   return { undetermined: `${why}, and B_noise could not be fitted from loss curves instead: ${fitted.undetermined}` };
 }
 
@@ -173,8 +180,20 @@ export async function runStudy(options: StudyOptions, runner: TrialRunner, liste
     ctx.persist({ type: 'noise-scale', estimate: noiseScale });
     ctx.emit({ type: 'noise-scale', estimate: noiseScale });
   }
+  recommendation = recommendStep(ctx, profile, noise, conv, ns, notes);
+  if (recommendation) {
+    ctx.persist({ type: 'recommendation', recommendation });
+    ctx.emit({ type: 'recommendation', recommendation });
+  }
+  if (ctx.aborted) return finish('stopped', 'stopped by the user');
+  return finish('completed');
+}
+
+/** The recommendation from every phase's evidence, with a schedule when one is predicted >= 10% faster. */
+function recommendStep(ctx: StudyContext, profile: ProfileOutcome, noise: NoisePhaseOutcome, conv: ConvergenceOutcome, ns: ReturnType<typeof noiseScaleFor>, notes: string[]): Recommendation | undefined {
+  const { options, settings } = ctx;
   notes.push(`trial start-up (process, backend, data) measured at ~${ctx.startupSeconds().toFixed(1)} s per trial for this runner; ${ctx.trials.length} trials in ${Math.round(ctx.elapsed())} s of a ${settings.budgetSeconds} s budget`);
-  recommendation = recommend({
+  const rec = recommend({
     current: { batchSize: options.currentBatchSize, learningRate: options.currentLearningRate },
     candidates: profile.candidates,
     convergence: conv.measurements,
@@ -183,7 +202,7 @@ export async function runStudy(options: StudyOptions, runner: TrialRunner, liste
     seed: settings.seed,
     ...(ctx.measuredStartups() > 0 ? { startupSeconds: ctx.startupSeconds() } : {}),
     ...(profile.throughput ? { throughput: profile.throughput } : {}),
-    ...(noiseScale ? { noiseScale } : {}),
+    ...(ns.estimate ? { noiseScale: ns.estimate } : {}),
     ...(ns.undetermined ? { noiseScaleUndetermined: ns.undetermined } : {}),
     ...(ns.crossCheck ? { noiseScaleCrossCheck: ns.crossCheck } : {}),
     ...(conv.targetLoss !== undefined ? { targetLoss: conv.targetLoss } : {}),
@@ -191,14 +210,9 @@ export async function runStudy(options: StudyOptions, runner: TrialRunner, liste
     ...(conv.referenceStepsToTarget !== undefined ? { referenceStepsToTarget: conv.referenceStepsToTarget } : {}),
     ...memoryEvidence(ctx, profile),
   });
-  if (recommendation) {
-    const historyB = noiseScale?.historyBatchSize ?? noise.batchSize;
-    recommendation = withSchedule(recommendation, { ...(historyB !== undefined ? { measuredBatchSize: historyB } : {}), ...(profile.throughput ? { throughput: profile.throughput.model } : {}) });
-    ctx.persist({ type: 'recommendation', recommendation });
-    ctx.emit({ type: 'recommendation', recommendation });
-  }
-  if (ctx.aborted) return finish('stopped', 'stopped by the user');
-  return finish('completed');
+  if (!rec) return undefined;
+  const historyB = ns.estimate?.historyBatchSize ?? noise.batchSize;
+  return withSchedule(rec, { ...(historyB !== undefined ? { measuredBatchSize: historyB } : {}), ...(profile.throughput ? { throughput: profile.throughput.model } : {}) });
 }
 
 function profileNotes(ctx: StudyContext, profile: ProfileOutcome): string[] {

@@ -214,23 +214,37 @@ export function recommend(input: RecommendInput): Recommendation | undefined {
   };
   if (input.noiseScale && !noise.assumed) rec.noiseScale = input.noiseScale;
   else rec.evidence.assumedNoiseScale = noise.value;
-  if (speedupIsSupported(basis)) {
-    const s = measuredSpeedup ?? predictedSpeedup;
-    if (s !== undefined) {
-      rec.speedupVsCurrent = s;
-      rec.speedupBasis = measuredSpeedup !== undefined ? 'measured' : 'fitted';
-    }
-  }
-  if (measuredSpeedup !== undefined && predictedSpeedup !== undefined && (measuredSpeedup - 1) * (predictedSpeedup - 1) < 0 && Math.abs(measuredSpeedup - predictedSpeedup) > BAND_TOLERANCE)
-    notes.push(`the model predicted ${predictedSpeedup.toFixed(2)}x against the current ${input.current.batchSize}, the convergence runs measured ${measuredSpeedup.toFixed(2)}x: the measurement stands`);
+  applySpeedups(rec, input.current.batchSize, measuredSpeedup, predictedSpeedup);
   const tPick = predicted(pick.batchSize);
   if (tPick !== undefined) rec.predictedTimeToTarget = tPick;
   const tCur = predicted(input.current.batchSize);
   if (tCur !== undefined) rec.current.predictedTimeToTarget = tCur;
+  if (minSteps !== undefined) rec.evidence.minSteps = minSteps;
+  copyEvidence(rec.evidence, input);
+  return rec;
+}
+
+/**
+ * The headline speed-up: measured when the convergence runs timed both the current size and the
+ * pick (the measurement outranks the model), else the model's; absent when anything is assumed.
+ */
+function applySpeedups(rec: Recommendation, current: number, measured: number | undefined, predicted: number | undefined): void {
   const e = rec.evidence;
-  if (measuredSpeedup !== undefined) e.measuredSpeedupVsCurrent = measuredSpeedup;
-  if (predictedSpeedup !== undefined) e.predictedSpeedupVsCurrent = predictedSpeedup;
-  if (minSteps !== undefined) e.minSteps = minSteps;
+  if (measured !== undefined) e.measuredSpeedupVsCurrent = measured;
+  if (predicted !== undefined) e.predictedSpeedupVsCurrent = predicted;
+  if (speedupIsSupported(rec.basis)) {
+    const s = measured ?? predicted;
+    if (s !== undefined) {
+      rec.speedupVsCurrent = s;
+      rec.speedupBasis = measured !== undefined ? 'measured' : 'fitted';
+    }
+  }
+  if (measured !== undefined && predicted !== undefined && (measured - 1) * (predicted - 1) < 0 && Math.abs(measured - predicted) > BAND_TOLERANCE)
+    e.notes.push(`the model predicted ${predicted.toFixed(2)}x against the current ${current}, the convergence runs measured ${measured.toFixed(2)}x: the measurement stands`);
+}
+
+/** The inputs' evidence, copied as it was measured or fitted. */
+function copyEvidence(e: Recommendation['evidence'], input: RecommendInput): void {
   if (input.throughput) e.throughputModel = input.throughput.evidence;
   if (input.noiseScaleCrossCheck) e.noiseScaleCrossCheck = input.noiseScaleCrossCheck;
   if (input.memoryLimitBytes !== undefined) e.memoryLimitBytes = input.memoryLimitBytes;
@@ -241,7 +255,6 @@ export function recommend(input: RecommendInput): Recommendation | undefined {
   if (input.targetLoss !== undefined) e.targetLoss = input.targetLoss;
   if (input.lossSource) e.lossSource = input.lossSource;
   if (input.startupSeconds !== undefined) e.startupSeconds = input.startupSeconds;
-  return rec;
 }
 
 function convergenceDoubt(input: RecommendInput): string {
