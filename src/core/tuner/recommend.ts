@@ -89,10 +89,21 @@ interface Noise {
   assumed: boolean;
 }
 
-/** B_noise with its draws: from the estimate's interval, or (assumed) log-uniform over the sizes in play. */
+/**
+ * B_noise with its draws: from the estimate's interval (half from the cross-check's when there is
+ * a second estimate: the band then allows either), or, assumed, log-uniform over the sizes in play.
+ */
 function noiseOf(input: RecommendInput, sizes: readonly number[]): Noise {
   const est = input.noiseScale;
-  if (est && Number.isFinite(est.value) && est.value > 0) return { value: est.value, draws: noiseScaleDraws(est, BAND_DRAWS, input.seed ?? 1), assumed: false };
+  const seed = input.seed ?? 1;
+  if (est && Number.isFinite(est.value) && est.value > 0) {
+    const other = input.noiseScaleCrossCheck;
+    const draws =
+      other && Number.isFinite(other.value) && other.value > 0
+        ? [...noiseScaleDraws(est, BAND_DRAWS / 2, seed), ...noiseScaleDraws(other, BAND_DRAWS / 2, seed + 1)]
+        : noiseScaleDraws(est, BAND_DRAWS, seed);
+    return { value: est.value, draws, assumed: false };
+  }
   const lo = Math.max(1, Math.min(...sizes));
   const hi = Math.max(lo * 2, Math.max(...sizes));
   return { value: input.current.batchSize, draws: logUniformDraws(lo, hi, BAND_DRAWS, input.seed ?? 1), assumed: true };

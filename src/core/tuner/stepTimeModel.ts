@@ -73,9 +73,12 @@ function constrainedFit(obs: readonly StepTimeWindow[], withQuadratic: boolean) 
   return undefined;
 }
 
+/** Relative residuals below this are timer resolution, not signal: the criterion's scale never goes lower. */
+export const MIN_RELATIVE_SCALE = 1e-4;
+
 /** 2 sum rho(r_i / s) + p ln n with a common scale s (Machado 1993). */
 function robustSchwarz(residuals: readonly number[], scale: number, parameters: number): number {
-  const s = scale > 0 ? scale : 1e-12;
+  const s = Math.max(scale, MIN_RELATIVE_SCALE);
   return 2 * residuals.reduce((a, r) => a + huberRho(r / s), 0) + parameters * Math.log(residuals.length);
 }
 
