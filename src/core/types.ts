@@ -307,6 +307,8 @@ export interface CandidateEvidence {
   lossSource?: LossSource;
   /** Wall time (training seconds) at which the convergence trials first reached the target loss (mean over seeds; only when every seed reached it). */
   measuredTimeToTarget?: number;
+  /** Optimizer steps at which they first reached it (mean over seeds): clock-free, so what the verdict times with the step-time model. */
+  measuredStepsToTarget?: number;
   /** A convergence run at this size diverged (a NaN/Inf loss, or a loss that exploded), and why. */
   diverged?: string;
   learningRate?: number;

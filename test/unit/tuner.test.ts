@@ -213,3 +213,28 @@ test('recommend: largest that fits includes sizes skipped after throughput satur
   assert.ok(Math.abs((rec?.alternatives.largestThatFits?.samplesPerSecond ?? 0) - 64000) < 1e-6, 'the model extrapolates past saturation');
   assert.match(rec?.alternatives.largestThatFits?.reason ?? '', /extrapolation/);
 });
+
+test('recommend: measured steps to target, timed by the step-time model, decide; a drifting wall clock does not', () => {
+  // t(B) = 0.002 + 1e-4 B. 64 took 300 steps (300 x 0.0084 = 2.52 s), 128 took 200 (200 x 0.0148 = 2.96 s);
+  // a neighbour's load made 64's wall clock read 4 s, so the raw times would favour 128.
+  const model = { overheadSeconds: 0.002, perSampleSeconds: 1e-4, quadraticSeconds: 0, terms: 'linear' as const, residualScale: 0.01, observations: 12, batchSizes: 3, criterion: { linear: 0 } };
+  const t = (b: number) => 0.002 + 1e-4 * b;
+  const candidates = [32, 64, 128].map((b) => ({ batchSize: b, status: 'ok' as const, fits: true, samplesPerSecond: b / t(b), learningRate: 0.01 }));
+  const rec = recommend({
+    current: { batchSize: 32, learningRate: 0.01 }, candidates, lrRule: 'none', throughput: { model, draws: [], evidence: {} as never },
+    noiseScale: { value: 500, low: 400, high: 600, source: 'gradient-statistics' },
+    convergence: [
+      { batchSize: 32, learningRate: 0.01, finalLosses: [0.5], timesToTarget: [3.6], stepsToTarget: [900], diverged: [undefined] },
+      { batchSize: 64, learningRate: 0.01, finalLosses: [0.5], timesToTarget: [4.0], stepsToTarget: [300], diverged: [undefined] },
+      { batchSize: 128, learningRate: 0.01, finalLosses: [0.5], timesToTarget: [3.0], stepsToTarget: [200], diverged: [undefined] },
+    ],
+    referenceStepsToTarget: 900,
+  });
+  assert.equal(rec?.evidence.verdict?.measuredPick, 64);
+  assert.equal(rec?.candidates.find((c) => c.batchSize === 64)?.measuredStepsToTarget, 300);
+  assert.equal(rec?.candidates.find((c) => c.batchSize === 64)?.measuredTimeToTarget, 4, 'the raw wall time stays in the evidence');
+  // Measured speed-up of the pick over 32: (900 x 0.0052) / (steps x t) of the pick.
+  const pick = rec?.batchSize as number;
+  const steps = pick === 64 ? 300 : 200;
+  assert.ok(Math.abs((rec?.evidence.measuredSpeedupVsCurrent ?? 0) - (900 * t(32)) / (steps * t(pick))) < 1e-9);
+});

@@ -56,8 +56,10 @@ export async function runConvergencePhase(
   secondsPerTrial: number,
   throughputOf: (b: number) => number | undefined,
 ): Promise<ConvergenceOutcome> {
+  // Seeds alternate the order (A B C, then C B A): drift in the machine's load hits every size alike.
   const specs: TrialSpec[] = [];
-  for (let k = 0; k < seeds; k++) for (const b of batchSizes) specs.push(convergenceSpec(ctx, b, ctx.settings.seed + k, secondsPerTrial, throughputOf(b)));
+  for (let k = 0; k < seeds; k++)
+    for (const b of k % 2 === 0 ? batchSizes : [...batchSizes].reverse()) specs.push(convergenceSpec(ctx, b, ctx.settings.seed + k, secondsPerTrial, throughputOf(b)));
   const trials: CompletedTrial[] = [];
   for (let i = 0; i < specs.length && !ctx.aborted; i += ctx.settings.parallel) {
     const group = specs.slice(i, i + ctx.settings.parallel);
@@ -105,6 +107,7 @@ export function measureConvergence(trials: readonly CompletedTrial[], batchSizes
       finalLosses: rs.map((r) => finalLoss(r) ?? NaN),
       // Reaching the target needs a crossing seen on a curve: a single final loss gives no time.
       timesToTarget: rs.map((r) => (target === undefined || r.diverged || r.curve.length < 2 ? undefined : firstReach(r.curve, target, 'time'))),
+      stepsToTarget: rs.map((r) => (target === undefined || r.diverged || r.curve.length < 2 ? undefined : firstReach(r.curve, target, 'step'))),
       diverged: rs.map((r) => r.diverged),
     });
   }

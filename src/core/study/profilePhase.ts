@@ -11,6 +11,7 @@ import { cappedMaxFit, fitMemory, memoryCheckSize, memoryPredictionError, predic
 import { scaleLearningRate } from '../tuner/lrScaling';
 import { median, quantile } from '../tuner/stats';
 import { measuredThroughput, stepTimeWindows, throughputSaturated, type StepTimeWindow } from '../tuner/throughput';
+import { fitStepTimeModel, modelThroughput } from '../tuner/stepTimeModel';
 import { throughputFromWindows } from '../tuner/throughputModel';
 import type { ProfiledCandidate, ThroughputInput } from '../tuner/recommend';
 import type { CompletedTrial, StudyContext } from './context';
@@ -131,8 +132,15 @@ class ProfileState {
       this.maxFit = cappedMaxFit(this.memoryFit, s.memoryLimitBytes, s.memorySafetyMargin, { datasetSize: this.ctx.options.datasetSize, maxBatchSize: s.maxBatchSize });
   }
 
-  measuredPoints(): Array<{ batchSize: number; samplesPerSecond: number }> {
-    return [...this.byBatch.values()].filter((p) => p.fits && p.samplesPerSecond !== undefined).map((p) => ({ batchSize: p.batchSize, samplesPerSecond: p.samplesPerSecond as number }));
+  /**
+   * X(B) at the sizes that fit, for the saturation check: the step-time model fitted so far once
+   * three sizes are in (one noisy window cannot then stop the climb), else the measured medians.
+   */
+  throughputPoints(): Array<{ batchSize: number; samplesPerSecond: number }> {
+    const model = fitStepTimeModel(this.windows);
+    return [...this.byBatch.values()]
+      .filter((p) => p.fits && p.samplesPerSecond !== undefined)
+      .map((p) => ({ batchSize: p.batchSize, samplesPerSecond: model ? modelThroughput(model, p.batchSize) : (p.samplesPerSecond as number) }));
   }
 }
 
@@ -146,7 +154,7 @@ async function ascendingRound(ctx: StudyContext, st: ProfileState, secondsPerTri
     const batch: number[] = [];
     while (pending.length > 0 && batch.length < s.parallel) {
       const b = pending.shift() as number;
-      const saturated = throughputSaturated(st.measuredPoints());
+      const saturated = throughputSaturated(st.throughputPoints());
       const outOfTime = ctx.elapsed() > deadlineSeconds;
       if (st.firstFail !== undefined && b >= st.firstFail) st.skip(b, 'skipped');
       else if (b > st.maxFit) st.skip(b, 'predicted');

@@ -8,7 +8,7 @@ import { BAND_TOLERANCE, logUniformDraws, nearOptimalBand, noiseScaleDraws, rela
 import { minStepsFrom } from './goodput';
 import type { MemoryFit } from './memoryFit';
 import { mean } from './stats';
-import { modelThroughput, throughputInterval, throughputShape, type StepTimeModel, type StepTimeParams } from './stepTimeModel';
+import { modelThroughput, predictStepSeconds, throughputInterval, throughputShape, type StepTimeModel, type StepTimeParams } from './stepTimeModel';
 import { interpolateThroughput } from './throughput';
 import { basisOf, reconcile, speedupIsSupported, VERDICT_RULE, type MeasuredTime, type Verdict } from './verdict';
 
@@ -27,6 +27,8 @@ export interface ConvergenceMeasurement {
   finalLosses: number[];
   /** Training seconds at which each seed first reached the target loss (undefined: never). */
   timesToTarget: Array<number | undefined>;
+  /** Optimizer steps at which each seed first reached the target (clock-free; undefined: never). */
+  stepsToTarget?: Array<number | undefined>;
   /** Why each seed's run diverged (undefined: it did not). */
   diverged: Array<string | undefined>;
 }
@@ -109,9 +111,16 @@ function noiseOf(input: RecommendInput, sizes: readonly number[]): Noise {
   return { value: input.current.batchSize, draws: logUniformDraws(lo, hi, BAND_DRAWS, input.seed ?? 1), assumed: true };
 }
 
+/**
+ * What the convergence runs measured, as times to target. With a step-time model, the steps each
+ * run took (which do not depend on the machine's load) times t(B) of the interleaved profile;
+ * without one, the runs' wall-clock seconds.
+ */
 function measuredTimes(input: RecommendInput): MeasuredTime[] {
+  const model = input.throughput?.model;
   return input.convergence.map((m) => {
-    const ts = m.timesToTarget;
+    const steps = m.stepsToTarget;
+    const ts = model && steps && steps.length > 0 ? steps.map((s) => (s === undefined ? undefined : s * predictStepSeconds(model, m.batchSize))) : m.timesToTarget;
     const all = ts.length > 0 && ts.every((t) => t !== undefined) ? (ts as number[]) : undefined;
     const out: MeasuredTime = { batchSize: m.batchSize, spread: all ? Math.max(...all) - Math.min(...all) : 0, diverged: m.diverged.some((d) => d !== undefined) };
     if (all) out.timeToTarget = mean(all);
@@ -313,6 +322,8 @@ function measuredConvergence(m: ConvergenceMeasurement, source: LossSource | und
   if (source) out.lossSource = source;
   const ts = m.timesToTarget;
   if (ts.length > 0 && ts.every((t) => t !== undefined)) out.measuredTimeToTarget = mean(ts as number[]);
+  const ss = m.stepsToTarget;
+  if (ss && ss.length > 0 && ss.every((t) => t !== undefined)) out.measuredStepsToTarget = mean(ss as number[]);
   const why = m.diverged.find((d) => d !== undefined);
   if (why) out.diverged = why;
   return out;

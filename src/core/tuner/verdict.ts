@@ -4,7 +4,8 @@ import type { Basis, RecommendationBasis } from '../types';
 import { BAND_TOLERANCE } from './band';
 
 export const VERDICT_RULE =
-  'measured time to target outranks the model: among the batch sizes whose every convergence run reached the target loss, the fastest measured wins, ' +
+  'measured time to target outranks the model: among the batch sizes whose every convergence run reached the target loss, the fastest measured wins ' +
+  '(the steps the runs took, timed by the profiled step-time model: steps do not depend on the machine\'s load, a shared machine\'s clock does), ' +
   `unless the model's pick was itself measured within ${Math.round(BAND_TOLERANCE * 100)}% of it (or within the runs' spread); ` +
   'without such measurements the model (goodput of the fitted throughput and noise scale) decides. A batch size whose run diverged (NaN/Inf or an exploding loss) is never picked.';
 
