@@ -2,7 +2,7 @@
 // reported to a listener as it goes and persisted line by line. An AbortSignal stops it; the
 // study is then saved as stopped, with whatever recommendation the data supports.
 import type { NoiseScaleEstimate, Recommendation, TrialRunner } from '../types';
-import { planBudget, planConvergence, type BudgetPlan } from '../tuner/budgetPlan';
+import { noiseTrialsFor, planBudget, planConvergence, type BudgetPlan } from '../tuner/budgetPlan';
 import { noiseSamplesFromSteps } from '../tuner/noiseScale';
 import { recommend } from '../tuner/recommend';
 import { modelThroughput } from '../tuner/stepTimeModel';
@@ -161,8 +161,10 @@ export async function runStudy(options: StudyOptions, runner: TrialRunner, liste
   ctx.setPhase('noise', `measuring the gradient noise scale (${settings.microBatches} micro-batches per step)`);
   let noise: NoisePhaseOutcome = { trials: [] };
   if (!ctx.aborted) {
-    const perTrial = Math.min(budget.noise.secondsPerTrial, Math.max(1, (ctx.remaining() - budget.reserve.seconds) / budget.noise.trials - ctx.startupSeconds()));
-    noise = await runNoisePhase(ctx, profile.candidates, budget.noise.trials, perTrial);
+    // Start-up is measured by now: two seeds only if both still fit the noise phase's share.
+    const trials = Math.min(budget.noise.trials, noiseTrialsFor(budget.noise.seconds, ctx.startupSeconds()));
+    const perTrial = Math.min(budget.noise.seconds / trials - ctx.startupSeconds(), Math.max(1, (ctx.remaining() - budget.reserve.seconds) / trials - ctx.startupSeconds()));
+    noise = await runNoisePhase(ctx, profile.candidates, trials, Math.max(1, perTrial));
   }
   if (noise.estimate) {
     ctx.persist({ type: 'noise-scale', estimate: noise.estimate });

@@ -34,6 +34,11 @@ export function planConvergence(availableSeconds: number, startupSeconds: number
   return { candidates: 0, seeds: 0, secondsPerTrial: 0, seconds: 0 };
 }
 
+/** Noise trials that fit `seconds`: two seeds when each still trains NOISE_TWO_SEEDS_MIN_SECONDS after its start-up. */
+export function noiseTrialsFor(seconds: number, startupSeconds: number): number {
+  return seconds / 2 - startupSeconds >= NOISE_TWO_SEEDS_MIN_SECONDS ? 2 : 1;
+}
+
 export interface BudgetPlanInput {
   budgetSeconds: number;
   startupSeconds: number;
@@ -85,7 +90,7 @@ export function planBudget(input: BudgetPlanInput): BudgetPlan {
   }
   if (conv.candidates > 0) conv = { ...conv, seconds: total - reserve - noiseSeconds - profileSeconds };
   const pct = (s: number) => Math.round((100 * s) / total);
-  const noiseTrials = (noiseSeconds - 2 * input.startupSeconds) / 2 >= NOISE_TWO_SEEDS_MIN_SECONDS ? 2 : 1;
+  const noiseTrials = noiseTrialsFor(noiseSeconds, input.startupSeconds);
   const noisePerTrial = Math.max(1, noiseSeconds / noiseTrials - input.startupSeconds);
   const summary =
     `profile ~${pct(profileSeconds)}% (${n} candidates x ${PROFILE_ROUNDS} interleaved rounds x ~${perTrial.toFixed(1)} s + ${input.startupSeconds.toFixed(1)} s start-up), ` +
