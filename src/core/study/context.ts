@@ -16,6 +16,18 @@ export interface CompletedTrial {
   startupSeconds?: number;
 }
 
+/**
+ * Seconds a trial spent training: from its first step to its last, plus one step's worth. Not the
+ * last step's clock alone: a script whose log lines are timed from its launch (the log-line
+ * fallback) counts its imports in that clock, and they are start-up, not training.
+ */
+export function trainingSeconds(steps: ReadonlyArray<{ time: number }>): number | undefined {
+  const n = steps.length;
+  if (n === 0) return undefined;
+  if (n === 1) return steps[0].time;
+  return ((steps[n - 1].time - steps[0].time) * n) / (n - 1);
+}
+
 export class StudyContext {
   readonly started = Date.now();
   readonly trials: CompletedTrial[] = [];
@@ -112,7 +124,7 @@ export class StudyContext {
       this.signal,
     );
     const total = (Date.now() - t0) / 1000;
-    const trainSeconds = result.steps.length > 0 ? result.steps[result.steps.length - 1].time : undefined;
+    const trainSeconds = trainingSeconds(result.steps);
     const startupSeconds = trainSeconds !== undefined && result.status === 'ok' ? Math.max(0, total - trainSeconds) : undefined;
     if (startupSeconds !== undefined) this.startups.push(startupSeconds);
     const { steps, evals, ...rest } = result;

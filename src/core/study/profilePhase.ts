@@ -11,7 +11,7 @@ import { cappedMaxFit, fitMemory, memoryCheckSize, memoryPredictionError, predic
 import { scaleLearningRate } from '../tuner/lrScaling';
 import { median, quantile } from '../tuner/stats';
 import { measuredThroughput, stepTimeWindows, throughputSaturated, type StepTimeWindow } from '../tuner/throughput';
-import { fitStepTimeModel, modelThroughput } from '../tuner/stepTimeModel';
+import { fitStepTimeModel, MIN_MODEL_BATCH_SIZES, modelThroughput } from '../tuner/stepTimeModel';
 import { throughputFromWindows } from '../tuner/throughputModel';
 import type { ProfiledCandidate, ThroughputInput } from '../tuner/recommend';
 import type { CompletedTrial, StudyContext } from './context';
@@ -144,8 +144,11 @@ class ProfileState {
   }
 }
 
-/** Round 1, ascending: climbs until memory, saturation or time says stop. */
-async function ascendingRound(ctx: StudyContext, st: ProfileState, secondsPerTrial: number, deadlineSeconds: number): Promise<void> {
+/**
+ * Round 1, ascending: climbs until memory, saturation or time says stop. Its own deadline gives way
+ * until three sizes fit (what a model needs), up to the profile's: coverage before interleaving.
+ */
+async function ascendingRound(ctx: StudyContext, st: ProfileState, secondsPerTrial: number, roundDeadline: number, deadlineSeconds: number): Promise<void> {
   const s = ctx.settings;
   const current = ctx.options.currentBatchSize;
   const pending = [...s.candidates];
@@ -155,7 +158,8 @@ async function ascendingRound(ctx: StudyContext, st: ProfileState, secondsPerTri
     while (pending.length > 0 && batch.length < s.parallel) {
       const b = pending.shift() as number;
       const saturated = throughputSaturated(st.throughputPoints());
-      const outOfTime = ctx.elapsed() > deadlineSeconds;
+      const enough = st.fitting.length >= MIN_MODEL_BATCH_SIZES;
+      const outOfTime = ctx.elapsed() > (enough ? roundDeadline : deadlineSeconds);
       if (st.firstFail !== undefined && b >= st.firstFail) st.skip(b, 'skipped');
       else if (b > st.maxFit) st.skip(b, 'predicted');
       else if ((saturated || outOfTime) && b !== current) st.skip(b, 'skipped');
@@ -210,7 +214,7 @@ export async function runProfilePhase(ctx: StudyContext, secondsPerTrial: number
   const st = new ProfileState(ctx);
   // Round 1 may use half of what is left; the memory check and the bisection leave room for round 2.
   const t0 = ctx.elapsed();
-  await ascendingRound(ctx, st, secondsPerTrial, t0 + (deadlineSeconds - t0) / 2);
+  await ascendingRound(ctx, st, secondsPerTrial, t0 + (deadlineSeconds - t0) / 2, deadlineSeconds);
   const roundOne = [...st.byBatch.values()].filter((c) => c.fits).map((c) => c.batchSize);
   const roundTwoSeconds = Math.ceil(roundOne.length / ctx.settings.parallel) * (secondsPerTrial + ctx.startupSeconds());
   const extrasDeadline = deadlineSeconds - roundTwoSeconds;

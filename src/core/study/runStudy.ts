@@ -105,6 +105,11 @@ async function convergenceStep(ctx: StudyContext, budget: BudgetPlan, profile: P
   return runConvergencePhase(ctx, chosen, cp.seeds, cp.secondsPerTrial, X);
 }
 
+function provisionalNoiseScale(ctx: StudyContext): NoiseScaleEstimate | undefined {
+  const fit = fitNoiseScaleFromRuns(ctx.trials, [], ctx.settings.seed);
+  return 'estimate' in fit ? fit.estimate : undefined;
+}
+
 /** Gradient statistics when the runner reported them; else B_noise fitted to the loss curves; else why neither. */
 function noiseScaleFor(ctx: StudyContext, noise: NoisePhaseOutcome, conv: ConvergenceOutcome): { estimate?: NoiseScaleEstimate; crossCheck?: NoiseScaleEstimate; undetermined?: string } {
   const fitted = fitNoiseScaleFromRuns(ctx.trials, conv.trials, ctx.settings.seed);
@@ -172,7 +177,9 @@ export async function runStudy(options: StudyOptions, runner: TrialRunner, liste
   }
 
   // 3. Convergence, with what is left of the budget (start-up now measured).
-  const conv = ctx.aborted ? { measurements: [], trials: [] } : await convergenceStep(ctx, budget, profile, noise.estimate, notes);
+  // Without gradient statistics, a first fit of B_noise to the profile's loss curves chooses the sizes to train.
+  const provisional = noise.estimate ?? provisionalNoiseScale(ctx);
+  const conv = ctx.aborted ? { measurements: [], trials: [] } : await convergenceStep(ctx, budget, profile, provisional, notes);
 
   // 4. Recommend: B_noise from the gradients, else fitted to the loss curves of all runs.
   ctx.setPhase('recommend', 'choosing the batch size');
