@@ -31,10 +31,8 @@ export function formatRecommendation(o: StudyOutcome): string {
   const rec = o.recommendation;
   if (!rec) return '';
   const lines: string[] = [];
-  if (rec.batchSize === rec.current.batchSize) lines.push(`Keep batch size ${rec.batchSize} (learning rate ${formatNumber(rec.learningRate, 4)}): no other size was predicted or measured to reach the same loss sooner.`);
-  else lines.push(`Recommended batch size ${rec.batchSize} (learning rate ${formatNumber(rec.learningRate, 4)}): predicted ${formatNumber(rec.speedupVsCurrent, 3)}x faster to the same loss than the current ${rec.current.batchSize}` +
-    (rec.predictedTimeToTarget !== undefined ? ` (${formatSeconds(rec.current.predictedTimeToTarget)} -> ${formatSeconds(rec.predictedTimeToTarget)})` : '') +
-    (rec.evidence.measuredSpeedupVsCurrent !== undefined ? `; measured ${formatNumber(rec.evidence.measuredSpeedupVsCurrent)}x` : '') + '.');
+  lines.push(headline(rec));
+  if (rec.undetermined.length > 0) for (const u of rec.undetermined) lines.push(`Could not determine: ${u}`);
   if (rec.noiseScale) lines.push(`Gradient noise scale B_noise ~ ${formatNumber(rec.noiseScale.value)} (90% interval ${formatNumber(rec.noiseScale.low)}-${formatNumber(rec.noiseScale.high)}).`);
   const alt = rec.alternatives;
   const a = (name: string, c: typeof alt.largestThatFits) => c && lines.push(`  ${name}: ${c.batchSize}${c.predictedTimeToTarget !== undefined ? ` (${formatSeconds(c.predictedTimeToTarget)} to target)` : ''} — ${c.reason}`);
@@ -47,6 +45,18 @@ export function formatRecommendation(o: StudyOutcome): string {
   return lines.join('\n');
 }
 
+/** "Recommended 128 · 64–256 within 10% · 1.4x faster (measured)", or what it rests on when a number was assumed. */
+export function headline(rec: NonNullable<StudyOutcome['recommendation']>): string {
+  const band = rec.band.low !== rec.band.high ? ` · ${rec.band.low}–${rec.band.high} within ${Math.round(rec.band.tolerance * 100)}%` : '';
+  const lr = ` (learning rate ${formatNumber(rec.learningRate, 4)})`;
+  const basis = `throughput ${rec.basis.throughput}, noise scale ${rec.basis.noiseScale}, convergence ${rec.basis.convergence}`;
+  if (rec.batchSize === rec.current.batchSize) return `Keep batch size ${rec.batchSize}${lr}${band}: no other size was predicted or measured to reach the same loss sooner (${basis}).`;
+  if (rec.speedupVsCurrent === undefined)
+    return `Recommended batch size ${rec.batchSize}${lr}${band}. It rests on an assumption (${basis}), so no speed-up is given.`;
+  const times = rec.predictedTimeToTarget !== undefined ? ` (${formatSeconds(rec.current.predictedTimeToTarget)} -> ${formatSeconds(rec.predictedTimeToTarget)})` : '';
+  return `Recommended batch size ${rec.batchSize}${lr}${band} · ${formatNumber(rec.speedupVsCurrent, 3)}x faster to the same loss than the current ${rec.current.batchSize}, ${rec.speedupBasis ?? 'fitted'}${times} (${basis}).`;
+}
+
 /** The --json object; `settings` says, for each setting, its value and which layer set it (cli, config, default, ...). */
 export function outcomeJson(o: StudyOutcome, resolved?: ResolvedStudy): Record<string, unknown> {
   const rec = o.recommendation;
@@ -55,7 +65,16 @@ export function outcomeJson(o: StudyOutcome, resolved?: ResolvedStudy): Record<s
   return {
     status: o.status,
     ...(o.reason ? { reason: o.reason } : {}),
-    recommended: rec && { batchSize: rec.batchSize, learningRate: rec.learningRate, speedupVsCurrent: rec.speedupVsCurrent, predictedTimeToTarget: rec.predictedTimeToTarget, measuredSpeedupVsCurrent: rec.evidence.measuredSpeedupVsCurrent },
+    recommended: rec && {
+      batchSize: rec.batchSize,
+      learningRate: rec.learningRate,
+      band: { low: rec.band.low, high: rec.band.high },
+      basis: rec.basis,
+      ...(rec.speedupVsCurrent !== undefined ? { speedupVsCurrent: rec.speedupVsCurrent, speedupBasis: rec.speedupBasis } : {}),
+      predictedTimeToTarget: rec.predictedTimeToTarget,
+      measuredSpeedupVsCurrent: rec.evidence.measuredSpeedupVsCurrent,
+      undetermined: rec.undetermined,
+    },
     current: rec?.current ?? undefined,
     noiseScale: o.noiseScale && { value: o.noiseScale.value, low: o.noiseScale.low, high: o.noiseScale.high },
     alternatives: rec && { largestThatFits: pick(rec.alternatives.largestThatFits), maxThroughput: pick(rec.alternatives.maxThroughput), mostSampleEfficient: pick(rec.alternatives.mostSampleEfficient) },

@@ -73,7 +73,19 @@ export type BatchScheduleSpec =
       allow_shrink?: boolean;
       /** EMA weight of the past for the gradient statistics (default 1 - 2/(every_steps+1): a span of every_steps). */
       smoothing?: number;
+      /**
+       * The profiled step time t(B) = overhead_seconds + per_sample_seconds B (+ per_sample_squared_seconds B^2):
+       * with it the schedule steers by goodput, argmax X(B)/(B + B_noise) with X(B) = B/t(B), instead of B = B_noise.
+       */
+      throughput?: AdaptiveThroughput;
     };
+
+/** The tuner's step-time model, in config form (snake_case: it can be written into a config's batch_schedule). */
+export interface AdaptiveThroughput {
+  overhead_seconds: number;
+  per_sample_seconds: number;
+  per_sample_squared_seconds?: number;
+}
 
 export type LrRule = 'linear' | 'sqrt' | 'none';
 
@@ -228,16 +240,33 @@ export interface TrialCallbacks {
 export type TrialRunner = (spec: TrialSpec, callbacks: TrialCallbacks, signal?: AbortSignal) => Promise<TrialResult>;
 
 // ---------------------------------------------------------------------------------------------
-// Estimates and the recommendation (issue 3), shown by the CLI, the report and the panel.
+// Estimates and the recommendation (issues 3 and 10), shown by the CLI, the report and the panel.
+
+/**
+ * How a number was obtained: `measured` (read off real trials), `fitted` (a model fitted to real
+ * trials), or `assumed` (a default used for want of data: never shown as a measurement).
+ */
+export type Basis = 'measured' | 'fitted' | 'assumed';
+
+/** Which loss a comparison of runs used: the validation loss, or the smoothed training loss when no validation loss is reported. */
+export type LossSource = 'validation' | 'training';
 
 export interface NoiseScaleEstimate {
-  /** B_noise = tr(Sigma)/|G|^2 (McCandlish et al. 2018, appendix A). */
+  /** B_noise = tr(Sigma)/|G|^2 (McCandlish et al. 2018, appendix A), or fitted from S(B) = S_min (1 + B_noise/B). */
   value: number;
-  /** Confidence interval (e.g. 90% bootstrap over steps). */
+  /** Confidence interval (90%: bootstrap over trials and their steps, or over runs and loss levels). */
   low: number;
   high: number;
-  /** How the estimate moves as training goes on (one point per window of steps). */
+  /**
+   * gradient-statistics: from the squared gradient norms the runs reported (measured);
+   * loss-curves: fitted to the steps runs at >= 3 batch sizes took to common loss levels (fitted).
+   * Absent in studies written before issue 10 (gradient statistics).
+   */
+  source?: 'gradient-statistics' | 'loss-curves';
+  /** How the estimate moves as training goes on (one point per window of steps, or per loss level). */
   history?: Array<{ samples: number; loss: number; value: number; low?: number; high?: number }>;
+  /** Batch size of the run whose samples `history` counts (default: the noise trial's). */
+  historyBatchSize?: number;
 }
 
 export interface BatchSizeChoice {
@@ -245,6 +274,7 @@ export interface BatchSizeChoice {
   learningRate: number;
   /** Predicted wall time to the target loss, seconds. */
   predictedTimeToTarget?: number;
+  /** The throughput model's X(B) when there is one, else the measured median. */
   samplesPerSecond?: number;
   peakMemoryBytes?: number;
   /** Why this one, in a sentence. */
@@ -254,18 +284,37 @@ export interface BatchSizeChoice {
 export interface CandidateEvidence {
   batchSize: number;
   status: TrialStatus | 'predicted' | 'skipped';
+  /** Measured: median samples/s over the profile trials' measured steps (the chart's point). */
   samplesPerSecond?: number;
+  /** Measured: interquartile range of samples/s over those steps (the chart's spread). */
   samplesPerSecondIqr?: [number, number];
+  /** Fitted: X(B) = B / t(B) of the step-time model (the chart's line; what goodput and times use). */
+  fittedSamplesPerSecond?: number;
+  /** Fitted: 90% bootstrap interval of the model's X(B). */
+  fittedSamplesPerSecondInterval?: [number, number];
+  /** Measurement windows behind this size's throughput (over all profile rounds). */
+  throughputWindows?: number;
   peakMemoryBytes?: number;
   fits: boolean;
   /** X(B)/(B + B_noise), relative to the best candidate (1 = best). */
   goodput?: number;
+  /** Predicted T(B) = S_min (B + B_noise)/X(B), seconds (needs a reference run that reached the target). */
   predictedTimeToTarget?: number;
-  /** Loss reached in the convergence trials (mean over seeds) and its spread. */
+  /** Predicted time to target relative to the best size (1 = best; S_min cancels, so always available). */
+  relativeTimeToTarget?: number;
+  /** In the near-optimal band. */
+  inBand?: boolean;
+  /** Loss reached in the convergence trials (mean over seeds; NaN when a run diverged) and its spread. */
   measuredLoss?: number;
   measuredLossSpread?: number;
-  /** Wall time (training seconds) at which the convergence trials first reached the target loss (mean over seeds). */
+  /** Which loss measuredLoss and measuredTimeToTarget read. */
+  lossSource?: LossSource;
+  /** Wall time (training seconds) at which the convergence trials first reached the target loss (mean over seeds; only when every seed reached it). */
   measuredTimeToTarget?: number;
+  /** Optimizer steps at which they first reached it (mean over seeds): clock-free, so what the verdict times with the step-time model. */
+  measuredStepsToTarget?: number;
+  /** A convergence run at this size diverged (a NaN/Inf loss, or a loss that exploded), and why. */
+  diverged?: string;
   learningRate?: number;
 }
 
@@ -274,17 +323,81 @@ export interface ScheduleRecommendation {
   description: string;
   schedule: BatchScheduleSpec;
   predictedTimeToTarget?: number;
-  /** Predicted time of the best fixed size divided by the schedule's (>1: the schedule is faster). */
+  /** Predicted time of the best fixed size divided by the schedule's (>= 1.10 when proposed). */
   speedupVsBestFixed?: number;
+  /** The same growth decided at run time: an adaptive schedule steering by goodput with the profiled throughput model. */
+  adaptiveAlternative?: BatchScheduleSpec;
+}
+
+/** What the recommendation rests on, per quantity (see Basis). */
+export interface RecommendationBasis {
+  throughput: Basis;
+  noiseScale: Basis;
+  convergence: Basis;
+}
+
+/** Batch sizes whose predicted time to target is within `tolerance` of the best, given the uncertainty of throughput and noise scale. */
+export interface NearOptimalBand {
+  low: number;
+  high: number;
+  /** 0.1: within 10% of the best predicted time. */
+  tolerance: number;
+  /** The candidate sizes in the band. */
+  sizes: number[];
+  /** fitted when throughput and noise scale were measured or fitted; assumed when B_noise was assumed (the band then spans what any B_noise in range would allow). */
+  basis: Basis;
+  /** Why the band is what it is, when not simply the model's (e.g. extended to a measured pick, or only one size measured). */
+  note?: string;
+}
+
+/** Throughput as a model: t(B) = overhead + perSample B (+ quadratic B^2), fitted robustly to profile windows. */
+export interface ThroughputModelEvidence {
+  overheadSeconds: number;
+  perSampleSeconds: number;
+  quadraticSeconds: number;
+  terms: 'linear' | 'quadratic';
+  /** How the terms were chosen, in words. */
+  rule: string;
+  /** Robust scale of the relative residuals. */
+  residualScale: number;
+  observations: number;
+  /** rising / flat / falling: how X(B) moves across the measured sizes, beyond the bootstrap's doubt. */
+  shape: 'rising' | 'flat' | 'falling';
+  /** Per batch size: measured median step time against the fit. */
+  residuals: Array<{ batchSize: number; measuredStepSeconds: number; fittedStepSeconds: number; relativeResidual: number; windows: number }>;
+  /** Median over sizes of (second round's throughput / first round's): how much the machine drifted while profiling. */
+  roundDrift?: number;
+}
+
+/** The one real trial that checks a memory prediction far beyond the profiled sizes. */
+export interface MemoryCheck {
+  batchSize: number;
+  predictedPeakBytes: number;
+  status: TrialStatus;
+  measuredPeakBytes?: number;
+  /** (measured - predicted) / measured. */
+  relativeError?: number;
 }
 
 export interface Recommendation {
   batchSize: number;
   learningRate: number;
-  /** Predicted time to target at the config's current batch size divided by the pick's. */
-  speedupVsCurrent: number;
+  /**
+   * Time to target at the config's current batch size divided by the pick's: measured when the
+   * convergence trials timed both (`speedupBasis: 'measured'`), else predicted by the model
+   * (`'fitted'`). Absent whenever anything it depends on is assumed (see `basis`).
+   */
+  speedupVsCurrent?: number;
+  speedupBasis?: 'measured' | 'fitted';
   predictedTimeToTarget?: number;
   current: { batchSize: number; learningRate: number; predictedTimeToTarget?: number };
+  /** Near-optimal band around the pick (batch sizes). */
+  band: NearOptimalBand;
+  /** What the pick rests on, per quantity. */
+  basis: RecommendationBasis;
+  /** What the study could not determine, and why, one sentence each (empty: nothing). */
+  undetermined: string[];
+  /** Measured (gradient statistics) or fitted (loss curves); absent when assumed (see evidence.assumedNoiseScale). */
   noiseScale?: NoiseScaleEstimate;
   alternatives: {
     largestThatFits?: BatchSizeChoice;
@@ -297,17 +410,33 @@ export interface Recommendation {
     memoryLimitBytes?: number;
     /** peak(B) ~ a + b*B, least squares over the profiled trials. */
     memoryFit?: { a: number; b: number; r2?: number };
-    /** Largest batch predicted to fit under the memory limit (with the safety margin). */
+    /** Largest batch predicted to fit under the memory limit (with the safety margin), capped by the dataset and the search range. */
     predictedMaxFit?: number;
+    /** The real trial that checked the memory prediction, when it reached >= 2x the largest profiled batch. */
+    memoryCheck?: MemoryCheck;
     /** Memory ceiling found by a real OOM/crash (first failing batch size). */
     oomCeiling?: number;
+    /** The step-time model behind every throughput the recommendation uses. */
+    throughputModel?: ThroughputModelEvidence;
+    /** Trial start-up (process, backend, data) measured for this runner: median seconds per trial. */
+    startupSeconds?: number;
+    /** B_noise used because none could be measured or fitted (see `undetermined`). */
+    assumedNoiseScale?: number;
+    /** The other estimate of B_noise, when both were available (e.g. loss curves beside gradient statistics). */
+    noiseScaleCrossCheck?: NoiseScaleEstimate;
     targetLoss?: number;
+    /** Which loss the target and the measured times read. */
+    lossSource?: LossSource;
     /** The goodput argmax before the convergence trials could correct it. */
     goodputPick?: number;
     /** S_min of T(B) ~ S_min (B + B_noise)/X(B), from the reference trial's steps to the target. */
     minSteps?: number;
     /** Measured time to target at the current batch size divided by the pick's (when both reached it). */
     measuredSpeedupVsCurrent?: number;
+    /** The model's T(current)/T(pick) (S_min cancels), kept beside the measurement. */
+    predictedSpeedupVsCurrent?: number;
+    /** How predicted and measured evidence were reconciled, and what decided this pick. */
+    verdict?: { rule: string; by: 'model' | 'measurement'; measuredPick?: number };
     notes: string[];
   };
   schedule?: ScheduleRecommendation;
@@ -316,4 +445,10 @@ export interface Recommendation {
 export type StudyPhase = 'plan' | 'profile' | 'noise' | 'convergence' | 'recommend' | 'done';
 
 /** A trial without its per-step series: what lists, trees and tables show. */
-export type TrialSummary = Omit<TrialResult, 'steps' | 'evals'> & { phase: StudyPhase; finalLoss?: number; finalValLoss?: number };
+export type TrialSummary = Omit<TrialResult, 'steps' | 'evals'> & {
+  phase: StudyPhase;
+  finalLoss?: number;
+  finalValLoss?: number;
+  /** Measured start-up of this trial (process, backend, data): wall time around the runner minus training time, seconds. */
+  startupSeconds?: number;
+};

@@ -45,7 +45,7 @@ export class BatchSizeCodeLensProvider implements vscode.CodeLensProvider {
 export function recommendationTitle(rec: Recommendation, currentValue: number): string {
   if (rec.batchSize === currentValue) return `$(check) Batch size ${rec.batchSize} is the recommended one`;
   const speed = rec.speedupVsCurrent;
-  const faster = Number.isFinite(speed) && speed > 0 ? (speed >= 1.05 ? ` · ${speed.toFixed(1)}x faster` : speed < 0.95 ? ` · ${(1 / speed).toFixed(1)}x slower?` : ' · about as fast') : '';
+  const faster = speed === undefined ? ' · rests on an assumption' : Number.isFinite(speed) && speed > 0 ? (speed >= 1.05 ? ` · ${speed.toFixed(1)}x faster` : speed < 0.95 ? ` · ${(1 / speed).toFixed(1)}x slower?` : ' · about as fast') : '';
   return `Recommended ${rec.batchSize}${faster} · Apply`;
 }
 
@@ -56,7 +56,7 @@ function recommendationCommand(rec: Recommendation, currentValue: number, uri: v
     title,
     command: 'batchTuner.applyRecommendation',
     arguments: [uri],
-    tooltip: `Set batch size ${rec.batchSize} and learning rate ${rec.learningRate.toPrecision(3)} (predicted ${rec.speedupVsCurrent.toFixed(2)}x faster to the target loss than ${rec.current.batchSize})`,
+    tooltip: `Set batch size ${rec.batchSize} and learning rate ${rec.learningRate.toPrecision(3)}${rec.speedupVsCurrent !== undefined ? ` (${rec.speedupVsCurrent.toFixed(2)}x faster to the target loss than ${rec.current.batchSize})` : ''}`,
   };
 }
 

@@ -174,7 +174,7 @@ export class StudyService implements vscode.Disposable {
     const same = rec.batchSize === rec.current.batchSize;
     const text = same
       ? `Batch Tuner: ${label} already uses the recommended batch size ${rec.batchSize}.`
-      : `Batch Tuner: batch size ${rec.batchSize} (learning rate ${rec.learningRate.toPrecision(3)}) is predicted ${rec.speedupVsCurrent.toFixed(1)}x faster to the target loss than ${rec.current.batchSize} for ${label}.`;
+      : `Batch Tuner: batch size ${rec.batchSize} (learning rate ${rec.learningRate.toPrecision(3)}) is recommended for ${label}${rec.speedupVsCurrent !== undefined ? `: ${rec.speedupVsCurrent.toFixed(1)}x faster to the target loss than ${rec.current.batchSize}` : ' (it rests on an assumption, so no speed-up is given)'}.`;
     const actions = same ? ['Open Panel'] : ['Apply', 'Open Panel'];
     void vscode.window.showInformationMessage(text, ...actions).then((choice) => {
       if (choice === 'Apply') void vscode.commands.executeCommand('batchTuner.applyRecommendation', configUri);

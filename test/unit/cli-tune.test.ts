@@ -80,7 +80,7 @@ test('--json prints one object from a real small study, and --report writes the 
   const r = tune([file, '--budget', '14', '--min', '32', '--max', '128', '--json', '--report', 'report.html', '--out', 'studies'], dir);
   assert.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout) as {
-    recommended: { batchSize: number; learningRate: number; speedupVsCurrent: number };
+    recommended: { batchSize: number; learningRate: number; speedupVsCurrent?: number; band: { low: number; high: number }; basis: Record<string, string> };
     current: { batchSize: number };
     noiseScale: { value: number; low: number; high: number };
     alternatives: Record<'largestThatFits' | 'maxThroughput' | 'mostSampleEfficient', { batchSize: number }>;
@@ -89,7 +89,11 @@ test('--json prints one object from a real small study, and --report writes the 
     settings: Record<string, { value: unknown; source: string }>;
   };
   assert.ok([32, 64, 128].includes(j.recommended.batchSize));
-  assert.ok(j.recommended.learningRate > 0 && j.recommended.speedupVsCurrent > 0);
+  assert.ok(j.recommended.learningRate > 0);
+  assert.ok(j.recommended.band.low <= j.recommended.batchSize && j.recommended.batchSize <= j.recommended.band.high, 'the pick lies in its band');
+  // A speed-up only when nothing it rests on was assumed.
+  if (Object.values(j.recommended.basis).includes('assumed')) assert.equal(j.recommended.speedupVsCurrent, undefined);
+  else assert.ok((j.recommended.speedupVsCurrent ?? 0) > 0);
   assert.equal(j.current.batchSize, 32);
   assert.ok(j.noiseScale.low <= j.noiseScale.value && j.noiseScale.value <= j.noiseScale.high);
   for (const k of ['largestThatFits', 'maxThroughput', 'mostSampleEfficient'] as const) assert.ok(j.alternatives[k].batchSize >= 32);

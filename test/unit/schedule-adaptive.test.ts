@@ -3,7 +3,9 @@
 // for a known, growing B_noise = tr(Sigma)/|G|^2.
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { createScheduleController, scheduleNeedsGradientStatistics, type ScheduleBase } from '../../src/core/schedule';
+import { createScheduleController, scheduleNeedsGradientStatistics, validateSchedule, type ScheduleBase } from '../../src/core/schedule';
+import { adaptiveStepTime, goodputBatchSize } from '../../src/core/schedule/adaptive';
+import { goodputOptimalBatchSize } from '../../src/core/tuner/stepTimeModel';
 import { GradientNoiseTracker } from '../../src/core/schedule/gradientNoise';
 import { traceSigmaEstimate, trueGradSqEstimate } from '../../src/core/tuner/noiseScale';
 import type { BatchScheduleSpec, StepMetrics } from '../../src/core/types';
@@ -129,4 +131,31 @@ test('sampled (noisy) gradients: the batch size tracks B_noise within a factor o
     const b = sizes[i * 100 + 99];
     assert.ok(b >= level / 2 && b <= level * 2, `level ${level}: batch ${b}`);
   }
+});
+
+test('goodput-aware: with the profiled throughput the size maximises X(B)/(B + B_noise), not B = B_noise', () => {
+  // t(B) = 0.01 + 1e-4 B: the goodput optimum is sqrt(0.01 B_noise / 1e-4) = 10 sqrt(B_noise) (stepTimeModel.ts):
+  // B_noise 64 -> 80 (nearest power of two by goodput: 64), 400 -> 200 (256), 1600 -> 400 (512).
+  const throughput = { overhead_seconds: 0.01, per_sample_seconds: 1e-4 };
+  const spec: BatchScheduleSpec = { kind: 'adaptive', every_steps: 10, min_batch_size: 16, max_batch_size: 2048, smoothing: 0, throughput };
+  const levels = [64, 400, 1600];
+  const sizes = drive(spec, (s) => levels[Math.floor(s / 50)], 150);
+  const p = { overheadSeconds: 0.01, perSampleSeconds: 1e-4, quadraticSeconds: 0 };
+  const pow2 = [16, 32, 64, 128, 256, 512, 1024, 2048];
+  const expected = levels.map((n) => goodputBatchSize(p, n, pow2));
+  assert.deepEqual(expected, [64, 256, 512]);
+  assert.deepEqual([49, 99, 149].map((s) => sizes[s]), expected);
+  // Without it, the same noise scales give B = B_noise rounded: 64, 512, 2048.
+  const { throughput: _t, ...plain } = spec;
+  assert.deepEqual([49, 99, 149].map((s) => drive(plain, (x) => levels[Math.floor(x / 50)], 150)[s]), [64, 512, 2048]);
+  // Brute force agrees with the closed form B* = sqrt(a B_noise / c).
+  assert.ok(Math.abs(goodputOptimalBatchSize(p, 400) - 200) < 1e-9);
+});
+
+test('goodput-aware: a throughput field is validated, and an unusable one falls back to B = B_noise', () => {
+  assert.deepEqual(validateSchedule({ kind: 'adaptive', throughput: { overhead_seconds: 0.01, per_sample_seconds: 1e-4 } }), []);
+  const bad = validateSchedule({ kind: 'adaptive', throughput: { overhead_seconds: -1, per_sample_seconds: 'x', extra: 1 } });
+  assert.deepEqual(bad.map((p) => p.path.join('.')).sort(), ['throughput.extra', 'throughput.overhead_seconds', 'throughput.per_sample_seconds']);
+  assert.equal(adaptiveStepTime({ kind: 'adaptive', throughput: { overhead_seconds: 0.01, per_sample_seconds: 0 } }), undefined, 'no cost per sample: not a usable model');
+  assert.deepEqual(validateSchedule({ kind: 'linear_ramp', from: 8, to: 64, over_samples: 100, throughput: {} } as unknown).map((p) => p.path[0]), ['throughput']);
 });

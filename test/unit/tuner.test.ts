@@ -122,13 +122,15 @@ test('candidates, bisection and learning-rate rules', () => {
   assert.equal(defaultLrRule('momentum'), 'linear');
 });
 
-test('budget plan: says how the time is spent and accounts for start-up', () => {
+test('budget plan: says how the time is spent, in two interleaved profile rounds, and accounts for start-up', () => {
   const p = planBudget({ budgetSeconds: 120, startupSeconds: 1.5, candidates: [8, 16, 32, 64, 128, 256, 512, 1024], parallel: 1, lrRule: 'sqrt', warmupSteps: 3, microBatches: 4 });
   const total = p.profile.seconds + p.noise.seconds + p.convergence.seconds + p.reserve.seconds;
   assert.ok(Math.abs(total - 120) < 1e-9);
   assert.ok(p.convergence.candidates >= 2 && p.convergence.seeds >= 1);
   assert.ok(p.profile.secondsPerTrial > 1);
-  assert.match(p.summary, /profile ~\d+%.*convergence ~\d+%/);
+  assert.match(p.summary, /profile ~\d+%.*2 interleaved rounds.*convergence ~\d+%/);
+  assert.equal(p.profile.trials, 16);
+  assert.equal(p.noise.trials, 2, 'two noise seeds fit in 120 s');
   assert.equal(planConvergence(5, 2, 3).candidates, 0);
   assert.equal(planConvergence(60, 1.5, 3).seeds, 2);
   const tiny = planBudget({ budgetSeconds: 10, startupSeconds: 1.5, candidates: [8, 16], parallel: 1, lrRule: 'sqrt', warmupSteps: 3, microBatches: 4 });
@@ -136,42 +138,54 @@ test('budget plan: says how the time is spent and accounts for start-up', () => 
   assert.ok(tiny.warnings.length > 0);
 });
 
-test('recommend: goodput pick, corrected by a clearly better measured loss, with alternatives and evidence', () => {
+test('recommend: the model\'s pick, reconciled with measured times to target, speed-up only when nothing is assumed', () => {
   const X = (B: number) => (20000 * B) / (B + 64);
   const candidates = [8, 16, 32, 64, 128, 256].map((B) => ({ batchSize: B, status: 'ok' as const, samplesPerSecond: X(B), fits: B <= 128, peakMemoryBytes: 1e6 * B, learningRate: 0.001 * Math.sqrt(B / 32) }));
-  const base = { current: { batchSize: 32, learningRate: 0.001 }, candidates, lrRule: 'sqrt' as const, noiseScale: { value: 64, low: 50, high: 80 } };
+  const base = { current: { batchSize: 32, learningRate: 0.001 }, candidates, lrRule: 'sqrt' as const, noiseScale: { value: 64, low: 50, high: 80, source: 'gradient-statistics' as const } };
   const model = recommend({ ...base, convergence: [] });
   assert.ok(model);
   assert.equal(model.batchSize, 64); // X(B)/(B+64) = 20000 B/(B+64)^2: maximal at 64
-  assert.ok(Math.abs(model.speedupVsCurrent - (64 * 96 * 96) / (32 * 128 * 128)) < 1e-9);
+  // No convergence trial: time to target rests on S(B) alone, so no speed-up is claimed; the prediction stays in the evidence.
+  assert.deepEqual(model.basis, { throughput: 'measured', noiseScale: 'measured', convergence: 'assumed' });
+  assert.equal(model.speedupVsCurrent, undefined);
+  assert.ok(Math.abs((model.evidence.predictedSpeedupVsCurrent ?? 0) - (64 * 96 * 96) / (32 * 128 * 128)) < 1e-9);
+  assert.ok(model.undetermined.some((u) => /time to the target loss/.test(u)));
   assert.equal(model.alternatives.largestThatFits?.batchSize, 128);
   assert.equal(model.alternatives.maxThroughput?.batchSize, 128);
   assert.equal(model.alternatives.mostSampleEfficient?.batchSize, 8);
   assert.equal(model.candidates.find((c) => c.batchSize === 256)?.fits, false);
+  assert.ok(model.band.low <= 64 && model.band.high >= 64);
 
   const agree = recommend({ ...base, convergence: [
-    { batchSize: 32, learningRate: 0.001, finalValLosses: [0.50, 0.52], timesToTarget: [10, 9] },
-    { batchSize: 64, learningRate: 0.0014, finalValLosses: [0.49, 0.50], timesToTarget: [7, 8] },
-    { batchSize: 128, learningRate: 0.002, finalValLosses: [0.495, 0.505], timesToTarget: [8, 8] },
-  ], targetLoss: 0.51, minSteps: 100 });
+    { batchSize: 32, learningRate: 0.001, finalLosses: [0.50, 0.52], timesToTarget: [10, 9], diverged: [undefined, undefined] },
+    { batchSize: 64, learningRate: 0.0014, finalLosses: [0.49, 0.50], timesToTarget: [7, 8], diverged: [undefined, undefined] },
+    { batchSize: 128, learningRate: 0.002, finalLosses: [0.495, 0.505], timesToTarget: [8, 8], diverged: [undefined, undefined] },
+  ], targetLoss: 0.51, referenceStepsToTarget: 150 });
   assert.equal(agree?.batchSize, 64);
+  assert.equal(agree?.evidence.verdict?.by, 'model');
   assert.ok(agree?.predictedTimeToTarget !== undefined && agree.current.predictedTimeToTarget !== undefined);
   assert.ok(Math.abs((agree.evidence.measuredSpeedupVsCurrent ?? 0) - 9.5 / 7.5) < 1e-9);
+  // The measurement outranks the model's 1.125x: the headline is the measured speed-up.
+  assert.equal(agree.speedupBasis, 'measured');
+  assert.ok(Math.abs((agree.speedupVsCurrent ?? 0) - 9.5 / 7.5) < 1e-9);
 
   const corrected = recommend({ ...base, convergence: [
-    { batchSize: 32, learningRate: 0.001, finalValLosses: [0.30, 0.31], timesToTarget: [10, 10] },
-    { batchSize: 64, learningRate: 0.0014, finalValLosses: [0.50, 0.51], timesToTarget: [undefined, undefined] },
-  ] });
+    { batchSize: 32, learningRate: 0.001, finalLosses: [0.30, 0.31], timesToTarget: [10, 10], diverged: [undefined, undefined] },
+    { batchSize: 64, learningRate: 0.0014, finalLosses: [0.50, 0.51], timesToTarget: [undefined, undefined], diverged: [undefined, undefined] },
+  ], referenceStepsToTarget: 100 });
   assert.equal(corrected?.batchSize, 32);
   assert.equal(corrected?.evidence.goodputPick, 64);
+  assert.equal(corrected?.evidence.verdict?.by, 'measurement');
   assert.equal(corrected?.speedupVsCurrent, 1);
+  assert.ok(corrected?.band.sizes.includes(32), 'the band holds the measured pick');
   assert.ok(corrected?.evidence.notes.some((n) => /measurement wins/.test(n)));
 
   const diverged = recommend({ ...base, convergence: [
-    { batchSize: 32, learningRate: 0.001, finalValLosses: [0.5], timesToTarget: [10] },
-    { batchSize: 64, learningRate: 0.0014, finalValLosses: [NaN], timesToTarget: [undefined] },
+    { batchSize: 32, learningRate: 0.001, finalLosses: [0.5], timesToTarget: [10], diverged: [undefined] },
+    { batchSize: 64, learningRate: 0.0014, finalLosses: [NaN], timesToTarget: [undefined], diverged: ['the loss became NaN at step 12'] },
   ] });
   assert.equal(diverged?.batchSize, 32, 'a diverged candidate is never picked');
+  assert.equal(diverged?.candidates.find((c) => c.batchSize === 64)?.diverged, 'the loss became NaN at step 12');
   assert.equal(recommend({ ...base, candidates: candidates.map((c) => ({ ...c, fits: false })), convergence: [] }), undefined);
 });
 
@@ -192,8 +206,35 @@ test('recommend: largest that fits includes sizes skipped after throughput satur
     { batchSize: 128, status: 'skipped' as const, fits: false, predictedToFit: true, learningRate: 0.1 },
     { batchSize: 256, status: 'predicted' as const, fits: false, learningRate: 0.1 },
   ];
-  const rec = recommend({ current: { batchSize: 32, learningRate: 0.1 }, candidates: cands, convergence: [], lrRule: 'none', noiseScale: { value: 50, low: 40, high: 60 } });
+  // The step-time model t(B) = 0 + B/64000: saturated at 64,000 samples/s, the model's X(128).
+  const throughput = { model: { overheadSeconds: 0, perSampleSeconds: 1 / 64000, quadraticSeconds: 0, terms: 'linear' as const, residualScale: 0, observations: 3, batchSizes: 3, criterion: { linear: 0 } }, draws: [], evidence: {} as never };
+  const rec = recommend({ current: { batchSize: 32, learningRate: 0.1 }, candidates: cands, convergence: [], lrRule: 'none', noiseScale: { value: 50, low: 40, high: 60 }, throughput });
   assert.equal(rec?.alternatives.largestThatFits?.batchSize, 128);
-  assert.equal(rec?.alternatives.largestThatFits?.samplesPerSecond, 64000, 'flat extrapolation past saturation');
-  assert.match(rec?.alternatives.largestThatFits?.reason ?? '', /extrapolated/);
+  assert.ok(Math.abs((rec?.alternatives.largestThatFits?.samplesPerSecond ?? 0) - 64000) < 1e-6, 'the model extrapolates past saturation');
+  assert.match(rec?.alternatives.largestThatFits?.reason ?? '', /extrapolation/);
+});
+
+test('recommend: measured steps to target, timed by the step-time model, decide; a drifting wall clock does not', () => {
+  // t(B) = 0.002 + 1e-4 B. 64 took 300 steps (300 x 0.0084 = 2.52 s), 128 took 200 (200 x 0.0148 = 2.96 s);
+  // a neighbour's load made 64's wall clock read 4 s, so the raw times would favour 128.
+  const model = { overheadSeconds: 0.002, perSampleSeconds: 1e-4, quadraticSeconds: 0, terms: 'linear' as const, residualScale: 0.01, observations: 12, batchSizes: 3, criterion: { linear: 0 } };
+  const t = (b: number) => 0.002 + 1e-4 * b;
+  const candidates = [32, 64, 128].map((b) => ({ batchSize: b, status: 'ok' as const, fits: true, samplesPerSecond: b / t(b), learningRate: 0.01 }));
+  const rec = recommend({
+    current: { batchSize: 32, learningRate: 0.01 }, candidates, lrRule: 'none', throughput: { model, draws: [], evidence: {} as never },
+    noiseScale: { value: 500, low: 400, high: 600, source: 'gradient-statistics' },
+    convergence: [
+      { batchSize: 32, learningRate: 0.01, finalLosses: [0.5], timesToTarget: [3.6], stepsToTarget: [900], diverged: [undefined] },
+      { batchSize: 64, learningRate: 0.01, finalLosses: [0.5], timesToTarget: [4.0], stepsToTarget: [300], diverged: [undefined] },
+      { batchSize: 128, learningRate: 0.01, finalLosses: [0.5], timesToTarget: [3.0], stepsToTarget: [200], diverged: [undefined] },
+    ],
+    referenceStepsToTarget: 900,
+  });
+  assert.equal(rec?.evidence.verdict?.measuredPick, 64);
+  assert.equal(rec?.candidates.find((c) => c.batchSize === 64)?.measuredStepsToTarget, 300);
+  assert.equal(rec?.candidates.find((c) => c.batchSize === 64)?.measuredTimeToTarget, 4, 'the raw wall time stays in the evidence');
+  // Measured speed-up of the pick over 32: (900 x 0.0052) / (steps x t) of the pick.
+  const pick = rec?.batchSize as number;
+  const steps = pick === 64 ? 300 : 200;
+  assert.ok(Math.abs((rec?.evidence.measuredSpeedupVsCurrent ?? 0) - (900 * t(32)) / (steps * t(pick))) < 1e-9);
 });

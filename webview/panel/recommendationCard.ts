@@ -170,11 +170,13 @@ function headline(rec: Recommendation): HTMLElement {
     codicon('lightbulb'),
     h('span', { class: 'rec-pick' }, 'Batch size ', h('strong', { 'data-testid': 'rec-batch-size' }, String(rec.batchSize))),
     h('span', { class: 'rec-lr' }, `learning rate ${formatLearningRate(rec.learningRate)}`),
-    h(
-      'span',
-      { class: rec.speedupVsCurrent > 1.05 ? 'rec-speedup good' : 'rec-speedup' },
-      `${formatSpeedup(rec.speedupVsCurrent)} vs current ${rec.current.batchSize}`,
-    ),
+    rec.speedupVsCurrent === undefined
+      ? h('span', { class: 'rec-speedup' }, 'no speed-up given: the pick rests on an assumption')
+      : h(
+          'span',
+          { class: rec.speedupVsCurrent > 1.05 ? 'rec-speedup good' : 'rec-speedup' },
+          `${formatSpeedup(rec.speedupVsCurrent)} vs current ${rec.current.batchSize}`,
+        ),
   );
 }
 

@@ -20,7 +20,7 @@ const KNOWN_KEYS: Record<Kind, string[]> = {
   constant: ['kind'],
   step: ['kind', 'every_steps', 'at_steps', 'at_epochs', 'factor', 'max_batch_size'],
   linear_ramp: ['kind', 'from', 'to', 'over_samples', 'round_to'],
-  adaptive: ['kind', 'every_steps', 'min_batch_size', 'max_batch_size', 'allowed', 'allow_shrink', 'smoothing'],
+  adaptive: ['kind', 'every_steps', 'min_batch_size', 'max_batch_size', 'allowed', 'allow_shrink', 'smoothing', 'throughput'],
 };
 
 type Obj = Record<string, unknown>;
@@ -54,6 +54,22 @@ function increasingIntegers(o: Obj, key: string, out: Problems): void {
         message: `${key} must be strictly increasing: ${key}[${i}] = ${x} comes after ${show(before)}; sort the list and drop repeats`,
       });
   });
+}
+
+/** adaptive's `throughput`: the tuner's step-time model t(B) = overhead + per-sample B (+ per-sample-squared B^2). */
+function throughputProblems(t: unknown, out: Problems): void {
+  if (t === undefined) return;
+  const keys = ['overhead_seconds', 'per_sample_seconds', 'per_sample_squared_seconds'];
+  if (!isObj(t)) {
+    out.push({ path: ['throughput'], message: `throughput must be a mapping {overhead_seconds, per_sample_seconds}, as the tuner's report gives it (got ${show(t)})` });
+    return;
+  }
+  for (const key of Object.keys(t)) if (!keys.includes(key)) out.push({ path: ['throughput', key], message: `unknown key "${key}" in throughput; allowed: ${keys.join(', ')}` });
+  for (const key of keys) {
+    const v = t[key];
+    if (v === undefined && key === 'per_sample_squared_seconds') continue;
+    if (!(typeof v === 'number' && Number.isFinite(v) && v >= 0)) out.push({ path: ['throughput', key], message: `${key} must be a number of seconds >= 0 (got ${show(v)})` });
+  }
 }
 
 function unknownKeys(spec: Obj, kind: Kind, out: Problems): void {
@@ -120,6 +136,7 @@ function checkAdaptive(spec: Obj, out: Problems): void {
   const s = spec.smoothing;
   if (s !== undefined && !(typeof s === 'number' && s >= 0 && s < 1))
     out.push({ path: ['smoothing'], message: `smoothing must be a number in [0, 1) (got ${show(s)}): the EMA weight of past gradient statistics` });
+  throughputProblems(spec.throughput, out);
 }
 
 const CHECKS: Record<Kind, (spec: Obj, out: Problems) => void> = {

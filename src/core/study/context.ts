@@ -16,6 +16,18 @@ export interface CompletedTrial {
   startupSeconds?: number;
 }
 
+/**
+ * Seconds a trial spent training: from its first step to its last, plus one step's worth. Not the
+ * last step's clock alone: a script whose log lines are timed from its launch (the log-line
+ * fallback) counts its imports in that clock, and they are start-up, not training.
+ */
+export function trainingSeconds(steps: ReadonlyArray<{ time: number }>): number | undefined {
+  const n = steps.length;
+  if (n === 0) return undefined;
+  if (n === 1) return steps[0].time;
+  return ((steps[n - 1].time - steps[0].time) * n) / (n - 1);
+}
+
 export class StudyContext {
   readonly started = Date.now();
   readonly trials: CompletedTrial[] = [];
@@ -42,6 +54,11 @@ export class StudyContext {
   get aborted(): boolean {
     return this.signal?.aborted === true;
   }
+  /** Trials whose start-up was measured so far. */
+  measuredStartups(): number {
+    return this.startups.length;
+  }
+  /** Median measured start-up per trial for this study's runner (the guess until one is measured). */
   startupSeconds(): number {
     if (this.startups.length === 0) return this.settings.startupSecondsGuess;
     const s = [...this.startups].sort((a, b) => a - b);
@@ -107,11 +124,11 @@ export class StudyContext {
       this.signal,
     );
     const total = (Date.now() - t0) / 1000;
-    const trainSeconds = result.steps.length > 0 ? result.steps[result.steps.length - 1].time : undefined;
+    const trainSeconds = trainingSeconds(result.steps);
     const startupSeconds = trainSeconds !== undefined && result.status === 'ok' ? Math.max(0, total - trainSeconds) : undefined;
     if (startupSeconds !== undefined) this.startups.push(startupSeconds);
     const { steps, evals, ...rest } = result;
-    const summary: TrialSummary = { ...rest, phase };
+    const summary: TrialSummary = { ...rest, phase, ...(startupSeconds !== undefined ? { startupSeconds } : {}) };
     const lastLoss = [...steps].reverse().find((s) => Number.isFinite(s.loss))?.loss ?? steps[steps.length - 1]?.loss;
     if (lastLoss !== undefined) summary.finalLoss = lastLoss;
     if (evals.length > 0) summary.finalValLoss = evals[evals.length - 1].valLoss;

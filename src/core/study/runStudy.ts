@@ -2,26 +2,23 @@
 // reported to a listener as it goes and persisted line by line. An AbortSignal stops it; the
 // study is then saved as stopped, with whatever recommendation the data supports.
 import type { NoiseScaleEstimate, Recommendation, TrialRunner } from '../types';
-import { planBudget, planConvergence } from '../tuner/budgetPlan';
-import { minStepsFrom } from '../tuner/goodput';
+import { noiseTrialsFor, planBudget, planConvergence, type BudgetPlan } from '../tuner/budgetPlan';
+import { noiseSamplesFromSteps } from '../tuner/noiseScale';
 import { recommend } from '../tuner/recommend';
+import { modelThroughput } from '../tuner/stepTimeModel';
 import { interpolateThroughput } from '../tuner/throughput';
 import { StudyContext } from './context';
 import { chooseConvergenceCandidates, runConvergencePhase, type ConvergenceOutcome } from './convergencePhase';
-import { estimateStudyNoiseScale, runNoisePhase } from './noisePhase';
-import { runProfilePhase } from './profilePhase';
+import { fitNoiseScaleFromRuns, runNoisePhase, type NoisePhaseOutcome } from './noisePhase';
+import { runProfilePhase, type ProfileOutcome } from './profilePhase';
 import { resolveSettings, settingsErrors } from './settings';
 import { hashConfigText, newStudyId, StudyWriter } from './studyFile';
 import type { StudyListener, StudyOptions, StudyOutcome, StudyPlan, StudyStatus } from './types';
 import { withSchedule } from './scheduleStep';
 
-export async function runStudy(options: StudyOptions, runner: TrialRunner, listener?: StudyListener, signal?: AbortSignal): Promise<StudyOutcome> {
-  const settings = resolveSettings(options);
-  const id = newStudyId(options.configPath);
-  const writer = options.outDir !== undefined ? new StudyWriter(options.outDir, id) : undefined;
-  const ctx = new StudyContext(options, settings, runner, listener, writer, signal);
-
-  const start: Parameters<StudyContext['persist']>[0] = {
+function persistStart(ctx: StudyContext, id: string): void {
+  const { options, settings } = ctx;
+  ctx.persist({
     type: 'study-start',
     id,
     configPath: options.configPath,
@@ -41,9 +38,11 @@ export async function runStudy(options: StudyOptions, runner: TrialRunner, liste
       ...(settings.targetLoss !== undefined ? { targetLoss: settings.targetLoss } : {}),
     },
     ...(options.configText !== undefined ? { configHash: hashConfigText(options.configText) } : {}),
-  };
-  ctx.persist(start);
+  });
+}
 
+function makePlan(ctx: StudyContext): { budget: BudgetPlan; plan: StudyPlan } {
+  const { options, settings } = ctx;
   const budget = planBudget({
     budgetSeconds: settings.budgetSeconds,
     startupSeconds: settings.startupSecondsGuess,
@@ -70,6 +69,69 @@ export async function runStudy(options: StudyOptions, runner: TrialRunner, liste
     summary: budget.summary,
     ...(settings.memoryLimitBytes !== undefined ? { memoryLimitBytes: settings.memoryLimitBytes } : {}),
   };
+  return { budget, plan };
+}
+
+/** Why a profile with nothing that fits ends the study. */
+function profileFailure(ctx: StudyContext, profile: ProfileOutcome): string {
+  const smallest = profile.candidates.find((c) => c.status !== 'skipped' && c.status !== 'predicted');
+  const first = profile.allFailed?.result;
+  const limit = ctx.settings.memoryLimitBytes;
+  if (first && first.status === 'ok' && limit !== undefined)
+    return `the memory limit (${limit} bytes) is below the peak memory of the smallest trial (batch ${smallest?.batchSize}: ${smallest?.peakMemoryBytes} bytes): raise --memory-limit or lower --min`;
+  const msg = first?.error?.message ?? `status ${first?.status ?? 'unknown'}`;
+  const tail = first?.error?.stderrTail ? `\n${first.error.stderrTail.trim().split('\n').slice(-5).join('\n')}` : '';
+  return `every trial failed; the first (batch ${first?.batchSize}) said: ${msg}${tail}\nfix the config so 'batch-tuner train' runs it, then tune again`;
+}
+
+/** X(B) for planning the convergence trials: the model when there is one, else the measured points. */
+function throughputFor(profile: ProfileOutcome): (b: number) => number | undefined {
+  const model = profile.throughput?.model;
+  if (model) return (b) => modelThroughput(model, b);
+  const points = profile.candidates.filter((c) => c.fits && c.samplesPerSecond !== undefined).map((c) => ({ batchSize: c.batchSize, samplesPerSecond: c.samplesPerSecond as number }));
+  return (b) => interpolateThroughput(points, b);
+}
+
+async function convergenceStep(ctx: StudyContext, budget: BudgetPlan, profile: ProfileOutcome, noise: NoiseScaleEstimate | undefined, notes: string[]): Promise<ConvergenceOutcome> {
+  const { options, settings } = ctx;
+  const cp = planConvergence(ctx.remaining() - budget.reserve.seconds, ctx.startupSeconds(), 3, settings.parallel);
+  const X = throughputFor(profile);
+  const chosen = chooseConvergenceCandidates(profile.candidates, X, noise?.value ?? options.currentBatchSize, options.currentBatchSize, cp.candidates);
+  if (cp.candidates < 2 || chosen.length < 2) {
+    notes.push('no time was left for convergence trials: the pick rests on the throughput and noise-scale model alone');
+    return { measurements: [], trials: [] };
+  }
+  ctx.setPhase('convergence', `training ${chosen.join(', ')} for ${cp.secondsPerTrial.toFixed(1)} s each x ${cp.seeds} seed(s)`);
+  return runConvergencePhase(ctx, chosen, cp.seeds, cp.secondsPerTrial, X);
+}
+
+function provisionalNoiseScale(ctx: StudyContext): NoiseScaleEstimate | undefined {
+  const fit = fitNoiseScaleFromRuns(ctx.trials, [], ctx.settings.seed);
+  return 'estimate' in fit ? fit.estimate : undefined;
+}
+
+/** Gradient statistics when the runner reported them; else B_noise fitted to the loss curves; else why neither. */
+function noiseScaleFor(ctx: StudyContext, noise: NoisePhaseOutcome, conv: ConvergenceOutcome): { estimate?: NoiseScaleEstimate; crossCheck?: NoiseScaleEstimate; undetermined?: string } {
+  const fitted = fitNoiseScaleFromRuns(ctx.trials, conv.trials, ctx.settings.seed);
+  if (noise.estimate) return { estimate: noise.estimate, ...('estimate' in fitted ? { crossCheck: fitted.estimate } : {}) };
+  if ('estimate' in fitted) return { estimate: fitted.estimate };
+  const withStats = noise.trials.reduce((n, t) => n + noiseSamplesFromSteps(t.result.steps).length, 0);
+  const why =
+    noise.trials.length === 0
+      ? 'no noise trial ran (no batch size that fits splits into micro-batches, or no time was left)'
+      : withStats === 0
+        ? 'the runs reported no gradient statistics (grad_sq_norm, micro_grad_sq_norm, micro_batch_size)'
+        : `the noise trial measured gradient statistics on only ${withStats} step${withStats === 1 ? '' : 's'} (too short a trial for an estimate)`;
+  return { undetermined: `${why}, and B_noise could not be fitted from loss curves instead: ${fitted.undetermined}` };
+}
+
+export async function runStudy(options: StudyOptions, runner: TrialRunner, listener?: StudyListener, signal?: AbortSignal): Promise<StudyOutcome> {
+  const settings = resolveSettings(options);
+  const id = newStudyId(options.configPath);
+  const writer = options.outDir !== undefined ? new StudyWriter(options.outDir, id) : undefined;
+  const ctx = new StudyContext(options, settings, runner, listener, writer, signal);
+  persistStart(ctx, id);
+  const { budget, plan } = makePlan(ctx);
 
   let recommendation: Recommendation | undefined;
   let noiseScale: NoiseScaleEstimate | undefined;
@@ -89,90 +151,104 @@ export async function runStudy(options: StudyOptions, runner: TrialRunner, liste
 
   const errors = settingsErrors(options, settings);
   if (errors.length > 0) return finish('failed', errors.join('; '));
-
   ctx.persist({ type: 'plan', plan });
   ctx.emit({ type: 'plan', plan });
-  for (const w of warnings) ctx.warn(w);
+  for (const w of plan.warnings) ctx.warn(w);
 
-  // 1. Profile.
-  ctx.setPhase('profile', `profiling ${settings.candidates.length} batch sizes (${settings.candidates.join(', ')})`);
+  // 1. Profile: two interleaved rounds, the step-time model, memory.
+  ctx.setPhase('profile', `profiling ${settings.candidates.length} batch sizes (${settings.candidates.join(', ')}) in two interleaved rounds`);
   const profileDeadline = settings.budgetSeconds - budget.reserve.seconds - budget.convergence.seconds - budget.noise.seconds;
   const profile = await runProfilePhase(ctx, budget.profile.secondsPerTrial, profileDeadline);
-  const notes: string[] = [];
-  if (profile.fitting.length === 0) {
-    if (ctx.aborted) return finish('stopped', 'stopped before any trial finished');
-    const smallest = profile.candidates.find((c) => c.status !== 'skipped' && c.status !== 'predicted');
-    const first = profile.allFailed?.result;
-    if (first && first.status === 'ok' && settings.memoryLimitBytes !== undefined)
-      return finish(
-        'failed',
-        `the memory limit (${settings.memoryLimitBytes} bytes) is below the peak memory of the smallest trial (batch ${smallest?.batchSize}: ${smallest?.peakMemoryBytes} bytes): raise --memory-limit or lower --min`,
-      );
-    const msg = first?.error?.message ?? `status ${first?.status ?? 'unknown'}`;
-    const tail = first?.error?.stderrTail ? `\n${first.error.stderrTail.trim().split('\n').slice(-5).join('\n')}` : '';
-    return finish('failed', `every trial failed; the first (batch ${first?.batchSize}) said: ${msg}${tail}\nfix the config so 'batch-tuner train' runs it, then tune again`);
-  }
-  const lastOk = profile.fitting[profile.fitting.length - 1].result.batchSize;
-  if (profile.oomCeiling !== undefined) notes.push(`batch ${profile.oomCeiling} failed (out of memory or over the limit); the largest that ran is ${lastOk}`);
-  if (profile.predictedMaxFit !== undefined) notes.push(`memory fit predicts batches up to ${profile.predictedMaxFit} fit under the limit with a ${Math.round(settings.memorySafetyMargin * 100)}% margin`);
+  if (profile.fitting.length === 0) return ctx.aborted ? finish('stopped', 'stopped before any trial finished') : finish('failed', profileFailure(ctx, profile));
+  const notes = profileNotes(ctx, profile);
 
-  let noiseBatchSize: number | undefined;
-  // 2. Noise scale: its own trial with micro-batches (profile trials have none).
+  // 2. Noise scale from gradient statistics: its own trials with micro-batches (profile trials have none).
   ctx.setPhase('noise', `measuring the gradient noise scale (${settings.microBatches} micro-batches per step)`);
+  let noise: NoisePhaseOutcome = { trials: [] };
   if (!ctx.aborted) {
-    const noiseSeconds = Math.min(budget.noise.secondsPerTrial, Math.max(1, ctx.remaining() - budget.reserve.seconds - ctx.startupSeconds()));
-    const noise = await runNoisePhase(ctx, profile.candidates, noiseSeconds);
-    noiseScale = noise.estimate;
-    noiseBatchSize = noise.trial?.result.batchSize;
+    // Start-up is measured by now: two seeds only if both still fit the noise phase's share.
+    const trials = Math.min(budget.noise.trials, noiseTrialsFor(budget.noise.seconds, ctx.startupSeconds()));
+    const perTrial = Math.min(budget.noise.seconds / trials - ctx.startupSeconds(), Math.max(1, (ctx.remaining() - budget.reserve.seconds) / trials - ctx.startupSeconds()));
+    noise = await runNoisePhase(ctx, profile.candidates, trials, Math.max(1, perTrial));
   }
-  // Profile steps carry micro-batch statistics only from runners that always report them.
-  noiseScale ??= estimateStudyNoiseScale(profile.fitting, { seed: settings.seed, datasetSize: options.datasetSize });
-  if (noiseScale) {
-    ctx.persist({ type: 'noise-scale', estimate: noiseScale });
-    ctx.emit({ type: 'noise-scale', estimate: noiseScale });
+  if (noise.estimate) {
+    ctx.persist({ type: 'noise-scale', estimate: noise.estimate });
+    ctx.emit({ type: 'noise-scale', estimate: noise.estimate });
   }
 
   // 3. Convergence, with what is left of the budget (start-up now measured).
-  let conv: ConvergenceOutcome = { measurements: [], trials: [] };
-  const points = profile.candidates
-    .filter((c) => c.fits && c.samplesPerSecond !== undefined)
-    .map((c) => ({ batchSize: c.batchSize, samplesPerSecond: c.samplesPerSecond as number }));
-  if (!ctx.aborted) {
-    const cp = planConvergence(ctx.remaining() - budget.reserve.seconds, ctx.startupSeconds(), 3, settings.parallel);
-    const chosen = chooseConvergenceCandidates(profile.candidates, noiseScale?.value ?? options.currentBatchSize, options.currentBatchSize, cp.candidates);
-    if (cp.candidates >= 2 && chosen.length >= 2) {
-      ctx.setPhase('convergence', `training ${chosen.join(', ')} for ${cp.secondsPerTrial.toFixed(1)} s each x ${cp.seeds} seed(s)`);
-      conv = await runConvergencePhase(ctx, chosen, cp.seeds, cp.secondsPerTrial, (b) => interpolateThroughput(points, b));
-    } else {
-      notes.push('no time was left for convergence trials: the pick rests on the throughput and noise-scale model alone');
-    }
-  }
+  // Without gradient statistics, a first fit of B_noise to the profile's loss curves chooses the sizes to train.
+  const provisional = noise.estimate ?? provisionalNoiseScale(ctx);
+  const conv = ctx.aborted ? { measurements: [], trials: [] } : await convergenceStep(ctx, budget, profile, provisional, notes);
 
-  // 4. Recommend.
+  // 4. Recommend: B_noise from the gradients, else fitted to the loss curves of all runs.
   ctx.setPhase('recommend', 'choosing the batch size');
-  notes.push(`trial start-up (process, backend, data) measured at ~${ctx.startupSeconds().toFixed(1)} s per trial; ${ctx.trials.length} trials in ${Math.round(ctx.elapsed())} s of a ${settings.budgetSeconds} s budget`);
-  let minSteps: number | undefined;
-  if (conv.referenceStepsToTarget !== undefined)
-    minSteps = minStepsFrom(conv.referenceStepsToTarget, options.currentBatchSize, noiseScale?.value ?? options.currentBatchSize);
-  recommendation = recommend({
-    current: { batchSize: options.currentBatchSize, learningRate: options.currentLearningRate },
-    candidates: profile.candidates,
-    convergence: conv.measurements,
-    lrRule: settings.lrRule,
-    notes,
-    ...(noiseScale ? { noiseScale } : {}),
-    ...(conv.targetLoss !== undefined ? { targetLoss: conv.targetLoss } : {}),
-    ...(minSteps !== undefined ? { minSteps } : {}),
-    ...(settings.memoryLimitBytes !== undefined ? { memoryLimitBytes: settings.memoryLimitBytes } : {}),
-    ...(profile.memoryFit ? { memoryFit: profile.memoryFit } : {}),
-    ...(profile.predictedMaxFit !== undefined ? { predictedMaxFit: profile.predictedMaxFit } : {}),
-    ...(profile.oomCeiling !== undefined ? { oomCeiling: profile.oomCeiling } : {}),
-  });
+  const ns = noiseScaleFor(ctx, noise, conv);
+  noiseScale = ns.estimate;
+  if (noiseScale && !noise.estimate) {
+    ctx.persist({ type: 'noise-scale', estimate: noiseScale });
+    ctx.emit({ type: 'noise-scale', estimate: noiseScale });
+  }
+  recommendation = recommendStep(ctx, profile, noise, conv, ns, notes);
   if (recommendation) {
-    recommendation = withSchedule(recommendation, noiseBatchSize !== undefined ? { measuredBatchSize: noiseBatchSize } : {});
     ctx.persist({ type: 'recommendation', recommendation });
     ctx.emit({ type: 'recommendation', recommendation });
   }
   if (ctx.aborted) return finish('stopped', 'stopped by the user');
   return finish('completed');
+}
+
+/** The recommendation from every phase's evidence, with a schedule when one is predicted >= 10% faster. */
+function recommendStep(ctx: StudyContext, profile: ProfileOutcome, noise: NoisePhaseOutcome, conv: ConvergenceOutcome, ns: ReturnType<typeof noiseScaleFor>, notes: string[]): Recommendation | undefined {
+  const { options, settings } = ctx;
+  notes.push(`trial start-up (process, backend, data) measured at ~${ctx.startupSeconds().toFixed(1)} s per trial for this runner; ${ctx.trials.length} trials in ${Math.round(ctx.elapsed())} s of a ${settings.budgetSeconds} s budget`);
+  const rec = recommend({
+    current: { batchSize: options.currentBatchSize, learningRate: options.currentLearningRate },
+    candidates: profile.candidates,
+    convergence: conv.measurements,
+    lrRule: settings.lrRule,
+    notes,
+    seed: settings.seed,
+    ...(ctx.measuredStartups() > 0 ? { startupSeconds: ctx.startupSeconds() } : {}),
+    ...(profile.throughput ? { throughput: profile.throughput } : {}),
+    ...(ns.estimate ? { noiseScale: ns.estimate } : {}),
+    ...(ns.undetermined ? { noiseScaleUndetermined: ns.undetermined } : {}),
+    ...(ns.crossCheck ? { noiseScaleCrossCheck: ns.crossCheck } : {}),
+    ...(conv.targetLoss !== undefined ? { targetLoss: conv.targetLoss } : {}),
+    ...(conv.lossSource ? { lossSource: conv.lossSource } : {}),
+    ...(conv.referenceStepsToTarget !== undefined ? { referenceStepsToTarget: conv.referenceStepsToTarget } : {}),
+    ...memoryEvidence(ctx, profile),
+  });
+  if (!rec) return undefined;
+  const historyB = ns.estimate?.historyBatchSize ?? noise.batchSize;
+  return withSchedule(rec, { ...(historyB !== undefined ? { measuredBatchSize: historyB } : {}), ...(profile.throughput ? { throughput: profile.throughput.model } : {}) });
+}
+
+function profileNotes(ctx: StudyContext, profile: ProfileOutcome): string[] {
+  const notes: string[] = [];
+  const lastOk = Math.max(...profile.fitting.map((t) => t.result.batchSize));
+  if (profile.oomCeiling !== undefined) notes.push(`batch ${profile.oomCeiling} failed (out of memory or over the limit); the largest that ran is ${lastOk}`);
+  if (profile.predictedMaxFit !== undefined)
+    notes.push(`memory fit predicts batches up to ${profile.predictedMaxFit} fit under the limit with a ${Math.round(ctx.settings.memorySafetyMargin * 100)}% margin (capped by the dataset and the search range)`);
+  const c = profile.memoryCheck;
+  if (c)
+    notes.push(
+      c.relativeError !== undefined
+        ? `a real trial at batch ${c.batchSize} checked the memory prediction: predicted ${Math.round(c.predictedPeakBytes)} bytes, measured ${c.measuredPeakBytes}, error ${(100 * c.relativeError).toFixed(1)}%`
+        : `a real trial at batch ${c.batchSize} checked the memory prediction and ended ${c.status}: the fit was wrong there`,
+    );
+  const drift = profile.throughput?.evidence.roundDrift;
+  if (drift !== undefined && Math.abs(drift - 1) > 0.1)
+    notes.push(`the machine's speed drifted ${((drift - 1) * 100).toFixed(0)}% between the two profile rounds; interleaving spread it over every size alike`);
+  return notes;
+}
+
+function memoryEvidence(ctx: StudyContext, profile: ProfileOutcome) {
+  return {
+    ...(ctx.settings.memoryLimitBytes !== undefined ? { memoryLimitBytes: ctx.settings.memoryLimitBytes } : {}),
+    ...(profile.memoryFit ? { memoryFit: profile.memoryFit } : {}),
+    ...(profile.predictedMaxFit !== undefined ? { predictedMaxFit: profile.predictedMaxFit } : {}),
+    ...(profile.memoryCheck ? { memoryCheck: profile.memoryCheck } : {}),
+    ...(profile.oomCeiling !== undefined ? { oomCeiling: profile.oomCeiling } : {}),
+  };
 }

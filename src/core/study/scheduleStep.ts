@@ -3,10 +3,12 @@
 // noise-scale history and the measured throughput; the study only gathers its inputs.
 import type { Recommendation } from '../types';
 import { recommendSchedule } from '../tuner/scheduleRecommendation';
+import type { StepTimeParams } from '../tuner/stepTimeModel';
 
-export function withSchedule(rec: Recommendation, ctx: { measuredBatchSize?: number }): Recommendation {
+export function withSchedule(rec: Recommendation, ctx: { measuredBatchSize?: number; throughput?: StepTimeParams }): Recommendation {
   const history = rec.noiseScale?.history;
-  if (!history || history.length < 2) return rec;
+  // A schedule steers by B_noise: none when B_noise was assumed (there is no history to follow).
+  if (!history || history.length < 2 || rec.basis.noiseScale === 'assumed') return rec;
   try {
     const schedule = recommendSchedule({
       noiseHistory: history,
@@ -14,6 +16,7 @@ export function withSchedule(rec: Recommendation, ctx: { measuredBatchSize?: num
       bestFixed: { batchSize: rec.batchSize, ...(rec.predictedTimeToTarget !== undefined ? { predictedTimeToTarget: rec.predictedTimeToTarget } : {}) },
       ...(rec.alternatives.largestThatFits ? { maxBatchSize: rec.alternatives.largestThatFits.batchSize } : {}),
       ...(ctx.measuredBatchSize !== undefined ? { measuredBatchSize: ctx.measuredBatchSize } : {}),
+      ...(ctx.throughput ? { throughput: ctx.throughput } : {}),
     });
     return schedule ? { ...rec, schedule } : rec;
   } catch (e) {

@@ -60,7 +60,7 @@ export interface StudyPlan {
   startupSecondsPerTrial: number;
   candidates: number[];
   profile: { seconds: number; fraction: number; trials: number; secondsPerTrial: number; warmupSteps: number };
-  noise: { seconds: number; fraction: number; secondsPerTrial: number; microBatches: number };
+  noise: { seconds: number; fraction: number; trials: number; secondsPerTrial: number; microBatches: number };
   convergence: { seconds: number; fraction: number; candidates: number; seeds: number; secondsPerTrial: number };
   /** Noise-scale fit, recommendation and slack for start-up variance. */
   reserve: { seconds: number; fraction: number };

@@ -11,8 +11,12 @@ export interface ConvergencePlan {
 
 /** Shortest convergence trial worth running: below this the loss curves are mostly start-up noise. */
 export const MIN_CONVERGENCE_TRIAL_SECONDS = 3;
-/** Longest profile trial (excluding start-up). */
-export const MAX_PROFILE_TRIAL_SECONDS = 4;
+/** Longest profile trial (excluding start-up); each size runs once per round. */
+export const MAX_PROFILE_TRIAL_SECONDS = 2.5;
+/** Profile rounds: ascending, then descending, so drift in the machine's load hits every size alike (RECIPES.md section 7). */
+export const PROFILE_ROUNDS = 2;
+/** The noise phase runs two seeds (their spread enters B_noise's interval) when each still trains this long. */
+export const NOISE_TWO_SEEDS_MIN_SECONDS = 2;
 /** A second seed is added when each trial can still train this long. */
 export const SECOND_SEED_MIN_SECONDS = 6;
 
@@ -30,6 +34,11 @@ export function planConvergence(availableSeconds: number, startupSeconds: number
   return { candidates: 0, seeds: 0, secondsPerTrial: 0, seconds: 0 };
 }
 
+/** Noise trials that fit `seconds`: two seeds when each still trains NOISE_TWO_SEEDS_MIN_SECONDS after its start-up. */
+export function noiseTrialsFor(seconds: number, startupSeconds: number): number {
+  return seconds / 2 - startupSeconds >= NOISE_TWO_SEEDS_MIN_SECONDS ? 2 : 1;
+}
+
 export interface BudgetPlanInput {
   budgetSeconds: number;
   startupSeconds: number;
@@ -45,8 +54,8 @@ export interface BudgetPlanInput {
 
 export interface BudgetPlan {
   profile: { seconds: number; fraction: number; trials: number; secondsPerTrial: number; warmupSteps: number };
-  /** One longer trial with micro-batches for the gradient-noise statistics. */
-  noise: { seconds: number; fraction: number; secondsPerTrial: number; microBatches: number };
+  /** One or two trials (two seeds) with micro-batches for the gradient-noise statistics. */
+  noise: { seconds: number; fraction: number; trials: number; secondsPerTrial: number; microBatches: number };
   convergence: ConvergencePlan & { fraction: number };
   reserve: { seconds: number; fraction: number };
   warnings: string[];
@@ -72,25 +81,27 @@ export function planBudget(input: BudgetPlanInput): BudgetPlan {
     profileSeconds = total - reserve - noiseSeconds - conv.seconds;
   }
   const n = Math.max(1, input.candidates.length);
-  const rounds = Math.ceil(n / input.parallel);
+  const rounds = PROFILE_ROUNDS * Math.ceil(n / input.parallel);
   // A few seconds past warm-up pin throughput down: longer profile trials buy little, so cap them.
   let perTrial = Math.min(MAX_PROFILE_TRIAL_SECONDS, profileSeconds / rounds - input.startupSeconds);
   if (perTrial < 0.5) {
     perTrial = 0.5;
-    warnings.push(`${n} candidates at ~${input.startupSeconds.toFixed(1)} s start-up each do not fit the profile budget; profiling stops early when throughput saturates, otherwise the study may overrun`);
+    warnings.push(`${n} candidates x ${PROFILE_ROUNDS} rounds at ~${input.startupSeconds.toFixed(1)} s start-up each do not fit the profile budget; profiling stops early when throughput saturates, and the second round is cut short when time runs out`);
   }
   if (conv.candidates > 0) conv = { ...conv, seconds: total - reserve - noiseSeconds - profileSeconds };
   const pct = (s: number) => Math.round((100 * s) / total);
+  const noiseTrials = noiseTrialsFor(noiseSeconds, input.startupSeconds);
+  const noisePerTrial = Math.max(1, noiseSeconds / noiseTrials - input.startupSeconds);
   const summary =
-    `profile ~${pct(profileSeconds)}% (${n} candidates x ~${perTrial.toFixed(1)} s + ${input.startupSeconds.toFixed(1)} s start-up), ` +
-    `noise scale ~${pct(noiseSeconds)}% (1 trial with ${input.microBatches} micro-batches), ` +
+    `profile ~${pct(profileSeconds)}% (${n} candidates x ${PROFILE_ROUNDS} interleaved rounds x ~${perTrial.toFixed(1)} s + ${input.startupSeconds.toFixed(1)} s start-up), ` +
+    `noise scale ~${pct(noiseSeconds)}% (${noiseTrials} trial${noiseTrials > 1 ? 's' : ''} with ${input.microBatches} micro-batches), ` +
     (conv.candidates > 0
       ? `convergence ~${pct(conv.seconds)}% (${conv.candidates} batch sizes x ${conv.seeds} seed${conv.seeds > 1 ? 's' : ''} x ~${conv.secondsPerTrial.toFixed(1)} s), `
       : 'no convergence trials, ') +
     `reserve ~${pct(reserve)}%`;
   return {
-    profile: { seconds: profileSeconds, fraction: profileSeconds / total, trials: n, secondsPerTrial: perTrial, warmupSteps: input.warmupSteps },
-    noise: { seconds: noiseSeconds, fraction: noiseSeconds / total, secondsPerTrial: Math.max(1, noiseSeconds - input.startupSeconds), microBatches: input.microBatches },
+    profile: { seconds: profileSeconds, fraction: profileSeconds / total, trials: PROFILE_ROUNDS * n, secondsPerTrial: perTrial, warmupSteps: input.warmupSteps },
+    noise: { seconds: noiseSeconds, fraction: noiseSeconds / total, trials: noiseTrials, secondsPerTrial: noisePerTrial, microBatches: input.microBatches },
     convergence: { ...conv, fraction: conv.seconds / total },
     reserve: { seconds: reserve, fraction: reserve / total },
     warnings,

@@ -30,3 +30,25 @@ export function predictMaxFit(fit: MemoryFit, limitBytes: number, safetyMargin =
   if (fit.b <= 0) return fit.a <= usable ? Infinity : 0;
   return Math.max(0, Math.floor((usable - fit.a) / fit.b));
 }
+
+/**
+ * predictMaxFit capped by what a prediction can mean: no batch holds more samples than one epoch
+ * of the dataset, and none beyond the search range's largest size is ever used.
+ */
+export function cappedMaxFit(fit: MemoryFit, limitBytes: number, safetyMargin: number, caps: { datasetSize: number; maxBatchSize: number }): number {
+  return Math.min(predictMaxFit(fit, limitBytes, safetyMargin), caps.datasetSize, caps.maxBatchSize);
+}
+
+/** A prediction reaching this multiple of the largest profiled batch is checked by a real trial. */
+export const MEMORY_CHECK_FACTOR = 2;
+
+/** The batch size to check, or undefined when the prediction stays near the measured sizes. */
+export function memoryCheckSize(predictedMaxFit: number | undefined, largestProfiled: number): number | undefined {
+  if (predictedMaxFit === undefined || !Number.isFinite(predictedMaxFit)) return undefined;
+  return predictedMaxFit >= MEMORY_CHECK_FACTOR * largestProfiled ? Math.floor(predictedMaxFit) : undefined;
+}
+
+/** (measured - predicted) / measured: the memory fit's error at the checked size. */
+export function memoryPredictionError(fit: MemoryFit, batchSize: number, measuredPeakBytes: number): number {
+  return (measuredPeakBytes - predictPeakMemory(fit, batchSize)) / measuredPeakBytes;
+}

@@ -54,13 +54,19 @@ export function ratioOfMeans(samples: readonly GradientNoiseSample[], cap = Infi
   return Math.min(cap, t / g);
 }
 
-/** Percentile bootstrap over steps (Efron 1979) of the ratio of means; seeded for reproducibility. */
+/**
+ * Percentile bootstrap (Efron 1979) of the ratio of means; seeded for reproducibility. With several
+ * trials (`groups`), two-stage (Davison & Hinkley 1997, sec. 3.8): trials are resampled, then
+ * steps within each chosen trial, so the interval carries the spread between trials and seeds,
+ * not only between the steps of one trial.
+ */
 export function bootstrapInterval(
-  samples: readonly GradientNoiseSample[],
+  samples: readonly GradientNoiseSample[] | ReadonlyArray<readonly GradientNoiseSample[]>,
   opts: { seed?: number; resamples?: number; level?: number; cap?: number } = {},
 ): [number, number] {
-  const n = samples.length;
-  if (n === 0) return [NaN, NaN];
+  const groups = (samples.length > 0 && Array.isArray(samples[0]) ? samples : [samples]) as ReadonlyArray<readonly GradientNoiseSample[]>;
+  const used = groups.filter((g) => g.length > 0);
+  if (used.length === 0) return [NaN, NaN];
   const rand = seededRandom(opts.seed ?? 1);
   const R = opts.resamples ?? 500;
   const level = opts.level ?? 0.9;
@@ -69,10 +75,13 @@ export function bootstrapInterval(
   for (let r = 0; r < R; r++) {
     let g = 0;
     let t = 0;
-    for (let i = 0; i < n; i++) {
-      const s = samples[Math.floor(rand() * n)];
-      g += s.gradSq;
-      t += s.trace;
+    for (let k = 0; k < used.length; k++) {
+      const grp = used.length > 1 ? used[Math.floor(rand() * used.length)] : used[0];
+      for (let i = 0; i < grp.length; i++) {
+        const s = grp[Math.floor(rand() * grp.length)];
+        g += s.gradSq;
+        t += s.trace;
+      }
     }
     stats.push(!(t > 0) ? 0 : !(g > 0) ? cap : Math.min(cap, t / g));
   }
@@ -85,13 +94,15 @@ export function bootstrapInterval(
  */
 export function estimateNoiseScale(
   samples: readonly GradientNoiseSample[],
-  opts: { seed?: number; level?: number; cap?: number; historySamples?: readonly GradientNoiseSample[]; windows?: number } = {},
+  opts: { seed?: number; level?: number; cap?: number; historySamples?: readonly GradientNoiseSample[]; windows?: number; trials?: ReadonlyArray<readonly GradientNoiseSample[]> } = {},
 ): NoiseScaleEstimate | undefined {
   if (samples.length < 2) return undefined;
   const cap = opts.cap ?? Infinity;
   const value = ratioOfMeans(samples, cap);
-  const [low, high] = bootstrapInterval(samples, { seed: opts.seed, level: opts.level, cap });
-  const est: NoiseScaleEstimate = { value, low: Math.min(low, value), high: Math.max(high, value) };
+  // Two or more trials: the interval resamples trials too (their spread is part of the doubt).
+  const groups = opts.trials && opts.trials.filter((t) => t.length > 0).length >= 2 ? opts.trials : samples;
+  const [low, high] = bootstrapInterval(groups, { seed: opts.seed, level: opts.level, cap });
+  const est: NoiseScaleEstimate = { value, low: Math.min(low, value), high: Math.max(high, value), source: 'gradient-statistics' };
   const hist = [...(opts.historySamples ?? [])].sort((a, b) => a.samples - b.samples);
   const windows = Math.min(opts.windows ?? 6, Math.floor(hist.length / 8));
   if (windows >= 2) {

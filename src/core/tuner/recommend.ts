@@ -1,13 +1,19 @@
-// The recommendation: the goodput argmax under the memory limit, corrected by what the convergence
-// trials measured, with every number it used kept as evidence.
-import type { BatchSizeChoice, CandidateEvidence, LrRule, NoiseScaleEstimate, Recommendation } from '../types';
-import { goodput, goodputArgmax, timeToTarget } from './goodput';
+// The recommendation. Time to target T(B) = S_min (B + B_noise) / X(B) (McCandlish et al. 2018,
+// eq. 2.11), minimised over the batch sizes that fit, with X from the fitted step-time model and
+// B_noise measured (gradient statistics), fitted (loss curves) or, failing both, assumed. Then one
+// rule (./verdict.ts) reconciles the model with the convergence trials' measured times; the band
+// carries the uncertainty; every number says whether it was measured, fitted or assumed.
+import type { BatchSizeChoice, CandidateEvidence, LossSource, LrRule, MemoryCheck, NoiseScaleEstimate, Recommendation, ThroughputModelEvidence } from '../types';
+import { BAND_TOLERANCE, logUniformDraws, nearOptimalBand, noiseScaleDraws, relativeTime, type Band, type TimeDraw } from './band';
+import { minStepsFrom } from './goodput';
 import type { MemoryFit } from './memoryFit';
-import { interpolateThroughput } from './throughput';
 import { mean } from './stats';
+import { modelThroughput, predictStepSeconds, throughputInterval, throughputShape, type StepTimeModel, type StepTimeParams } from './stepTimeModel';
+import { interpolateThroughput } from './throughput';
+import { basisOf, reconcile, speedupIsSupported, VERDICT_RULE, type MeasuredTime, type Verdict } from './verdict';
 
 /** A profiled batch size: the measured part of its evidence, before goodput and times are derived. */
-export type ProfiledCandidate = Pick<CandidateEvidence, 'batchSize' | 'status' | 'samplesPerSecond' | 'samplesPerSecondIqr' | 'peakMemoryBytes' | 'fits'> & {
+export type ProfiledCandidate = Pick<CandidateEvidence, 'batchSize' | 'status' | 'samplesPerSecond' | 'samplesPerSecondIqr' | 'peakMemoryBytes' | 'fits' | 'throughputWindows'> & {
   /** Not run (throughput had saturated, or no time), but below the memory ceiling and the memory fit's limit. */
   predictedToFit?: boolean;
   learningRate: number;
@@ -17,168 +23,333 @@ export type ProfiledCandidate = Pick<CandidateEvidence, 'batchSize' | 'status' |
 export interface ConvergenceMeasurement {
   batchSize: number;
   learningRate: number;
-  /** Validation loss at the end of each seed's trial (NaN/Infinity when it diverged). */
-  finalValLosses: number[];
+  /** Loss at the end of each seed's run (validation, or smoothed training loss; NaN when it diverged). */
+  finalLosses: number[];
   /** Training seconds at which each seed first reached the target loss (undefined: never). */
   timesToTarget: Array<number | undefined>;
+  /** Optimizer steps at which each seed first reached the target (clock-free; undefined: never). */
+  stepsToTarget?: Array<number | undefined>;
+  /** Why each seed's run diverged (undefined: it did not). */
+  diverged: Array<string | undefined>;
+}
+
+/** The profile's throughput model: the fit, its bootstrap draws, and the evidence to show. */
+export interface ThroughputInput {
+  model: StepTimeModel;
+  draws: StepTimeParams[];
+  evidence: ThroughputModelEvidence;
 }
 
 export interface RecommendInput {
   current: { batchSize: number; learningRate: number };
   candidates: ProfiledCandidate[];
+  throughput?: ThroughputInput;
+  /** Measured (gradient statistics) or fitted (loss curves). */
   noiseScale?: NoiseScaleEstimate;
+  /** Why no noise scale could be measured or fitted (then B_noise is assumed). */
+  noiseScaleUndetermined?: string;
+  noiseScaleCrossCheck?: NoiseScaleEstimate;
   convergence: ConvergenceMeasurement[];
   lrRule: LrRule;
   targetLoss?: number;
-  /** S_min of T(B) ~ S_min (B + B_noise)/X(B), when a reference trial reached the target. */
-  minSteps?: number;
+  lossSource?: LossSource;
+  /** Steps the reference runs (the current batch size) took to the target: gives S_min. */
+  referenceStepsToTarget?: number;
   memoryLimitBytes?: number;
   memoryFit?: MemoryFit;
   predictedMaxFit?: number;
+  memoryCheck?: MemoryCheck;
   oomCeiling?: number;
+  startupSeconds?: number;
   notes?: string[];
+  /** Seed of the band's draws (reproducible). */
+  seed?: number;
 }
 
-/** Mean and range over seeds; a diverged seed makes the mean +Infinity (it did not converge). */
-export function summarizeLosses(losses: readonly number[]): { mean: number; spread: number } | undefined {
-  if (losses.length === 0) return undefined;
-  if (losses.some((l) => !Number.isFinite(l))) return { mean: Infinity, spread: 0 };
-  return { mean: mean(losses), spread: Math.max(...losses) - Math.min(...losses) };
+/** Draws behind the band: bootstrap draws of the throughput model paired with draws of B_noise. */
+const BAND_DRAWS = 200;
+
+interface Throughput {
+  X: (b: number) => number | undefined;
+  draws: Array<(b: number) => number>;
+  model?: StepTimeModel;
 }
 
-/** Mean time to target over the seeds, only when every seed reached it. */
-function meanTimeToTarget(m: ConvergenceMeasurement): number | undefined {
-  if (m.timesToTarget.length === 0 || m.timesToTarget.some((t) => t === undefined)) return undefined;
-  return mean(m.timesToTarget as number[]);
+/** X(B) from the model; without one (fewer than 3 sizes), the measured points, interpolated between them only. */
+function throughputOf(input: RecommendInput, fitting: ReadonlyArray<{ batchSize: number; samplesPerSecond: number }>): Throughput {
+  const t = input.throughput;
+  if (t) return { X: (b) => modelThroughput(t.model, b), draws: t.draws.map((p) => (b: number) => modelThroughput(p, b)), model: t.model };
+  const lo = Math.min(...fitting.map((c) => c.batchSize));
+  const hi = Math.max(...fitting.map((c) => c.batchSize));
+  const X = (b: number) => (b >= lo && b <= hi ? interpolateThroughput(fitting, b) : undefined);
+  return { X, draws: [] };
+}
+
+interface Noise {
+  value: number;
+  draws: number[];
+  assumed: boolean;
 }
 
 /**
- * Picks the batch size. The model's pick (goodput argmax) stands unless a measured candidate
- * reached a lower validation loss in the same wall-clock time by more than the seeds' mean spread
- * (and at least 2%, the single-seed noise seen on MNIST): then the measurement wins, and both stay in the evidence.
+ * B_noise with its draws: from the estimate's interval (half from the cross-check's when there is
+ * a second estimate: the band then allows either), or, assumed, log-uniform over the sizes in play.
  */
+function noiseOf(input: RecommendInput, sizes: readonly number[]): Noise {
+  const est = input.noiseScale;
+  const seed = input.seed ?? 1;
+  if (est && Number.isFinite(est.value) && est.value > 0) {
+    const other = input.noiseScaleCrossCheck;
+    const draws =
+      other && Number.isFinite(other.value) && other.value > 0
+        ? [...noiseScaleDraws(est, BAND_DRAWS / 2, seed), ...noiseScaleDraws(other, BAND_DRAWS / 2, seed + 1)]
+        : noiseScaleDraws(est, BAND_DRAWS, seed);
+    return { value: est.value, draws, assumed: false };
+  }
+  const lo = Math.max(1, Math.min(...sizes));
+  const hi = Math.max(lo * 2, Math.max(...sizes));
+  return { value: input.current.batchSize, draws: logUniformDraws(lo, hi, BAND_DRAWS, input.seed ?? 1), assumed: true };
+}
+
+/**
+ * What the convergence runs measured, as times to target. With a step-time model, the steps each
+ * run took (which do not depend on the machine's load) times t(B) of the interleaved profile;
+ * without one, the runs' wall-clock seconds.
+ */
+function measuredTimes(input: RecommendInput): MeasuredTime[] {
+  const model = input.throughput?.model;
+  return input.convergence.map((m) => {
+    const steps = m.stepsToTarget;
+    const ts = model && steps && steps.length > 0 ? steps.map((s) => (s === undefined ? undefined : s * predictStepSeconds(model, m.batchSize))) : m.timesToTarget;
+    const all = ts.length > 0 && ts.every((t) => t !== undefined) ? (ts as number[]) : undefined;
+    const out: MeasuredTime = { batchSize: m.batchSize, spread: all ? Math.max(...all) - Math.min(...all) : 0, diverged: m.diverged.some((d) => d !== undefined) };
+    if (all) out.timeToTarget = mean(all);
+    return out;
+  });
+}
+
+/** The band, extended to the pick when the measurement chose a size the model's band left out. */
+function bandFor(grid: readonly number[], point: TimeDraw, draws: TimeDraw[], verdict: Verdict, noise: Noise, only: boolean): Recommendation['band'] {
+  const b: Band | undefined = nearOptimalBand(grid, point, draws);
+  const sizes = b ? [...b.sizes] : [verdict.pick];
+  const notes: string[] = [];
+  if (only) notes.push(`only ${grid.length === 1 ? `batch size ${grid[0]}` : `batch sizes ${grid.join(' and ')}`} could be measured: the band cannot reach beyond them`);
+  if (!sizes.includes(verdict.pick)) {
+    sizes.push(verdict.pick);
+    sizes.sort((x, y) => x - y);
+    notes.push(`extended to ${verdict.pick}, which the convergence runs measured fastest; the model's band was ${b?.low}-${b?.high}`);
+  }
+  if (noise.assumed) notes.push('B_noise is assumed, so the band spans what any B_noise between the smallest and the largest size would allow');
+  const note = notes.length > 0 ? notes.join('; ') : undefined;
+  const band: Recommendation['band'] = { low: sizes[0], high: sizes[sizes.length - 1], tolerance: BAND_TOLERANCE, sizes, basis: noise.assumed ? 'assumed' : 'fitted' };
+  if (note) band.note = note;
+  return band;
+}
+
+/** What the shape of X(B), or the lack of a model, leaves undetermined. */
+function throughputDoubts(input: RecommendInput, tp: Throughput, fitting: ReadonlyArray<{ batchSize: number }>, undetermined: string[], notes: string[]): void {
+  const sizes = fitting.map((c) => c.batchSize).sort((a, b) => a - b);
+  if (!tp.model) {
+    undetermined.push(
+      sizes.length < 3
+        ? `a throughput model: only ${sizes.length} batch size${sizes.length === 1 ? '' : 's'} (${sizes.join(', ')}) could be measured and a fit of t(B) = overhead + B x per-sample cost needs 3; nothing is predicted outside the measured sizes`
+        : `a throughput model: none was fitted to the measured sizes (${sizes.join(', ')}), so throughput is interpolated between them and nothing is predicted outside them`,
+    );
+    return;
+  }
+  const shape = input.throughput?.evidence.shape ?? throughputShape(tp.model, [], sizes[0], sizes[sizes.length - 1]);
+  const x0 = tp.X(sizes[0]) ?? NaN;
+  const x1 = tp.X(sizes[sizes.length - 1]) ?? NaN;
+  const range = `X(${sizes[0]}) = ${Math.round(x0)}, X(${sizes[sizes.length - 1]}) = ${Math.round(x1)} samples/s`;
+  if (shape === 'flat') {
+    undetermined.push(`a throughput gain from larger batches: none is measurable (${range}), so the pick rests on statistical efficiency alone`);
+  } else if (shape === 'falling') {
+    undetermined.push(`the best batch size below the search range: throughput falls as the batch grows (${range}), so the smallest size measured is both the fastest and the most sample-efficient; lower the minimum batch size to look below it`);
+  }
+  if (tp.model.terms === 'quadratic') notes.push('the step-time fit kept a quadratic term: per-sample cost rises at large batches on this machine');
+}
+
 export function recommend(input: RecommendInput): Recommendation | undefined {
   const notes = [...(input.notes ?? [])];
-  const measured = input.candidates.filter((c) => c.samplesPerSecond !== undefined && c.samplesPerSecond > 0);
-  const fitting = measured.filter((c) => c.fits) as Array<ProfiledCandidate & { samplesPerSecond: number }>;
+  const undetermined: string[] = [];
+  const fitting = input.candidates.filter((c) => c.fits && (c.samplesPerSecond ?? 0) > 0) as Array<ProfiledCandidate & { samplesPerSecond: number }>;
   if (fitting.length === 0) return undefined;
-
-  let bNoise = input.noiseScale?.value;
-  if (bNoise === undefined || !Number.isFinite(bNoise)) {
-    bNoise = input.current.batchSize;
-    notes.push(`no gradient-noise statistics were reported: assumed B_noise = the current batch size (${bNoise}); the convergence trials carry more weight`);
+  const tp = throughputOf(input, fitting);
+  const times = measuredTimes(input);
+  const diverged = new Set(times.filter((m) => m.diverged).map((m) => m.batchSize));
+  const grid = input.candidates
+    .filter((c) => (c.fits && (c.samplesPerSecond ?? 0) > 0) || c.predictedToFit)
+    .map((c) => c.batchSize)
+    .filter((b) => !diverged.has(b) && (tp.X(b) ?? 0) > 0);
+  const runnable = fitting.filter((c) => !diverged.has(c.batchSize) && (tp.X(c.batchSize) ?? 0) > 0);
+  const noise = noiseOf(input, grid.length > 0 ? grid : fitting.map((c) => c.batchSize));
+  if (noise.assumed) {
+    undetermined.push(`the gradient noise scale: ${input.noiseScaleUndetermined ?? 'no gradient statistics and no loss curves to fit it to'}; B_noise = ${noise.value} (the current batch size) is assumed, so no speed-up is claimed`);
   }
-  const points = fitting.map((c) => ({ batchSize: c.batchSize, samplesPerSecond: c.samplesPerSecond }));
-  const xCurrent = measured.find((c) => c.batchSize === input.current.batchSize)?.samplesPerSecond ?? interpolateThroughput(points, input.current.batchSize);
-  const predictedTime = (b: number, x: number | undefined) =>
-    input.minSteps !== undefined && x !== undefined && x > 0 ? timeToTarget(input.minSteps, x, b, bNoise as number) : undefined;
+  throughputDoubts(input, tp, fitting, undetermined, notes);
+  const X = (b: number) => tp.X(b) ?? NaN;
+  const point: TimeDraw = { throughput: X, noiseScale: noise.value };
+  const draws: TimeDraw[] = noise.draws.map((n, i) => ({ throughput: tp.draws.length > 0 ? tp.draws[i % tp.draws.length] : X, noiseScale: n }));
+  if (runnable.length === 0) {
+    undetermined.push('a batch size that trains: every size measured diverged in its convergence runs; lower the learning rate in the config, or use --lr-rule sqrt/none');
+  }
+  const pool = runnable.length > 0 ? runnable : fitting;
+  const modelPick = pool.reduce((a, c) => (relativeTime(point, c.batchSize) < relativeTime(point, a.batchSize) ? c : a));
+  const verdict = reconcile(modelPick.batchSize, times);
+  if (verdict.note) notes.push(verdict.note);
+  const pick = fitting.find((c) => c.batchSize === verdict.pick) ?? modelPick;
+  const band = bandFor(grid.length > 0 ? grid : [pick.batchSize], point, draws, verdict, noise, !tp.model);
 
-  const bestGoodput = Math.max(...fitting.map((c) => goodput(c.samplesPerSecond, c.batchSize, bNoise as number)));
+  const tmOf = (b: number) => times.find((m) => m.batchSize === b && !m.diverged)?.timeToTarget;
+  const minSteps = input.referenceStepsToTarget !== undefined ? minStepsFrom(input.referenceStepsToTarget, input.current.batchSize, noise.value) : undefined;
+  const basis = basisOf({
+    throughputModel: tp.model !== undefined,
+    throughputPoints: fitting.length,
+    // An estimate without a source predates issue 10: those came from gradient statistics.
+    ...(noise.assumed ? {} : { noiseScale: input.noiseScale?.source ?? 'gradient-statistics' }),
+    pickReachedTarget: tmOf(pick.batchSize) !== undefined,
+    referenceReachedTarget: minSteps !== undefined,
+  });
+  if (basis.convergence === 'assumed') undetermined.push(convergenceDoubt(input));
+
+  const rt = (b: number) => relativeTime(point, b);
+  const bestRt = Math.min(...grid.map(rt), rt(pick.batchSize));
+  const predicted = (b: number) => (minSteps !== undefined && Number.isFinite(rt(b)) ? minSteps * rt(b) : undefined);
+  const xCur = tp.X(input.current.batchSize);
+  const predictedSpeedup = xCur !== undefined && xCur > 0 ? rt(input.current.batchSize) / rt(pick.batchSize) : undefined;
+  const tmCur = tmOf(input.current.batchSize);
+  const tmPick = tmOf(pick.batchSize);
+  const measuredSpeedup = tmCur !== undefined && tmPick !== undefined && tmPick > 0 ? tmCur / tmPick : undefined;
+
+  const rec: Recommendation = {
+    batchSize: pick.batchSize,
+    learningRate: pick.learningRate,
+    current: { batchSize: input.current.batchSize, learningRate: input.current.learningRate },
+    band,
+    basis,
+    undetermined,
+    alternatives: alternatives(input, fitting, tp, predicted),
+    candidates: candidateEvidence(input, tp, noise.value, bestRt, band.sizes, predicted),
+    evidence: { lrRule: input.lrRule, goodputPick: modelPick.batchSize, verdict: { rule: VERDICT_RULE, by: verdict.by, ...(verdict.measuredPick !== undefined ? { measuredPick: verdict.measuredPick } : {}) }, notes },
+  };
+  if (input.noiseScale && !noise.assumed) rec.noiseScale = input.noiseScale;
+  else rec.evidence.assumedNoiseScale = noise.value;
+  applySpeedups(rec, input.current.batchSize, measuredSpeedup, predictedSpeedup);
+  const tPick = predicted(pick.batchSize);
+  if (tPick !== undefined) rec.predictedTimeToTarget = tPick;
+  const tCur = predicted(input.current.batchSize);
+  if (tCur !== undefined) rec.current.predictedTimeToTarget = tCur;
+  if (minSteps !== undefined) rec.evidence.minSteps = minSteps;
+  copyEvidence(rec.evidence, input);
+  return rec;
+}
+
+/**
+ * The headline speed-up: measured when the convergence runs timed both the current size and the
+ * pick (the measurement outranks the model), else the model's; absent when anything is assumed.
+ */
+function applySpeedups(rec: Recommendation, current: number, measured: number | undefined, predicted: number | undefined): void {
+  const e = rec.evidence;
+  if (measured !== undefined) e.measuredSpeedupVsCurrent = measured;
+  if (predicted !== undefined) e.predictedSpeedupVsCurrent = predicted;
+  if (speedupIsSupported(rec.basis)) {
+    const s = measured ?? predicted;
+    if (s !== undefined) {
+      rec.speedupVsCurrent = s;
+      rec.speedupBasis = measured !== undefined ? 'measured' : 'fitted';
+    }
+  }
+  if (measured !== undefined && predicted !== undefined && (measured - 1) * (predicted - 1) < 0 && Math.abs(measured - predicted) > BAND_TOLERANCE)
+    e.notes.push(`the model predicted ${predicted.toFixed(2)}x against the current ${current}, the convergence runs measured ${measured.toFixed(2)}x: the measurement stands`);
+}
+
+/** The inputs' evidence, copied as it was measured or fitted. */
+function copyEvidence(e: Recommendation['evidence'], input: RecommendInput): void {
+  if (input.throughput) e.throughputModel = input.throughput.evidence;
+  if (input.noiseScaleCrossCheck) e.noiseScaleCrossCheck = input.noiseScaleCrossCheck;
+  if (input.memoryLimitBytes !== undefined) e.memoryLimitBytes = input.memoryLimitBytes;
+  if (input.memoryFit) e.memoryFit = input.memoryFit;
+  if (input.predictedMaxFit !== undefined && Number.isFinite(input.predictedMaxFit)) e.predictedMaxFit = input.predictedMaxFit;
+  if (input.memoryCheck) e.memoryCheck = input.memoryCheck;
+  if (input.oomCeiling !== undefined) e.oomCeiling = input.oomCeiling;
+  if (input.targetLoss !== undefined) e.targetLoss = input.targetLoss;
+  if (input.lossSource) e.lossSource = input.lossSource;
+  if (input.startupSeconds !== undefined) e.startupSeconds = input.startupSeconds;
+}
+
+function convergenceDoubt(input: RecommendInput): string {
+  if (input.convergence.length === 0) return 'time to the target loss: no convergence trial ran (no time left in the budget), so predicted times rest on S(B) = S_min (1 + B_noise/B) alone';
+  if (input.convergence.every((m) => m.finalLosses.length > 0 && m.timesToTarget.every((t) => t === undefined)))
+    return 'time to the target loss: no convergence run reported a loss curve that crossed the target (a single final loss gives no time to target)';
+  return 'time to the target loss: the reference run at the current batch size did not reach the target, so S_min is unknown';
+}
+
+function candidateEvidence(input: RecommendInput, tp: Throughput, bNoise: number, bestRt: number, band: readonly number[], predicted: (b: number) => number | undefined): CandidateEvidence[] {
   const conv = new Map(input.convergence.map((m) => [m.batchSize, m]));
-  const evidence: CandidateEvidence[] = input.candidates.map((c) => {
+  return input.candidates.map((c) => {
     const e: CandidateEvidence = { batchSize: c.batchSize, status: c.status, fits: c.fits, learningRate: c.learningRate };
     if (c.samplesPerSecond !== undefined) e.samplesPerSecond = c.samplesPerSecond;
     if (c.samplesPerSecondIqr) e.samplesPerSecondIqr = c.samplesPerSecondIqr;
+    if (c.throughputWindows !== undefined) e.throughputWindows = c.throughputWindows;
     if (c.peakMemoryBytes !== undefined) e.peakMemoryBytes = c.peakMemoryBytes;
-    if (c.samplesPerSecond && c.samplesPerSecond > 0) {
-      e.goodput = goodput(c.samplesPerSecond, c.batchSize, bNoise as number) / bestGoodput;
-      const t = predictedTime(c.batchSize, c.samplesPerSecond);
+    const x = tp.X(c.batchSize);
+    if (tp.model && x !== undefined) {
+      e.fittedSamplesPerSecond = x;
+      const ci = input.throughput && throughputInterval(input.throughput.draws, c.batchSize);
+      if (ci) e.fittedSamplesPerSecondInterval = ci;
+    }
+    if (x !== undefined && x > 0 && (c.fits || c.predictedToFit)) {
+      const r = (c.batchSize + bNoise) / x;
+      e.goodput = bestRt / r;
+      e.relativeTimeToTarget = r / bestRt;
+      e.inBand = band.includes(c.batchSize);
+      const t = predicted(c.batchSize);
       if (t !== undefined) e.predictedTimeToTarget = t;
     }
     const m = conv.get(c.batchSize);
-    const s = m && summarizeLosses(m.finalValLosses);
-    if (m && s) {
-      e.measuredLoss = s.mean;
-      e.measuredLossSpread = s.spread;
-      const t = meanTimeToTarget(m);
-      if (t !== undefined) e.measuredTimeToTarget = t;
-    }
+    if (m) Object.assign(e, measuredConvergence(m, input.lossSource));
     return e;
   });
+}
 
-  const modelPick = goodputArgmax(fitting, bNoise) as ProfiledCandidate & { samplesPerSecond: number };
-  let pick = modelPick;
-  const mp = evidence.find((e) => e.batchSize === modelPick.batchSize);
-  const measuredFits = evidence.filter((e) => e.fits && e.measuredLoss !== undefined && Number.isFinite(e.measuredLoss));
-  const bestMeasured = measuredFits.sort((a, b) => (a.measuredLoss as number) - (b.measuredLoss as number))[0];
-  if (bestMeasured && bestMeasured.batchSize !== modelPick.batchSize) {
-    const pickLoss = mp?.measuredLoss;
-    const tol = Math.max(((bestMeasured.measuredLossSpread ?? 0) + (mp?.measuredLossSpread ?? 0)) / 2, 0.02 * Math.abs(pickLoss ?? 0));
-    if (pickLoss === undefined || !Number.isFinite(pickLoss) || (bestMeasured.measuredLoss as number) < pickLoss - tol) {
-      const replacement = fitting.find((c) => c.batchSize === bestMeasured.batchSize);
-      if (replacement) {
-        notes.push(
-          pickLoss === undefined
-            ? `the goodput model picked ${modelPick.batchSize}, which had no convergence trial; ${replacement.batchSize} reached the lowest measured loss`
-            : `the goodput model picked ${modelPick.batchSize} (val loss ${fmt(pickLoss)}), but ${replacement.batchSize} reached ${fmt(bestMeasured.measuredLoss as number)} in the same time: the measurement wins`,
-        );
-        pick = replacement;
-      }
-    } else if (pickLoss !== undefined) {
-      notes.push(`the convergence trials agree with the goodput model within their spread (pick ${modelPick.batchSize}: val loss ${fmt(pickLoss)})`);
-    }
+function measuredConvergence(m: ConvergenceMeasurement, source: LossSource | undefined): Partial<CandidateEvidence> {
+  const out: Partial<CandidateEvidence> = {};
+  const finite = m.finalLosses.filter(Number.isFinite);
+  if (finite.length > 0) {
+    out.measuredLoss = mean(finite);
+    out.measuredLossSpread = Math.max(...finite) - Math.min(...finite);
   }
+  if (source) out.lossSource = source;
+  const ts = m.timesToTarget;
+  if (ts.length > 0 && ts.every((t) => t !== undefined)) out.measuredTimeToTarget = mean(ts as number[]);
+  const ss = m.stepsToTarget;
+  if (ss && ss.length > 0 && ss.every((t) => t !== undefined)) out.measuredStepsToTarget = mean(ss as number[]);
+  const why = m.diverged.find((d) => d !== undefined);
+  if (why) out.diverged = why;
+  return out;
+}
 
-  const measuredAll = evidence.filter((e) => e.measuredLoss !== undefined);
-  if (measuredAll.length > 0 && measuredAll.every((e) => !Number.isFinite(e.measuredLoss as number)))
-    notes.push('every convergence trial diverged (loss NaN/Infinity): lower the learning rate in the config, or use --lr-rule sqrt/none');
-  const choice = (c: ProfiledCandidate & { samplesPerSecond: number }, reason: string): BatchSizeChoice => {
-    const out: BatchSizeChoice = { batchSize: c.batchSize, learningRate: c.learningRate, samplesPerSecond: c.samplesPerSecond, reason };
-    const t = predictedTime(c.batchSize, c.samplesPerSecond);
+function alternatives(input: RecommendInput, fitting: ReadonlyArray<ProfiledCandidate & { samplesPerSecond: number }>, tp: Throughput, predicted: (b: number) => number | undefined): Recommendation['alternatives'] {
+  const choice = (c: ProfiledCandidate, reason: string): BatchSizeChoice => {
+    const out: BatchSizeChoice = { batchSize: c.batchSize, learningRate: c.learningRate, reason };
+    const x = tp.X(c.batchSize) ?? c.samplesPerSecond;
+    if (x !== undefined) out.samplesPerSecond = x;
+    const t = predicted(c.batchSize);
     if (t !== undefined) out.predictedTimeToTarget = t;
     if (c.peakMemoryBytes !== undefined) out.peakMemoryBytes = c.peakMemoryBytes;
     return out;
   };
   // Lightning's BatchSizeFinder / Accelerate would climb to the largest size that fits, including
-  // sizes we did not run because throughput had already saturated (X extrapolated flat).
+  // sizes we did not run because throughput had already saturated (X from the model).
   const largestRan = fitting.reduce((a, b) => (b.batchSize > a.batchSize ? b : a));
-  const largestPredicted = input.candidates.filter((c) => c.predictedToFit && c.batchSize > largestRan.batchSize).sort((a, b) => b.batchSize - a.batchSize)[0];
-  const largestX = largestPredicted ? interpolateThroughput(points, largestPredicted.batchSize) : undefined;
-  const largest = largestPredicted && largestX !== undefined ? { ...largestPredicted, samplesPerSecond: largestX } : largestRan;
-  const fastest = fitting.reduce((a, b) => (b.samplesPerSecond > a.samplesPerSecond ? b : a));
+  const beyond = input.candidates.filter((c) => c.predictedToFit && c.batchSize > largestRan.batchSize && tp.X(c.batchSize) !== undefined).sort((a, b) => b.batchSize - a.batchSize)[0];
+  const X = (c: ProfiledCandidate & { samplesPerSecond: number }) => tp.X(c.batchSize) ?? c.samplesPerSecond;
+  const fastest = fitting.reduce((a, b) => (X(b) > X(a) ? b : a));
   const smallest = fitting.reduce((a, b) => (b.batchSize < a.batchSize ? b : a));
-
-  const gPick = goodput(pick.samplesPerSecond, pick.batchSize, bNoise);
-  const gCurrent = xCurrent !== undefined ? goodput(xCurrent, input.current.batchSize, bNoise) : undefined;
-  // T(current)/T(pick) = goodput(pick)/goodput(current): S_min cancels.
-  const speedup = gCurrent !== undefined && gCurrent > 0 ? gPick / gCurrent : 1;
-  const rec: Recommendation = {
-    batchSize: pick.batchSize,
-    learningRate: pick.learningRate,
-    speedupVsCurrent: pick.batchSize === input.current.batchSize ? 1 : speedup,
-    current: { batchSize: input.current.batchSize, learningRate: input.current.learningRate },
-    noiseScale: input.noiseScale,
-    alternatives: {
-      largestThatFits: choice(
-        largest,
-        largest === largestRan
-          ? 'the largest batch that ran under the memory limit (what Lightning BatchSizeFinder / Accelerate find_executable_batch_size pick)'
-          : 'the largest batch under the memory limit (what Lightning BatchSizeFinder / Accelerate find_executable_batch_size pick); not run because throughput had saturated, so its throughput is extrapolated',
-      ),
-      maxThroughput: choice(fastest, 'the highest raw throughput (samples/s)'),
-      mostSampleEfficient: choice(smallest, 'the fewest samples to the target loss (smallest batch: E(B) ~ E_min (1 + B/B_noise))'),
-    },
-    candidates: evidence,
-    evidence: { lrRule: input.lrRule, goodputPick: modelPick.batchSize, notes },
+  const climb = 'the largest batch under the memory limit (what Lightning BatchSizeFinder / Accelerate find_executable_batch_size pick)';
+  return {
+    largestThatFits: beyond ? choice(beyond, `${climb}; not run because throughput had saturated, so its throughput is the model's extrapolation`) : choice(largestRan, `${climb}; it ran`),
+    maxThroughput: choice(fastest, tp.model ? 'the highest throughput (samples/s) of the fitted model among the sizes measured' : 'the highest measured throughput (samples/s)'),
+    mostSampleEfficient: choice(smallest, 'the fewest samples to the target loss (smallest batch: E(B) ~ E_min (1 + B/B_noise))'),
   };
-  const tPick = predictedTime(pick.batchSize, pick.samplesPerSecond);
-  if (tPick !== undefined) rec.predictedTimeToTarget = tPick;
-  const tCur = predictedTime(input.current.batchSize, xCurrent);
-  if (tCur !== undefined) rec.current.predictedTimeToTarget = tCur;
-  if (input.memoryLimitBytes !== undefined) rec.evidence.memoryLimitBytes = input.memoryLimitBytes;
-  if (input.memoryFit) rec.evidence.memoryFit = input.memoryFit;
-  if (input.predictedMaxFit !== undefined && Number.isFinite(input.predictedMaxFit)) rec.evidence.predictedMaxFit = input.predictedMaxFit;
-  if (input.oomCeiling !== undefined) rec.evidence.oomCeiling = input.oomCeiling;
-  if (input.targetLoss !== undefined) rec.evidence.targetLoss = input.targetLoss;
-  if (input.minSteps !== undefined) rec.evidence.minSteps = input.minSteps;
-  const mCur = conv.get(input.current.batchSize);
-  const mPick = conv.get(pick.batchSize);
-  const tmCur = mCur && meanTimeToTarget(mCur);
-  const tmPick = mPick && meanTimeToTarget(mPick);
-  if (tmCur !== undefined && tmPick !== undefined && tmPick > 0) rec.evidence.measuredSpeedupVsCurrent = tmCur / tmPick;
-  return rec;
-}
-
-function fmt(x: number): string {
-  return Number.isFinite(x) ? x.toPrecision(4) : String(x);
 }

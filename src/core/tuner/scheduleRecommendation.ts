@@ -4,10 +4,13 @@
 // size. The model (DESIGN.md "Time to a target loss"): training is a sequence of phases, each with
 // its local B_noise; a phase needs S(B) = S_min(1 + B_noise/B) steps at batch B, i.e.
 // E(B) = E_min(1 + B/B_noise) samples (McCandlish et al. 2018, eq. 2.11-2.12), taking
-// S(B)*B/X(B) seconds; the schedule's time is the sum over phases.
+// S(B)*B/X(B) seconds; the schedule's time is the sum over phases. X(B) is the profile's fitted
+// step-time model when there is one. A schedule is proposed only when it is predicted at least
+// MIN_SCHEDULE_SPEEDUP faster than the best fixed size: less is within the noise of the prediction.
 import type { BatchScheduleSpec, CandidateEvidence, ScheduleRecommendation } from '../types';
 import { linearRampBatchSize } from '../schedule/linearRamp';
 import { goodputArgmax } from './goodput';
+import { modelThroughput, type StepTimeParams } from './stepTimeModel';
 import { interpolateThroughput } from './throughput';
 
 export interface ScheduleRecommendationInput {
@@ -20,7 +23,12 @@ export interface ScheduleRecommendationInput {
   totalSamples?: number;
   /** Batch size of the run the history was measured in (default: bestFixed.batchSize). */
   measuredBatchSize?: number;
+  /** The profile's step-time model: X(B) = B/t(B) (else the candidates' measured points, interpolated). */
+  throughput?: StepTimeParams;
 }
+
+/** Smallest predicted gain over the best fixed size for which a schedule is proposed (the band's 10%). */
+export const MIN_SCHEDULE_SPEEDUP = 1.1;
 
 /** B_noise must grow by more than this across the history before a schedule is worth its complexity. */
 export const MIN_NOISE_GROWTH = 2;
@@ -70,6 +78,11 @@ export function simulatePolicy(
   return { seconds, samples };
 }
 
+/** The step-time model in the config's words (batch_schedule.throughput). */
+export function adaptiveThroughput(p: StepTimeParams): NonNullable<Extract<BatchScheduleSpec, { kind: 'adaptive' }>['throughput']> {
+  return { overhead_seconds: p.overheadSeconds, per_sample_seconds: p.perSampleSeconds, ...(p.quadraticSeconds > 0 ? { per_sample_squared_seconds: p.quadraticSeconds } : {}) };
+}
+
 const pct = (x: number) => Math.max(5, Math.min(100, Math.round((x * 100) / 5) * 5));
 
 export function recommendSchedule(input: ScheduleRecommendationInput): ScheduleRecommendation | undefined {
@@ -79,26 +92,15 @@ export function recommendSchedule(input: ScheduleRecommendationInput): ScheduleR
   if (!(growth > MIN_NOISE_GROWTH)) return undefined;
 
   const cap = input.maxBatchSize ?? Infinity;
+  const model = input.throughput;
   const measured = input.candidates.filter((c) => c.fits && (c.samplesPerSecond ?? 0) > 0 && c.batchSize <= cap);
-  const points = measured.map((c) => ({ batchSize: c.batchSize, samplesPerSecond: c.samplesPerSecond as number, fits: true }));
-  const first = hist[0].value;
-  const last = hist[hist.length - 1].value;
-
-  if (points.length < 2) {
-    // No throughput curve to weigh samples against seconds: follow B_noise itself, at run time.
-    const p2 = (x: number) => Math.pow(2, Math.round(Math.log2(x)));
-    const max = Math.min(cap, p2(last));
-    const min = Math.min(max, p2(first));
-    if (!(max > min)) return undefined;
-    return {
-      description: `grow with the measured noise scale, from about ${min} to ${max} (B_noise grew ${growth.toFixed(1)}x); not enough throughput data to predict its time`,
-      schedule: { kind: 'adaptive', every_steps: 25, min_batch_size: min, max_batch_size: max },
-    };
-  }
+  const points = measured.map((c) => ({ batchSize: c.batchSize, samplesPerSecond: model ? modelThroughput(model, c.batchSize) : (c.samplesPerSecond as number), fits: true }));
+  // Without a throughput curve nothing can be predicted, and an unpredicted schedule is not proposed.
+  if (points.length < 2) return undefined;
 
   const Bm = input.measuredBatchSize ?? input.bestFixed.batchSize;
   const phases = phasesFromHistory(hist, Bm, input.totalSamples);
-  const X = (b: number) => interpolateThroughput(points, b) as number;
+  const X = (b: number) => (model ? modelThroughput(model, b) : (interpolateThroughput(points, b) as number));
   const best = phases.map((ph) => goodputArgmax(points, ph.noiseScale)?.batchSize ?? input.bestFixed.batchSize);
   const from = best[0];
   const to = Math.max(...best);
@@ -118,15 +120,21 @@ export function recommendSchedule(input: ScheduleRecommendationInput): ScheduleR
     if (!chosen || r.seconds < chosen.seconds) chosen = { spec, ...r };
   }
   if (!chosen) return undefined;
-  const fixed = simulatePolicy(phases, () => input.bestFixed.batchSize, X);
+  // Against the best fixed size under the same phases (not only the pick): the claim is "faster than any fixed size".
+  const fixedTimes = [...new Set([input.bestFixed.batchSize, ...points.map((p) => p.batchSize)])].map((b) => ({ b, seconds: simulatePolicy(phases, () => b, X).seconds }));
+  const fixed = fixedTimes.reduce((a, f) => (f.seconds < a.seconds ? f : a));
+  const pickFixed = fixedTimes.find((f) => f.b === input.bestFixed.batchSize) as { seconds: number };
   const speedup = fixed.seconds / chosen.seconds;
-  // A schedule the model predicts no faster than the best fixed size is not worth its complexity.
-  if (!(speedup > 1)) return undefined;
-  const predicted = input.bestFixed.predictedTimeToTarget !== undefined ? input.bestFixed.predictedTimeToTarget / speedup : input.totalSamples !== undefined ? chosen.seconds : undefined;
-  return {
-    description: `start at ${from}, reach ${to} by ${pct(chosen.spec.over_samples / chosen.samples)}% of training (B_noise grew ${growth.toFixed(1)}x; predicted ${speedup.toFixed(2)}x faster than a fixed ${input.bestFixed.batchSize})`,
+  // A schedule not predicted clearly faster than the best fixed size is not worth its complexity.
+  if (!(speedup >= MIN_SCHEDULE_SPEEDUP)) return undefined;
+  const predicted =
+    input.bestFixed.predictedTimeToTarget !== undefined ? (input.bestFixed.predictedTimeToTarget * chosen.seconds) / pickFixed.seconds : input.totalSamples !== undefined ? chosen.seconds : undefined;
+  const out: ScheduleRecommendation = {
+    description: `start at ${from}, reach ${to} by ${pct(chosen.spec.over_samples / chosen.samples)}% of training (B_noise grew ${growth.toFixed(1)}x; predicted ${speedup.toFixed(2)}x faster than the best fixed size, ${fixed.b})`,
     schedule: chosen.spec,
     predictedTimeToTarget: predicted,
     speedupVsBestFixed: speedup,
   };
+  if (model) out.adaptiveAlternative = { kind: 'adaptive', every_steps: 25, min_batch_size: from, max_batch_size: to, throughput: adaptiveThroughput(model) };
+  return out;
 }

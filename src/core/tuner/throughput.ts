@@ -12,7 +12,6 @@ export interface ThroughputSummary {
   measuredSteps: number;
 }
 
-/** Summary of the steps after `warmupSteps` (the first steps compile kernels and warm caches). */
 /** Steps excluded from throughput by default: the first steps compile kernels and warm caches. */
 export const DEFAULT_WARMUP_STEPS = 2;
 
@@ -62,15 +61,23 @@ export function interpolateThroughput(points: ReadonlyArray<{ batchSize: number;
 }
 
 /**
+ * Steps of a time-bounded profile trial that measure throughput: after a warm-up of at least
+ * `warmupSteps` and 30% of the steps (the wasm backend keeps compiling for tens of steps),
+ * keeping at least two when there are.
+ */
+function measuredSteps(steps: readonly StepMetrics[], warmupSteps: number): StepMetrics[] {
+  const valid = steps.filter((s) => Number.isFinite(s.stepTimeMs) && s.stepTimeMs > 0);
+  const skip = Math.min(Math.max(warmupSteps, Math.floor(0.3 * valid.length)), Math.max(0, valid.length - 2));
+  return valid.slice(skip);
+}
+
+/**
  * Throughput of a time-bounded profile trial: median of per-step samples/s (robust to pauses a
- * shared machine inserts, which are not the batch size's doing), after a warm-up of at least
- * `warmupSteps` and 30% of the steps (the wasm backend keeps compiling for tens of steps).
+ * shared machine inserts, which are not the batch size's doing) over the measured steps.
  */
 export function measuredThroughput(steps: readonly StepMetrics[], warmupSteps: number): ThroughputSummary | undefined {
-  const valid = steps.filter((s) => Number.isFinite(s.stepTimeMs) && s.stepTimeMs > 0);
-  if (valid.length === 0) return undefined;
-  const skip = Math.min(Math.max(warmupSteps, Math.floor(0.3 * valid.length)), Math.max(0, valid.length - 2));
-  const measured = valid.slice(skip);
+  const measured = measuredSteps(steps, warmupSteps);
+  if (measured.length === 0) return undefined;
   const rates = measured.map((s) => s.batchSize / (s.stepTimeMs / 1000));
   return {
     samplesPerSecond: median(rates),
@@ -78,4 +85,39 @@ export function measuredThroughput(steps: readonly StepMetrics[], warmupSteps: n
     stepTimeMs: median(measured.map((s) => s.stepTimeMs)),
     measuredSteps: measured.length,
   };
+}
+
+/** One short window of consecutive measured steps: the observation the step-time model is fitted to. */
+export interface StepTimeWindow {
+  batchSize: number;
+  /** Mean seconds per step over the window (total time / steps: what training pays, pauses included). */
+  stepSeconds: number;
+  steps: number;
+  /** The trial it came from: windows of one trial share its machine state and are resampled together. */
+  group: string;
+  /** Profile round (1: ascending, 2: descending). */
+  round?: number;
+}
+
+/** Most windows a trial is cut into; each keeps at least `MIN_WINDOW_STEPS` steps. */
+export const MAX_WINDOWS_PER_TRIAL = 6;
+export const MIN_WINDOW_STEPS = 2;
+
+/**
+ * The measured steps of one trial cut into up to MAX_WINDOWS_PER_TRIAL windows of equal step
+ * counts. Several short windows per size, rather than one median, let the fit see (and bound) the
+ * spread a shared machine adds (RECIPES.md section 7).
+ */
+export function stepTimeWindows(steps: readonly StepMetrics[], warmupSteps: number, group: string, round?: number): StepTimeWindow[] {
+  const measured = measuredSteps(steps, warmupSteps);
+  if (measured.length === 0) return [];
+  const k = Math.max(1, Math.min(MAX_WINDOWS_PER_TRIAL, Math.floor(measured.length / MIN_WINDOW_STEPS)));
+  const out: StepTimeWindow[] = [];
+  for (let w = 0; w < k; w++) {
+    const part = measured.slice(Math.floor((w * measured.length) / k), Math.floor(((w + 1) * measured.length) / k));
+    if (part.length === 0) continue;
+    const seconds = part.reduce((a, s) => a + s.stepTimeMs, 0) / 1000;
+    out.push({ batchSize: part[0].batchSize, stepSeconds: seconds / part.length, steps: part.length, group, ...(round !== undefined ? { round } : {}) });
+  }
+  return out;
 }
