@@ -440,9 +440,73 @@ export interface Recommendation {
     notes: string[];
   };
   schedule?: ScheduleRecommendation;
+  /** The critical batch size measured along the run by branched trials (issue 11), in order of samples. */
+  criticalBatchSize?: CriticalBatchPoint[];
+  /** What to train with over the whole run: a fixed size or a batch warm-up (issue 11). */
+  plan?: BatchSizePlan;
+  /** The pick as three numbers: micro-batch x accumulation x data-parallel workers (issue 13). */
+  parallelism?: Parallelism;
 }
 
-export type StudyPhase = 'plan' | 'profile' | 'noise' | 'convergence' | 'recommend' | 'done';
+/**
+ * The critical batch size at one point of the run (Merrill et al. 2025, "Critical Batch Size
+ * Revisited"): branches from a checkpoint at k x B for k = 1, 2, 4, ..., each for the same number of
+ * samples; CBS = the largest batch whose smoothed loss stays within `tolerance` of the k = 1 branch.
+ */
+export interface CriticalBatchPoint {
+  /** Training samples seen at the checkpoint the branches started from. */
+  samples: number;
+  step?: number;
+  /** Smoothed training (or evaluation) loss at the checkpoint. */
+  loss: number;
+  /** The critical batch size there (a branch size), and its interval over seeds. */
+  value: number;
+  low: number;
+  high: number;
+  /** Relative loss tolerance against the k = 1 branch (e.g. 0.01). */
+  tolerance: number;
+  /** How each branch's loss was smoothed and compared, in words. */
+  method: string;
+  /** The branch sizes tried and their final smoothed losses relative to k = 1 (1 = equal). */
+  branches: Array<{ batchSize: number; relativeLoss: number; seeds: number }>;
+  /** B_noise measured at the same point, beside it (McCandlish et al. 2018). */
+  noiseScale?: { value: number; low: number; high: number };
+  /** Where the checkpoint came from: the person's file, or made by the study. */
+  checkpointSource: 'given' | 'study';
+  basis: Basis;
+}
+
+/** A batch size over the run: fixed, or stages of a warm-up whose change points are measured. */
+export interface BatchSizePlan {
+  kind: 'fixed' | 'warmup';
+  /** Stages in order; a fixed plan has one. fromSamples of the first is 0. */
+  stages: Array<{ fromSamples: number; batchSize: number; learningRate: number }>;
+  /** For Apply: the built-in trainer's batch_schedule (absent for a fixed plan). */
+  schedule?: BatchScheduleSpec;
+  /** The run's length the plan is for (the config's steps/epochs, or --horizon), samples. */
+  horizonSamples: number;
+  predictedSteps?: number;
+  predictedSeconds?: number;
+  /** The best fixed size over the same horizon, and its predicted steps and time. */
+  bestFixed: { batchSize: number; predictedSteps?: number; predictedSeconds?: number };
+  /** bestFixed.predictedSeconds / predictedSeconds (a warm-up is proposed only when >= 1.10). */
+  speedupVsBestFixed?: number;
+  basis: Basis;
+  /** e.g. "64 until 120k samples, then 128, then 256 from 400k" */
+  description: string;
+}
+
+/** Global batch = micro-batch x accumulation steps x data-parallel workers. */
+export interface Parallelism {
+  microBatchSize: number;
+  accumulationSteps: number;
+  worldSize: number;
+  globalBatchSize: number;
+  /** How the three were chosen (memory ceiling, goodput, CBS), and any adjustment made. */
+  reason?: string;
+}
+
+export type StudyPhase = 'plan' | 'profile' | 'noise' | 'convergence' | 'branch' | 'recommend' | 'done';
 
 /** A trial without its per-step series: what lists, trees and tables show. */
 export type TrialSummary = Omit<TrialResult, 'steps' | 'evals'> & {

@@ -9,6 +9,7 @@ const PHASE_TEXT: Record<StudyPhase, string> = {
   profile: 'Profiling throughput and memory',
   noise: 'Measuring gradient noise scale',
   convergence: 'Checking convergence',
+  branch: 'Measuring the critical batch size along the run',
   recommend: 'Recommending',
   done: 'Done',
 };
