@@ -14,10 +14,21 @@ export interface PlaceholderValues {
   python: string;
   trialId?: string;
   metrics?: string;
+  /** Where the trial saves its state when it ends or is asked (issue 11). */
+  checkpoint?: string;
+  /** A saved state to start from; the empty string when there is none. */
+  resume?: string;
+  /** Data-parallel workers. */
+  worldSize?: number;
+  /** Micro-batches accumulated per optimizer step. */
+  accumulationSteps?: number;
+  /** Samples per micro-batch per worker: batchSize / (accumulationSteps x worldSize). */
+  microBatchSize?: number;
 }
 
 export const PLACEHOLDERS: ReadonlyArray<keyof PlaceholderValues> = [
   'config', 'batchSize', 'learningRate', 'steps', 'seed', 'workspaceFolder', 'python', 'trialId', 'metrics',
+  'checkpoint', 'resume', 'worldSize', 'accumulationSteps', 'microBatchSize',
 ];
 
 export class CommandTemplateError extends Error {

@@ -43,7 +43,21 @@ export type MetricsRecord =
   | { type: 'start'; batchSize?: number; learningRate?: number; backend?: string; device?: string; pid?: number; time?: number }
   | { type: 'oom'; message?: string; batchSize?: number; memoryBytes?: number }
   | { type: 'done'; steps?: number; samples?: number; time?: number }
-  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
+  | CheckpointRecord;
+
+/** The script saved its state (where ${checkpoint} said, or anywhere): a point a study can branch from. */
+export interface CheckpointRecord {
+  type: 'checkpoint';
+  /** As the script wrote it: relative paths are relative to its working directory. */
+  path: string;
+  step: number;
+  /** Default: the samples of the step record with that step, else step x batch size. */
+  samples?: number;
+}
+
+/** Longest checkpoint path accepted (PATH_MAX on Linux). */
+const MAX_PATH_CHARS = 4096;
 
 export type ParsedLine =
   | { kind: 'record'; record: MetricsRecord; warning?: string }
@@ -142,6 +156,8 @@ export function recordFromObject(o: unknown): ParsedLine {
       };
     case 'done':
       return { kind: 'record', warning, record: defined({ type: 'done' as const, steps: num(o, 'steps'), samples: num(o, 'samples'), time: num(o, 'time') }) };
+    case 'checkpoint':
+      return checkpointRecord(o, warning);
     case 'log': {
       const level = o.level === 'warn' || o.level === 'error' ? o.level : 'info';
       return { kind: 'record', warning, record: { type: 'log', level, message: typeof o.message === 'string' ? o.message : JSON.stringify(o.message) } };
@@ -150,6 +166,20 @@ export function recordFromObject(o: unknown): ParsedLine {
       // Unknown record types from a newer reporter are skipped, not errors.
       return typeof o.type === 'string' ? { kind: 'ignored' } : { kind: 'malformed', reason: 'record has no string "type"' };
   }
+}
+
+function checkpointRecord(o: Obj, warning: string | undefined): ParsedLine {
+  const path = o.path;
+  if (typeof path !== 'string' || !path.trim() || path.length > MAX_PATH_CHARS || path.includes('\0')) {
+    return { kind: 'malformed', reason: `checkpoint record needs a "path": the file the state was saved to (got ${preview(JSON.stringify(path) ?? 'nothing', 60)})` };
+  }
+  const step = o.step;
+  if (typeof step !== 'number' || !Number.isInteger(step) || step < 0) return { kind: 'malformed', reason: 'checkpoint record needs "step": optimizer steps done, an integer >= 0' };
+  const samples = o.samples;
+  if (samples !== undefined && !(typeof samples === 'number' && Number.isFinite(samples) && samples >= 0)) {
+    return { kind: 'malformed', reason: 'checkpoint record: "samples" must be a number >= 0 (training samples seen)' };
+  }
+  return { kind: 'record', warning, record: defined({ type: 'checkpoint' as const, path, step, samples }) };
 }
 
 /** One line of the metrics file. Blank lines are ignored. */
@@ -191,10 +221,12 @@ export interface LogLineMetrics {
 
 const NUMBER = String.raw`[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|nan|inf`;
 // `loss: 0.12`, `loss=0.12`, `Loss 0.12`, `val_loss: 0.3`, `val loss 0.3`, `Step [100/600]`, `Epoch 1/10`.
+// Each optional separator owns the whitespace after it, so no two `\s*` compete for the same
+// characters: time is linear in the line (adjacent `\s*\s*\s*` took minutes on 4 KB of spaces).
 const KEY_VALUE = new RegExp(
   String.raw`(?<![A-Za-z0-9_])((?:val|valid|validation|eval|test|train|training)[_ ]?)?` +
     String.raw`(loss|acc|accuracy|lr|learning_rate|step|iter|iteration|epoch)(?![A-Za-z0-9_])` +
-    String.raw`\s*[:=]?\s*\[?\s*(${NUMBER})`,
+    String.raw`\s*(?:[:=]\s*)?(?:\[\s*)?(${NUMBER})`,
   'gi',
 );
 
