@@ -37,3 +37,10 @@ test('shell mode quotes each substituted value', () => {
   const quoted = resolveCommand('echo ${config}', { ...values, config: "it's" }, { shell: true });
   assert.equal(quoted.args[1], `echo 'it'\\''s'`);
 });
+
+test('checkpoint and global-batch placeholders (issue 11): an empty ${resume} is one empty argument', () => {
+  const v: PlaceholderValues = { ...values, checkpoint: '/tmp/ck 1.pt', resume: '', worldSize: 2, accumulationSteps: 4, microBatchSize: 8 };
+  const cmd = resolveCommand('${python} t.py --save ${checkpoint} --resume ${resume} --ws ${worldSize} --acc ${accumulationSteps} --micro ${microBatchSize}', v);
+  assert.deepEqual(cmd.args, ['t.py', '--save', '/tmp/ck 1.pt', '--resume', '', '--ws', '2', '--acc', '4', '--micro', '8']);
+  assert.throws(() => resolveCommand('python t.py --save ${checkpoint}', values), /uses \$\{checkpoint\} but this trial has no checkpoint/);
+});

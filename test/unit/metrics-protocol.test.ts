@@ -83,3 +83,39 @@ test('a flood stays bounded: history thinned evenly, tail and malformed examples
   for (let i = 0; i < 10_000; i++) m.add('stdout', `bad ${i}`);
   assert.match(m.warning() ?? '', /^10000 malformed metrics line\(s\) ignored, e\.g\. stdout: bad 0; stdout: bad 1; stdout: bad 2$/);
 });
+
+test('checkpoint records: path and step required, samples optional, each checked', () => {
+  const r = parseMetricsLine('{"v":1,"type":"checkpoint","path":"/runs/a b/step-40.pt","step":40,"samples":2560}');
+  assert.deepEqual(r.kind === 'record' && r.record, { type: 'checkpoint', path: '/runs/a b/step-40.pt', step: 40, samples: 2560 });
+  const noSamples = parseMetricsLine('{"v":1,"type":"checkpoint","path":"ck.pt","step":0}');
+  assert.deepEqual(noSamples.kind === 'record' && noSamples.record, { type: 'checkpoint', path: 'ck.pt', step: 0 });
+  const bad: Array<[string, RegExp]> = [
+    ['{"v":1,"type":"checkpoint","step":1}', /needs a "path"/],
+    ['{"v":1,"type":"checkpoint","path":"","step":1}', /needs a "path"/],
+    ['{"v":1,"type":"checkpoint","path":"a\\u0000b","step":1}', /needs a "path"/],
+    [JSON.stringify({ v: 1, type: 'checkpoint', path: 'x'.repeat(5000), step: 1 }), /needs a "path"/],
+    ['{"v":1,"type":"checkpoint","path":"ck.pt"}', /needs "step"/],
+    ['{"v":1,"type":"checkpoint","path":"ck.pt","step":-1}', /integer >= 0/],
+    ['{"v":1,"type":"checkpoint","path":"ck.pt","step":1.5}', /integer >= 0/],
+    ['{"v":1,"type":"checkpoint","path":"ck.pt","step":1,"samples":-3}', /"samples" must be a number >= 0/],
+    ['{"v":1,"type":"checkpoint","path":["ck.pt"],"step":1}', /needs a "path"/],
+  ];
+  for (const [line, why] of bad) {
+    const p = parseMetricsLine(line);
+    assert.equal(p.kind, 'malformed', line.slice(0, 80));
+    assert.match(p.kind === 'malformed' ? p.reason : '', why, line.slice(0, 80));
+  }
+});
+
+test('log-line fallback runs in linear time: whitespace runs after a key no longer backtrack', () => {
+  // `loss` followed by 4 KB of spaces took ~165 s with the old `\s*[:=]?\s*\[?\s*`; each line here
+  // must be read at once (a generous bound: this asserts "no freeze", not a speed).
+  const lines = ['loss' + ' '.repeat(4090), 'loss:' + ' '.repeat(4000) + 'x', 'val_loss\t'.repeat(450), 'step [ '.repeat(580), 'epoch=' + '\t'.repeat(4090)];
+  for (const line of lines) {
+    const t0 = process.hrtime.bigint();
+    parseLogLine(line);
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    assert.ok(ms < 1000, `${JSON.stringify(line.slice(0, 12))}… took ${ms.toFixed(0)} ms`);
+  }
+  assert.deepEqual(parseLogLine('loss :  [ 0.25'), { loss: 0.25 }, 'separators with spaces around them still read');
+});

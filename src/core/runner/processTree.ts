@@ -64,9 +64,24 @@ export function signalTrialTree(rootPid: number, sig: NodeJS.Signals, tracked: I
   }
   signalPid(-rootPid, sig);
   if (hasProcFs()) {
-    for (const id of tracked) if (id.pid !== rootPid && id.pid > 1 && isSameProcess(id, readStatSync(id.pid))) signalPid(id.pid, sig);
+    signalIfSame([...tracked].filter((id) => id.pid !== rootPid), sig);
     return;
   }
   // Without /proc there are no identities to check: only a snapshot taken now is safe to use.
   void listDescendants(rootPid).then((pids) => pids.forEach((p) => signalPid(p, sig)));
+}
+
+/**
+ * Signals each process that is still the one `id` names (same pid, same start time); a pid the
+ * kernel has reused for another process since is left alone. Returns the pids signalled.
+ */
+export function signalIfSame(ids: Iterable<ProcessIdentity>, sig: NodeJS.Signals): number[] {
+  const sent: number[] = [];
+  for (const id of ids) {
+    if (id.pid > 1 && id.pid !== process.pid && isSameProcess(id, readStatSync(id.pid))) {
+      signalPid(id.pid, sig);
+      sent.push(id.pid);
+    }
+  }
+  return sent;
 }
