@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BoundedHistory, LineSplitter, MalformedCounter, TailBuffer, parseLogLine, parseMetricsLine, parseStdoutLine, MAX_LINE_CHARS } from '../../src/core/runner/metricsProtocol';
+import { parseLogLine, parseMetricsLine, parseStdoutLine, MAX_LINE_CHARS } from '../../src/core/runner/metricsProtocol';
+import { BoundedHistory, LineSplitter, MalformedCounter, TailBuffer } from '../../src/core/runner/boundedBuffers';
 
 test('step records: fields mapped, unknown fields ignored, NaN loss kept', () => {
   const r = parseMetricsLine('{"v":1,"type":"step","step":5,"samples":160,"loss":0.7,"val_loss":0.8,"grad_sq_norm":0.5,"micro_grad_sq_norm":2,"micro_batch_size":8,"memory_bytes":1e6,"time":1.5,"batch_size":32,"lr":0.001,"whatever":[1]}');

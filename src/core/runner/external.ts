@@ -13,7 +13,8 @@ import { loadExternalConfig, writeTrialConfig, type TrialConfigCopy } from './ex
 import { configCopyId, makeTrialTempDir } from './leftovers';
 import { MetricsFileTail } from './metricsFileTail';
 import { MetricsNormaliser } from './metricsNormaliser';
-import { LineSplitter, parseMetricsLine } from './metricsProtocol';
+import { LineSplitter } from './boundedBuffers';
+import { parseMetricsLine } from './metricsProtocol';
 import { ScheduleDriver, scheduleBaseFor, trialSchedule } from './scheduleDriver';
 import { buildTrialResult, classifyEnd, spawnFailureMessage, type Outcome } from './trialOutcome';
 import { maxSecondsBackstop, TrialProcess, type ProcessEnd } from './trialProcess';

@@ -4,7 +4,8 @@
 // Step times come from the script's own clock when it sends one (file writes arrive in bursts);
 // otherwise from arrival times. Once a protocol step arrives, log-line guesses are dropped.
 import type { CheckpointInfo, EvalMetrics, StepMetrics, TrialCallbacks, TrialSpec } from '../types';
-import { BoundedHistory, MalformedCounter, parseLogLine, parseStdoutLine, preview, type CheckpointRecord, type LogLineMetrics, type MetricsRecord, type ParsedLine, type StepRecord } from './metricsProtocol';
+import { BoundedHistory, MalformedCounter } from './boundedBuffers';
+import { parseLogLine, parseStdoutLine, preview, type CheckpointRecord, type LogLineMetrics, type MetricsRecord, type ParsedLine, type StepRecord } from './metricsProtocol';
 import { OomWatch } from './oom';
 import type { ResourceSample } from './resources';
 

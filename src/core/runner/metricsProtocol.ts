@@ -93,29 +93,8 @@ export function recordFromObject(o: unknown): ParsedLine {
     warning = `metrics protocol version ${o.v} is newer than this Batch Tuner understands (v${METRICS_PROTOCOL_VERSION}): only v1 fields were read; update Batch Tuner`;
   }
   switch (o.type) {
-    case 'step': {
-      const step = num(o, 'step');
-      const loss = lossValue(o, 'loss');
-      if (step === undefined) return { kind: 'malformed', reason: 'step record needs a numeric "step"' };
-      if (loss === undefined) return { kind: 'malformed', reason: 'step record needs a numeric "loss"' };
-      const record: StepRecord = defined({
-        type: 'step' as const,
-        step,
-        loss,
-        samples: num(o, 'samples'),
-        epoch: num(o, 'epoch'),
-        valLoss: num(o, 'val_loss'),
-        valAccuracy: num(o, 'val_accuracy'),
-        gradSqNorm: num(o, 'grad_sq_norm'),
-        microGradSqNorm: num(o, 'micro_grad_sq_norm'),
-        microBatchSize: num(o, 'micro_batch_size'),
-        memoryBytes: num(o, 'memory_bytes'),
-        time: num(o, 'time'),
-        batchSize: num(o, 'batch_size'),
-        learningRate: num(o, 'lr') ?? num(o, 'learning_rate'),
-      });
-      return { kind: 'record', record, warning };
-    }
+    case 'step':
+      return stepRecord(o, warning);
     case 'eval': {
       const valLoss = lossValue(o, 'val_loss') ?? lossValue(o, 'loss');
       if (valLoss === undefined) return { kind: 'malformed', reason: 'eval record needs a numeric "val_loss"' };
@@ -166,6 +145,30 @@ export function recordFromObject(o: unknown): ParsedLine {
       // Unknown record types from a newer reporter are skipped, not errors.
       return typeof o.type === 'string' ? { kind: 'ignored' } : { kind: 'malformed', reason: 'record has no string "type"' };
   }
+}
+
+function stepRecord(o: Obj, warning: string | undefined): ParsedLine {
+  const step = num(o, 'step');
+  const loss = lossValue(o, 'loss');
+  if (step === undefined) return { kind: 'malformed', reason: 'step record needs a numeric "step"' };
+  if (loss === undefined) return { kind: 'malformed', reason: 'step record needs a numeric "loss"' };
+  const record: StepRecord = defined({
+    type: 'step' as const,
+    step,
+    loss,
+    samples: num(o, 'samples'),
+    epoch: num(o, 'epoch'),
+    valLoss: num(o, 'val_loss'),
+    valAccuracy: num(o, 'val_accuracy'),
+    gradSqNorm: num(o, 'grad_sq_norm'),
+    microGradSqNorm: num(o, 'micro_grad_sq_norm'),
+    microBatchSize: num(o, 'micro_batch_size'),
+    memoryBytes: num(o, 'memory_bytes'),
+    time: num(o, 'time'),
+    batchSize: num(o, 'batch_size'),
+    learningRate: num(o, 'lr') ?? num(o, 'learning_rate'),
+  });
+  return { kind: 'record', record, warning };
 }
 
 function checkpointRecord(o: Obj, warning: string | undefined): ParsedLine {
@@ -292,103 +295,4 @@ function parseDictLine(text: string): LogLineMetrics | undefined {
     step: num(o, 'step') ?? num(o, 'global_step'),
   });
   return out.loss !== undefined || out.valLoss !== undefined ? out : undefined;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Bounded buffers: a flood of output must not grow memory without bound.
-
-/** Splits a byte/char stream into lines (\n, \r\n or \r), capping each line's length. */
-export class LineSplitter {
-  private partial = '';
-  private overlong = false;
-  constructor(private readonly onLine: (line: string, truncated: boolean) => void, private readonly maxChars = MAX_LINE_CHARS) {}
-
-  push(chunk: string): void {
-    let from = 0;
-    for (let i = 0; i < chunk.length; i++) {
-      const c = chunk.charCodeAt(i);
-      if (c === 10 || c === 13) {
-        this.append(chunk.slice(from, i));
-        this.emit();
-        from = i + 1;
-      }
-    }
-    this.append(chunk.slice(from));
-  }
-
-  /** Emits a final line without a newline (the process ended mid-line). */
-  flush(): void {
-    if (this.partial || this.overlong) this.emit();
-  }
-
-  private append(s: string): void {
-    if (this.overlong || !s) return;
-    const room = this.maxChars - this.partial.length;
-    if (s.length > room) {
-      this.partial += s.slice(0, room);
-      this.overlong = true;
-    } else this.partial += s;
-  }
-
-  private emit(): void {
-    const line = this.partial;
-    const truncated = this.overlong;
-    this.partial = '';
-    this.overlong = false;
-    if (line || truncated) this.onLine(line, truncated);
-  }
-}
-
-/** The last N lines (each capped), for the error report's stderr tail. */
-export class TailBuffer {
-  private lines: string[] = [];
-  constructor(private readonly maxLines = 40, private readonly maxLineChars = 2000) {}
-  push(line: string): void {
-    this.lines.push(line.length > this.maxLineChars ? `${line.slice(0, this.maxLineChars)}…` : line);
-    if (this.lines.length > this.maxLines) this.lines.splice(0, this.lines.length - this.maxLines);
-  }
-  text(): string {
-    return this.lines.join('\n');
-  }
-  get length(): number {
-    return this.lines.length;
-  }
-}
-
-/**
- * Keeps at most `cap` items: past the cap, every other kept item is dropped and only every
- * 2nd, 4th, ... new item is kept, so a long run keeps an evenly thinned history.
- */
-export class BoundedHistory<T> {
-  private items: Array<{ index: number; item: T }> = [];
-  private stride = 1;
-  private seen = 0;
-  constructor(private readonly cap = 5000) {}
-  push(item: T): void {
-    const index = this.seen++;
-    if (index % this.stride !== 0) return;
-    this.items.push({ index, item });
-    if (this.items.length >= this.cap) {
-      // Keep every item whose arrival index is a multiple of the doubled stride: even spacing.
-      this.stride *= 2;
-      this.items = this.items.filter((x) => x.index % this.stride === 0);
-    }
-  }
-  values(): T[] {
-    return this.items.map((x) => x.item);
-  }
-}
-
-/** Counts malformed lines and keeps a few examples, for one warning instead of thousands. */
-export class MalformedCounter {
-  count = 0;
-  readonly examples: string[] = [];
-  add(source: string, reason: string): void {
-    this.count++;
-    if (this.examples.length < 3) this.examples.push(`${source}: ${reason}`);
-  }
-  warning(): string | undefined {
-    if (this.count === 0) return undefined;
-    return `${this.count} malformed metrics line(s) ignored, e.g. ${this.examples.join('; ')}`;
-  }
 }

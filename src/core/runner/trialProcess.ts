@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { withLifeline } from './lifeline';
-import { LineSplitter, TailBuffer } from './metricsProtocol';
+import { LineSplitter, TailBuffer } from './boundedBuffers';
 import { livePids, stillSame, type ProcessIdentity } from './procfs';
 import { signalTrialTree } from './processTree';
 import { ResourceSampler } from './resources';
