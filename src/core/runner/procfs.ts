@@ -91,6 +91,37 @@ export async function processTree(rootPid: number, stats?: ProcStat[]): Promise<
   return [...found.values()].filter(live);
 }
 
+/** The children of a process's main thread (/proc/<pid>/task/<pid>/children; Linux >= 3.5). */
+async function readChildren(pid: number): Promise<number[]> {
+  try {
+    return (await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8')).split(' ').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The trial's live processes found from what is already known instead of a scan of every process:
+ * the root, the members seen before (while each is still the same process) and, breadth first, the
+ * children of each. Costs a few reads per member, not per process on the machine; a process born
+ * and orphaned between two calls is missed here (processTree's full scan finds it).
+ */
+export async function knownTree(rootPid: number, known: Iterable<ProcessIdentity>): Promise<ProcStat[]> {
+  const expected = new Map<number, number>();
+  for (const id of known) expected.set(id.pid, id.startTime);
+  expected.delete(rootPid); // our own unreaped child: its pid cannot have been reused
+  const found = new Map<number, ProcStat>();
+  let frontier = [rootPid, ...expected.keys()];
+  while (frontier.length) {
+    const stats = await Promise.all(frontier.map((pid) => readStat(pid)));
+    const fresh = stats.filter((s): s is ProcStat => live(s) && !found.has(s.pid) && (expected.get(s.pid) ?? s.startTime) === s.startTime);
+    for (const s of fresh) found.set(s.pid, s);
+    const children = (await Promise.all(fresh.map((s) => readChildren(s.pid)))).flat();
+    frontier = [...new Set(children.filter((pid) => !found.has(pid)))];
+  }
+  return [...found.values()];
+}
+
 /** processTree's pids. */
 export async function processTreePids(rootPid: number): Promise<number[]> {
   return (await processTree(rootPid)).map((s) => s.pid);
@@ -108,6 +139,11 @@ async function pageBytes(): Promise<number> {
     }
   }
   return pageSize;
+}
+
+/** Resident memory of processes already read, bytes (stat's rss, in pages). */
+export async function rssBytesOfStats(stats: ProcStat[]): Promise<number> {
+  return stats.reduce((a, s) => a + (s.rssPages || 0), 0) * (await pageBytes());
 }
 
 /** Sum of resident memory of the given processes, bytes (/proc/<pid>/statm field 2). */

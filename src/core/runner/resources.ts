@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
-import { hasProcFs, processTree, rssBytesOf, type ProcessIdentity } from './procfs';
+import { hasProcFs, knownTree, processTree, rssBytesOfStats, type ProcessIdentity } from './procfs';
 import { listDescendants } from './processTree';
 
 const execFileAsync = promisify(execFile);
@@ -58,22 +58,26 @@ export interface ResourceSample {
   pids: number[];
 }
 
+/** One sample in this many scans every process (the others follow the known tree). */
+const FULL_SCAN_EVERY = 8;
+
 /**
  * Samples a trial's process tree every `intervalMs` (RSS) and every `gpuEveryMs` (nvidia-smi,
- * which is slower to call). Keeps the peaks and the identity of every process ever seen (for the
+ * which is slower to call). Keeps the peaks and the identities of the tree's processes (for the
  * final reap). One sample at a time: a slow one delays the next instead of piling up.
  */
 export class ResourceSampler {
   peakRssBytes = 0;
   peakGpuBytes = 0;
   latest: ResourceSample = { pids: [] };
-  /** Every process of the trial seen so far, by pid (the latest identity of a reused pid wins). */
-  readonly seen = new Map<number, ProcessIdentity>();
+  /** The trial's processes at the last sample, as identities: followed by the next sample, signalled by the reap. */
+  members = new Map<number, ProcessIdentity>();
   /** Pids that are not the trial's own work (the lifeline guardian): not measured, not reported. */
   readonly excluded = new Set<number>();
   private timer?: NodeJS.Timeout;
   private gpuTimer?: NodeJS.Timeout;
   private stopped = false;
+  private samples = 0;
   private readonly smi: string | null;
 
   constructor(
@@ -117,9 +121,15 @@ export class ResourceSampler {
 
   async sample(): Promise<ResourceSample> {
     if (!this.useProc) return this.samplePs();
-    const tree = (await processTree(this.rootPid)).filter((s) => !this.excluded.has(s.pid));
-    for (const s of tree) this.seen.set(s.pid, { pid: s.pid, startTime: s.startTime });
-    if (tree.length) this.record(tree.map((s) => s.pid), await rssBytesOf(tree.map((s) => s.pid)));
+    // Most samples follow the known tree (a few reads); every FULL_SCAN_EVERY-th scans all of
+    // /proc for group members re-parented before they were seen.
+    const full = this.samples++ % FULL_SCAN_EVERY === 0;
+    const stats = full ? await processTree(this.rootPid) : await knownTree(this.rootPid, this.members.values());
+    const tree = stats.filter((s) => !this.excluded.has(s.pid));
+    if (tree.length) {
+      this.members = new Map(tree.map((s) => [s.pid, { pid: s.pid, startTime: s.startTime }]));
+      this.record(tree.map((s) => s.pid), await rssBytesOfStats(tree));
+    }
     return this.latest;
   }
 

@@ -31,7 +31,7 @@ export interface TrialProcessOptions {
   graceMs: number;
   /** The polite stop tried before SIGTERM (the trainer's IPC `stop`); false when it could not be asked. */
   askToStop?: () => boolean;
-  /** Sample the tree's RSS and GPU memory (and remember every process seen, for the reap). */
+  /** Sample the tree's RSS and GPU memory (and know its processes, for the reap). */
   sampleResources?: boolean;
   signal?: AbortSignal;
   onSpawn?(pid: number): void;
@@ -169,7 +169,7 @@ export class TrialProcess {
   }
 
   private tracked(): ProcessIdentity[] {
-    return [...(this.sampler?.seen.values() ?? [])];
+    return [...(this.sampler?.members.values() ?? [])];
   }
 
   /** Spawns through the lifeline guardian; resolves with the child once it runs, or the spawn error. */
