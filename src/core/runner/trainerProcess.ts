@@ -132,7 +132,7 @@ class TrainerTrial {
   }
 
   private send(msg: HostToTrainer): void {
-    if (this.proc && !this.proc.send(msg)) this.warnings.push(`could not send "${msg.type}" to the trainer: its IPC channel is closed`);
+    this.proc?.send(msg, (e) => this.warnings.push(`could not send "${msg.type}" to the trainer: ${e.message}`));
   }
 
   private onMessage(raw: unknown): void {

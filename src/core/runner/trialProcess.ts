@@ -147,13 +147,14 @@ export class TrialProcess {
     this.later(this.o.graceMs, () => signalTrialTree(pid, 'SIGKILL', this.tracked()));
   }
 
-  /** Sends an IPC message; false when the channel is closed or the send failed. */
-  send(message: unknown): boolean {
+  /** Sends an IPC message; false when the channel is closed (the trial is ending) or the send failed (`onError`). */
+  send(message: unknown, onError?: (e: Error) => void): boolean {
+    if (!this.child?.connected) return false;
     try {
-      if (!this.child?.connected) return false;
       this.child.send(message as object);
       return true;
-    } catch {
+    } catch (e) {
+      onError?.(e instanceof Error ? e : new Error(String(e)));
       return false;
     }
   }
