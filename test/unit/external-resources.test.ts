@@ -27,7 +27,8 @@ test('the process tree of a real process with a child: pids, RSS, peak, then gon
   assert.ok(rss > 30 * 2 ** 20, `RSS of the tree ${rss} includes the child's 30 MiB`);
   const sampler = new ResourceSampler(child.pid!, 50);
   sampler.start();
-  await new Promise((r) => setTimeout(r, 150));
+  // Sampling is asynchronous: wait for the first sample (a busy machine may take a while), not a fixed time.
+  for (let i = 0; i < 200 && sampler.peakRssBytes === 0; i++) await new Promise((r) => setTimeout(r, 25));
   sampler.stop();
   assert.ok(sampler.peakRssBytes >= 30 * 2 ** 20);
   // The `ps` path used where there is no /proc (macOS) measures the same tree.

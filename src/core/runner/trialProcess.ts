@@ -54,6 +54,20 @@ export interface ProcessEnd {
   spawnError?: NodeJS.ErrnoException;
 }
 
+interface ExitStatus {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+interface Started {
+  child: ChildProcess;
+  pid: number;
+  /** Settles once the root has exited and its stdout/stderr have closed (or were closed for it). */
+  ended: Promise<ExitStatus>;
+  /** Emits the last partial lines of stdout/stderr. */
+  flush(): void;
+}
+
 const STDERR_TAIL_LINES = 40;
 /** After the root exits, how long its stdout/stderr may stay open (a leftover holding them) before the rest is killed. */
 const CLOSE_WAIT_MS = 1000;
@@ -93,7 +107,7 @@ export class TrialProcess {
     if (this.o.signal?.aborted) return { code: null, signal: null, reason: { kind: 'cancelled' }, killedByUs: false, survivors: [] };
     const started = await this.spawnChild();
     if ('error' in started) return { code: null, signal: null, killedByUs: false, survivors: [], spawnError: started.error };
-    const { child, pid } = started;
+    const { child, pid, ended, flush } = started;
     const unregister = onHostExit(() => signalTrialTree(pid, 'SIGKILL', this.tracked()));
     this.o.onSpawn?.(pid);
     if (this.o.sampleResources) {
@@ -101,19 +115,15 @@ export class TrialProcess {
       if (this.guardianPid) this.sampler.excluded.add(this.guardianPid);
       this.sampler.start();
     }
-    const flush = this.readOutput(child);
-    child.on('message', (m: unknown) => {
-      this.alive();
-      this.o.onMessage?.(m);
-    });
     const onAbort = () => this.stop({ kind: 'cancelled' });
     this.o.signal?.addEventListener('abort', onAbort, { once: true });
+    if (this.o.signal?.aborted) onAbort(); // aborted while it was starting
     if (this.o.limit) {
       const { ms, message } = this.o.limit;
       this.later(ms, () => this.stop({ kind: 'limit', message }));
     }
     this.alive();
-    const { code, signal } = await this.waitForEnd(child, pid);
+    const { code, signal } = await ended;
     this.o.signal?.removeEventListener('abort', onAbort);
     for (const t of this.timers) clearTimeout(t);
     flush();
@@ -173,8 +183,11 @@ export class TrialProcess {
     return [...(this.sampler?.members.values() ?? [])];
   }
 
-  /** Spawns through the lifeline guardian; resolves with the child once it runs, or the spawn error. */
-  private spawnChild(): Promise<{ child: ChildProcess; pid: number } | { error: NodeJS.ErrnoException }> {
+  /**
+   * Spawns through the lifeline guardian, listening at once to everything it may say; resolves
+   * once it runs (with the promise of its end and the final flush of its output), or the spawn error.
+   */
+  private spawnChild(): Promise<Started | { error: NodeJS.ErrnoException }> {
     const l = withLifeline(this.o.file, this.o.args, { ipc: this.o.ipc });
     let child: ChildProcess;
     try {
@@ -191,8 +204,14 @@ export class TrialProcess {
     }
     this.child = child;
     if (l.lifelineIndex !== undefined) this.listenToLifeline(child.stdio[l.lifelineIndex] as Readable | null);
+    const flush = this.readOutput(child);
+    child.on('message', (m: unknown) => {
+      this.alive();
+      this.o.onMessage?.(m);
+    });
+    const ended = this.waitForEnd(child);
     return new Promise((resolve) => {
-      child.once('spawn', () => resolve({ child, pid: child.pid as number }));
+      child.once('spawn', () => resolve({ child, pid: child.pid as number, ended, flush }));
       child.on('error', (e) => {
         // Spawn failures (ENOENT, EACCES) come here without a pid; later errors (a failed send) are not fatal.
         if (child.pid === undefined) resolve({ error: e as NodeJS.ErrnoException });
@@ -250,14 +269,14 @@ export class TrialProcess {
    * keep the trial "running" after the root exited: shortly after the exit the rest of the tree is
    * killed, and a second later the pipes are closed from this side.
    */
-  private waitForEnd(child: ChildProcess, pid: number): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  private waitForEnd(child: ChildProcess): Promise<ExitStatus> {
     return new Promise((resolve) => {
-      let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+      let exit: ExitStatus | undefined;
       child.once('exit', (code, signal) => {
         this.exited = true;
         exit = { code, signal };
         this.later(CLOSE_WAIT_MS, () => {
-          signalTrialTree(pid, 'SIGKILL', this.tracked());
+          if (child.pid !== undefined) signalTrialTree(child.pid, 'SIGKILL', this.tracked());
           this.later(CLOSE_WAIT_MS, () => {
             child.stdout?.destroy();
             child.stderr?.destroy();
