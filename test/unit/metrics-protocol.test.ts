@@ -120,3 +120,24 @@ test('log-line fallback runs in linear time: whitespace runs after a key no long
   }
   assert.deepEqual(parseLogLine('loss :  [ 0.25'), { loss: 0.25 }, 'separators with spaces around them still read');
 });
+
+test('impossible values make a record malformed, whatever its type', () => {
+  const bad: Array<[string, RegExp]> = [
+    ['{"v":1,"type":"step","step":-1,"loss":1}', /"step" must be an integer >= 0/],
+    ['{"v":1,"type":"step","step":1.5,"loss":1}', /"step" must be an integer >= 0/],
+    ['{"v":1,"type":"step","step":1,"loss":1,"samples":-64}', /"samples" must be a number >= 0/],
+    ['{"v":1,"type":"step","step":1,"loss":1,"time":-0.5}', /"time" must be seconds >= 0/],
+    ['{"v":1,"type":"step","step":1,"loss":1,"samples":1e300}', /"samples" must be a number >= 0 \(got 1e\+300\)/],
+    ['{"v":1,"type":"step","step":1,"loss":1,"batch_size":0}', /"batch_size" must be an integer >= 1/],
+    ['{"v":1,"type":"step","step":1,"loss":1,"grad_sq_norm":-2}', /squared norm/],
+    ['{"v":1,"type":"eval","step":-3,"val_loss":1}', /"step" must be/],
+    ['{"v":1,"type":"oom","memory_bytes":-1}', /"memory_bytes" must be bytes >= 0/],
+  ];
+  for (const [line, why] of bad) {
+    const p = parseMetricsLine(line);
+    assert.equal(p.kind, 'malformed', line);
+    assert.match(p.kind === 'malformed' ? p.reason : '', why, line);
+  }
+  // A loss may be anything a diverging run produces; a step of 0 (before training) is fine.
+  assert.equal(parseMetricsLine('{"v":1,"type":"step","step":0,"loss":-12.5,"samples":0,"time":0}').kind, 'record');
+});

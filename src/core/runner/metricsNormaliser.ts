@@ -58,11 +58,7 @@ export class MetricsNormaliser {
     const protocol = parseStdoutLine(line);
     if (protocol) return this.protocolLine(protocol, source, truncated, line);
     this.oomText.note(line);
-    if (this.logLines < MAX_LOG_LINES) {
-      this.logLines++;
-      const text = this.logLines === MAX_LOG_LINES ? `${preview(line)} (further output not forwarded)` : preview(line, 2000);
-      this.c.callbacks.onLog?.(source === 'stderr' ? 'warn' : 'info', text);
-    }
+    this.forwardLog(source === 'stderr' ? 'warn' : 'info', line);
     if (!this.protocolSeen && !truncated) {
       const m = parseLogLine(line);
       if (m) this.fallbackMetrics(m);
@@ -122,9 +118,15 @@ export class MetricsNormaliser {
       case 'done':
         return;
       case 'log':
-        this.c.callbacks.onLog?.(r.level, r.message);
-        return;
+        return this.forwardLog(r.level, r.message);
     }
+  }
+
+  /** Output lines and `log` records share one budget (a flood must not flood the output channel). */
+  private forwardLog(level: 'info' | 'warn' | 'error', text: string): void {
+    if (this.logLines >= MAX_LOG_LINES) return;
+    this.logLines++;
+    this.c.callbacks.onLog?.(level, this.logLines === MAX_LOG_LINES ? `${preview(text)} (further output not forwarded)` : preview(text, 2000));
   }
 
   private checkpoint(r: CheckpointRecord): void {

@@ -83,6 +83,33 @@ function defined<T extends object>(o: T): T {
   return o;
 }
 
+const nonNegative = (v: number) => v >= 0;
+/** What each numeric field may hold: a count or a size is never negative, a batch never empty. */
+const RANGES: Record<string, [(v: number) => boolean, string]> = {
+  step: [(v) => Number.isInteger(v) && v >= 0, 'an integer >= 0'],
+  samples: [nonNegative, 'a number >= 0'],
+  epoch: [nonNegative, 'a number >= 0'],
+  time: [nonNegative, 'seconds >= 0'],
+  memory_bytes: [nonNegative, 'bytes >= 0'],
+  batch_size: [(v) => Number.isInteger(v) && v >= 1, 'an integer >= 1'],
+  micro_batch_size: [(v) => v > 0, 'a number > 0'],
+  grad_sq_norm: [nonNegative, 'a squared norm >= 0'],
+  micro_grad_sq_norm: [nonNegative, 'a squared norm >= 0'],
+  lr: [nonNegative, 'a number >= 0'],
+  learning_rate: [nonNegative, 'a number >= 0'],
+};
+
+/** The first known numeric field holding an impossible value, in words; undefined when all are fine. */
+function outOfRange(o: Obj): string | undefined {
+  for (const [key, [ok, what]] of Object.entries(RANGES)) {
+    const v = o[key];
+    if (typeof v === 'number' && Number.isFinite(v) && (!ok(v) || Math.abs(v) > Number.MAX_SAFE_INTEGER)) {
+      return `"${key}" must be ${what} (got ${v})`;
+    }
+  }
+  return undefined;
+}
+
 /** Validates one decoded JSON object as a protocol record. Unknown fields are ignored. */
 export function recordFromObject(o: unknown): ParsedLine {
   if (!isObj(o)) return { kind: 'malformed', reason: 'not a JSON object' };
@@ -92,6 +119,8 @@ export function recordFromObject(o: unknown): ParsedLine {
     // A newer reporter: read the fields v1 knows, say so once.
     warning = `metrics protocol version ${o.v} is newer than this Batch Tuner understands (v${METRICS_PROTOCOL_VERSION}): only v1 fields were read; update Batch Tuner`;
   }
+  const bad = outOfRange(o);
+  if (bad) return { kind: 'malformed', reason: bad };
   switch (o.type) {
     case 'step':
       return stepRecord(o, warning);
