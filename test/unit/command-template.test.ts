@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveCommand, splitCommandTemplate, substitutePlaceholders, CommandTemplateError, type PlaceholderValues } from '../../src/core/runner/commandTemplate';
+import { resolveCommand, splitCommandTemplate, substitutePlaceholders, CommandTemplateError, EXAMPLE_PLACEHOLDER_VALUES, PLACEHOLDERS, type PlaceholderValues } from '../../src/core/runner/commandTemplate';
 
 const values: PlaceholderValues = { config: '/home/me/My Models/.batch-tuner-p64.yaml', batchSize: 64, learningRate: 0.002, steps: 30, seed: 7, python: '/usr/bin/python3', workspaceFolder: '/ws' };
 
@@ -36,4 +36,17 @@ test('shell mode quotes each substituted value', () => {
   assert.deepEqual(cmd.args, ['-c', `cd sub && /usr/bin/python3 t.py --config '/home/me/My Models/.batch-tuner-p64.yaml' | tee log`]);
   const quoted = resolveCommand('echo ${config}', { ...values, config: "it's" }, { shell: true });
   assert.equal(quoted.args[1], `echo 'it'\\''s'`);
+});
+
+test('checkpoint and global-batch placeholders (issue 11): an empty ${resume} is one empty argument', () => {
+  const v: PlaceholderValues = { ...values, checkpoint: '/tmp/ck 1.pt', resume: '', worldSize: 2, accumulationSteps: 4, microBatchSize: 8 };
+  const cmd = resolveCommand('${python} t.py --save ${checkpoint} --resume ${resume} --ws ${worldSize} --acc ${accumulationSteps} --micro ${microBatchSize}', v);
+  assert.deepEqual(cmd.args, ['t.py', '--save', '/tmp/ck 1.pt', '--resume', '', '--ws', '2', '--acc', '4', '--micro', '8']);
+  assert.throws(() => resolveCommand('python t.py --save ${checkpoint}', values), /uses \$\{checkpoint\} but this trial has no checkpoint/);
+});
+
+test('the example values name every placeholder, so a template can be checked before any trial exists', () => {
+  assert.deepEqual(Object.keys(EXAMPLE_PLACEHOLDER_VALUES).sort(), [...PLACEHOLDERS].sort());
+  const every = PLACEHOLDERS.map((p) => '${' + p + '}').join(' ');
+  assert.equal(resolveCommand(`run ${every}`, EXAMPLE_PLACEHOLDER_VALUES, { env: {} }).args.length, PLACEHOLDERS.length);
 });

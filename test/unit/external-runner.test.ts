@@ -54,7 +54,7 @@ for (const [name, text, check] of CONFIGS) {
     const echo = JSON.parse(readFileSync(out, 'utf8'));
     const copy: string = echo.argv[1];
     assert.equal(resolve(copy, '..'), dir, 'the copy sits next to the original');
-    assert.match(copy, new RegExp(`/\\.batch-tuner-profile-64-[a-z0-9]+\\${name.slice(name.lastIndexOf('.'))}$`));
+    assert.match(copy, new RegExp(`/\\.batch-tuner-pid${process.pid}-profile-64-[a-z0-9]+\\${name.slice(name.lastIndexOf('.'))}$`), 'named after its owner and trial');
     assert.deepEqual(echo.argv.slice(2), ['--bs', '64', '--lr', '0.002', '--steps', '30', '--seed', '7', '--ws', '/ws with space']);
     assert.equal(echo.cwd, dir);
     check(echo.config_text);
@@ -215,7 +215,7 @@ test('shell mode: a pipeline runs, and a value with spaces and quotes stays one 
   const echo = JSON.parse(readFileSync(out, 'utf8'));
   assert.equal(echo.argv.length, 2);
   assert.equal(echo.argv[1], echo.env.BATCH_TUNER_CONFIG);
-  assert.match(echo.argv[1], /my configs\/\.batch-tuner-profile-64-[a-z0-9]+\.yaml$/);
+  assert.match(echo.argv[1], /my configs\/\.batch-tuner-pid\d+-profile-64-[a-z0-9]+\.yaml$/);
 });
 
 test('a script that ignores ${steps} is stopped after the last requested step (status ok, warned)', async () => {

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BoundedHistory, LineSplitter, MalformedCounter, TailBuffer, parseLogLine, parseMetricsLine, parseStdoutLine, MAX_LINE_CHARS } from '../../src/core/runner/metricsProtocol';
+import { parseLogLine, parseMetricsLine, parseStdoutLine, MAX_LINE_CHARS } from '../../src/core/runner/metricsProtocol';
+import { BoundedHistory, LineSplitter, MalformedCounter, TailBuffer } from '../../src/core/runner/boundedBuffers';
 
 test('step records: fields mapped, unknown fields ignored, NaN loss kept', () => {
   const r = parseMetricsLine('{"v":1,"type":"step","step":5,"samples":160,"loss":0.7,"val_loss":0.8,"grad_sq_norm":0.5,"micro_grad_sq_norm":2,"micro_batch_size":8,"memory_bytes":1e6,"time":1.5,"batch_size":32,"lr":0.001,"whatever":[1]}');
@@ -82,4 +83,61 @@ test('a flood stays bounded: history thinned evenly, tail and malformed examples
   const m = new MalformedCounter();
   for (let i = 0; i < 10_000; i++) m.add('stdout', `bad ${i}`);
   assert.match(m.warning() ?? '', /^10000 malformed metrics line\(s\) ignored, e\.g\. stdout: bad 0; stdout: bad 1; stdout: bad 2$/);
+});
+
+test('checkpoint records: path and step required, samples optional, each checked', () => {
+  const r = parseMetricsLine('{"v":1,"type":"checkpoint","path":"/runs/a b/step-40.pt","step":40,"samples":2560}');
+  assert.deepEqual(r.kind === 'record' && r.record, { type: 'checkpoint', path: '/runs/a b/step-40.pt', step: 40, samples: 2560 });
+  const noSamples = parseMetricsLine('{"v":1,"type":"checkpoint","path":"ck.pt","step":0}');
+  assert.deepEqual(noSamples.kind === 'record' && noSamples.record, { type: 'checkpoint', path: 'ck.pt', step: 0 });
+  const bad: Array<[string, RegExp]> = [
+    ['{"v":1,"type":"checkpoint","step":1}', /needs a "path"/],
+    ['{"v":1,"type":"checkpoint","path":"","step":1}', /needs a "path"/],
+    ['{"v":1,"type":"checkpoint","path":"a\\u0000b","step":1}', /needs a "path"/],
+    [JSON.stringify({ v: 1, type: 'checkpoint', path: 'x'.repeat(5000), step: 1 }), /needs a "path"/],
+    ['{"v":1,"type":"checkpoint","path":"ck.pt"}', /needs "step"/],
+    ['{"v":1,"type":"checkpoint","path":"ck.pt","step":-1}', /integer >= 0/],
+    ['{"v":1,"type":"checkpoint","path":"ck.pt","step":1.5}', /integer >= 0/],
+    ['{"v":1,"type":"checkpoint","path":"ck.pt","step":1,"samples":-3}', /"samples" must be a number >= 0/],
+    ['{"v":1,"type":"checkpoint","path":["ck.pt"],"step":1}', /needs a "path"/],
+  ];
+  for (const [line, why] of bad) {
+    const p = parseMetricsLine(line);
+    assert.equal(p.kind, 'malformed', line.slice(0, 80));
+    assert.match(p.kind === 'malformed' ? p.reason : '', why, line.slice(0, 80));
+  }
+});
+
+test('log-line fallback runs in linear time: whitespace runs after a key no longer backtrack', () => {
+  // `loss` followed by 4 KB of spaces took ~165 s with the old `\s*[:=]?\s*\[?\s*`; each line here
+  // must be read at once (a generous bound: this asserts "no freeze", not a speed).
+  const lines = ['loss' + ' '.repeat(4090), 'loss:' + ' '.repeat(4000) + 'x', 'val_loss\t'.repeat(450), 'step [ '.repeat(580), 'epoch=' + '\t'.repeat(4090)];
+  for (const line of lines) {
+    const t0 = process.hrtime.bigint();
+    parseLogLine(line);
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    assert.ok(ms < 1000, `${JSON.stringify(line.slice(0, 12))}… took ${ms.toFixed(0)} ms`);
+  }
+  assert.deepEqual(parseLogLine('loss :  [ 0.25'), { loss: 0.25 }, 'separators with spaces around them still read');
+});
+
+test('impossible values make a record malformed, whatever its type', () => {
+  const bad: Array<[string, RegExp]> = [
+    ['{"v":1,"type":"step","step":-1,"loss":1}', /"step" must be an integer >= 0/],
+    ['{"v":1,"type":"step","step":1.5,"loss":1}', /"step" must be an integer >= 0/],
+    ['{"v":1,"type":"step","step":1,"loss":1,"samples":-64}', /"samples" must be a number >= 0/],
+    ['{"v":1,"type":"step","step":1,"loss":1,"time":-0.5}', /"time" must be seconds >= 0/],
+    ['{"v":1,"type":"step","step":1,"loss":1,"samples":1e300}', /"samples" must be a number >= 0 \(got 1e\+300\)/],
+    ['{"v":1,"type":"step","step":1,"loss":1,"batch_size":0}', /"batch_size" must be an integer >= 1/],
+    ['{"v":1,"type":"step","step":1,"loss":1,"grad_sq_norm":-2}', /squared norm/],
+    ['{"v":1,"type":"eval","step":-3,"val_loss":1}', /"step" must be/],
+    ['{"v":1,"type":"oom","memory_bytes":-1}', /"memory_bytes" must be bytes >= 0/],
+  ];
+  for (const [line, why] of bad) {
+    const p = parseMetricsLine(line);
+    assert.equal(p.kind, 'malformed', line);
+    assert.match(p.kind === 'malformed' ? p.reason : '', why, line);
+  }
+  // A loss may be anything a diverging run produces; a step of 0 (before training) is fine.
+  assert.equal(parseMetricsLine('{"v":1,"type":"step","step":0,"loss":-12.5,"samples":0,"time":0}').kind, 'record');
 });

@@ -12,13 +12,13 @@ import { ensureTrainerBundle, fixtures, mlpConfig, trialSpec, waitForExit } from
 
 // Processes that were ours before any trial (tsx's esbuild service): not the trials' doing.
 let baseline: number[] = [];
-before(() => { ensureTrainerBundle(); baseline = listDescendants(process.pid); });
+before(async () => { ensureTrainerBundle(); baseline = await listDescendants(process.pid); });
 
 async function noChildrenLeft(): Promise<void> {
-  const extra = () => listDescendants(process.pid).filter((p) => !baseline.includes(p));
+  const extra = async () => (await listDescendants(process.pid)).filter((p) => !baseline.includes(p));
   const end = Date.now() + 2000;
-  while (extra().length && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
-  assert.deepEqual(extra(), [], 'no process left behind');
+  while ((await extra()).length && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(await extra(), [], 'no process left behind');
 }
 
 test('cancel: an AbortSignal ends a running trial within 1 s and the process is gone', async () => {

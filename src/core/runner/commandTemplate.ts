@@ -14,11 +14,43 @@ export interface PlaceholderValues {
   python: string;
   trialId?: string;
   metrics?: string;
+  /** Where the trial saves its state when it ends or is asked (issue 11). */
+  checkpoint?: string;
+  /** A saved state to start from; the empty string when there is none. */
+  resume?: string;
+  /** Data-parallel workers. */
+  worldSize?: number;
+  /** Micro-batches accumulated per optimizer step. */
+  accumulationSteps?: number;
+  /** Samples per micro-batch per worker: batchSize / (accumulationSteps x worldSize). */
+  microBatchSize?: number;
 }
 
 export const PLACEHOLDERS: ReadonlyArray<keyof PlaceholderValues> = [
   'config', 'batchSize', 'learningRate', 'steps', 'seed', 'workspaceFolder', 'python', 'trialId', 'metrics',
+  'checkpoint', 'resume', 'worldSize', 'accumulationSteps', 'microBatchSize',
 ];
+
+/**
+ * A value for every placeholder, for checking a template before any trial exists (the command
+ * prompt's validation): a template valid with these names only placeholders a trial can fill.
+ */
+export const EXAMPLE_PLACEHOLDER_VALUES: Readonly<Required<PlaceholderValues>> = {
+  config: 'config.yaml',
+  batchSize: 32,
+  learningRate: 0.001,
+  steps: 100,
+  seed: 0,
+  workspaceFolder: '.',
+  python: 'python3',
+  trialId: 'trial',
+  metrics: 'metrics.jsonl',
+  checkpoint: 'checkpoint.pt',
+  resume: '',
+  worldSize: 1,
+  accumulationSteps: 1,
+  microBatchSize: 32,
+};
 
 export class CommandTemplateError extends Error {
   constructor(message: string, readonly template: string, readonly column?: number) {

@@ -43,7 +43,21 @@ export type MetricsRecord =
   | { type: 'start'; batchSize?: number; learningRate?: number; backend?: string; device?: string; pid?: number; time?: number }
   | { type: 'oom'; message?: string; batchSize?: number; memoryBytes?: number }
   | { type: 'done'; steps?: number; samples?: number; time?: number }
-  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
+  | CheckpointRecord;
+
+/** The script saved its state (where ${checkpoint} said, or anywhere): a point a study can branch from. */
+export interface CheckpointRecord {
+  type: 'checkpoint';
+  /** As the script wrote it: relative paths are relative to its working directory. */
+  path: string;
+  step: number;
+  /** Default: the samples of the step record with that step, else step x batch size. */
+  samples?: number;
+}
+
+/** Longest checkpoint path accepted (PATH_MAX on Linux). */
+const MAX_PATH_CHARS = 4096;
 
 export type ParsedLine =
   | { kind: 'record'; record: MetricsRecord; warning?: string }
@@ -69,6 +83,33 @@ function defined<T extends object>(o: T): T {
   return o;
 }
 
+const nonNegative = (v: number) => v >= 0;
+/** What each numeric field may hold: a count or a size is never negative, a batch never empty. */
+const RANGES: Record<string, [(v: number) => boolean, string]> = {
+  step: [(v) => Number.isInteger(v) && v >= 0, 'an integer >= 0'],
+  samples: [nonNegative, 'a number >= 0'],
+  epoch: [nonNegative, 'a number >= 0'],
+  time: [nonNegative, 'seconds >= 0'],
+  memory_bytes: [nonNegative, 'bytes >= 0'],
+  batch_size: [(v) => Number.isInteger(v) && v >= 1, 'an integer >= 1'],
+  micro_batch_size: [(v) => v > 0, 'a number > 0'],
+  grad_sq_norm: [nonNegative, 'a squared norm >= 0'],
+  micro_grad_sq_norm: [nonNegative, 'a squared norm >= 0'],
+  lr: [nonNegative, 'a number >= 0'],
+  learning_rate: [nonNegative, 'a number >= 0'],
+};
+
+/** The first known numeric field holding an impossible value, in words; undefined when all are fine. */
+function outOfRange(o: Obj): string | undefined {
+  for (const [key, [ok, what]] of Object.entries(RANGES)) {
+    const v = o[key];
+    if (typeof v === 'number' && Number.isFinite(v) && (!ok(v) || Math.abs(v) > Number.MAX_SAFE_INTEGER)) {
+      return `"${key}" must be ${what} (got ${v})`;
+    }
+  }
+  return undefined;
+}
+
 /** Validates one decoded JSON object as a protocol record. Unknown fields are ignored. */
 export function recordFromObject(o: unknown): ParsedLine {
   if (!isObj(o)) return { kind: 'malformed', reason: 'not a JSON object' };
@@ -78,30 +119,11 @@ export function recordFromObject(o: unknown): ParsedLine {
     // A newer reporter: read the fields v1 knows, say so once.
     warning = `metrics protocol version ${o.v} is newer than this Batch Tuner understands (v${METRICS_PROTOCOL_VERSION}): only v1 fields were read; update Batch Tuner`;
   }
+  const bad = outOfRange(o);
+  if (bad) return { kind: 'malformed', reason: bad };
   switch (o.type) {
-    case 'step': {
-      const step = num(o, 'step');
-      const loss = lossValue(o, 'loss');
-      if (step === undefined) return { kind: 'malformed', reason: 'step record needs a numeric "step"' };
-      if (loss === undefined) return { kind: 'malformed', reason: 'step record needs a numeric "loss"' };
-      const record: StepRecord = defined({
-        type: 'step' as const,
-        step,
-        loss,
-        samples: num(o, 'samples'),
-        epoch: num(o, 'epoch'),
-        valLoss: num(o, 'val_loss'),
-        valAccuracy: num(o, 'val_accuracy'),
-        gradSqNorm: num(o, 'grad_sq_norm'),
-        microGradSqNorm: num(o, 'micro_grad_sq_norm'),
-        microBatchSize: num(o, 'micro_batch_size'),
-        memoryBytes: num(o, 'memory_bytes'),
-        time: num(o, 'time'),
-        batchSize: num(o, 'batch_size'),
-        learningRate: num(o, 'lr') ?? num(o, 'learning_rate'),
-      });
-      return { kind: 'record', record, warning };
-    }
+    case 'step':
+      return stepRecord(o, warning);
     case 'eval': {
       const valLoss = lossValue(o, 'val_loss') ?? lossValue(o, 'loss');
       if (valLoss === undefined) return { kind: 'malformed', reason: 'eval record needs a numeric "val_loss"' };
@@ -142,6 +164,8 @@ export function recordFromObject(o: unknown): ParsedLine {
       };
     case 'done':
       return { kind: 'record', warning, record: defined({ type: 'done' as const, steps: num(o, 'steps'), samples: num(o, 'samples'), time: num(o, 'time') }) };
+    case 'checkpoint':
+      return checkpointRecord(o, warning);
     case 'log': {
       const level = o.level === 'warn' || o.level === 'error' ? o.level : 'info';
       return { kind: 'record', warning, record: { type: 'log', level, message: typeof o.message === 'string' ? o.message : JSON.stringify(o.message) } };
@@ -150,6 +174,44 @@ export function recordFromObject(o: unknown): ParsedLine {
       // Unknown record types from a newer reporter are skipped, not errors.
       return typeof o.type === 'string' ? { kind: 'ignored' } : { kind: 'malformed', reason: 'record has no string "type"' };
   }
+}
+
+function stepRecord(o: Obj, warning: string | undefined): ParsedLine {
+  const step = num(o, 'step');
+  const loss = lossValue(o, 'loss');
+  if (step === undefined) return { kind: 'malformed', reason: 'step record needs a numeric "step"' };
+  if (loss === undefined) return { kind: 'malformed', reason: 'step record needs a numeric "loss"' };
+  const record: StepRecord = defined({
+    type: 'step' as const,
+    step,
+    loss,
+    samples: num(o, 'samples'),
+    epoch: num(o, 'epoch'),
+    valLoss: num(o, 'val_loss'),
+    valAccuracy: num(o, 'val_accuracy'),
+    gradSqNorm: num(o, 'grad_sq_norm'),
+    microGradSqNorm: num(o, 'micro_grad_sq_norm'),
+    microBatchSize: num(o, 'micro_batch_size'),
+    memoryBytes: num(o, 'memory_bytes'),
+    time: num(o, 'time'),
+    batchSize: num(o, 'batch_size'),
+    learningRate: num(o, 'lr') ?? num(o, 'learning_rate'),
+  });
+  return { kind: 'record', record, warning };
+}
+
+function checkpointRecord(o: Obj, warning: string | undefined): ParsedLine {
+  const path = o.path;
+  if (typeof path !== 'string' || !path.trim() || path.length > MAX_PATH_CHARS || path.includes('\0')) {
+    return { kind: 'malformed', reason: `checkpoint record needs a "path": the file the state was saved to (got ${preview(JSON.stringify(path) ?? 'nothing', 60)})` };
+  }
+  const step = o.step;
+  if (typeof step !== 'number' || !Number.isInteger(step) || step < 0) return { kind: 'malformed', reason: 'checkpoint record needs "step": optimizer steps done, an integer >= 0' };
+  const samples = o.samples;
+  if (samples !== undefined && !(typeof samples === 'number' && Number.isFinite(samples) && samples >= 0)) {
+    return { kind: 'malformed', reason: 'checkpoint record: "samples" must be a number >= 0 (training samples seen)' };
+  }
+  return { kind: 'record', warning, record: defined({ type: 'checkpoint' as const, path, step, samples }) };
 }
 
 /** One line of the metrics file. Blank lines are ignored. */
@@ -191,10 +253,12 @@ export interface LogLineMetrics {
 
 const NUMBER = String.raw`[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|nan|inf`;
 // `loss: 0.12`, `loss=0.12`, `Loss 0.12`, `val_loss: 0.3`, `val loss 0.3`, `Step [100/600]`, `Epoch 1/10`.
+// Each optional separator owns the whitespace after it, so no two `\s*` compete for the same
+// characters: time is linear in the line (adjacent `\s*\s*\s*` took minutes on 4 KB of spaces).
 const KEY_VALUE = new RegExp(
   String.raw`(?<![A-Za-z0-9_])((?:val|valid|validation|eval|test|train|training)[_ ]?)?` +
     String.raw`(loss|acc|accuracy|lr|learning_rate|step|iter|iteration|epoch)(?![A-Za-z0-9_])` +
-    String.raw`\s*[:=]?\s*\[?\s*(${NUMBER})`,
+    String.raw`\s*(?:[:=]\s*)?(?:\[\s*)?(${NUMBER})`,
   'gi',
 );
 
@@ -260,103 +324,4 @@ function parseDictLine(text: string): LogLineMetrics | undefined {
     step: num(o, 'step') ?? num(o, 'global_step'),
   });
   return out.loss !== undefined || out.valLoss !== undefined ? out : undefined;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Bounded buffers: a flood of output must not grow memory without bound.
-
-/** Splits a byte/char stream into lines (\n, \r\n or \r), capping each line's length. */
-export class LineSplitter {
-  private partial = '';
-  private overlong = false;
-  constructor(private readonly onLine: (line: string, truncated: boolean) => void, private readonly maxChars = MAX_LINE_CHARS) {}
-
-  push(chunk: string): void {
-    let from = 0;
-    for (let i = 0; i < chunk.length; i++) {
-      const c = chunk.charCodeAt(i);
-      if (c === 10 || c === 13) {
-        this.append(chunk.slice(from, i));
-        this.emit();
-        from = i + 1;
-      }
-    }
-    this.append(chunk.slice(from));
-  }
-
-  /** Emits a final line without a newline (the process ended mid-line). */
-  flush(): void {
-    if (this.partial || this.overlong) this.emit();
-  }
-
-  private append(s: string): void {
-    if (this.overlong || !s) return;
-    const room = this.maxChars - this.partial.length;
-    if (s.length > room) {
-      this.partial += s.slice(0, room);
-      this.overlong = true;
-    } else this.partial += s;
-  }
-
-  private emit(): void {
-    const line = this.partial;
-    const truncated = this.overlong;
-    this.partial = '';
-    this.overlong = false;
-    if (line || truncated) this.onLine(line, truncated);
-  }
-}
-
-/** The last N lines (each capped), for the error report's stderr tail. */
-export class TailBuffer {
-  private lines: string[] = [];
-  constructor(private readonly maxLines = 40, private readonly maxLineChars = 2000) {}
-  push(line: string): void {
-    this.lines.push(line.length > this.maxLineChars ? `${line.slice(0, this.maxLineChars)}…` : line);
-    if (this.lines.length > this.maxLines) this.lines.splice(0, this.lines.length - this.maxLines);
-  }
-  text(): string {
-    return this.lines.join('\n');
-  }
-  get length(): number {
-    return this.lines.length;
-  }
-}
-
-/**
- * Keeps at most `cap` items: past the cap, every other kept item is dropped and only every
- * 2nd, 4th, ... new item is kept, so a long run keeps an evenly thinned history.
- */
-export class BoundedHistory<T> {
-  private items: Array<{ index: number; item: T }> = [];
-  private stride = 1;
-  private seen = 0;
-  constructor(private readonly cap = 5000) {}
-  push(item: T): void {
-    const index = this.seen++;
-    if (index % this.stride !== 0) return;
-    this.items.push({ index, item });
-    if (this.items.length >= this.cap) {
-      // Keep every item whose arrival index is a multiple of the doubled stride: even spacing.
-      this.stride *= 2;
-      this.items = this.items.filter((x) => x.index % this.stride === 0);
-    }
-  }
-  values(): T[] {
-    return this.items.map((x) => x.item);
-  }
-}
-
-/** Counts malformed lines and keeps a few examples, for one warning instead of thousands. */
-export class MalformedCounter {
-  count = 0;
-  readonly examples: string[] = [];
-  add(source: string, reason: string): void {
-    this.count++;
-    if (this.examples.length < 3) this.examples.push(`${source}: ${reason}`);
-  }
-  warning(): string | undefined {
-    if (this.count === 0) return undefined;
-    return `${this.count} malformed metrics line(s) ignored, e.g. ${this.examples.join('; ')}`;
-  }
 }

@@ -1,108 +1,16 @@
 // What a training script cannot easily report about itself: the resident memory of its whole
 // process tree (data-loader workers included) from /proc, and its GPU memory from nvidia-smi.
-// Linux reads /proc; elsewhere the RSS sample is simply absent (never an error).
-import { execFile, execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, existsSync } from 'node:fs';
+// Sampling is asynchronous (the host thread never blocks on it) and remembers the identity of
+// every process it saw, so the end of a trial can reap them without trusting a reused pid.
+// Linux reads /proc; elsewhere `ps` (macOS, BSD); on Windows the sample is simply absent.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { promisify } from 'node:util';
+import { hasProcFs, knownTree, processTree, rssBytesOfStats, type ProcessIdentity } from './procfs';
 import { listDescendants } from './processTree';
 
-interface ProcStat {
-  pid: number;
-  ppid: number;
-  pgrp: number;
-  /** Resident pages. */
-  rssPages: number;
-  state: string;
-}
-
-let pageSize: number | undefined;
-function pageBytes(): number {
-  if (pageSize === undefined) {
-    try {
-      pageSize = Number(execFileSync('getconf', ['PAGESIZE'], { encoding: 'utf8', timeout: 2000 }).trim()) || 4096;
-    } catch {
-      pageSize = 4096;
-    }
-  }
-  return pageSize;
-}
-
-/** Parses /proc/<pid>/stat. The command name is in parentheses and may itself hold spaces or ')'. */
-export function parseProcStat(text: string): ProcStat | undefined {
-  const close = text.lastIndexOf(')');
-  if (close < 0) return undefined;
-  const pid = Number(text.slice(0, text.indexOf(' ')));
-  const rest = text.slice(close + 2).split(' ');
-  // After the name: state(3) ppid(4) pgrp(5) ... rss is field 24 -> index 21 in `rest`.
-  return { pid, state: rest[0], ppid: Number(rest[1]), pgrp: Number(rest[2]), rssPages: Number(rest[21]) };
-}
-
-function readStat(pid: number): ProcStat | undefined {
-  try {
-    return parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return undefined;
-  }
-}
-
-export const hasProcFs = (): boolean => process.platform === 'linux' && existsSync('/proc/self/stat');
-
-function allStats(): ProcStat[] {
-  const out: ProcStat[] = [];
-  let names: string[];
-  try {
-    names = readdirSync('/proc');
-  } catch {
-    return out;
-  }
-  for (const name of names) {
-    if (!/^\d+$/.test(name)) continue;
-    const s = readStat(Number(name));
-    if (s) out.push(s);
-  }
-  return out;
-}
-
-/**
- * The live processes of a trial: the root, its descendants (by parent pid) and everything in
- * its process group (a grandchild re-parented to init after its parent died still counts).
- * Zombies are excluded: they hold no memory and cannot be killed further.
- */
-export function processTreePids(rootPid: number, extraGroups: number[] = []): number[] {
-  if (!hasProcFs()) return [];
-  const stats = allStats();
-  const children = new Map<number, number[]>();
-  for (const s of stats) {
-    const list = children.get(s.ppid);
-    if (list) list.push(s.pid);
-    else children.set(s.ppid, [s.pid]);
-  }
-  const byPid = new Map(stats.map((s) => [s.pid, s]));
-  const found = new Set<number>();
-  const queue = [rootPid];
-  while (queue.length) {
-    const pid = queue.pop() as number;
-    if (found.has(pid) || !byPid.has(pid)) continue;
-    found.add(pid);
-    queue.push(...(children.get(pid) ?? []));
-  }
-  const groups = new Set([rootPid, ...extraGroups]);
-  for (const s of stats) if (groups.has(s.pgrp)) found.add(s.pid);
-  return [...found].filter((pid) => byPid.get(pid)?.state !== 'Z');
-}
-
-/** Sum of resident memory of the given processes, bytes (/proc/<pid>/statm field 2). */
-export function rssBytesOf(pids: number[]): number {
-  let pages = 0;
-  for (const pid of pids) {
-    try {
-      pages += Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]) || 0;
-    } catch {
-      // Exited between listing and reading.
-    }
-  }
-  return pages * pageBytes();
-}
+const execFileAsync = promisify(execFile);
 
 // ---------------------------------------------------------------------------------------------
 // nvidia-smi
@@ -150,17 +58,26 @@ export interface ResourceSample {
   pids: number[];
 }
 
+/** One sample in this many scans every process (the others follow the known tree). */
+const FULL_SCAN_EVERY = 8;
+
 /**
  * Samples a trial's process tree every `intervalMs` (RSS) and every `gpuEveryMs` (nvidia-smi,
- * which is slower to call). Keeps the peaks and every pid ever seen (for the final kill check).
+ * which is slower to call). Keeps the peaks and the identities of the tree's processes (for the
+ * final reap). One sample at a time: a slow one delays the next instead of piling up.
  */
 export class ResourceSampler {
   peakRssBytes = 0;
   peakGpuBytes = 0;
   latest: ResourceSample = { pids: [] };
-  readonly seenPids = new Set<number>();
+  /** The trial's processes at the last sample, as identities: followed by the next sample, signalled by the reap. */
+  members = new Map<number, ProcessIdentity>();
+  /** Pids that are not the trial's own work (the lifeline guardian): not measured, not reported. */
+  readonly excluded = new Set<number>();
   private timer?: NodeJS.Timeout;
   private gpuTimer?: NodeJS.Timeout;
+  private stopped = false;
+  private samples = 0;
   private readonly smi: string | null;
 
   constructor(
@@ -174,30 +91,18 @@ export class ResourceSampler {
     this.smi = findNvidiaSmi(env);
   }
 
-  /** Without /proc: the tree from `ps` (processTree.ts) and its RSS from `ps -o rss=` (KiB). */
-  private samplePs(): ResourceSample {
-    if (process.platform === 'win32') return this.latest;
-    const pids = [this.rootPid, ...listDescendants(this.rootPid)];
-    let kib = 0;
-    try {
-      const out = execFileSync('ps', ['-o', 'rss=', '-p', pids.join(',')], { encoding: 'utf8', timeout: 2000 });
-      for (const line of out.split('\n')) kib += Number(line.trim()) || 0;
-    } catch {
-      return this.latest; // the root has exited
-    }
-    for (const p of pids) this.seenPids.add(p);
-    const rss = kib * 1024;
-    this.peakRssBytes = Math.max(this.peakRssBytes, rss);
-    this.latest = { ...this.latest, pids, rssBytes: rss };
-    return this.latest;
+  private get useProc(): boolean {
+    return this.source === 'proc' || (this.source === 'auto' && hasProcFs());
   }
 
   start(): void {
-    this.sample();
     // `ps` costs a process per sample: sample less often where there is no /proc.
-    const every = this.source === 'ps' || (this.source === 'auto' && !hasProcFs()) ? Math.max(this.intervalMs, 1000) : this.intervalMs;
-    this.timer = setInterval(() => this.sample(), every);
-    this.timer.unref();
+    const every = this.useProc ? this.intervalMs : Math.max(this.intervalMs, 1000);
+    const loop = async () => {
+      await this.sample();
+      if (!this.stopped) this.timer = setTimeout(() => void loop(), every).unref();
+    };
+    void loop();
     if (this.smi) {
       const smi = this.smi;
       const tick = async () => {
@@ -210,39 +115,47 @@ export class ResourceSampler {
         }
       };
       void tick();
-      this.gpuTimer = setInterval(() => void tick(), this.gpuEveryMs);
-      this.gpuTimer.unref();
+      this.gpuTimer = setInterval(() => void tick(), this.gpuEveryMs).unref();
     }
   }
 
-  sample(): ResourceSample {
-    const useProc = this.source === 'proc' || (this.source === 'auto' && hasProcFs());
-    if (!useProc) return this.samplePs();
-    const pids = processTreePids(this.rootPid);
-    for (const p of pids) this.seenPids.add(p);
-    if (pids.length) {
-      const rss = rssBytesOf(pids);
-      this.peakRssBytes = Math.max(this.peakRssBytes, rss);
-      this.latest = { ...this.latest, pids, rssBytes: rss };
+  async sample(): Promise<ResourceSample> {
+    if (!this.useProc) return this.samplePs();
+    // Most samples follow the known tree (a few reads); every FULL_SCAN_EVERY-th scans all of
+    // /proc for group members re-parented before they were seen.
+    const full = this.samples++ % FULL_SCAN_EVERY === 0;
+    const stats = full ? await processTree(this.rootPid) : await knownTree(this.rootPid, this.members.values());
+    const tree = stats.filter((s) => !this.excluded.has(s.pid));
+    if (tree.length) {
+      this.members = new Map(tree.map((s) => [s.pid, { pid: s.pid, startTime: s.startTime }]));
+      this.record(tree.map((s) => s.pid), await rssBytesOfStats(tree));
     }
     return this.latest;
   }
 
+  /** Without /proc: the tree from `ps` (processTree.ts) and its RSS from `ps -o rss=` (KiB). */
+  private async samplePs(): Promise<ResourceSample> {
+    if (process.platform === 'win32') return this.latest;
+    const pids = [this.rootPid, ...(await listDescendants(this.rootPid))].filter((p) => !this.excluded.has(p));
+    let kib = 0;
+    try {
+      const { stdout } = await execFileAsync('ps', ['-o', 'rss=', '-p', pids.join(',')], { encoding: 'utf8', timeout: 2000 });
+      for (const line of stdout.split('\n')) kib += Number(line.trim()) || 0;
+    } catch {
+      return this.latest; // the root has exited
+    }
+    this.record(pids, kib * 1024);
+    return this.latest;
+  }
+
+  private record(pids: number[], rss: number): void {
+    this.peakRssBytes = Math.max(this.peakRssBytes, rss);
+    this.latest = { ...this.latest, pids, rssBytes: rss };
+  }
+
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
     if (this.gpuTimer) clearInterval(this.gpuTimer);
   }
-}
-
-/** Pids among `pids` (and in the group) still alive and not zombies: what a clean stop must leave empty. */
-export function livePids(pids: Iterable<number>, group?: number): number[] {
-  const alive: number[] = [];
-  for (const pid of pids) {
-    const s = readStat(pid);
-    if (s && s.state !== 'Z') alive.push(pid);
-  }
-  if (group !== undefined && hasProcFs()) {
-    for (const s of allStats()) if (s.pgrp === group && s.state !== 'Z' && !alive.includes(s.pid)) alive.push(s.pid);
-  }
-  return alive;
 }

@@ -1,17 +1,18 @@
-// Runs one trial in the built-in TensorFlow.js trainer (dist/trainer.js), a child process
-// started with child_process.fork. They talk over IPC with the typed messages of
-// ../protocol.ts, validated on receipt. The runner never rejects: a crash, an out-of-memory,
-// a hang or a cancellation comes back as a TrialResult with a status and a structured error,
-// and the child (with anything it started) is gone before the promise settles.
-import { fork, type ChildProcess } from 'node:child_process';
+// Runs one trial in the built-in TensorFlow.js trainer (dist/trainer.js), a Node child process
+// with an IPC channel (what child_process.fork gives), supervised by TrialProcess like any trial.
+// They talk with the typed messages of ../protocol.ts, validated on receipt. The runner never
+// rejects: a crash, an out-of-memory, a hang or a cancellation comes back as a TrialResult with a
+// status and a structured error, and the child (with anything it started) is gone before the
+// promise settles. The trainer also ends itself when the IPC channel disconnects (its host died).
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import type { TrialCallbacks, TrialError, TrialResult, TrialRunner, TrialSpec, StepMetrics, EvalMetrics, TrialStatus } from '../types';
+import type { EvalMetrics, StepMetrics, TrialCallbacks, TrialError, TrialResult, TrialRunner, TrialSpec } from '../types';
 import { PROTOCOL_VERSION, validateTrainerMessage, type HostToTrainer } from '../protocol';
-import { DEFAULT_WARMUP_STEPS, summarizeThroughput } from '../tuner/throughput';
-import { TailBuffer, LineSplitter } from './metricsProtocol';
-import { isOutOfMemory } from './oom';
-import { isProcessAlive, killProcessTree } from './processTree';
+import { CheckpointLog, missingCheckpointWarning } from './checkpoints';
+import { OomWatch } from './oom';
+import { buildTrialResult, classifyEnd, type Outcome } from './trialOutcome';
+import { maxSecondsBackstop, TrialProcess } from './trialProcess';
+import { superviseTrial } from './trialRegistry';
 
 export interface TrainerRunnerOptions {
   /** The trainer bundle (default: trainer.js next to this bundle, else <repo>/dist/trainer.js). */
@@ -43,7 +44,7 @@ export function defaultTrainerPath(): string {
 }
 
 export function createTrainerRunner(opts: TrainerRunnerOptions = {}): TrialRunner {
-  return (spec, callbacks, signal) => new TrainerTrial(spec, callbacks, opts, signal).run();
+  return (spec, callbacks, signal) => startTrainerTrial(spec, callbacks, opts, signal).result;
 }
 
 /** A running trial the host can steer: `setBatchSize` takes effect from the trainer's next step. */
@@ -54,73 +55,75 @@ export interface TrainerTrialHandle {
 
 /** Like createTrainerRunner()(...), but returns a handle to change the batch size while it runs. */
 export function startTrainerTrial(spec: TrialSpec, callbacks: TrialCallbacks, opts: TrainerRunnerOptions = {}, signal?: AbortSignal): TrainerTrialHandle {
-  const trial = new TrainerTrial(spec, callbacks, opts, signal);
-  return { result: trial.run(), setBatchSize: (b, lr) => trial.setBatchSize(b, lr) };
+  let trial: TrainerTrial | undefined;
+  // superviseTrial calls its function at once: `trial` is set before this returns.
+  const result = superviseTrial(signal, (s) => (trial = new TrainerTrial(spec, callbacks, opts, s)).run());
+  return { result, setBatchSize: (b, lr) => trial?.setBatchSize(b, lr) };
 }
 
 class TrainerTrial {
-  private child?: ChildProcess;
+  private readonly startedMs = Date.now();
   private readonly steps: StepMetrics[] = [];
   private readonly evals: EvalMetrics[] = [];
   private readonly warnings: string[] = [];
-  private readonly stderr = new TailBuffer(40);
+  private readonly checkpoints: CheckpointLog;
+  private readonly oom = new OomWatch();
   private backend?: string;
   private backendReason?: string;
   private done = false;
   private reported?: TrialError;
-  /** Why the host ended the child (cancel, hang), which decides the status over the exit code. */
-  private endedBy?: 'cancelled' | 'hang';
-  private hangTimer?: NodeJS.Timeout;
-  private killTimer?: NodeJS.Timeout;
-  private closeTimer?: NodeJS.Timeout;
-  private readonly started = Date.now();
-  private settle!: (r: TrialResult) => void;
-  private settled = false;
   private malformed = 0;
+  private proc?: TrialProcess;
 
   constructor(
     private readonly spec: TrialSpec,
     private readonly cb: TrialCallbacks,
     private readonly opts: TrainerRunnerOptions,
-    private readonly signal?: AbortSignal,
-  ) {}
+    private readonly signal: AbortSignal,
+  ) {
+    this.checkpoints = new CheckpointLog(cb);
+  }
 
-  run(): Promise<TrialResult> {
-    return new Promise<TrialResult>((resolve) => {
-      this.settle = resolve;
-      if (this.signal?.aborted) return this.finish('cancelled', { kind: 'cancelled', message: 'cancelled before the trial started' });
-      const trainerPath = this.opts.trainerPath ?? defaultTrainerPath();
-      if (!existsSync(trainerPath))
-        return this.finish('failed', { kind: 'spawn', message: `trainer bundle not found at ${trainerPath}; run \`npm run build\` to create dist/trainer.js` });
-      try {
-        this.child = fork(trainerPath, [], {
-          execArgv: this.opts.execArgv ?? [],
-          env: { ...process.env, ...this.opts.env },
-          stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-          serialization: 'json',
-        });
-      } catch (e) {
-        return this.finish('failed', { kind: 'spawn', message: `could not start the trainer (${trainerPath}): ${(e as Error).message}` });
-      }
-      const child = this.child;
-      const lines = new LineSplitter((line) => this.stderr.push(line));
-      child.stderr?.setEncoding('utf8').on('data', (d: string) => lines.push(d));
-      child.stdout?.setEncoding('utf8').on('data', (d: string) => { for (const l of d.split('\n')) if (l.trim()) this.cb.onLog?.('info', l); });
-      child.on('message', (m: unknown) => this.onMessage(m));
-      child.on('error', (e) => {
-        // Spawn failures (ENOENT, EACCES) or a failed send; the exit handler does the rest.
-        this.warnings.push(`trainer process error: ${e.message}`);
-        if (child.pid === undefined) this.finish('failed', { kind: 'spawn', message: `could not start the trainer (${trainerPath}): ${e.message}` });
-      });
-      child.on('exit', (code, sig) => {
-        // 'close' waits for stdio to drain; give it a moment, but never wait on it forever.
-        this.closeTimer = setTimeout(() => this.onExit(code, sig), 1000);
-        child.once('close', () => { lines.flush(); this.onExit(code, sig); });
-      });
-      this.signal?.addEventListener('abort', this.onAbort, { once: true });
-      this.armHangTimer();
-      this.send({ v: PROTOCOL_VERSION, type: 'start', trial: this.spec });
+  async run(): Promise<TrialResult> {
+    if (this.signal.aborted) return this.result({ status: 'cancelled', error: { kind: 'cancelled', message: 'cancelled before the trial started' } });
+    const trainerPath = this.opts.trainerPath ?? defaultTrainerPath();
+    if (!existsSync(trainerPath)) {
+      return this.result({ status: 'failed', error: { kind: 'spawn', message: `trainer bundle not found at ${trainerPath}; run \`npm run build\` to create dist/trainer.js` } });
+    }
+    const proc: TrialProcess = new TrialProcess({
+      file: process.execPath,
+      args: [...(this.opts.execArgv ?? []), trainerPath],
+      env: { ...process.env, ...this.opts.env },
+      ipc: true,
+      hangMs: this.spec.hangTimeoutMs ?? DEFAULT_HANG_MS,
+      ...maxSecondsBackstop(this.spec, 'the trainer', 'maxSeconds'),
+      graceMs: STOP_GRACE_MS,
+      askToStop: (): boolean => proc.send({ v: PROTOCOL_VERSION, type: 'stop' } satisfies HostToTrainer),
+      signal: this.signal,
+      onSpawn: () => this.send({ v: PROTOCOL_VERSION, type: 'start', trial: this.spec }),
+      onStdout: (line) => {
+        if (line.trim()) this.cb.onLog?.('info', line);
+      },
+      onStderr: (line) => this.oom.note(line),
+      onMessage: (m) => this.onMessage(m),
     });
+    this.proc = proc;
+    const end = await proc.run();
+    if (end.spawnError) return this.result({ status: 'failed', error: { kind: 'spawn', message: `could not start the trainer (${trainerPath}): ${end.spawnError.message}` } });
+    if (end.survivors.length) this.warnings.push(`processes ${end.survivors.join(', ')} of the trainer were still alive after it ended and could not be killed`);
+    if (this.malformed > 3) this.warnings.push(`${this.malformed - 3} more malformed trainer messages were ignored`);
+    const bs = this.spec.batchSize;
+    return this.result(
+      classifyEnd(this.spec, end, {
+        who: 'the trainer',
+        ...(this.reported ? { reported: this.reported } : {}),
+        finished: this.done,
+        completed: this.done,
+        oomLine: this.oom.line,
+        hangMessage: (s) => `the trainer sent nothing for ${s} s and was killed; a step may be far too slow at batch size ${bs}, or the process hung`,
+        incompleteMessage: 'the trainer exited without finishing the trial (no "done" message)',
+      }),
+    );
   }
 
   setBatchSize(batchSize: number, learningRate?: number): void {
@@ -129,39 +132,10 @@ class TrainerTrial {
   }
 
   private send(msg: HostToTrainer): void {
-    try {
-      if (this.child?.connected) this.child.send(msg);
-    } catch (e) {
-      this.warnings.push(`could not send "${msg.type}" to the trainer: ${(e as Error).message}`);
-    }
-  }
-
-  private readonly onAbort = () => this.stop('cancelled');
-
-  /** Asks the child to stop, then kills it (and its tree) if it has not exited within STOP_GRACE_MS. */
-  private stop(reason: 'cancelled' | 'hang'): void {
-    if (this.settled || this.endedBy) return;
-    this.endedBy = reason;
-    clearTimeout(this.hangTimer);
-    if (reason === 'hang') return this.kill();
-    this.send({ v: PROTOCOL_VERSION, type: 'stop' });
-    this.killTimer = setTimeout(() => this.kill(), STOP_GRACE_MS);
-  }
-
-  private kill(): void {
-    const pid = this.child?.pid;
-    if (pid !== undefined && this.child?.exitCode === null && this.child.signalCode === null) killProcessTree(pid, 'SIGKILL');
-  }
-
-  private armHangTimer(): void {
-    clearTimeout(this.hangTimer);
-    if (this.settled || this.endedBy) return;
-    const ms = this.spec.hangTimeoutMs ?? DEFAULT_HANG_MS;
-    this.hangTimer = setTimeout(() => this.stop('hang'), ms);
+    this.proc?.send(msg, (e) => this.warnings.push(`could not send "${msg.type}" to the trainer: ${e.message}`));
   }
 
   private onMessage(raw: unknown): void {
-    this.armHangTimer();
     const r = validateTrainerMessage(raw);
     if (!r.ok) {
       if (this.malformed++ < 3) this.warnings.push(`ignored a malformed trainer message: ${r.error}`);
@@ -182,6 +156,9 @@ class TrainerTrial {
         this.evals.push(m.metrics);
         this.cb.onEval?.(m.metrics);
         break;
+      case 'checkpoint':
+        this.checkpoints.add(m.checkpoint);
+        break;
       case 'log':
         if (m.level !== 'info') this.warnings.push(m.message);
         this.cb.onLog?.(m.level, m.message);
@@ -197,58 +174,21 @@ class TrainerTrial {
     }
   }
 
-  private onExit(code: number | null, sig: NodeJS.Signals | null): void {
-    if (this.settled) return;
-    const stderrTail = this.stderr.text() || undefined;
-    const where = { exitCode: code, signal: sig, ...(stderrTail ? { stderrTail } : {}) };
-    if (this.endedBy === 'cancelled') return this.finish('cancelled', { kind: 'cancelled', message: 'the trial was stopped', ...where });
-    if (this.endedBy === 'hang') {
-      const ms = this.spec.hangTimeoutMs ?? DEFAULT_HANG_MS;
-      return this.finish('timeout', { kind: 'hang', message: `the trainer sent nothing for ${ms / 1000} s and was killed; a step may be far too slow at batch size ${this.spec.batchSize}, or the process hung`, ...where });
-    }
-    if (this.reported) {
-      const status: TrialStatus = this.reported.kind === 'oom' ? 'oom' : this.reported.kind === 'config' ? 'failed' : 'crashed';
-      return this.finish(status, { ...this.reported, ...where });
-    }
-    if (this.done && code === 0) return this.finish('ok');
-    if (stderrTail && isOutOfMemory(stderrTail))
-      return this.finish('oom', { kind: 'oom', message: `the trainer ran out of memory at batch size ${this.spec.batchSize}: ${lastMatchingLine(stderrTail)}`, ...where });
-    if (sig) return this.finish('crashed', { kind: 'crash', message: `the trainer was killed by ${sig} at batch size ${this.spec.batchSize}`, ...where });
-    if (code !== 0) return this.finish('crashed', { kind: 'crash', message: `the trainer exited with code ${code}${stderrTail ? `: ${lastLine(stderrTail)}` : ''}`, ...where });
-    return this.finish('failed', { kind: 'exit', message: 'the trainer exited without finishing the trial (no "done" message)', ...where });
-  }
-
-  private finish(status: TrialStatus, error?: TrialError): void {
-    if (this.settled) return;
-    this.settled = true;
-    clearTimeout(this.hangTimer);
-    clearTimeout(this.killTimer);
-    clearTimeout(this.closeTimer);
-    this.signal?.removeEventListener('abort', this.onAbort);
-    const pid = this.child?.pid;
-    // Belt and braces: nothing this trial started may outlive it.
-    if (pid !== undefined && isProcessAlive(pid) && this.child?.exitCode === null) killProcessTree(pid, 'SIGKILL');
-    this.child?.removeAllListeners('message');
-    if (this.malformed > 3) this.warnings.push(`${this.malformed - 3} more malformed trainer messages were ignored`);
-    const tp = summarizeThroughput(this.steps, this.spec.warmupSteps ?? DEFAULT_WARMUP_STEPS);
+  private result(outcome: Outcome): TrialResult {
+    const warnings = [...this.warnings];
+    const missing = this.proc && missingCheckpointWarning(this.spec, outcome.status, 'the trainer', '');
+    if (missing) warnings.push(missing);
+    const dropped = this.checkpoints.warning();
+    if (dropped) warnings.push(dropped);
     const peak = this.steps.reduce((m, s) => Math.max(m, s.peakMemoryBytes ?? s.memoryBytes ?? 0), 0);
-    this.settle({
-      id: this.spec.id,
-      status,
-      ...(error ? { error } : {}),
-      batchSize: this.spec.batchSize,
-      learningRate: this.spec.learningRate,
-      seed: this.spec.seed,
-      ...(this.backend ? { backend: this.backend, backendReason: this.backendReason } : {}),
+    return buildTrialResult(this.spec, outcome, {
       steps: this.steps,
       evals: this.evals,
-      ...(tp ? { samplesPerSecond: tp.samplesPerSecond, samplesPerSecondIqr: tp.iqr } : {}),
+      warnings,
+      checkpoints: this.checkpoints.all,
+      ...(this.backend ? { backend: this.backend, backendReason: this.backendReason } : {}),
       ...(peak > 0 ? { peakMemoryBytes: peak } : {}),
-      wallSeconds: (Date.now() - this.started) / 1000,
-      ...(this.warnings.length ? { warnings: this.warnings } : {}),
+      startedMs: this.startedMs,
     });
   }
 }
-
-const lastLine = (text: string) => text.trim().split('\n').pop() ?? '';
-const lastMatchingLine = (text: string) => text.split('\n').reverse().find((l) => isOutOfMemory(l))?.trim() ?? lastLine(text);
