@@ -10,6 +10,9 @@ import { loadExternalConfig } from './externalConfig';
 export { createExternalRunner, defaultPython } from './external';
 export type { ExternalRunnerOptions } from './external';
 export { loadExternalConfig, readExternalConfig, ExternalConfigError, type ExternalConfig } from './externalConfig';
+export { stopAllTrials, runningTrialCount } from './trialRegistry';
+export { sweepStale, type SweepReport } from './leftovers';
+export { EXAMPLE_PLACEHOLDER_VALUES } from './commandTemplate';
 
 /** What a caller may add that is not a study setting: the child's environment (e.g. BATCH_TUNER_BACKEND). */
 export interface RunnerExtras {
