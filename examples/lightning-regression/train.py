@@ -6,6 +6,7 @@ then reported as not applied)."""
 
 import argparse
 import os
+import time
 
 import torch
 import torch.nn as nn
@@ -42,6 +43,20 @@ class Regression(L.LightningModule):
         return torch.optim.SGD(self.parameters(), lr=self.lr, momentum=0.9)
 
 
+class Pace(L.Callback):
+    """Makes each batch wait until `seconds` (config min_step_seconds) have passed since the last
+    one: a stand-in for a bigger model in demos and tests, so a plan's changes arrive in time."""
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+        self.last = None
+
+    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx):
+        if self.last is not None:
+            time.sleep(max(0.0, self.seconds - (time.perf_counter() - self.last)))
+        self.last = time.perf_counter()
+
+
 def data(n, features, noise, seed):
     g = torch.Generator().manual_seed(seed)
     w = torch.randn(features, 1, generator=torch.Generator().manual_seed(1234))
@@ -68,7 +83,7 @@ def main():
         val_check_interval=int(cfg.get("val_check_interval", 100)), check_val_every_n_epoch=None,  # every N batches, across epochs
         accelerator="auto", devices=1, logger=False, enable_checkpointing=False, enable_progress_bar=False,
         enable_model_summary=False, num_sanity_val_steps=0,
-        callbacks=[BatchTunerCallback()],
+        callbacks=[BatchTunerCallback()] + ([Pace(float(cfg["min_step_seconds"]))] if cfg.get("min_step_seconds") else []),
     )
     trainer.fit(Regression(features, float(cfg.get("lr", 0.01))), DataLoader(train, batch_sampler=sampler),
                 DataLoader(val, batch_size=256))

@@ -182,3 +182,32 @@ print(heavy, batch_tuner.__version__)
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout.trim(), '[] 0.1.0');
 });
+
+test('AccumulationGradStats (autograd hooks, for framework loops) matches the same hand-computed case', { skip }, () => {
+  // As above: micro-batch losses a_i . w / 2 with a_1 = (1, 2), a_2 = (3, 0): |mean|^2 = 5, mean |g_i|^2 = 7.
+  const r = py(`
+import json, torch
+from batch_tuner import AccumulationGradStats
+w = torch.zeros(2, requires_grad=True)
+s = AccumulationGradStats([w])
+assert s.available
+out = []
+for step in range(2):
+    w.grad = None
+    s.reset()
+    for a in ([1.0, 2.0], [3.0, 0.0]):
+        (torch.tensor(a) @ w * 0.5).backward()
+    out.append(s.stats(micro_batch_size=4))
+    out.append(s.stats(micro_batch_size=4, grad_sq_norm=float((w.grad ** 2).sum())))
+s.reset(); w.grad = None; (torch.tensor([1.0, 1.0]) @ w).backward()
+out.append(s.stats(micro_batch_size=4))
+s.close()
+print(json.dumps(out))
+`);
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  for (const s of out.slice(0, 4)) {
+    assert.ok(Math.abs(s.grad_sq_norm - 5) < 1e-6 && Math.abs(s.micro_grad_sq_norm - 7) < 1e-6 && s.micro_batch_size === 4, JSON.stringify(s));
+  }
+  assert.deepEqual(out[4], {}, 'one micro-batch gives no variance');
+});
