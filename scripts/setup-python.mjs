@@ -130,12 +130,16 @@ function createVenv(base, version, paths, log) {
     rmSync(paths.dir, { recursive: true, force: true });
     return { missing: ['python3-venv'], message: `\`${base} -m venv\` failed: install the venv module (Debian: apt-get install python${version}-venv) or set BATCH_TUNER_VENV_PYTHON to a Python that has it.\n${(made.stderr || '').trim()}` };
   }
+  const fail = (missing, message) => {
+    rmSync(paths.dir, { recursive: true, force: true }); // never leave a half-made environment
+    return { missing, message };
+  };
   for (const group of PYTHON_REQUIREMENTS) {
     const failed = pip(paths, group, log);
-    if (failed) return { missing: group, message: failed };
+    if (failed) return fail(group, failed);
   }
   const check = spawnSync(paths.python, ['-c', 'import torch, transformers, lightning; print(torch.__version__)'], { encoding: 'utf8' });
-  if (check.status !== 0 || !check.stdout.startsWith('2.13.')) return { missing: ['torch'], message: `the new environment does not import torch 2.13: ${check.stdout}${check.stderr}` };
+  if (check.status !== 0 || !check.stdout.startsWith('2.13.')) return fail(['torch'], `the new environment does not import torch 2.13: ${check.stdout}${check.stderr}`);
   const seconds = (Date.now() - started) / 1000;
   writeFileSync(paths.marker, JSON.stringify({ version, requirements: PYTHON_REQUIREMENTS, torch: check.stdout.trim(), seconds, installedAt: new Date().toISOString() }) + '\n');
   log(`[python] environment ready in ${seconds.toFixed(0)} s`);
