@@ -93,97 +93,112 @@ def train_step(model, opt, meter, xb, yb, micro):
     return loss_sum
 
 
+class Trial:
+    """The model, its optimizer and the run's position, with what a step, an evaluation and a
+    checkpoint need."""
+
+    def __init__(self, rep, data, lr, micro_wanted, seed, checkpoint_path):
+        self.rep, self.lr, self.checkpoint_path = rep, lr, checkpoint_path
+        (self.x_train, self.y_train), (self.x_val, self.y_val) = data
+        self.model = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
+        self.opt = torch.optim.Adam(self.model.parameters(), lr=lr)
+        self.micro_wanted = micro_wanted
+        self.meter = GradNoiseMeter(self.model.parameters(), micro_wanted) if micro_wanted > 1 else None
+        self.run = Run(len(self.x_train), seed)
+
+    def resume(self, path):
+        try:
+            self.run.restore(load_checkpoint(path, self.model, self.opt))
+        except CheckpointError as e:
+            self.rep.log(str(e), "error")
+            raise SystemExit("error: %s" % e)
+        apply_learning_rate(self.opt, self.lr)  # this run's lr (a branch may scale it), not the saved one
+
+    def set_lr(self, lr):
+        self.lr = lr
+        apply_learning_rate(self.opt, lr)
+
+    def step(self, batch_size):
+        idx = self.run.next_indices(batch_size)
+        micro = min(self.micro_wanted, batch_size)
+        loss = train_step(self.model, self.opt, self.meter, self.x_train[idx], self.y_train[idx], micro)
+        self.run.step += 1
+        self.run.samples += len(idx)
+        stats = self.meter.stats() if self.meter else {}
+        self.rep.step(self.run.step, samples=self.run.samples, loss=loss, epoch=self.run.samples / len(self.x_train),
+                      batch_size=len(idx), lr=self.lr, memory_bytes=cuda_peak_memory(), **stats)
+        if not self.rep.enabled and self.run.step % 50 == 0:
+            print("step %d loss %.4f" % (self.run.step, loss))
+        return loss
+
+    def save(self):
+        save_checkpoint(self.checkpoint_path, self.model, self.opt, step=self.run.step, samples=self.run.samples,
+                        extra=self.run.extra(), reporter=self.rep)
+        if not self.rep.enabled:
+            print("checkpoint %s (step %d)" % (self.checkpoint_path, self.run.step))
+
+    def evaluate(self):
+        if len(self.x_val) == 0:
+            return
+        with torch.no_grad():
+            logits = self.model(self.x_val)
+            val_loss = F.cross_entropy(logits, self.y_val).item()
+            acc = (logits.argmax(1) == self.y_val).float().mean().item()
+        self.rep.eval(val_loss, step=self.run.step, val_accuracy=acc)
+        if not self.rep.enabled:
+            print("step %d val_loss %.4f val_accuracy %.3f" % (self.run.step, val_loss, acc))
+
+
 def main():
     args = parse_args()
     cfg = read_config(args.config)
     rep = Reporter()
     batch_size = int(args.batch_size or cfg.get("batch_size", 32))
-    lr = float(args.lr or cfg.get("lr", 1e-3))
     max_steps = int(args.max_steps or cfg.get("max_steps", 300))
     seed = int(args.seed if args.seed is not None else cfg.get("seed", 0))
     micro_wanted = max(1, int(args.micro_batches or rep.micro_batches or cfg.get("micro_batches", 1)))
-    micro = min(micro_wanted, batch_size)
     eval_every = int(rep.eval_every if rep.eval_every is not None else cfg.get("eval_every", 100))
-    train_samples = int(cfg.get("train_samples", 8000))
+    n_train = int(cfg.get("train_samples", 8000))
     checkpoint_path = args.checkpoint if args.checkpoint is not None else rep.checkpoint_path
     resume_path = args.resume if args.resume is not None else rep.resume_path
 
     torch.set_num_threads(1)
     torch.manual_seed(seed)
     x, y = load_mnist(default_mnist_path(HERE))
-    x_train, y_train = x[:train_samples], y[:train_samples]
-    x_val, y_val = x[train_samples:], y[train_samples:]
-
-    model = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    meter = GradNoiseMeter(model.parameters(), micro_wanted) if micro_wanted > 1 else None
-    run = Run(len(x_train), seed)
+    trial = Trial(rep, ((x[:n_train], y[:n_train]), (x[n_train:], y[n_train:])), float(args.lr or cfg.get("lr", 1e-3)),
+                  micro_wanted, seed, checkpoint_path)
     if resume_path:
-        try:
-            run.restore(load_checkpoint(resume_path, model, opt))
-        except CheckpointError as e:
-            rep.log(str(e), "error")
-            raise SystemExit("error: %s" % e)
-        apply_learning_rate(opt, lr)  # this run's lr (a branch may scale it), not the saved one
+        trial.resume(resume_path)
     rep.start(backend="pytorch " + torch.__version__, device="cpu")
     asked = {"save": False}
     if checkpoint_path and hasattr(signal, "SIGUSR1"):
         signal.signal(signal.SIGUSR1, lambda *_: asked.update(save=True))
 
-    def save():
-        save_checkpoint(checkpoint_path, model, opt, step=run.step, samples=run.samples, extra=run.extra(), reporter=rep)
-        if not rep.enabled:
-            print("checkpoint %s (step %d)" % (checkpoint_path, run.step))
-
-    def evaluate():
-        if len(x_val) == 0:
-            return
-        with torch.no_grad():
-            logits = model(x_val)
-            val_loss = F.cross_entropy(logits, y_val).item()
-            acc = (logits.argmax(1) == y_val).float().mean().item()
-        rep.eval(val_loss, step=run.step, val_accuracy=acc)
-        if not rep.enabled:
-            print("step %d val_loss %.4f val_accuracy %.3f" % (run.step, val_loss, acc))
-
     with rep.guard():
         for i in range(1, max_steps + 1):
             t_step = time.perf_counter()
-            # A batch schedule run by Batch Tuner: apply its newest command before this step.
-            # A new size just takes the next batch_size indices of the epoch's order; Adam's
-            # moments carry over, only lr changes.
+            # A batch schedule run by Batch Tuner: apply its newest command before this step. A new
+            # size takes the next batch_size indices of the epoch's order; Adam's moments carry over.
             command = poll_control()
             if command:
-                batch_size = max(1, min(int(command.get("batch_size", batch_size)), len(x_train)))
+                batch_size = max(1, min(int(command.get("batch_size", batch_size)), n_train))
                 rep.batch_size = batch_size  # an out-of-memory report names the size in force
                 if "learning_rate" in command:
-                    lr = float(command["learning_rate"])
-                    apply_learning_rate(opt, lr)
-                micro = min(micro_wanted, batch_size)
-            idx = run.next_indices(batch_size)
-            loss_sum = train_step(model, opt, meter, x_train[idx], y_train[idx], micro)
-            run.step += 1
-            run.samples += len(idx)
-            stats = meter.stats() if meter else {}
-            rep.step(run.step, samples=run.samples, loss=loss_sum, epoch=run.samples / len(x_train), batch_size=len(idx), lr=lr,
-                     memory_bytes=cuda_peak_memory(), **stats)
-            if not rep.enabled and run.step % 50 == 0:
-                print("step %d loss %.4f" % (run.step, loss_sum))
+                    trial.set_lr(float(command["learning_rate"]))
+            loss = trial.step(batch_size)
             if asked["save"]:
                 asked["save"] = False
-                save()
-            if not math.isfinite(loss_sum):
+                trial.save()
+            if not math.isfinite(loss) or rep.should_stop(i):
                 break
-            if eval_every and run.step % eval_every == 0 and i < max_steps:
-                evaluate()
-            if rep.should_stop(i):
-                break
+            if eval_every and trial.run.step % eval_every == 0 and i < max_steps:
+                trial.evaluate()
             pause = args.min_step_seconds - (time.perf_counter() - t_step)
             if pause > 0:
                 time.sleep(pause)
-        evaluate()
+        trial.evaluate()
     if checkpoint_path:
-        save()
+        trial.save()
     rep.done()
 
 
