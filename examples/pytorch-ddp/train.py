@@ -20,7 +20,6 @@ import argparse
 import contextlib
 import math
 import os
-import time
 
 import torch
 import torch.nn as nn
