@@ -5,9 +5,11 @@ write end only the supervisor holds. A read returning EOF means the supervisor d
 SIGKILL, when nothing can clean up after it); a daemon thread then ends this process, its process
 group (a trial runs in its own group) and its descendants: SIGTERM, SIGKILL after a grace period.
 
-Workers started by a launcher that closes inherited fds (torchrun, multiprocessing spawn) find the
-pipe through /proc: an ancestor with the same BATCH_TUNER_LIFELINE_FD holds it open (Linux only).
-Standard library only.
+The process that claims the lifeline removes the variable from its environment: it ends its whole
+tree, so its children need not watch. A process whose fd <n> is not the one its parent passed down
+(a launcher closed inherited fds, and a later socket got the number) never takes it for the
+lifeline; it finds a FIFO lifeline through /proc in an ancestor, and otherwise relies on its
+launcher (python -m batch_tuner.torchrun). Standard library only.
 """
 
 import os
@@ -33,14 +35,11 @@ def _ancestor_pipe(fd_number, levels=4):
     socket cannot be reopened through /proc, so such workers rely on their launcher honouring
     the lifeline (python -m batch_tuner.torchrun)."""
     pid = os.getppid()
-    want = ("%s=%d" % (ENV, fd_number)).encode()
     for _ in range(levels):
         if pid <= 1:
             return None
         try:
-            with open("/proc/%d/environ" % pid, "rb") as f:
-                names = f.read().split(b"\0")
-            if want in names:
+            if _names_lifeline(pid, fd_number):
                 # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
                 fd = os.open("/proc/%d/fd/%d" % (pid, fd_number), os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
                 if stat.S_ISFIFO(os.fstat(fd).st_mode):
@@ -60,13 +59,38 @@ def _parent_of(pid):
     return int(data[data.rindex(b")") + 2:].split()[1])
 
 
+def _names_lifeline(pid, fd_number):
+    """Whether process `pid` was started with BATCH_TUNER_LIFELINE_FD=<fd_number> (its /proc environ)."""
+    try:
+        with open("/proc/%d/environ" % pid, "rb") as f:
+            return ("%s=%d" % (ENV, fd_number)).encode() in f.read().split(b"\0")
+    except OSError:
+        return False
+
+
+def _own_fd_is_lifeline(n):
+    """Whether this process's fd n is the lifeline and not a later file that reused the number (a
+    launcher that closed inherited fds, then a socket opened by the framework). A parent started
+    without the variable is the supervisor: fd n came from it at exec. A parent started with it
+    (a shell, a launcher) must hold the very same open file at n."""
+    if not os.path.isdir("/proc"):
+        return True
+    ppid = os.getppid()
+    if not _names_lifeline(ppid, n):
+        return True
+    try:
+        return os.readlink("/proc/self/fd/%d" % n) == os.readlink("/proc/%d/fd/%d" % (ppid, n))
+    except OSError:
+        return False
+
+
 def _lifeline_fd():
     value = os.environ.get(ENV, "")
     if not value.isdigit():
         return None
     n = int(value)
     try:
-        if _is_stream(n):
+        if _is_stream(n) and _own_fd_is_lifeline(n):
             return n
     except OSError:
         pass
@@ -171,5 +195,8 @@ def watch():
     if fd is None:
         return False
     _started["pid"] = os.getpid()
+    # Claimed: this process ends its whole tree when the supervisor goes, so its children need not
+    # watch, and must not take some later file with the same number for the lifeline.
+    os.environ.pop(ENV, None)
     threading.Thread(target=_watch, args=(fd,), name="batch-tuner-lifeline", daemon=True).start()
     return True

@@ -127,3 +127,31 @@ test('lifeline: no BATCH_TUNER_LIFELINE_FD, or one that is not a pipe, means not
   const notPipe = spawnSync(PY!, ['-c', `import os\nfd = os.open(${JSON.stringify(file)}, os.O_RDONLY)\nos.environ["BATCH_TUNER_LIFELINE_FD"] = str(fd)\n${code}`], { env: pythonEnv(), encoding: 'utf8' });
   assert.equal(notPipe.stdout.trim(), 'False', notPipe.stderr);
 });
+
+test('lifeline: a worker whose launcher closed the fd never takes a later socket with the same number for the lifeline', { skip, timeout: 60_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bt-lifeline-reuse-'));
+  const out = join(dir, 'out.json');
+  // The launcher (like torchrun's agent) does not watch and starts its worker with close_fds;
+  // the worker's first socket then gets fd 3 — the number BATCH_TUNER_LIFELINE_FD names.
+  const launcher = join(dir, 'launcher.py');
+  writeFileSync(launcher, `
+import subprocess, sys
+subprocess.run([sys.executable, sys.argv[1], sys.argv[2]], close_fds=True)
+`);
+  const worker = join(dir, 'worker.py');
+  writeFileSync(worker, `
+import json, os, socket, sys
+a, b = socket.socketpair()
+from batch_tuner import watch_lifeline
+b.sendall(b"x")
+watching = watch_lifeline()
+json.dump({"fd": a.fileno(), "watching": watching, "data": a.recv(1).decode()}, open(sys.argv[1], "w"))
+`);
+  const supervisor = startSupervisor([launcher, worker, out], pythonEnv());
+  try {
+    await waitFor('the worker', () => existsSync(out) && readFileSync(out, 'utf8').length > 0, 30_000);
+  } finally {
+    supervisor.kill('SIGKILL');
+  }
+  assert.deepEqual(JSON.parse(readFileSync(out, 'utf8')), { fd: 3, watching: false, data: 'x' }, 'fd 3 is the worker\'s own socket: not watched, its data left alone');
+});
