@@ -142,6 +142,7 @@ subprocess.run([sys.executable, sys.argv[1], sys.argv[2]], close_fds=True)
   writeFileSync(worker, `
 import json, os, socket, sys
 a, b = socket.socketpair()
+open(sys.argv[1] + ".pgid", "w").write(str(os.getpgrp()))  # the trial's group, for the test to end
 from batch_tuner import watch_lifeline
 b.sendall(b"x")
 watching = watch_lifeline()
@@ -152,6 +153,8 @@ json.dump({"fd": a.fileno(), "watching": watching, "data": a.recv(1).decode()}, 
     await waitFor('the worker', () => existsSync(out) && readFileSync(out, 'utf8').length > 0, 30_000);
   } finally {
     supervisor.kill('SIGKILL');
+    // Were the socket taken for the lifeline, the worker would wait forever for its data: end the trial's group.
+    if (existsSync(`${out}.pgid`)) killAll([-Number(readFileSync(`${out}.pgid`, 'utf8'))]);
   }
   assert.deepEqual(JSON.parse(readFileSync(out, 'utf8')), { fd: 3, watching: false, data: 'x' }, 'fd 3 is the worker\'s own socket: not watched, its data left alone');
 });
