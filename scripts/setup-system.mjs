@@ -1,6 +1,7 @@
 // System packages the tests need and npm cannot provide: Chromium (the browser the
-// integration and UI tests drive), libkrb5-dev (headers for a native module of code-server)
-// and python3-torch (PyTorch for Debian's /usr/bin/python3, used by the external-script tests).
+// integration and UI tests drive) and libkrb5-dev (headers for a native module of code-server).
+// PyTorch is no longer a system package: the Python tests run in the cached virtual environment
+// scripts/setup-python.mjs makes (torch 2.x from PyPI).
 // Root on Debian/Ubuntu: installed with apt-get when missing. Otherwise: a message saying
 // what to install. Fast (one dpkg-query) when everything is present.
 import { spawnSync } from 'node:child_process';
@@ -8,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-export const SYSTEM_PACKAGES = ['chromium', 'libkrb5-dev', 'python3-torch'];
+export const SYSTEM_PACKAGES = ['chromium', 'libkrb5-dev'];
 
 /** Path of the Chromium binary, or undefined. Env CHROME_PATH wins. */
 export function findChromium() {
@@ -45,8 +46,8 @@ export function ensureSystemPackages({ log = console.log } = {}) {
     if (chromium) return { ok: true, missing: [] };
     const message =
       'Chromium was not found. Install Chromium (or Google Chrome) and set CHROME_PATH to its binary. ' +
-      'Also needed: Kerberos development headers for code-server (libkrb5-dev / krb5-devel / `brew install krb5`) ' +
-      'and, for the PyTorch tests, PyTorch for your python3 (pip install torch).';
+      'Also needed: Kerberos development headers for code-server (libkrb5-dev / krb5-devel / `brew install krb5`). ' +
+      'The Python tests make their own environment: node scripts/setup-python.mjs.';
     return { ok: false, missing: ['chromium'], message };
   }
   const missing = missingDebianPackages();

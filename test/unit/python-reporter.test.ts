@@ -1,23 +1,23 @@
-// python/batch_tuner.py run by the real interpreter: the records it writes, its no-op mode,
-// the OOM guard, GradNoiseMeter against a hand-computed case, and poll_control.
+// The batch_tuner package (python/) run by the real interpreter (the test venv's, torch 2.x):
+// the records it writes, its no-op mode, the OOM guard, GradNoiseMeter against a hand-computed
+// case, poll_control, and the settings of the global-batch contract.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseMetricsLine, parseStdoutLine } from '../../src/core/runner/metricsProtocol';
+import { pythonEnv, testPython } from './helpers/python';
 
-const PY = '/usr/bin/python3';
-const REPORTER_DIR = resolve(__dirname, '../../python');
+const { python: PY, skip } = testPython();
 
 function py(code: string, env: NodeJS.ProcessEnv = {}): { stdout: string; stderr: string; status: number | null } {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('BATCH_TUNER_')));
-  const r = spawnSync(PY, ['-c', code], { env: { ...clean, PYTHONPATH: REPORTER_DIR, ...env }, encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync(PY!, ['-c', code], { env: pythonEnv(env), encoding: 'utf8', timeout: 60_000 });
   return { stdout: r.stdout, stderr: r.stderr, status: r.status };
 }
 
-test('writes protocol records to $BATCH_TUNER_METRICS that the host parser accepts', () => {
+test('writes protocol records to $BATCH_TUNER_METRICS that the host parser accepts', { skip }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'bt-py-'));
   const metrics = join(dir, 'm.jsonl');
   const r = py(
@@ -50,7 +50,7 @@ print("plain output")
   assert.deepEqual(ev && [ev.valLoss, ev.valAccuracy, ev.step], [1.25, 0.5, 2]);
 });
 
-test('outside Batch Tuner it is a no-op; enabled without a file it prints the stdout form', () => {
+test('outside Batch Tuner it is a no-op; enabled without a file it prints the stdout form', { skip }, () => {
   const quiet = py(`
 from batch_tuner import Reporter
 rep = Reporter()
@@ -71,7 +71,7 @@ rep.step(3, samples=96, loss=0.25)
   assert.ok(step?.kind === 'record' && step.record.type === 'step' && step.record.step === 3 && step.record.samples === 96 && step.record.loss === 0.25);
 });
 
-test('guard(): out-of-memory becomes an oom record and a clean exit; other errors pass through', () => {
+test('guard(): out-of-memory becomes an oom record and a clean exit; other errors pass through', { skip }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'bt-py-'));
   const metrics = join(dir, 'm.jsonl');
   const oom = py(`
@@ -99,7 +99,7 @@ with Reporter().guard():
   assert.match(other.stderr, /ValueError: bad shape/);
 });
 
-test('GradNoiseMeter matches a hand-computed case', () => {
+test('GradNoiseMeter matches a hand-computed case', { skip }, () => {
   // Parameter w (2 values); micro-batch losses a_i . w with a_1 = (1, 2), a_2 = (3, 0), each scaled by 1/2
   // (gradient accumulation). Micro gradients g_i = a_i; mean = (2, 1): |mean|^2 = 5; mean of |g_i|^2 = (5 + 9) / 2 = 7.
   const r = py(`
@@ -129,7 +129,7 @@ print(json.dumps(m.stats()))
   assert.deepEqual(single, {}, 'one micro-batch gives no variance: no statistics');
 });
 
-test('poll_control returns a newer control-file value once', () => {
+test('poll_control returns a newer control-file value once', { skip }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'bt-py-'));
   const control = join(dir, 'control.json');
   writeFileSync(control, JSON.stringify({ v: 1, batch_size: 64, learning_rate: 0.002, seq: 1 }));
@@ -145,4 +145,69 @@ print(json.dumps([first, again, poll_control(), poll_control("/nonexistent")]))
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(JSON.parse(r.stdout), [{ seq: 1, batch_size: 64, learning_rate: 0.002 }, null, { seq: 2, batch_size: 128 }, null]);
   assert.ok(existsSync(control));
+});
+
+test('the global-batch settings, a checkpoint record, and only rank 0 writing', { skip }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bt-py-'));
+  const metrics = join(dir, 'm.jsonl');
+  const code = `
+from batch_tuner import Reporter
+rep = Reporter()
+print(rep.world_size, rep.accumulation_steps, rep.micro_batch_size, rep.checkpoint_path, rep.resume_path, rep.rank, rep.enabled)
+rep.step(1, loss=1.0)
+rep.checkpoint("ck.pt", step=1, samples=64)
+rep.done()
+`;
+  const env = { BATCH_TUNER_METRICS: metrics, BATCH_TUNER_BATCH_SIZE: '64', BATCH_TUNER_WORLD_SIZE: '2', BATCH_TUNER_ACCUMULATION_STEPS: '2', BATCH_TUNER_MICRO_BATCH_SIZE: '16', BATCH_TUNER_CHECKPOINT: join(dir, 'ck.pt'), BATCH_TUNER_RESUME: '' };
+  const rank1 = py(code, { ...env, RANK: '1' });
+  assert.equal(rank1.status, 0, rank1.stderr);
+  assert.equal(rank1.stdout.trim(), `2 2 16 ${join(dir, 'ck.pt')} None 1 False`, 'an empty ${resume} is no resume; rank 1 is silent');
+  assert.ok(!existsSync(metrics), 'rank 1 wrote nothing');
+  const srunRank1 = py(code, { ...env, SLURM_PROCID: '1', SLURM_NTASKS: '2' });
+  assert.match(srunRank1.stdout, / 1 False$/m, 'srun: SLURM_PROCID is the rank');
+  const rank0 = py(code, { ...env, RANK: '0' });
+  assert.equal(rank0.status, 0, rank0.stderr);
+  const records = readFileSync(metrics, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(records.map((r) => r.type), ['start', 'step', 'checkpoint', 'done']);
+  assert.equal(records[2].path, join(process.cwd(), 'ck.pt'), 'the path is absolute');
+  assert.deepEqual([records[2].step, records[2].samples, records[2].v], [1, 64, 1]);
+});
+
+test('importing the package loads no framework: the core is standard library only', { skip }, () => {
+  const r = py(`
+import sys, batch_tuner
+heavy = [m for m in ("torch", "numpy", "transformers", "lightning", "batch_tuner.hf", "batch_tuner.lightning") if m in sys.modules]
+print(heavy, batch_tuner.__version__)
+`);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), '[] 0.1.0');
+});
+
+test('AccumulationGradStats (autograd hooks, for framework loops) matches the same hand-computed case', { skip }, () => {
+  // As above: micro-batch losses a_i . w / 2 with a_1 = (1, 2), a_2 = (3, 0): |mean|^2 = 5, mean |g_i|^2 = 7.
+  const r = py(`
+import json, torch
+from batch_tuner import AccumulationGradStats
+w = torch.zeros(2, requires_grad=True)
+s = AccumulationGradStats([w])
+assert s.available
+out = []
+for step in range(2):
+    w.grad = None
+    s.reset()
+    for a in ([1.0, 2.0], [3.0, 0.0]):
+        (torch.tensor(a) @ w * 0.5).backward()
+    out.append(s.stats(micro_batch_size=4))
+    out.append(s.stats(micro_batch_size=4, grad_sq_norm=float((w.grad ** 2).sum())))
+s.reset(); w.grad = None; (torch.tensor([1.0, 1.0]) @ w).backward()
+out.append(s.stats(micro_batch_size=4))
+s.close()
+print(json.dumps(out))
+`);
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  for (const s of out.slice(0, 4)) {
+    assert.ok(Math.abs(s.grad_sq_norm - 5) < 1e-6 && Math.abs(s.micro_grad_sq_norm - 7) < 1e-6 && s.micro_batch_size === 4, JSON.stringify(s));
+  }
+  assert.deepEqual(out[4], {}, 'one micro-batch gives no variance');
 });

@@ -1,4 +1,5 @@
-// A real PyTorch trial of examples/pytorch-mnist through the external runner, as the tuner runs it.
+// A real PyTorch trial of examples/pytorch-mnist through the external runner, as the tuner runs it
+// (torch 2.x from the test venv: test/unit/helpers/python.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync } from 'node:fs';
@@ -6,8 +7,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { StepMetrics } from '../../src/core/types';
 import { createRunnerFor, loadExternalConfig } from '../../src/core/runner';
+import { pythonEnv, testPython } from './helpers/python';
 
 const CONFIG = resolve(__dirname, '../../examples/pytorch-mnist/config.yaml');
+const { python: PY, skip } = testPython();
 
 test('the example config is read as a user config: batch size, lr, tuner section', () => {
   const c = loadExternalConfig(CONFIG);
@@ -20,7 +23,7 @@ test('the example config is read as a user config: batch size, lr, tuner section
   assert.equal(c.site.batchSize.line, 2);
 });
 
-test('a real PyTorch trial: loss falls, gradient statistics and throughput are measured', { timeout: 60_000 }, async () => {
+test('a real PyTorch trial: loss falls, gradient statistics and throughput are measured', { timeout: 90_000, skip }, async () => {
   assert.ok(existsSync(resolve(__dirname, '../../dist/data/mnist.bin')), 'run `npm run build` first (creates dist/data/mnist.bin)');
   // A private copy of the example (others may be tuning the shared one right now).
   const dir = mkdtempSync(join(tmpdir(), 'bt-pytorch-'));
@@ -29,7 +32,7 @@ test('a real PyTorch trial: loss falls, gradient statistics and throughput are m
   const cfg = loadExternalConfig(config);
   const runner = createRunnerFor(
     { file: config, command: cfg.command },
-    { pythonPath: '/usr/bin/python3', hangTimeoutMs: 60_000, env: { ...process.env, BATCH_TUNER_MNIST: resolve(__dirname, '../../dist/data/mnist.bin') } },
+    { pythonPath: PY, hangTimeoutMs: 60_000, env: pythonEnv({ BATCH_TUNER_MNIST: resolve(__dirname, '../../dist/data/mnist.bin') }) },
   );
   const live: StepMetrics[] = [];
   const r = await runner(
@@ -47,7 +50,7 @@ test('a real PyTorch trial: loss falls, gradient statistics and throughput are m
   assert.ok((r.samplesPerSecond ?? 0) > 100, `throughput ${r.samplesPerSecond}`);
   assert.ok(r.samplesPerSecondIqr && r.samplesPerSecondIqr[0] <= r.samplesPerSecond! && r.samplesPerSecond! <= r.samplesPerSecondIqr[1]);
   assert.ok((r.peakMemoryBytes ?? 0) > 50e6, `process-tree RSS measured: ${r.peakMemoryBytes}`);
-  assert.match(r.backend ?? '', /^pytorch /);
+  assert.match(r.backend ?? '', /^pytorch 2\./, 'torch 2.x from the test venv');
   assert.equal(r.evals.length, 1);
   assert.ok(r.evals[0].valLoss < 2 && (r.evals[0].valAccuracy ?? 0) > 0.5, JSON.stringify(r.evals));
   assert.ok(!(r.warnings ?? []).some((w) => /gradient statistics/.test(w)), String(r.warnings));

@@ -1,5 +1,5 @@
 // A real PyTorch study end to end through the `batch-tuner tune` CLI on examples/pytorch-mnist:
-// every trial runs train.py with /usr/bin/python3, and the noise scale comes from the gradient
+// every trial runs train.py with the test venv's Python (torch 2.x), and the noise scale comes from the gradient
 // statistics its reporter sends (GradNoiseMeter over micro-batches).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -7,13 +7,15 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pythonEnv, testPython } from './helpers/python';
 
 const ROOT = resolve(__dirname, '../..');
 const EXAMPLE = join(ROOT, 'examples/pytorch-mnist');
+const { python: PY, skip } = testPython();
 
 interface Candidate { batchSize: number; status: string; samplesPerSecond?: number; peakMemoryBytes?: number; goodput?: number }
 
-test('tune examples/pytorch-mnist/config.yaml: a recommendation with a noise-scale estimate', { timeout: 120_000 }, () => {
+test('tune examples/pytorch-mnist/config.yaml: a recommendation with a noise-scale estimate', { timeout: 150_000, skip }, () => {
   assert.ok(existsSync(join(ROOT, 'dist/cli.js')) && existsSync(join(ROOT, 'dist/data/mnist.bin')), 'run `npm run build` first (creates dist/cli.js and dist/data/mnist.bin)');
   // A private copy of the example (others may be tuning the shared one right now).
   const dir = mkdtempSync(join(tmpdir(), 'bt-study-'));
@@ -23,7 +25,7 @@ test('tune examples/pytorch-mnist/config.yaml: a recommendation with a noise-sca
     cwd: ROOT,
     encoding: 'utf8',
     timeout: 110_000,
-    env: { ...process.env, BATCH_TUNER_PYTHON: '/usr/bin/python3', BATCH_TUNER_MNIST: join(ROOT, 'dist/data/mnist.bin') },
+    env: pythonEnv({ BATCH_TUNER_PYTHON: PY, BATCH_TUNER_MNIST: join(ROOT, 'dist/data/mnist.bin') }),
   });
   assert.equal(r.status, 0, `${r.stderr}\n${r.stdout.slice(0, 2000)}`);
   const result = JSON.parse(r.stdout);
