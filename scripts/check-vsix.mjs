@@ -51,7 +51,7 @@ try {
   if (!installed) throw new Error(`the VSIX did not install as batch-tuner.batch-tuner (found: ${readdirSync(extensionsDir).join(', ')})`);
   const dir = join(extensionsDir, installed);
   const files = readdirSync(dir, { recursive: true }).map(String);
-  const required = ['package.json', 'dist/extension.js', 'dist/trainer.js', 'dist/cli.js', 'dist/data/mnist.bin', 'dist/tfjs-backend-wasm.wasm', 'schemas/training-config.schema.json', 'python/batch_tuner.py'];
+  const required = ['package.json', 'dist/extension.js', 'dist/trainer.js', 'dist/cli.js', 'dist/data/mnist.bin', 'dist/tfjs-backend-wasm.wasm', 'schemas/training-config.schema.json', 'python/batch_tuner/__init__.py', 'python/pyproject.toml'];
   const missing = required.filter((f) => !files.includes(f));
   const unwanted = files.filter((f) => /\.map$|^src\/|^test\/|^node_modules\/|^scripts\/|^bench\/|^dist-test\//.test(f));
   if (missing.length) throw new Error(`the VSIX lacks: ${missing.join(', ')} (check .vscodeignore and the build)`);

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm test`: every test this project has, in order, with each stage's output streamed.
-//   1. setup        system packages (Chromium, libkrb5-dev, python3-torch) + the cached code-server
+//   1. setup        system packages (Chromium, libkrb5-dev) + the cached code-server + the cached Python venv (torch 2.x)
 //   2. build        the bundles (scripts/build.mjs) + the integration suite (scripts/build-tests.mjs)
 //   3. lint         ESLint (layering, size limits, bug rules) + Prettier's check: scripts/lint.mjs,
 //                   counted in files (a file with a problem is one failure)
@@ -22,6 +22,7 @@ import { parseArgs } from 'node:util';
 import { buildTests } from './build-tests.mjs';
 import { ensureCodeServer, killProcessTree, killProcessTreeNow, repoRoot } from './code-server.mjs';
 import { ensureSystemPackages } from './setup-system.mjs';
+import { ensurePythonEnv } from './setup-python.mjs';
 import { nodeTestCounts, stageResult, summaryLineCounts } from './test-summary.mjs';
 
 const { values: options } = parseArgs({
@@ -129,6 +130,12 @@ let haveBrowserHost = true;
     haveBrowserHost = false;
     code = 1;
     note = 'code-server install failed';
+  }
+  // The PyTorch / Hugging Face / Lightning tests need the venv; without it they skip (counted as not run).
+  const py = await ensurePythonEnv();
+  if (!py.ok) {
+    console.error(`[setup] ${py.message}`);
+    note = [note, `python venv: ${py.missing.join(', ')} (PyTorch tests not run)`].filter(Boolean).join('; ');
   }
   record('setup', 'setup', started, { code, counts: code ? undefined : { passed: 0, failed: 0 }, note });
 }

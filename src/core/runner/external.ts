@@ -213,7 +213,7 @@ class ExternalTrial {
       completed: norm.steps.length > 0,
       oomLine: norm.oomText.line,
       hangMessage: (s) => `no output from "${command.display}" for ${Math.round(s)} s: killed it. If the script is just slow to start, raise tuner.timeout_seconds`,
-      incompleteMessage: `the training command exited without reporting a step: report with python/batch_tuner.py (Reporter.step) or print lines like "loss: 0.5" (command: ${command.display})`,
+      incompleteMessage: `the training command exited without reporting a step: report with the batch_tuner Python package (Reporter.step; docs/python.md) or print lines like "loss: 0.5" (command: ${command.display})`,
     });
   }
 
