@@ -1,5 +1,7 @@
 // Nothing Batch Tuner starts outlives the extension host (issue 12): deactivate() stops what runs
-// and waits until the trials' process trees have ended and their files are cleaned up.
+// and waits until the trials' process trees have ended and their files are cleaned up. (The
+// runner's sweepStale(), for leftovers of a host that was killed, belongs at activation, deferred
+// like extension.ts's setStudyContextKeysLater.)
 import type { StudyService } from './studyService';
 
 /** How long deactivate() waits for trials to end (VS Code waits a few seconds for deactivate). */
