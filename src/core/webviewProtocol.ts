@@ -2,6 +2,7 @@
 // The webview is untrusted input: every message it posts is validated by validatePanelMessage
 // before the host acts on it. Host -> webview messages are batched (at most ~20 per second).
 import type { BatchScheduleSpec, EvalMetrics, LrRule, Recommendation, StepMetrics, StudyPhase, TrialSummary } from './types';
+import type { Provenance } from './resolve/types';
 import { isObj } from './guards';
 import { isLrRule } from './tuner/lrScaling';
 import { scheduleProblemMessage, validateSchedule } from './schedule/validate';
@@ -29,11 +30,19 @@ export interface PanelInit {
   /** Physical memory of the machine: the memory slider's upper end. */
   totalMemoryBytes: number;
   settings: PanelSettings;
+  /**
+   * Which layer set each value the panel starts from (the one resolver's provenance: `default`,
+   * `config`, `editor` = VS Code settings, `derived` from the data, `panel` = changed here), so the
+   * panel can say when a default was used.
+   */
+  provenance?: PanelProvenance;
   trusted: boolean;
   running: boolean;
   trials: TrialSummary[];
   recommendation?: Recommendation;
 }
+
+export type PanelProvenance = Partial<Record<keyof Omit<PanelSettings, 'schedule'> | 'datasetSize', Provenance>>;
 
 /** Points for one trial, appended to its series. */
 export interface MetricsBatch {

@@ -1,19 +1,17 @@
-// Apply: writes a batch size (and learning rate, schedule) into a config as one WorkspaceEdit
-// built from the config module's minimal TextEdits, so comments and formatting stay and Undo
-// reverts it in one step.
+// Apply: writes a batch size (and learning rate, schedule) into a config as one WorkspaceEdit of
+// minimal text edits (./applyPlan.ts), so comments and formatting stay and one Undo reverts it.
+// Safe against a moving target: the edit is computed from the document at one version with no
+// await before it is sent (VS Code then refuses it if the text changed meanwhile, and Apply
+// computes it again); and when the config changed since the study that recommended the values,
+// the person is asked first (Apply anyway / Cancel).
 import * as vscode from 'vscode';
-import type { BatchScheduleSpec } from '../core/types';
-import type { ConfigChange } from '../core/config';
-import type { TextEdit } from '../core/config/types';
-import { configModule } from './coreModules';
-import { isTrainingConfigDocument } from './diagnostics';
-import { errorMessage, type Ctx } from './ctx';
+import type { StudyRecord } from '../core/study/types';
+import type { ApplyChanges, ApplyPlan } from './applyPlan';
+import { studyModule } from './coreModules';
+import { errorMessage, type Host } from './ctx';
+import type { StudyStore } from './studyStore';
 
-export interface ApplyChanges {
-  batchSize: number;
-  learningRate?: number;
-  schedule?: BatchScheduleSpec;
-}
+export type { ApplyChanges } from './applyPlan';
 
 export interface ApplyResult {
   applied: boolean;
@@ -21,59 +19,88 @@ export interface ApplyResult {
   reason?: string;
   /** The document's text after the edit. */
   text?: string;
+  /** Where in the config the refusal points (1-based), when it points somewhere. */
+  at?: { line: number; column: number; endLine: number; endColumn: number };
 }
 
-export async function applyToConfig(ctx: Ctx, uri: vscode.Uri, changes: ApplyChanges, options: { save?: boolean } = {}): Promise<ApplyResult> {
-  if (!Number.isInteger(changes.batchSize) || changes.batchSize < 1) {
-    return fail(ctx, `batch size must be a positive integer (got ${changes.batchSize})`);
-  }
+export interface ApplyOptions {
+  save?: boolean;
+  /** The study the values come from (its config hash is compared with the text); default: the config's latest; null: none. */
+  study?: StudyRecord | null;
+  /** When the config changed since that study: ask (default), apply anyway, or cancel. */
+  ifConfigChanged?: 'ask' | 'apply' | 'cancel';
+}
+
+/** Attempts when the document keeps changing under Apply (each attempt recomputes from the new text). */
+const ATTEMPTS = 3;
+
+export async function applyToConfig(host: Host, store: StudyStore, uri: vscode.Uri, changes: ApplyChanges, options: ApplyOptions = {}): Promise<ApplyResult> {
+  const { planApply, invalidChange } = await import('./applyPlan');
+  const invalid = invalidChange(changes);
+  if (invalid) return fail(host, invalid);
   let document: vscode.TextDocument;
   try {
     document = await vscode.workspace.openTextDocument(uri);
   } catch (err) {
-    return fail(ctx, `cannot open ${uri.fsPath}: ${errorMessage(err)}`);
+    return fail(host, `cannot open ${uri.fsPath}: ${errorMessage(err)}`);
   }
-  const { applyConfigEdits, findBatchSizeSites, primaryBatchSizeSite, detectFormat } = await configModule();
-  const text = document.getText();
   const rel = vscode.workspace.asRelativePath(uri);
-  const site = primaryBatchSizeSite(findBatchSizeSites(text, document.fileName));
-  if (!site) return fail(ctx, `${rel} has no batch-size key to set (looked for batch_size, per_device_train_batch_size, train_batch_size, ...): add one first`);
-  const format = detectFormat(document.fileName, text);
-  const ours = (format === 'yaml' || format === 'json') && (await isTrainingConfigDocument(document));
-  const edits: ConfigChange[] = [{ site: site.batchSize, value: changes.batchSize }];
-  if (changes.learningRate !== undefined) {
-    if (site.learningRate) edits.push({ site: site.learningRate, value: changes.learningRate });
-    else if (ours) edits.push({ path: ['optimizer', 'learning_rate'], value: changes.learningRate });
-    else ctx.log.warn(`${rel}: no learning-rate key next to ${site.batchSize.key}; only the batch size was written`);
+  const plan = () => planApply(document.getText(), uri.fsPath, rel, changes);
+  const first = plan();
+  if (!first.ok) return refuse(host, first);
+  if (first.text === document.getText()) return { applied: false, reason: `${rel} already has batch size ${changes.batchSize}${changes.learningRate !== undefined ? ` and learning rate ${changes.learningRate}` : ''}`, text: first.text };
+  if (!(await confirmIfChangedSinceStudy(host, store, document, options))) return { applied: false, reason: `${rel} changed since the study: nothing was applied` };
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    // From here to applyEdit nothing awaits: the edit matches this version of the text.
+    const version = document.version;
+    const p = plan();
+    if (!p.ok) return refuse(host, p);
+    const edit = new vscode.WorkspaceEdit();
+    for (const e of p.edits) edit.replace(uri, new vscode.Range(document.positionAt(e.offset), document.positionAt(e.offset + e.length)), e.newText);
+    const ok = await vscode.workspace.applyEdit(edit);
+    if (ok) return applied(host, document, changes, p, options);
+    if (document.version === version) return fail(host, `VS Code refused the edit to ${rel} (is the file read-only?)`);
+    host.log.info(`apply: ${rel} changed while the edit was on its way; computing it again from the new text`);
   }
-  if (changes.schedule) {
-    if (ours) edits.push({ path: ['batch_schedule'], value: changes.schedule });
-    else return fail(ctx, `${rel}: a batch-size schedule can only be written into a Batch Tuner training config (YAML/JSON)`);
-  }
-  let result: { text: string; edits: TextEdit[] };
-  try {
-    result = applyConfigEdits(text, format, edits);
-  } catch (err) {
-    return fail(ctx, `cannot write the batch size into ${rel}: ${errorMessage(err)}`);
-  }
-  if (result.text === text) {
-    return { applied: false, reason: `${rel} already has batch size ${changes.batchSize}${changes.learningRate !== undefined ? ` and learning rate ${changes.learningRate}` : ''}`, text };
-  }
-  const workspaceEdit = new vscode.WorkspaceEdit();
-  for (const e of result.edits) {
-    workspaceEdit.replace(uri, new vscode.Range(document.positionAt(e.offset), document.positionAt(e.offset + e.length)), e.newText);
-  }
-  const ok = await vscode.workspace.applyEdit(workspaceEdit);
-  if (!ok) return fail(ctx, `VS Code refused the edit to ${rel} (is the file read-only?)`);
+  return fail(host, `${rel} kept changing while Apply ran: nothing was written; try again`);
+}
+
+async function applied(host: Host, document: vscode.TextDocument, c: ApplyChanges, p: Extract<ApplyPlan, { ok: true }>, options: ApplyOptions): Promise<ApplyResult> {
   if (options.save) await document.save();
-  const what = [`batch size ${changes.batchSize}`, changes.learningRate !== undefined ? `learning rate ${changes.learningRate}` : '', changes.schedule ? `a ${changes.schedule.kind} schedule` : '']
-    .filter(Boolean)
-    .join(', ');
-  ctx.log.info(`applied ${what} to ${uri.fsPath} (${result.edits.length} edit(s))`);
+  const what = [`batch size ${c.batchSize}`, c.learningRate !== undefined ? `learning rate ${c.learningRate}` : '', c.schedule ? `a ${c.schedule.kind} schedule` : ''].filter(Boolean).join(', ');
+  host.log.info(`applied ${what} to ${document.uri.fsPath} (${p.edits.length} edit(s))`);
+  for (const note of p.notes) host.log.info(`apply: ${note}`);
   return { applied: true, text: document.getText() };
 }
 
-function fail(ctx: Ctx, reason: string): ApplyResult {
-  ctx.log.warn(`apply: ${reason}`);
+/**
+ * True when the values may be written: the config is as the study saw it (same hash), or there
+ * is no study to compare with, or the person chose Apply anyway.
+ */
+async function confirmIfChangedSinceStudy(host: Host, store: StudyStore, document: vscode.TextDocument, options: ApplyOptions): Promise<boolean> {
+  const study = options.study === undefined ? await store.latestStudy(document.uri) : options.study;
+  const hash = study?.start.configHash;
+  if (!study || !hash) return true;
+  const { hashConfigText } = await studyModule();
+  if (hashConfigText(document.getText()) === hash) return true;
+  const rel = vscode.workspace.asRelativePath(document.uri);
+  host.log.warn(`apply: ${rel} changed since the study of ${study.startedAt} (its config hash ${hash} no longer matches)`);
+  const decision = options.ifConfigChanged ?? 'ask';
+  if (decision !== 'ask') return decision === 'apply';
+  const choice = await vscode.window.showWarningMessage(
+    `${rel} changed since the study that recommended these values (${new Date(study.startedAt).toLocaleString()}). The recommendation may not hold for the config as it is now.`,
+    { modal: true, detail: 'Tune it again to measure the config as it is, or apply the values anyway.' },
+    'Apply anyway',
+  );
+  return choice === 'Apply anyway';
+}
+
+function refuse(host: Host, p: Extract<ApplyPlan, { ok: false }>): ApplyResult {
+  const d = p.diagnostic;
+  return { ...fail(host, p.reason), ...(d ? { at: { line: d.line, column: d.column, endLine: d.endLine, endColumn: d.endColumn } } : {}) };
+}
+
+function fail(host: Host, reason: string): ApplyResult {
+  host.log.warn(`apply: ${reason}`);
   return { applied: false, reason };
 }

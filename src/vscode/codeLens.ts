@@ -1,8 +1,11 @@
-// CodeLens above each batch-size key of a training config: Tune, Try batch size…, and once a
-// study exists, its recommendation with Apply.
+// CodeLens above each batch-size key of a training config: Tune, Try batch size…, once a study
+// exists its recommendation with Apply, and, where the config states a family of batch keys
+// (DeepSpeed, Hugging Face, Lightning, ours with accumulation), the global batch they make.
 import * as vscode from 'vscode';
 import type { Recommendation } from '../core/types';
+import type { GlobalBatchInfo } from './configCatalog';
 import type { Ctx } from './ctx';
+import { readEditorBehaviour } from './settings';
 
 export const CONFIG_LANGUAGES = ['yaml', 'json', 'jsonc', 'toml', 'python'];
 
@@ -17,10 +20,11 @@ export class BatchSizeCodeLensProvider implements vscode.CodeLensProvider {
   }
 
   async provideCodeLenses(document: vscode.TextDocument, token: vscode.CancellationToken): Promise<vscode.CodeLens[]> {
-    if (!this.ctx.settings(document.uri).codeLensEnabled || !this.ctx.catalog.matchesGlobs(document)) return [];
+    if (!readEditorBehaviour(document.uri).codeLensEnabled || !this.ctx.catalog.matchesGlobs(document)) return [];
     const sites = await this.ctx.catalog.sitesIn(document);
     if (sites.length === 0 || token.isCancellationRequested) return [];
-    const study = document.uri.scheme === 'file' ? await this.ctx.studies.latestStudy(document.uri) : undefined;
+    const study = document.uri.scheme === 'file' ? await this.ctx.store.latestStudy(document.uri) : undefined;
+    const globalBatch = globalBatchLens(await this.ctx.catalog.globalBatchIn(document));
     const running = this.ctx.studies.running;
     const busy = running !== undefined;
     const lenses: vscode.CodeLens[] = [];
@@ -37,8 +41,22 @@ export class BatchSizeCodeLensProvider implements vscode.CodeLensProvider {
       const rec = study?.recommendation;
       if (rec) lenses.push(new vscode.CodeLens(range, recommendationCommand(rec, m.value, document.uri)));
     }
+    if (globalBatch) lenses.push(globalBatch);
     return lenses;
   }
+}
+
+/**
+ * "global 256 = 32 x 4 acc x 2 workers" above the key Apply edits (train_batch_size, else the
+ * micro-batch key), for a config with a family of batch keys; a lone batch-size key gets none.
+ */
+function globalBatchLens(info: GlobalBatchInfo | undefined): vscode.CodeLens | undefined {
+  const r = info?.reading;
+  if (!info || !r || r.family === 'plain' || (r.family === 'batch-tuner' && !r.sites.micro && !r.sites.accumulation)) return undefined;
+  const key = (r.sites.global ?? r.sites.micro)?.key;
+  if (!key) return undefined;
+  const range = new vscode.Range(key.line, key.character, key.line, key.character + key.keyLength);
+  return new vscode.CodeLens(range, { title: info.label, command: '', tooltip: 'Samples per optimizer step: micro-batch x gradient-accumulation steps x data-parallel workers. Apply keeps them consistent.' });
 }
 
 /** "Recommended 128 · 2.1x faster · Apply", or a confirmation when the config already has it. */
@@ -76,7 +94,7 @@ export function registerCodeLens(ctx: Ctx): BatchSizeCodeLensProvider {
       if (e.type === 'started' || e.type === 'ended' || (e.type === 'study' && e.event.type === 'phase')) provider.refresh();
     }),
   );
-  ctx.push(ctx.studies.onDidChangeStudies(() => provider.refresh()));
+  ctx.push(ctx.store.onDidChange(() => provider.refresh()));
   ctx.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('batchTuner.codeLens') || e.affectsConfiguration('batchTuner.configGlobs') || e.affectsConfiguration('batchTuner.studyDirectory')) provider.refresh();

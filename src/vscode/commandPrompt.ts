@@ -4,10 +4,13 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { resolveCommand } from '../core/runner/commandTemplate';
-import { errorMessage, type Ctx } from './ctx';
-import { readSettings, SECTION } from './settings';
+import { errorMessage, type Host } from './ctx';
+import { SECTION } from './settings';
 
-/** Tests answer the prompt with this instead of an input box (the harness cannot type into one). */
+/**
+ * Tests answer the prompt with this instead of an input box (the harness cannot type into one).
+ * Reachable only through the test API, which activate() returns only in ExtensionMode.Test.
+ */
 export type CommandPromptOverride = (suggestion: string, configUri: vscode.Uri) => string | undefined | Promise<string | undefined>;
 let promptOverride: CommandPromptOverride | undefined;
 
@@ -23,7 +26,7 @@ const PYTHON_API_TIMEOUT_MS = 3000;
  * Asks for a config's training command (prefilled with suggestTrainingCommand) and saves it in
  * the workspace settings under the config's workspace-relative path. Undefined: dismissed.
  */
-export async function askForTrainingCommand(ctx: Ctx, configUri: vscode.Uri): Promise<string | undefined> {
+export async function askForTrainingCommand(ctx: Host, configUri: vscode.Uri): Promise<string | undefined> {
   const name = path.basename(configUri.fsPath);
   const suggestion = await suggestTrainingCommand(configUri);
   let answer: string | undefined;
@@ -73,7 +76,7 @@ export async function suggestTrainingCommand(configUri: vscode.Uri): Promise<str
 
 /** `${python}` when batchTuner.pythonPath is set (it resolves to that), else the Python extension's interpreter, else `${python}`. */
 async function suggestPython(configUri: vscode.Uri): Promise<string> {
-  if (readSettings(configUri).pythonPath) return '${python}';
+  if (vscode.workspace.getConfiguration(SECTION, configUri).get<string>('pythonPath', '').trim()) return '${python}';
   const selected = await pythonExtensionInterpreter(configUri);
   return selected ? quoteWord(selected) : '${python}';
 }
@@ -128,7 +131,7 @@ export function commandKeyFor(configUri: vscode.Uri): string {
   return rel.replace(/[[*?{}]/g, '[$&]');
 }
 
-async function rememberTrainingCommand(ctx: Ctx, configUri: vscode.Uri, command: string): Promise<void> {
+async function rememberTrainingCommand(ctx: Host, configUri: vscode.Uri, command: string): Promise<void> {
   const folder = vscode.workspace.getWorkspaceFolder(configUri);
   if (!folder) {
     ctx.log.warn(`${configUri.fsPath} is outside every workspace folder: its training command is used for this run only`);

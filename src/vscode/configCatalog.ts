@@ -3,9 +3,16 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { BatchSizeSite } from '../core/config/types';
+import type { GlobalBatchReading } from '../core/config/globalBatch';
 import { configModule } from './coreModules';
-import type { Ctx } from './ctx';
-import { CONFIG_SEARCH_EXCLUDE } from './settings';
+import type { Host } from './ctx';
+import { CONFIG_SEARCH_EXCLUDE, readEditorBehaviour } from './settings';
+
+/** A config's global batch and its one-line label (`global 256 = 32 x 4 acc x 2 workers`). */
+export interface GlobalBatchInfo {
+  reading: GlobalBatchReading;
+  label: string;
+}
 
 export interface ConfigEntry {
   uri: vscode.Uri;
@@ -17,7 +24,7 @@ const MAX_SCAN_BYTES = 1024 * 1024;
 const MAX_FILES = 2000;
 
 export class ConfigCatalog implements vscode.Disposable {
-  private readonly siteCache = new Map<string, { version: number; sites: BatchSizeSite[] }>();
+  private readonly siteCache = new Map<string, { version: number; sites: BatchSizeSite[]; globalBatch?: Promise<GlobalBatchInfo | undefined> }>();
   private discovered: Promise<ConfigEntry[]> | undefined;
   private watcher: vscode.FileSystemWatcher | undefined;
   private readonly changed = new vscode.EventEmitter<void>();
@@ -25,7 +32,7 @@ export class ConfigCatalog implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
   private refreshTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly ctx: Ctx) {
+  constructor(private readonly ctx: Host) {
     ctx.push(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('batchTuner.configGlobs')) this.refresh();
@@ -37,7 +44,7 @@ export class ConfigCatalog implements vscode.Disposable {
   /** True when the document's path matches one of the configured globs. */
   matchesGlobs(document: vscode.TextDocument): boolean {
     if (document.uri.scheme !== 'file' && document.uri.scheme !== 'untitled') return false;
-    const globs = this.ctx.settings(document.uri).configGlobs;
+    const globs = readEditorBehaviour(document.uri).configGlobs;
     return globs.some((pattern) => vscode.languages.match({ pattern }, document) > 0) || document.uri.scheme === 'untitled';
   }
 
@@ -49,6 +56,26 @@ export class ConfigCatalog implements vscode.Disposable {
     const sites = await sitesOfText(document.getText(), document.fileName, this.ctx);
     this.siteCache.set(key, { version: document.version, sites });
     return sites;
+  }
+
+  /**
+   * The global batch the document asks for (micro-batch x accumulation x workers, issue 13), read
+   * once per document version; undefined when it has no batch-size key or cannot be read.
+   */
+  async globalBatchIn(document: vscode.TextDocument): Promise<GlobalBatchInfo | undefined> {
+    await this.sitesIn(document);
+    const cached = this.siteCache.get(document.uri.toString());
+    if (!cached || cached.version !== document.version) return undefined;
+    cached.globalBatch ??= configModule()
+      .then(({ readGlobalBatch, effectiveGlobalBatchLabel }) => {
+        const reading = readGlobalBatch(document.getText(), document.fileName, document.uri.fsPath);
+        return reading && { reading, label: effectiveGlobalBatchLabel(reading) };
+      })
+      .catch((err: unknown) => {
+        this.ctx.log.debug(`no global batch in ${document.fileName}: ${err instanceof Error ? err.message : String(err)}`);
+        return undefined;
+      });
+    return cached.globalBatch;
   }
 
   /** Training configs in the workspace (searched once, then kept up to date by a file watcher). */
@@ -67,7 +94,7 @@ export class ConfigCatalog implements vscode.Disposable {
 
   private async search(): Promise<ConfigEntry[]> {
     const started = performance.now();
-    const globs = this.ctx.settings().configGlobs;
+    const globs = readEditorBehaviour().configGlobs;
     const seen = new Set<string>();
     const uris: vscode.Uri[] = [];
     for (const glob of globs) {
@@ -123,7 +150,7 @@ export class ConfigCatalog implements vscode.Disposable {
   }
 }
 
-async function sitesOfText(text: string, fileName: string, ctx: Ctx): Promise<BatchSizeSite[]> {
+async function sitesOfText(text: string, fileName: string, ctx: Host): Promise<BatchSizeSite[]> {
   try {
     const { findBatchSizeSites } = await configModule();
     return findBatchSizeSites(text, fileName);

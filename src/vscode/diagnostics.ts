@@ -1,45 +1,24 @@
 // Schema problems of our training configs in the Problems view. Only files that are clearly
-// ours are checked, so unrelated YAML/JSON is never flagged: files named
-// *.batch-tuner.{yaml,yml,json,jsonc}, or YAML/JSON whose top level has a `model` mapping with a
-// `type` key and a `data` mapping with a `source` key (the schema's two required discriminators;
-// Lightning/Hydra configs also have top-level model/data, but with class_path/_target_).
+// ours are checked, so unrelated YAML/JSON is never flagged: the resolver decides which files are
+// ours (isOurTrainingFormat in core/resolve: *.batch-tuner.{yaml,yml,json,jsonc}, or YAML/JSON
+// whose top level has a `model` mapping with a `type` and a `data` mapping with a `source`).
 import * as vscode from 'vscode';
-import type { ConfigDiagnostic } from '../core/config/types';
-import { configModule } from './coreModules';
-import { errorMessage, type Ctx } from './ctx';
+import type { ConfigDiagnostic, ConfigFormat } from '../core/config/types';
+import { configModule, resolveModule } from './coreModules';
+import { errorMessage, type Host } from './ctx';
 
-const OUR_FILE_NAME = /\.batch-tuner\.(ya?ml|jsonc?)$/i;
 const DEBOUNCE_MS = 300;
 
-/** Whether a document is one of our training configs (see the rule above). */
-export async function isTrainingConfigDocument(document: Pick<vscode.TextDocument, 'fileName' | 'languageId' | 'getText'>): Promise<boolean> {
-  if (OUR_FILE_NAME.test(document.fileName)) return true;
+/** YAML/JSON by the editor's language (an untitled buffer has no file extension to go by). */
+function formatOf(document: Pick<vscode.TextDocument, 'languageId'>): ConfigFormat | undefined {
   const lang = document.languageId;
-  const isYaml = lang === 'yaml' || /\.ya?ml$/i.test(document.fileName);
-  const isJson = lang === 'json' || lang === 'jsonc' || /\.jsonc?$/i.test(document.fileName);
-  if (!isYaml && !isJson) return false;
-  const text = document.getText();
-  // Cheap pre-check before parsing: both keys must appear somewhere.
-  if (!/\bmodel\b/.test(text) || !/\bdata\b/.test(text)) return false;
-  let root: unknown;
-  try {
-    if (isYaml) {
-      const { parseDocument } = await import('yaml');
-      root = parseDocument(text, { uniqueKeys: false }).toJS({ maxAliasCount: 100 });
-    } else {
-      const { parse } = await import('jsonc-parser');
-      root = parse(text, [], { allowTrailingComma: true, disallowComments: false });
-    }
-  } catch {
-    // A YAML syntax error: ours only if the top-level keys are plainly there.
-    return /^model[ \t]*:/m.test(text) && /^data[ \t]*:/m.test(text) && /^[ \t]+type[ \t]*:/m.test(text) && /^[ \t]+source[ \t]*:/m.test(text);
-  }
-  if (!isMapping(root)) return false;
-  return isMapping(root.model) && 'type' in root.model && isMapping(root.data) && 'source' in root.data;
+  return lang === 'yaml' ? 'yaml' : lang === 'json' || lang === 'jsonc' ? 'json' : undefined;
 }
 
-function isMapping(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
+/** Whether a document is one of our training configs (the resolver's rule). */
+export async function isTrainingConfigDocument(document: Pick<vscode.TextDocument, 'fileName' | 'languageId' | 'getText'>): Promise<boolean> {
+  const { isOurTrainingFormat } = await resolveModule();
+  return isOurTrainingFormat(document.fileName, document.getText(), formatOf(document));
 }
 
 export function toVscodeDiagnostic(document: vscode.TextDocument, d: ConfigDiagnostic): vscode.Diagnostic {
@@ -51,7 +30,7 @@ export function toVscodeDiagnostic(document: vscode.TextDocument, d: ConfigDiagn
   return diagnostic;
 }
 
-export function registerDiagnostics(ctx: Ctx): vscode.DiagnosticCollection {
+export function registerDiagnostics(ctx: Host): vscode.DiagnosticCollection {
   const collection = ctx.push(vscode.languages.createDiagnosticCollection('batch-tuner'));
   const timers = new Map<string, NodeJS.Timeout>();
 

@@ -3,18 +3,19 @@
 import * as vscode from 'vscode';
 import type { StudyRecord } from '../core/study/types';
 import { reportModule } from './coreModules';
-import { errorMessage, type Ctx } from './ctx';
+import { errorMessage, type Host } from './ctx';
+import type { StudyStore } from './studyStore';
 
 export interface ExportResult {
   file?: string;
   error?: string;
 }
 
-export async function exportStudyReport(ctx: Ctx, studyFile: string, target?: string): Promise<ExportResult> {
+export async function exportStudyReport(ctx: Host, store: StudyStore, studyFile: string, target?: string): Promise<ExportResult> {
   let record: StudyRecord;
   let html: string;
   try {
-    record = await ctx.studies.readStudy(studyFile);
+    record = await store.readStudy(studyFile);
     const { renderStudyReport } = await reportModule();
     html = renderStudyReport(record);
   } catch (err) {

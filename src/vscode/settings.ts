@@ -1,97 +1,88 @@
-// The `batchTuner.*` settings, read in one place so every feature sees the same defaults.
-import * as os from 'node:os';
+// The `batchTuner.*` settings. Two kinds:
+// - study settings (budget, memory limit, lr rule, timeout, trials at a time, python, commands,
+//   study directory) are a LAYER of the one resolver (core/resolve): only the values a person set
+//   explicitly count (read with inspect()), so a contributed default never hides the config's
+//   own value or the resolver's one default;
+// - editor behaviour (CodeLens on/off, which files are configs) is read here with its defaults.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { parseMemorySize } from '../core/config/memorySize';
-import { defaultLrRule, isLrRule } from '../core/tuner/lrScaling';
-import type { LrRule, OptimizerSpec } from '../core/types';
+import type { EditorSettingValues } from '../core/resolve/layers';
+import { absoluteOutDir } from '../core/resolve/layers';
+import { defaultOutDir } from '../core/resolve/defaults';
 
 export const SECTION = 'batchTuner';
 
-export interface BatchTunerSettings {
-  pythonPath: string;
-  maxConcurrentTrials: number;
+export interface EditorBehaviour {
   codeLensEnabled: boolean;
   configGlobs: string[];
-  defaultBudgetSeconds: number;
-  /** As written: "4GB", "80%", or "" (use the config's, else 80% of physical memory). */
-  memoryLimit: string;
-  lrRule: LrRule | 'auto';
-  trialTimeoutSeconds: number;
-  /** Config glob -> external training command template. */
-  commands: Record<string, string>;
-  studyDirectory: string;
 }
 
 export const DEFAULT_CONFIG_GLOBS = ['**/*.{yaml,yml}', '**/*.{json,jsonc}', '**/*.toml', '**/*.py'];
 /** Never searched for configs: dependencies, environments, build output, our own studies. */
 export const CONFIG_SEARCH_EXCLUDE = '**/{node_modules,.git,.venv,venv,env,.env,__pycache__,site-packages,dist,out,build,.batch-tuner,.vscode-test}/**';
 
-export function readSettings(scope?: vscode.Uri): BatchTunerSettings {
+export function readEditorBehaviour(scope?: vscode.Uri): EditorBehaviour {
   const c = vscode.workspace.getConfiguration(SECTION, scope);
   const globs = c.get<string[]>('configGlobs', DEFAULT_CONFIG_GLOBS).filter((g) => typeof g === 'string' && g.trim() !== '');
-  const rule = c.get<string>('lrRule', 'auto');
-  const commands = c.get<Record<string, unknown>>('commands', {});
-  return {
-    pythonPath: c.get<string>('pythonPath', '').trim(),
-    maxConcurrentTrials: Math.max(1, Math.floor(c.get<number>('maxConcurrentTrials', 1))),
-    codeLensEnabled: c.get<boolean>('codeLens.enabled', true),
-    configGlobs: globs.length > 0 ? globs : DEFAULT_CONFIG_GLOBS,
-    defaultBudgetSeconds: positive(c.get<number>('defaultBudgetSeconds', 120), 120),
-    memoryLimit: c.get<string>('memoryLimit', '').trim(),
-    lrRule: isLrRule(rule) ? rule : 'auto',
-    trialTimeoutSeconds: positive(c.get<number>('trialTimeoutSeconds', 300), 300),
-    commands: Object.fromEntries(Object.entries(commands ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string')),
-    studyDirectory: c.get<string>('studyDirectory', '').trim(),
-  };
+  return { codeLensEnabled: c.get<boolean>('codeLens.enabled', true), configGlobs: globs.length > 0 ? globs : DEFAULT_CONFIG_GLOBS };
 }
 
-function positive(x: number | undefined, fallback: number): number {
-  return typeof x === 'number' && Number.isFinite(x) && x > 0 ? x : fallback;
-}
-
-/** The learning-rate scaling rule for a config: its own `tuner.lr_rule` wins; "auto" picks by optimizer. */
-export function resolveLrRule(setting: LrRule | 'auto', optimizer: OptimizerSpec | undefined, fromConfig?: LrRule): LrRule {
-  if (fromConfig) return fromConfig;
-  if (setting !== 'auto') return setting;
-  return defaultLrRule(optimizer?.name ?? 'sgd');
-}
-
-/** "4GB", "512MiB", "80%" (of physical memory) -> bytes; undefined when empty or unreadable. */
-export function parseMemoryLimit(value: string | number | undefined, totalBytes = os.totalmem()): number | undefined {
-  if (value === undefined || value === '') return undefined;
-  const percent = typeof value === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(value) : null;
-  if (percent) {
-    const n = Number(percent[1]);
-    return n > 0 && n <= 100 ? Math.floor((totalBytes * n) / 100) : undefined;
-  }
-  try {
-    return parseMemorySize(value);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Where studies of a config are stored: the setting (relative to the workspace folder), else `<folder>/.batch-tuner`; no config: the first folder's. */
-export function studyDirectoryFor(configUri: vscode.Uri | undefined, settings = readSettings(configUri)): string | undefined {
-  // A config outside every workspace folder keeps its studies next to it (never in an unrelated folder).
-  const folder = configUri ? vscode.workspace.getWorkspaceFolder(configUri) : vscode.workspace.workspaceFolders?.[0];
-  const base = folder?.uri.fsPath ?? (configUri ? path.dirname(configUri.fsPath) : undefined);
-  if (!base) return undefined;
-  if (settings.studyDirectory) return path.resolve(base, settings.studyDirectory);
-  return path.join(base, '.batch-tuner');
+/** The value the person set, most specific scope first; undefined when only the contributed default applies. */
+function explicit<T>(c: vscode.WorkspaceConfiguration, key: string): T | undefined {
+  const i = c.inspect<T>(key);
+  return i?.workspaceFolderValue ?? i?.workspaceValue ?? i?.globalValue;
 }
 
 /**
- * The external command for a config (first matching glob of `batchTuner.commands`), if any. A glob
- * matches the config's absolute path, or its path relative to its workspace folder (the key the
- * training-command prompt saves, e.g. "own-script/config.yaml").
+ * The study settings a person set for this config, as the resolver's editor layer takes them
+ * (checked there: a bad value is an error naming the setting, never a silent default).
  */
-export function externalCommandFor(document: vscode.TextDocument, settings: BatchTunerSettings): string | undefined {
+export function editorSettingValues(document: vscode.TextDocument): EditorSettingValues {
+  const c = vscode.workspace.getConfiguration(SECTION, document.uri);
   const folder = vscode.workspace.getWorkspaceFolder(document.uri);
-  for (const [glob, command] of Object.entries(settings.commands)) {
-    if (vscode.languages.match({ pattern: glob }, document) > 0) return command;
-    if (folder && vscode.languages.match({ pattern: new vscode.RelativePattern(folder, glob) }, document) > 0) return command;
+  const values: EditorSettingValues = {
+    defaultBudgetSeconds: explicit<number>(c, 'defaultBudgetSeconds'),
+    memoryLimit: explicit<string>(c, 'memoryLimit'),
+    lrRule: explicit<string>(c, 'lrRule'),
+    trialTimeoutSeconds: explicit<number>(c, 'trialTimeoutSeconds'),
+    maxConcurrentTrials: explicit<number>(c, 'maxConcurrentTrials'),
+    pythonPath: explicit<string>(c, 'pythonPath'),
+    command: commandFor(document, c),
+    studyDirectory: explicit<string>(c, 'studyDirectory'),
+    workspaceFolder: folder?.uri.fsPath,
+  };
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as EditorSettingValues;
+}
+
+/**
+ * The `batchTuner.commands` entry for a config: the first glob that matches, in the most specific
+ * scope that has one. A glob matches the config's absolute path, or its path relative to its
+ * workspace folder (the key the training-command prompt saves, e.g. "own-script/config.yaml").
+ */
+function commandFor(document: vscode.TextDocument, c: vscode.WorkspaceConfiguration): string | undefined {
+  const i = c.inspect<Record<string, unknown>>('commands');
+  const folder = vscode.workspace.getWorkspaceFolder(document.uri);
+  for (const table of [i?.workspaceFolderValue, i?.workspaceValue, i?.globalValue]) {
+    for (const [glob, command] of Object.entries(table ?? {})) {
+      if (typeof command !== 'string') continue;
+      if (vscode.languages.match({ pattern: glob }, document) > 0) return command;
+      if (folder && vscode.languages.match({ pattern: new vscode.RelativePattern(folder, glob) }, document) > 0) return command;
+    }
   }
   return undefined;
+}
+
+/**
+ * Where the studies of a config are stored (the resolver's outDir rule: batchTuner.studyDirectory
+ * against the workspace folder, else `.batch-tuner/` there, else next to the config); no config:
+ * the first workspace folder's. A config's own tuner section cannot move it, so listing stored
+ * studies needs no full resolve.
+ */
+export function studyDirectoryFor(configUri: vscode.Uri | undefined): string | undefined {
+  const workspaceFolder = (configUri ? vscode.workspace.getWorkspaceFolder(configUri) : vscode.workspace.workspaceFolders?.[0])?.uri.fsPath;
+  const base = workspaceFolder ?? (configUri ? path.dirname(configUri.fsPath) : undefined);
+  if (!base) return undefined;
+  const setting = explicit<string>(vscode.workspace.getConfiguration(SECTION, configUri), 'studyDirectory')?.trim();
+  if (setting) return absoluteOutDir(setting, base);
+  return defaultOutDir(configUri?.fsPath ?? base, workspaceFolder ?? base);
 }

@@ -49,19 +49,19 @@ export class ConfigTreeProvider implements vscode.TreeDataProvider<Node> {
         // Workspace discovery happens here, when the tree is first shown, never at activation.
         const entries = await this.ctx.catalog.discover();
         return Promise.all(
-          entries.map(async (e): Promise<Node> => ({ kind: 'config', uri: e.uri, sites: e.sites, recommendation: (await this.ctx.studies.latestStudy(e.uri))?.recommendation })),
+          entries.map(async (e): Promise<Node> => ({ kind: 'config', uri: e.uri, sites: e.sites, recommendation: (await this.ctx.store.latestStudy(e.uri))?.recommendation })),
         );
       }
       if (node.kind === 'config') {
         const children: Node[] = [];
         const running = this.ctx.studies.running;
         if (running && running.configUri.toString() === node.uri.toString()) children.push({ kind: 'running', session: running });
-        for (const entry of await this.ctx.studies.listStudies(node.uri)) children.push({ kind: 'study', entry });
+        for (const entry of await this.ctx.store.listStudies(node.uri)) children.push({ kind: 'study', entry });
         return children;
       }
       if (node.kind === 'running') return node.session.trials.map((trial) => ({ kind: 'trial', trial, configUri: node.session.configUri }));
       if (node.kind === 'study') {
-        const record = await this.ctx.studies.readStudy(node.entry.file);
+        const record = await this.ctx.store.readStudy(node.entry.file);
         const configUri = vscode.Uri.file(node.entry.configPath);
         return record.trials.map(({ series: _s, ...trial }) => ({ kind: 'trial', trial, configUri }));
       }
@@ -155,7 +155,7 @@ export function registerSidebarTree(ctx: Ctx): ConfigTreeProvider {
       if (e.type === 'ended') view.badge = undefined;
     }),
   );
-  ctx.push(ctx.studies.onDidChangeStudies(() => provider.refresh()));
+  ctx.push(ctx.store.onDidChange(() => provider.refresh()));
   ctx.push(ctx.catalog.onDidChange(() => provider.refresh()));
   return provider;
 }

@@ -8,7 +8,10 @@ export interface TrustGate {
   message?: string;
 }
 
-/** Tests can simulate an untrusted window (the harness cannot open one); undefined: the real state. */
+/**
+ * Tests can simulate an untrusted window; undefined: the real state. Reachable only through the
+ * test API, which activate() returns only in ExtensionMode.Test.
+ */
 let trustOverride: boolean | undefined;
 
 export function setTrustOverride(trusted: boolean | undefined): void {

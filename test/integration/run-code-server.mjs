@@ -52,6 +52,21 @@ const tmp = makeTempDir('batch-tuner-integration-');
 const workbenchLog = join(tmp, 'workbench.log');
 writeFileSync(workbenchLog, '');
 const workspace = prepareWorkspace(tmp);
+/**
+ * Restricted Mode (issue 12): the workspace's own .vscode/settings.json points batchTuner.commands
+ * and batchTuner.pythonPath at programs that would create a marker file; the suite checks that
+ * nothing runs, and so does this runner after it.
+ */
+const marker = join(tmp, 'untrusted-marker');
+if (untrusted) {
+  const python = join(tmp, 'marker-python.sh');
+  writeFileSync(python, `#!/bin/sh\ntouch '${marker}'\n`, { mode: 0o755 });
+  mkdirSync(join(workspace, '.vscode'), { recursive: true });
+  writeFileSync(join(workspace, '.vscode', 'settings.json'), JSON.stringify({
+    'batchTuner.pythonPath': python,
+    'batchTuner.commands': { '**/*.yaml': '${python} train.py --config ${config}', '**/*': `/usr/bin/touch ${marker}` },
+  }, null, 2));
+}
 const suiteLog = join(tmp, 'suite.log');
 writeFileSync(suiteLog, '');
 
@@ -123,6 +138,9 @@ try {
     env: {
       BATCH_TUNER_TEST_LOG: suiteLog,
       BATCH_TUNER_TEST_UNTRUSTED: untrusted ? '1' : '0',
+      // The extension installed from its VSIX runs in ExtensionMode.Production: no test API.
+      BATCH_TUNER_TEST_INSTALLED: installedExtensions ? '1' : '0',
+      ...(untrusted ? { BATCH_TUNER_TEST_MARKER: marker } : {}),
       ...(options.grep ? { BATCH_TUNER_TEST_GREP: options.grep } : {}),
     },
   });
@@ -161,6 +179,10 @@ try {
     console.error(`[${label}] the browser page crashed`);
   } else {
     exitCode = code;
+  }
+  if (untrusted && existsSync(marker)) {
+    console.error(`[${label}] ${marker} exists: a command from the untrusted workspace's settings ran`);
+    exitCode = 1;
   }
   if (!sawSummary) {
     // Nothing ran (the suite did not load, or VS Code never started it): show why.

@@ -5,7 +5,8 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { loadExternalConfig, writeTrialConfig, ExternalConfigError } from '../../src/core/runner/externalConfig';
-import { commandFor } from '../../src/core/runner';
+import { createRunner } from '../../src/core/runner';
+import { resolveStudy } from '../../src/core/resolve';
 import type { TrainingConfig } from '../../src/core/types';
 
 function file(name: string, text: string): string {
@@ -82,18 +83,13 @@ test('writeTrialConfig: hidden copy next to the original, only the numbers chang
   w.remove();
 });
 
-test('commandFor: the caller\'s command wins over the config\'s tuner.command; none means the built-in trainer', () => {
-  const config = { tuner: { command: 'python a.py' } } as TrainingConfig;
-  assert.equal(commandFor({ file: 'x.yaml', config }), 'python a.py');
-  assert.equal(commandFor({ file: 'x.yaml', config, command: 'python b.py' }), 'python b.py');
-  assert.equal(commandFor({ file: 'x.yaml', config: {} as TrainingConfig, command: '  ' }), undefined);
-});
-
-test('createRunnerFor takes tuner.timeout_seconds from a user config it was not given', async () => {
-  const { createRunnerFor } = await import('../../src/core/runner');
+test('a user config\'s tuner.timeout_seconds reaches its runner (resolveStudy -> createRunner)', async () => {
   const f = file('slow.yaml', `batch_size: 8\ntuner:\n  command: /usr/bin/python3 ${join(__dirname, '../fixtures/scripts/hang.py')}\n  timeout_seconds: 1\n`);
+  const resolved = resolveStudy({ file: f, text: readFileSync(f, 'utf8'), machine: { totalMemoryBytes: 2 ** 34 } });
+  assert.ok(resolved.ok, resolved.ok ? '' : resolved.message);
+  assert.equal(resolved.runner.hangTimeoutMs, 1000);
   const t0 = Date.now();
-  const r = await createRunnerFor({ file: f, command: loadExternalConfig(f).command })({ id: 't', configPath: f, config: {} as TrainingConfig, batchSize: 8, learningRate: 0.1, seed: 0 }, {});
+  const r = await createRunner(resolved.runner)({ id: 't', configPath: f, config: {} as TrainingConfig, batchSize: 8, learningRate: 0.1, seed: 0 }, {});
   assert.equal(r.status, 'timeout');
   assert.ok(Date.now() - t0 < 8000);
 });

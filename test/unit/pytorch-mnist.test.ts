@@ -6,7 +6,7 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { StepMetrics } from '../../src/core/types';
-import { createRunnerFor, loadExternalConfig } from '../../src/core/runner';
+import { createRunner, loadExternalConfig } from '../../src/core/runner';
 import { pythonEnv, testPython } from './helpers/python';
 
 const CONFIG = resolve(__dirname, '../../examples/pytorch-mnist/config.yaml');
@@ -30,9 +30,10 @@ test('a real PyTorch trial: loss falls, gradient statistics and throughput are m
   for (const f of ['train.py', 'config.yaml']) copyFileSync(resolve(CONFIG, '..', f), join(dir, f));
   const config = join(dir, 'config.yaml');
   const cfg = loadExternalConfig(config);
-  const runner = createRunnerFor(
-    { file: config, command: cfg.command },
-    { pythonPath: PY, hangTimeoutMs: 60_000, env: pythonEnv({ BATCH_TUNER_MNIST: resolve(__dirname, '../../dist/data/mnist.bin') }) },
+  assert.ok(cfg.command);
+  const runner = createRunner(
+    { kind: 'external', command: cfg.command, shell: false, pythonPath: PY, hangTimeoutMs: 60_000 },
+    { env: pythonEnv({ BATCH_TUNER_MNIST: resolve(__dirname, '../../dist/data/mnist.bin') }) },
   );
   const live: StepMetrics[] = [];
   const r = await runner(

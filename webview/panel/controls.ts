@@ -1,7 +1,7 @@
 // The study settings form: batch size (log2 slider + exact field, with the SGD / mini-batch /
 // full-batch regions labelled under it), the search range, memory limit, time budget,
 // learning-rate rule and the batch-size schedule editor.
-import type { PanelInit, PanelSettings } from '../../src/core/webviewProtocol';
+import type { PanelInit, PanelProvenance, PanelSettings } from '../../src/core/webviewProtocol';
 import type { LrRule } from '../../src/core/types';
 import { h, uniqueId } from '../shared/dom';
 import type { SelectElement } from '../shared/elements';
@@ -32,6 +32,16 @@ const LR_RULE_TEXT: ReadonlyArray<readonly [LrRule, string]> = [
   ['none', 'None (keep the learning rate)'],
 ];
 
+type TaggedKey = Exclude<keyof PanelSettings, 'schedule'>;
+
+/** Where a value came from, as the tag next to its label says it (the panel's own changes need no tag). */
+const TAG: Partial<Record<NonNullable<PanelProvenance[TaggedKey]>, [string, string]>> = {
+  default: ['default', "Batch Tuner's default: nothing set this"],
+  derived: ['default', "Batch Tuner's default, from the config's batch size and training-set size"],
+  config: ['config', 'Set by the config file (its tuner section, or its batch size)'],
+  editor: ['settings', 'Set in the VS Code settings (batchTuner.*); the config file would win over it'],
+};
+
 export interface ControlsCallbacks {
   onSettings(settings: PanelSettings): void;
   onScheduleDraft(kind: ScheduleKind, values: ScheduleFieldValues): void;
@@ -50,6 +60,10 @@ export class SettingsControls {
   private readonly lrRule: SelectElement;
   private readonly scale: HTMLDivElement;
   readonly schedule: ScheduleEditor;
+  /** The provenance tags, and the values they describe (a value changed here loses its tag). */
+  private readonly tags = new Map<TaggedKey, HTMLSpanElement>();
+  private provenance: PanelProvenance = {};
+  private origin: PanelSettings;
 
   constructor(
     init: PanelInit,
@@ -58,6 +72,7 @@ export class SettingsControls {
     private readonly cb: ControlsCallbacks,
   ) {
     this.settings = settings;
+    this.origin = init.settings;
     this.datasetSize = Math.max(1, init.datasetSize);
     this.totalMemory = Math.max(MIN_MEMORY_BYTES, init.totalMemoryBytes);
     this.batch = new SliderRow(this.batchRow('Batch size', 'Batch size, exact', (v) => this.change({ ...this.settings, batchSize: v })));
@@ -77,6 +92,16 @@ export class SettingsControls {
       },
       onDraft: (kind, values) => this.cb.onScheduleDraft(kind, values),
     });
+
+    const lrRow = h('div', { class: 'slider-row' }, h('label', { class: 'control-label', for: lrId }, 'Learning-rate rule'), this.lrRule);
+    const rows: Array<[TaggedKey, HTMLElement]> = [['batchSize', this.batch.element], ['minBatchSize', this.minBatch.element], ['maxBatchSize', this.maxBatch.element], ['memoryLimitBytes', this.memory.element], ['budgetSeconds', this.budget.element], ['lrRule', lrRow]];
+    for (const [key, row] of rows) {
+      // Beside the label (positioned on its line), outside its accessible name.
+      const tag = h('span', { class: 'provenance-tag', hidden: true });
+      row.insertBefore(tag, row.firstChild);
+      this.tags.set(key, tag);
+    }
+
     this.element = h(
       'div',
       { class: 'controls' },
@@ -90,10 +115,11 @@ export class SettingsControls {
         this.maxBatch.element,
         this.memory.element,
         this.budget.element,
-        h('div', { class: 'slider-row' }, h('label', { class: 'control-label', for: lrId }, 'Learning-rate rule'), this.lrRule),
+        lrRow,
       ),
     );
     this.renderScale();
+    this.setProvenance(init);
     this.show(settings);
   }
 
@@ -173,6 +199,23 @@ export class SettingsControls {
     return select;
   }
 
+  /** Which layer set each of the host's values (the resolver's provenance), shown as small tags. */
+  setProvenance(init: PanelInit): void {
+    this.provenance = init.provenance ?? {};
+    this.origin = init.settings;
+    this.renderTags();
+  }
+
+  private renderTags(): void {
+    for (const [key, tag] of this.tags) {
+      const p = this.provenance[key];
+      const text = p && this.settings[key] === this.origin[key] ? TAG[p] : undefined;
+      tag.hidden = !text;
+      tag.textContent = text?.[0] ?? '';
+      if (text) tag.title = text[1];
+    }
+  }
+
   /** Bounds from a new init (another config or dataset). */
   setBounds(init: PanelInit): void {
     this.datasetSize = Math.max(1, init.datasetSize);
@@ -190,6 +233,7 @@ export class SettingsControls {
     this.memory.set(settings.memoryLimitBytes);
     this.budget.set(settings.budgetSeconds);
     this.lrRule.value = settings.lrRule;
+    this.renderTags();
   }
 
   get current(): PanelSettings {
@@ -207,6 +251,7 @@ export class SettingsControls {
     // The other end of the range follows when pushed past; show it without re-entering onChange.
     if (moved === 'min') this.maxBatch.set(next.maxBatchSize);
     if (moved === 'max') this.minBatch.set(next.minBatchSize);
+    this.renderTags();
     this.cb.onSettings(next);
   }
 

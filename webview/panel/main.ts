@@ -161,6 +161,7 @@ function onInit(i: PanelInit): void {
     controlsHost.replaceChildren(controls.element);
   } else {
     controls.setBounds(i);
+    controls.setProvenance(i);
     controls.show(settings);
     controls.schedule.show(settings.schedule);
   }

@@ -1,11 +1,9 @@
 // Which runner starts a study's trials: the resolver's RunnerSpec (core/resolve) names it — the
 // built-in TensorFlow.js trainer, or the user's own command — and createRunner() builds it.
-import type { TrainingConfig, TrialRunner, TunerSpec } from '../types';
+import type { TrialRunner } from '../types';
 import type { RunnerSpec } from '../resolve/types';
-import { RESOLVE_DEFAULTS } from '../resolve/defaults';
 import { createExternalRunner } from './external';
 import { createTrainerRunner } from './trainerProcess';
-import { loadExternalConfig } from './externalConfig';
 
 export { createExternalRunner, defaultPython } from './external';
 export type { ExternalRunnerOptions } from './external';
@@ -38,66 +36,4 @@ export function createRunner(spec: RunnerSpec, extras: RunnerExtras = {}): Trial
     ...(extras.env ? { env: extras.env } : {}),
     hangTimeoutMs: spec.hangTimeoutMs,
   });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Deprecated: the VS Code host still calls these until it resolves studies with resolveStudy().
-
-/** @deprecated Use resolveStudy() (core/resolve) and createRunner(result.runner). */
-export interface RunnerInput {
-  /** The config file trials are made from. */
-  file: string;
-  /** Batch Tuner's own training config, when the file is one. */
-  config?: TrainingConfig;
-  /** A command from the settings (per file glob) or the CLI: wins over the config's tuner.command. */
-  command?: string;
-  /** Run the command through a shell (default: the tuner section's shell, else false). */
-  shell?: boolean;
-  /** The tuner section of a user's own config (loadExternalConfig(file).tuner); read from `file` when absent. */
-  tuner?: TunerSpec;
-}
-
-/** @deprecated See RunnerInput. */
-export interface RunnerOptions {
-  pythonPath?: string;
-  workspaceFolder?: string;
-  hangTimeoutMs?: number;
-  env?: NodeJS.ProcessEnv;
-}
-
-/** @deprecated The command a config's trials would run, or undefined for the built-in trainer. */
-export function commandFor(input: RunnerInput): string | undefined {
-  const c = input.command?.trim() || input.config?.tuner?.command?.trim();
-  return c || undefined;
-}
-
-/** @deprecated Use createRunner(resolveStudy(...).runner). The hang timeout now reaches the built-in trainer too. */
-export function createRunnerFor(input: RunnerInput, opts: RunnerOptions = {}): TrialRunner {
-  const command = commandFor(input);
-  const tuner = input.tuner ?? input.config?.tuner ?? (command ? tunerSectionOf(input.file) : undefined);
-  const fromConfig = tuner?.timeout_seconds !== undefined ? tuner.timeout_seconds * 1000 : undefined;
-  const hangTimeoutMs = opts.hangTimeoutMs ?? fromConfig ?? RESOLVE_DEFAULTS.trialTimeoutSeconds * 1000;
-  const extras = opts.env ? { env: opts.env } : {};
-  if (!command) return createRunner({ kind: 'trainer', hangTimeoutMs }, extras);
-  return createRunner(
-    {
-      kind: 'external',
-      command,
-      shell: input.shell ?? tuner?.shell ?? RESOLVE_DEFAULTS.shell,
-      ...(opts.pythonPath ? { pythonPath: opts.pythonPath } : {}),
-      ...(opts.workspaceFolder ? { workspaceFolder: opts.workspaceFolder } : {}),
-      hangTimeoutMs,
-    },
-    extras,
-  );
-}
-
-/** A user's config's tuner options (timeout_seconds, shell) when the caller did not pass them. */
-function tunerSectionOf(file: string): TunerSpec | undefined {
-  try {
-    return loadExternalConfig(file).tuner;
-  } catch {
-    // Not a config we can read: the runner's defaults apply, and the trial itself reports the problem.
-    return undefined;
-  }
 }

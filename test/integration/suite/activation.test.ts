@@ -64,6 +64,21 @@ suite('Activation', () => {
     assert.ok(contributed.some((c) => c.command === OPEN_PANEL_COMMAND), `${OPEN_PANEL_COMMAND} is not contributed`);
   });
 
+  test('the test API exists only in ExtensionMode.Test: absent from the extension installed from its VSIX', async () => {
+    const ext = extensionUnderTest();
+    await ext.activate();
+    const exports = ext.exports as Record<string, unknown>;
+    if (process.env.BATCH_TUNER_TEST_INSTALLED === '1') {
+      // scripts/check-vsix.mjs: the installed copy runs as a user gets it (ExtensionMode.Production).
+      assert.equal(exports.test, undefined, 'the installed extension exposes its test hooks (setTrustOverride, ...)');
+      assert.deepEqual(Object.keys(exports).sort(), ['activationMs', 'isStudyRunning']);
+      testLog('    installed VSIX: exports are activationMs and isStudyRunning only (no test API)');
+    } else {
+      const test = exports.test as Record<string, unknown> | undefined;
+      assert.equal(typeof test?.setTrustOverride, 'function', 'the extension under test (ExtensionMode.Test) has no test API');
+    }
+  });
+
   test('the main launch opens a trusted workspace', () => {
     assert.equal(vscode.workspace.isTrusted, true, 'the trusted launch opened the workspace in Restricted Mode');
     assert.ok(vscode.workspace.workspaceFolders?.length, 'no workspace folder is open');

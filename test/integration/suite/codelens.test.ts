@@ -1,11 +1,13 @@
 // CodeLens on training configs of every format: exactly above the batch-size keys, never on
 // keys inside comments or strings; and, after a real study, the recommendation with Apply.
 import * as assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { extensionUnderTest } from './extensionUnderTest';
 import { batchTunerApi, batchTunerLenses, codeLensesOf, waitFor, workspaceFile } from './fixtures';
+import { testLog } from './log';
 
 /** 1-based lines of each fixture's batch-size keys (as a person reads them in the editor). */
 const EXPECTED: Array<[string[], number[]]> = [
@@ -33,6 +35,18 @@ suite('CodeLens', () => {
       assert.ok(lenses.some((l) => l.title === 'Try batch size…'));
     });
   }
+
+  test('a config with a family of batch keys shows its global batch next to the key Apply edits', async () => {
+    const lenses = await codeLensesOf(workspaceFile('configs', 'ds_config.json'));
+    const global = lenses.filter((l) => l.command?.title.startsWith('global '));
+    assert.equal(global.length, 1, JSON.stringify(lenses.map((l) => l.command?.title)));
+    assert.equal(global[0].command?.title, 'global 64 = 16 x 4 acc x 1 worker (from train_batch_size)');
+    assert.equal(global[0].range.start.line + 1, 2, 'above train_batch_size');
+    // A lone batch-size key (ours without accumulation, a plain script) gets no such lens.
+    for (const segments of [['mnist.batch-tuner.yaml'], ['scripts', 'train.py']]) {
+      assert.equal((await codeLensesOf(workspaceFile(...segments))).filter((l) => l.command?.title.startsWith('global ')).length, 0, segments.join('/'));
+    }
+  });
 
   test('the lens starts at the key itself (nested JSONC key at column 7)', async () => {
     const lenses = batchTunerLenses(await codeLensesOf(workspaceFile('configs', 'trainer.jsonc')));
@@ -100,6 +114,84 @@ suite('Studies run in a terminal', () => {
     );
     assert.equal(lens.line + 1, 13);
     assert.ok(lens.title.includes(String(printed.recommended.batchSize)), `${lens.title} does not name ${printed.recommended.batchSize}`);
+  });
+});
+
+/** The study-start line of every study file in `dir` for `configPath`, by file. */
+function studyStarts(dir: string, configPath: string): Map<string, Record<string, unknown>> {
+  const out = new Map<string, Record<string, unknown>>();
+  if (!existsSync(dir)) return out;
+  for (const name of readdirSync(dir).filter((f) => f.endsWith('.study.jsonl'))) {
+    const first = readFileSync(path.join(dir, name), 'utf8').split('\n')[0];
+    try {
+      const line = JSON.parse(first) as Record<string, unknown>;
+      if (line.type === 'study-start' && line.configPath === configPath) out.set(name, line);
+    } catch {
+      // a file being written: its first line is complete once it exists
+    }
+  }
+  return out;
+}
+
+/** The study-start line of a study started now (a file that was not in `before`). */
+async function newStudyStart(dir: string, configPath: string, before: Set<string>, what: string): Promise<Record<string, unknown>> {
+  return waitFor(what, () => [...studyStarts(dir, configPath)].find(([name]) => !before.has(name))?.[1], 60_000);
+}
+
+suite('One resolver: a CLI study and a VS Code study of the same config', () => {
+  test('start with the same options (study-start lines: settings, dataset size, optimizer, current values, config hash)', async function () {
+    this.timeout(180_000);
+    const api = await batchTunerApi();
+    const uri = workspaceFile('cli-study.batch-tuner.yaml');
+    const cwd = workspaceFile().fsPath;
+    const dir = path.join(cwd, '.batch-tuner');
+
+    // batch-tuner tune with flags, stopped (Ctrl+C) once its study has started.
+    let before = new Set(studyStarts(dir, uri.fsPath).keys());
+    const cli = spawn(process.execPath, [path.join(extensionUnderTest().extensionPath, 'dist', 'cli.js'), 'tune', 'cli-study.batch-tuner.yaml', '--budget', '15', '--min', '16', '--max', '64'], {
+      cwd,
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    cli.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const cliExited = new Promise<void>((resolve) => cli.on('exit', () => resolve()));
+    let fromCli: Record<string, unknown>;
+    try {
+      fromCli = await newStudyStart(dir, uri.fsPath, before, `the CLI's study-start line (stderr: ${stderr})`);
+    } finally {
+      cli.kill('SIGINT');
+      const killer = setTimeout(() => cli.kill('SIGKILL'), 20_000);
+      await cliExited;
+      clearTimeout(killer);
+    }
+    assert.match(stderr, /settings: budget 15 s \(flag\)/, 'the CLI prints its settings line');
+
+    // The same request from VS Code (the panel's budget and range), stopped once started.
+    before = new Set(studyStarts(dir, uri.fsPath).keys());
+    const pending = Promise.resolve(vscode.commands.executeCommand<{ status: string; reason?: string }>('batchTuner.tune', uri, { notify: false, settings: { budgetSeconds: 15, minBatchSize: 16, maxBatchSize: 64 } }));
+    let fromVsCode: Record<string, unknown>;
+    try {
+      fromVsCode = await newStudyStart(dir, uri.fsPath, before, 'the VS Code study-start line');
+    } finally {
+      await vscode.commands.executeCommand('batchTuner.stop');
+    }
+    const result = await pending;
+    assert.ok(result && ['stopped', 'completed'].includes(result.status), `the VS Code study: ${JSON.stringify(result)}`);
+    assert.equal(api.isStudyRunning(), false);
+
+    const same = (l: Record<string, unknown>) => ({
+      settings: l.settings,
+      datasetSize: l.datasetSize,
+      optimizer: l.optimizer,
+      currentBatchSize: l.currentBatchSize,
+      currentLearningRate: l.currentLearningRate,
+      configHash: l.configHash,
+    });
+    testLog(`    study-start settings (CLI and VS Code): ${JSON.stringify(same(fromCli).settings)}`);
+    assert.deepEqual(same(fromVsCode), same(fromCli));
+    const cliSettings = fromCli.settings as { budgetSeconds?: number; seed?: number; minBatchSize?: number };
+    assert.deepEqual([cliSettings.budgetSeconds, cliSettings.minBatchSize, cliSettings.seed], [15, 16, 42], 'the flags, and the one default seed');
   });
 });
 

@@ -140,6 +140,18 @@ suite('Commands', () => {
     assert.match(result?.reason ?? '', /positive integer/);
   });
 
+  test('a bad value in the settings is an error naming the setting (it used to fall back to 80% of RAM silently)', async () => {
+    const settings = vscode.workspace.getConfiguration('batchTuner');
+    await settings.update('memoryLimit', 'lots', vscode.ConfigurationTarget.Workspace);
+    try {
+      const result = await vscode.commands.executeCommand<{ status: string; reason?: string }>('batchTuner.tune', workspaceFile('mnist.batch-tuner.yaml'), { notify: false });
+      assert.equal(result?.status, 'invalid-config');
+      assert.match(result?.reason ?? '', /setting batchTuner\.memoryLimit: memory size "lots" is not understood/);
+    } finally {
+      await settings.update('memoryLimit', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+  });
+
   test('Tune on a config with an error is refused with file:line:col', async () => {
     const result = await vscode.commands.executeCommand<{ status: string; reason?: string }>('batchTuner.tune', workspaceFile('bad-config.yaml'), { notify: false });
     assert.equal(result?.status, 'invalid-config');

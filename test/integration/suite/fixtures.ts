@@ -2,14 +2,16 @@
 // activate() returns, and waiting for asynchronous UI state.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { BatchTunerApi } from '../../../src/vscode/api';
+import type { BatchTunerApi, BatchTunerTestApi } from '../../../src/vscode/api';
 import { activatedExtension } from './extensionUnderTest';
 
-export async function batchTunerApi(): Promise<BatchTunerApi> {
+/** The API activate() returns, with its test hooks (present because VS Code runs this suite in ExtensionMode.Test). */
+export async function batchTunerApi(): Promise<BatchTunerApi & { test: BatchTunerTestApi }> {
   const ext = await activatedExtension();
   const api = ext.exports as BatchTunerApi | undefined;
   assert.ok(api && typeof api.activationMs === 'number', 'activate() did not return the Batch Tuner API object');
-  return api;
+  assert.ok(api.test, 'activate() returned no test API although the extension runs in ExtensionMode.Test');
+  return api as BatchTunerApi & { test: BatchTunerTestApi };
 }
 
 export function workspaceFile(...segments: string[]): vscode.Uri {

@@ -95,6 +95,70 @@ suite('Tuner panel', () => {
     const nested = await api.test.panelInit();
     assert.equal(nested.currentBatchSize, 48);
     assert.equal(nested.currentLearningRate, undefined, 'trainer.learning_rate is not in the batch size\'s mapping');
+    // Nothing says how much data it has: the resolver's one default, labelled as such (no longer 65,536 or 8,000).
+    assert.equal(nested.datasetSize, 1_000_000);
+    assert.equal(nested.provenance?.datasetSize, 'default');
+  });
+
+  test('PanelInit comes from the resolver: examples/pytorch-mnist gets lr rule sqrt (Adam assumed), the config\'s tuner values, and says which is which', async () => {
+    const api = await batchTunerApi();
+    await vscode.commands.executeCommand('batchTuner.openPanel', workspaceFile('examples', 'pytorch-mnist', 'config.yaml'));
+    const init = await api.test.panelInit();
+    assert.equal(init.currentBatchSize, 32);
+    assert.equal(init.currentLearningRate, 0.001);
+    assert.equal(init.datasetSize, 8000, 'train_samples of the example');
+    assert.equal(init.settings.lrRule, 'sqrt', 'the CLI picks sqrt for this config; so must the panel');
+    assert.equal(init.settings.minBatchSize, 8);
+    assert.equal(init.settings.maxBatchSize, 512);
+    assert.equal(init.settings.budgetSeconds, 60);
+    assert.equal(init.settings.memoryLimitBytes, Math.floor((init.totalMemoryBytes * 80) / 100), 'the default memory limit: 80% of physical memory');
+    assert.deepEqual(init.provenance, {
+      batchSize: 'config',
+      minBatchSize: 'config',
+      maxBatchSize: 'config',
+      budgetSeconds: 'config',
+      memoryLimitBytes: 'default',
+      lrRule: 'default',
+      datasetSize: 'config',
+    });
+  });
+
+  test('PanelInit provenance: our own config\'s values are the config\'s, the rest defaults; a value moved in the panel becomes the panel\'s', async () => {
+    const api = await batchTunerApi();
+    await vscode.commands.executeCommand('batchTuner.openPanel', workspaceFile('mnist.batch-tuner.yaml'));
+    const init = await api.test.panelInit();
+    assert.equal(init.provenance?.batchSize, 'config');
+    assert.equal(init.provenance?.budgetSeconds, 'default');
+    assert.equal(init.settings.budgetSeconds, 120);
+    assert.equal(init.provenance?.lrRule, 'default');
+    const moved = { ...init.settings, budgetSeconds: 45 };
+    assert.deepEqual(await api.test.postFromPanel({ v: 1, type: 'settingsChanged', settings: moved }), { accepted: true });
+    const after = await api.test.panelInit();
+    assert.equal(after.settings.budgetSeconds, 45);
+    assert.equal(after.provenance?.budgetSeconds, 'panel');
+    assert.equal(after.provenance?.lrRule, 'default');
+  });
+
+  test('a setting the person set in VS Code is the editor layer; the config file wins over it', async () => {
+    const api = await batchTunerApi();
+    const settings = vscode.workspace.getConfiguration('batchTuner');
+    await settings.update('defaultBudgetSeconds', 77, vscode.ConfigurationTarget.Workspace);
+    await settings.update('lrRule', 'linear', vscode.ConfigurationTarget.Workspace);
+    try {
+      await vscode.commands.executeCommand('batchTuner.openPanel', workspaceFile('apply-target.batch-tuner.yaml'));
+      const ours = await api.test.panelInit();
+      assert.equal(ours.settings.budgetSeconds, 77);
+      assert.equal(ours.provenance?.budgetSeconds, 'editor');
+      assert.equal(ours.settings.lrRule, 'linear');
+      assert.equal(ours.provenance?.lrRule, 'editor');
+      await vscode.commands.executeCommand('batchTuner.openPanel', workspaceFile('examples', 'pytorch-mnist', 'config.yaml'));
+      const example = await api.test.panelInit();
+      assert.equal(example.settings.budgetSeconds, 60, 'tuner.budget_seconds in the config beats batchTuner.defaultBudgetSeconds');
+      assert.equal(example.provenance?.budgetSeconds, 'config');
+    } finally {
+      await settings.update('defaultBudgetSeconds', undefined, vscode.ConfigurationTarget.Workspace);
+      await settings.update('lrRule', undefined, vscode.ConfigurationTarget.Workspace);
+    }
   });
 
   test('a training run streams every step to the panel in at most ~20 messages a second', async function () {
