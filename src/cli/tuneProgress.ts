@@ -53,7 +53,7 @@ export class TuneProgress {
         break;
       }
       case 'noise-scale':
-        this.line(`  B_noise ~ ${formatNumber(e.estimate.value)} (90% interval ${formatNumber(e.estimate.low)}-${formatNumber(e.estimate.high)})`);
+        this.line(`  B_noise ≈ ${formatNumber(e.estimate.value)} (90% interval ${formatNumber(e.estimate.low)}–${formatNumber(e.estimate.high)}), ${e.estimate.source === 'loss-curves' ? 'fitted to loss curves' : 'measured from gradient statistics'}`);
         break;
       case 'done':
         this.overall?.update(100);
