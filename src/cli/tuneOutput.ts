@@ -105,16 +105,16 @@ function overTheRun(rec: Recommendation): string[] {
   return lines.length > 0 ? ['Over the run:', ...lines] : [];
 }
 
-const STATUS_LINE: Partial<Record<string, string>> = {
-  stopped: 'The study was stopped before its budget ran out: what follows rests on the trials that finished.',
-  interrupted: 'The study was interrupted: what follows rests on the trials that finished before it.',
-};
+const STATUS_LINE = new Map<string, string>([
+  ['stopped', 'The study was stopped before its budget ran out: what follows rests on the trials that finished.'],
+  ['interrupted', 'The study was interrupted: what follows rests on the trials that finished before it.'],
+]);
 
 export function formatRecommendation(o: StudyOutcome): string {
   const rec = o.recommendation;
   if (!rec) return '';
   const lines: string[] = [];
-  const status = STATUS_LINE[String(o.status)];
+  const status = STATUS_LINE.get(String(o.status));
   if (status) lines.push(status);
   lines.push(recommendationHeadline(rec), `  batch size ${rec.batchSize}, ${learningRateText(rec)}`, `  ${speedupText(rec)}`);
   lines.push(...restsOn(rec), ...overTheRun(rec));

@@ -8,7 +8,10 @@ import { table, type Column, type Row } from './markup';
 import { predictedLabel } from './recommendationSection';
 import { isExtrapolated } from './recommendationText';
 
-const STATUS: Record<string, string> = { skipped: 'not run', predicted: 'not run (predicted)' };
+const STATUS = new Map<unknown, string>([
+  ['skipped', 'not run'],
+  ['predicted', 'not run (predicted)'],
+]);
 
 function range(r: readonly [number, number] | undefined): string {
   return r ? ` (${formatNumber(r[0])}–${formatNumber(r[1])})` : '';
@@ -40,7 +43,7 @@ function row(rec: Recommendation, c: CandidateEvidence): Row {
   const ext = isExtrapolated(rec, c.batchSize);
   const cells = [
     html`${c.batchSize} <span class="marks">${marks(rec, c)}</span>`,
-    STATUS[String(c.status)] ?? c.status,
+    STATUS.get(c.status) ?? c.status,
     c.samplesPerSecond !== undefined ? `${formatNumber(c.samplesPerSecond)}${range(c.samplesPerSecondIqr)}` : '–',
     c.fittedSamplesPerSecond !== undefined ? `${formatNumber(c.fittedSamplesPerSecond)}${range(c.fittedSamplesPerSecondInterval)}${ext ? ', extrapolated' : ''}` : '–',
     memoryCell(rec, c),

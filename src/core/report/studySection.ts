@@ -8,12 +8,12 @@ import { factTable, table } from './markup';
 const STATUS_CLASS = new Set(['completed', 'failed', 'stopped', 'running', 'interrupted']);
 
 /** What a status means for the numbers below it (none for a completed study). */
-const STATUS_MEANING: Record<string, string> = {
+const STATUS_MEANING = new Map<string, string>(Object.entries({
   interrupted: 'The study was interrupted: its process ended without finishing (no end record). What it measured until then is shown; a recommendation, if any, was made before the interruption and may rest on fewer trials than planned.',
   running: 'The study has no end record: it is still running, or its process died. The numbers below are what it had measured when this report was written.',
   stopped: 'The study was stopped before its budget ran out: the numbers below rest on the trials that finished.',
   failed: 'The study failed.',
-};
+}));
 
 export function studyName(r: StudyRecord): string {
   const path = String(r.start.configPath);
@@ -23,7 +23,7 @@ export function studyName(r: StudyRecord): string {
 export function studyHeader(r: StudyRecord): SafeHtml {
   const status = String(r.status);
   const cls = STATUS_CLASS.has(status) ? `status-${status}` : 'status-unknown';
-  const meaning = STATUS_MEANING[status];
+  const meaning = STATUS_MEANING.get(status);
   const skipped = r.skippedLines > 0 ? html`<div class="banner">${r.skippedLines} line${r.skippedLines === 1 ? '' : 's'} of the study file could not be read and ${r.skippedLines === 1 ? 'was' : 'were'} skipped.</div>` : '';
   return html`<h1>Batch Tuner study — ${studyName(r)}</h1>
 <div class="muted">${r.start.configPath} · started ${r.startedAt}${r.endedAt ? ` · ended ${r.endedAt}` : ''} · <span class="${cls}" data-testid="status">${status}</span>${r.reason ? ` — ${r.reason}` : ''}</div>
