@@ -15,7 +15,7 @@ const X = (b: number) => b / (0.004 + 0.00012 * b);
 function candidate(b: number, band: readonly number[]): CandidateEvidence {
   const measured = b <= 128;
   const x = X(b);
-  const rel = (b + 100) / x / ((128 + 100) / X(128));
+  const rel = (b + 300) / x / ((128 + 300) / X(128)); // B_noise = 300: 128 is the model's best
   const c: CandidateEvidence = {
     batchSize: b,
     status: measured ? 'ok' : 'skipped',
@@ -46,7 +46,7 @@ export function measuredRecommendation(): Recommendation {
     band: { low: 64, high: 256, tolerance: 0.1, sizes: band, basis: 'fitted' },
     basis: { throughput: 'fitted', noiseScale: 'measured', convergence: 'measured' },
     undetermined: [],
-    noiseScale: { value: 100, low: 80, high: 130, source: 'gradient-statistics', history: [{ samples: 1000, loss: 1.2, value: 60, low: 40, high: 90 }, { samples: 4000, loss: 0.6, value: 100, low: 80, high: 130 }] },
+    noiseScale: { value: 300, low: 240, high: 390, source: 'gradient-statistics', history: [{ samples: 1000, loss: 1.2, value: 200, low: 150, high: 260 }, { samples: 4000, loss: 0.6, value: 300, low: 240, high: 390 }] },
     alternatives: {
       largestThatFits: { batchSize: 256, learningRate: 0.0028, predictedTimeToTarget: 21, reason: 'the largest batch under the memory limit' },
       maxThroughput: { batchSize: 128, learningRate: 0.002, predictedTimeToTarget: 20, reason: 'the highest throughput of the fitted model' },
