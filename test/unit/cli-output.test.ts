@@ -23,8 +23,8 @@ test('table: measured throughput beside the fit and its interval; band marked; t
   const row = (b: number) => lines.find((l) => new RegExp(`^\\s*${b}[* ] `).test(l)) ?? '';
   // 64: X = 64 / (0.004 + 0.00012 x 64) = 5,479/s fitted, measured 2% above: 5.6k, interval ±5%.
   assert.match(row(64), /^\s*64\s+ok\s+5\.6k \(fit 5\.5k ±5%\)\s+32\.6 MB\s+20\.\d s, 1\.0\d?x best\s+–\s+–\s+●$/);
-  assert.match(row(128), /0\.405 ±0\.005\s+260 steps, 20\.0 s\s+● ◀ pick$/);
-  assert.match(row(32), /900 steps, 28\.0 s\s+\(current\)$/);
+  assert.match(row(128), /0\.405 ±0\.005\s+1,030 steps, 20\.0 s\s+● ◀ pick$/);
+  assert.match(row(32), /3,570 steps, 28\.0 s\s+\(current\)$/);
   assert.match(row(16), /^\s*16\s+ok\s+/);
   assert.doesNotMatch(row(16), /●/, '16 is outside the band');
   assert.match(row(256), /^\s*256\*\s+not run\s+fit 7\.4k ±18%\s+~40\.2 MB \(fit\)\s+.*●$/);
@@ -42,7 +42,7 @@ test('recommendation: the shared headline, then every quantity with its basis', 
   const all = lines.join('\n');
   assert.match(all, /throughput \(fitted\): step time t\(B\) = 4 ms \+ 0\.12 ms·B fitted to 48 measured windows/);
   assert.match(all, /noise scale \(measured\): B_noise ≈ 300 \(90% interval 240–390\), measured from gradient statistics/);
-  assert.match(all, /time to target \(measured\): the convergence runs at 128 reached the target validation loss 0\.41 in 260 steps/);
+  assert.match(all, /time to target \(measured\): the convergence runs at 128 reached the target validation loss 0\.41 in 1,030 steps/);
   assert.match(all, /Near-optimal band \(fitted\): 64, 128, 256, within 10%.*256 is extrapolated/);
   assert.match(all, /Decided by the model \(model's pick: 128; fastest measured in the convergence runs: 128\)\./);
   assert.match(all, /Memory: peak\(B\) ≈ 30\.0 MB \+ 40 kB·B \(fitted, r² 0\.999\); limit 2\.00 GB/);

@@ -4,23 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildCharts, recommendationHeadline, renderStudyReport } from '../../src/core/report';
+import { visibleText } from './helpers/reportPayloads';
 import { assumedRecommendation, fittedRecommendation, measuredRecommendation, plannedRecommendation, recordOf, undeterminedRecommendation } from './helpers/handmadeStudy';
-
-/** What a reader sees: the page without its scripts, styles and tags, entities decoded. */
-export function visibleText(html: string): string {
-  return html
-    .replace(/<script[\s\S]*?<\/script>/g, ' ')
-    .replace(/<style[\s\S]*?<\/style>/g, ' ')
-    .replace(/<title>[\s\S]*?<\/title>/g, ' ')
-    .replace(/<[^>]+>/g, '')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&#96;/g, '`')
-    .replace(/&amp;/g, '&')
-    .replace(/[ \t]+/g, ' ');
-}
 
 test('headline: measured pick with its band and measured speed-up', () => {
   assert.equal(recommendationHeadline(measuredRecommendation()), 'Recommended 128 · 64–256 within 10% · 1.4x faster (measured)');
@@ -51,14 +36,15 @@ test('report: the measured recommendation shows its headline, what it rests on, 
   assert.ok(text.includes('Recommended 128 · 64–256 within 10% · 1.4x faster (measured)'), 'the shared headline');
   assert.match(text, /fitted\s*Throughput: step time t\(B\) = 4 ms \+ 0\.12 ms·B fitted to 48 measured windows/);
   assert.match(text, /measured\s*Gradient noise scale: B_noise ≈ 300 \(90% interval 240–390\), measured from gradient statistics/);
-  assert.match(text, /measured\s*Time to target: the convergence runs at 128 reached the target validation loss 0\.41 in 260 steps/);
+  assert.match(text, /measured\s*Time to target: the convergence runs at 128 reached the target validation loss 0\.41 in 1,030 steps/);
   assert.match(text, /Near-optimal band \(fitted\): 64, 128, 256, within 10%[^.]*; 256 is extrapolated by the model beyond the measured sizes/);
   assert.match(text, /Against the current 32: measured 1\.4x .*the fitted model predicts 1\.3x/);
   assert.match(text, /The model decided\. Rule: measured time to target outranks the model/);
   // The evidence table: measured and predicted columns side by side.
   assert.match(text, /speed-up vs the current 32\s*1\.4x\s*1\.3x/);
   // Extrapolated cells are set apart, band rows marked.
-  assert.match(html, /<tr class="in-band">.*?256[\s\S]*?<td class="extrapolated">[^<]*extrapolated<\/td>/);
+  assert.match(html, /<tr class="in-band"><td class="text">256\* <span class="marks"><\/span><\/td><td class="text">not run<\/td><td>–<\/td><td class="extrapolated">7,373 \(7,005–9,585\)<\/td>/);
+  assert.match(text, /time to target at 128\s*19\.9 s \(1,030 steps x fitted t\(B\)\); wall clock 20\.0 s\s*20\.0 s/);
   assert.match(html, /<tr class="pick in-band"><td class="text">128 <span class="marks">◀ pick<\/span>/);
 });
 

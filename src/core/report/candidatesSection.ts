@@ -42,10 +42,10 @@ function marks(rec: Recommendation, c: CandidateEvidence): string {
 function row(rec: Recommendation, c: CandidateEvidence): Row {
   const ext = isExtrapolated(rec, c.batchSize);
   const cells = [
-    html`${c.batchSize} <span class="marks">${marks(rec, c)}</span>`,
+    html`${c.batchSize}${ext ? '*' : ''} <span class="marks">${marks(rec, c)}</span>`,
     STATUS.get(c.status) ?? c.status,
     c.samplesPerSecond !== undefined ? `${formatNumber(c.samplesPerSecond)}${range(c.samplesPerSecondIqr)}` : '–',
-    c.fittedSamplesPerSecond !== undefined ? `${formatNumber(c.fittedSamplesPerSecond)}${range(c.fittedSamplesPerSecondInterval)}${ext ? ', extrapolated' : ''}` : '–',
+    c.fittedSamplesPerSecond !== undefined ? `${formatNumber(c.fittedSamplesPerSecond)}${range(c.fittedSamplesPerSecondInterval)}` : '–',
     memoryCell(rec, c),
     timeCell(c),
     c.inBand ? 'yes' : '',
@@ -73,6 +73,6 @@ export function candidatesSection(rec: Recommendation): SafeHtml {
     { head: 'learning rate', sub: 'by the lr rule' },
   ];
   return html`<h2>Evidence per batch size</h2>
-<p class="muted">Italic: the fitted model extrapolates beyond the measured batch sizes. Green edge: in the near-optimal band.</p>
+<p class="muted">* and italic: not measured; the fitted models extrapolate beyond the measured batch sizes. Green edge: in the near-optimal band.</p>
 ${table(columns, (rec.candidates ?? []).map((c) => row(rec, c)))}`;
 }

@@ -41,7 +41,7 @@ export function table(columns: readonly Column[], rows: readonly Row[]): SafeHtm
     const tds = r.cells.map((v, i) => html`<td${classes(columns[i]?.text && 'text', r.extrapolated?.includes(i) && 'extrapolated')}>${v}</td>`);
     return html`<tr${classes(r.pick && 'pick', r.inBand && 'in-band')}>${tds}</tr>`;
   });
-  return html`<table><thead><tr>${th}</tr></thead><tbody>${tr}</tbody></table>`;
+  return html`<div class="scroll"><table><thead><tr>${th}</tr></thead><tbody>${tr}</tbody></table></div>`;
 }
 
 /** Two columns of label and value, for facts about the study. */

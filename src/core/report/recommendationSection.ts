@@ -51,10 +51,15 @@ function evidenceTable(rec: Recommendation): SafeHtml {
   const assumed = assumedQuantities(rec.basis).length > 0;
   const speed = (x: number | undefined) => (x === undefined ? '–' : assumed ? 'not given (assumption)' : formatSpeedup(x));
   const pick = rec.candidates?.find((c) => c.batchSize === rec.batchSize);
+  const steps = pick?.measuredStepsToTarget;
+  const x = pick?.fittedSamplesPerSecond;
+  // What the verdict compares: the steps the runs took, timed by the fitted t(B) = B / X(B); the wall clock beside it.
+  const timed = steps !== undefined && x !== undefined && x > 0 ? `${formatSeconds((steps * rec.batchSize) / x)} (${formatNumber(steps)} steps x fitted t(B))` : '';
+  const wall = pick?.measuredTimeToTarget !== undefined ? `wall clock ${formatSeconds(pick.measuredTimeToTarget)}` : '';
   const rows: Array<[string, string, string]> = [
     ['pick', e.verdict?.measuredPick !== undefined ? String(e.verdict.measuredPick) : '–', e.goodputPick !== undefined ? String(e.goodputPick) : '–'],
     [`speed-up vs the current ${rec.current.batchSize}`, speed(e.measuredSpeedupVsCurrent), speed(e.predictedSpeedupVsCurrent)],
-    [`time to target at ${rec.batchSize}`, formatSeconds(pick?.measuredTimeToTarget), formatSeconds(rec.predictedTimeToTarget)],
+    [`time to target at ${rec.batchSize}`, [timed, wall].filter(Boolean).join('; ') || '–', formatSeconds(rec.predictedTimeToTarget)],
   ];
   return table(
     [{ head: '', text: true }, { head: 'measured', sub: 'convergence runs' }, { head: 'predicted', sub: rec.basis?.noiseScale === 'assumed' ? 'model, assumed B_noise' : 'fitted model' }],

@@ -29,7 +29,7 @@ function candidate(b: number, band: readonly number[]): CandidateEvidence {
     inBand: band.includes(b),
   };
   if (measured) Object.assign(c, { samplesPerSecond: x * 1.02, samplesPerSecondIqr: [x * 0.97, x * 1.06], throughputWindows: 6, peakMemoryBytes: 30e6 + 40_000 * b });
-  if (b === 32 || b === 128) Object.assign(c, { measuredLoss: b === 32 ? 0.412 : 0.405, measuredLossSpread: 0.01, lossSource: 'validation', measuredStepsToTarget: b === 32 ? 900 : 260, measuredTimeToTarget: b === 32 ? 28 : 20 });
+  if (b === 32 || b === 128) Object.assign(c, { measuredLoss: b === 32 ? 0.412 : 0.405, measuredLossSpread: 0.01, lossSource: 'validation', measuredStepsToTarget: b === 32 ? 3570 : 1030, measuredTimeToTarget: b === 32 ? 28 : 20 });
   return c;
 }
 

@@ -89,3 +89,20 @@ export function assertNoInjection(page: string): void {
   for (const p of PAYLOADS) if (/[<>"'`]/.test(p)) assert.ok(!markup.includes(p), `payload intact: ${p}`);
 }
 
+
+/** What a reader sees: the page without its scripts, styles and tags, entities decoded. */
+export function visibleText(html: string): string {
+  return html
+    .replace(/<script[\s\S]*?<\/script>/g, ' ')
+    .replace(/<style[\s\S]*?<\/style>/g, ' ')
+    .replace(/<title>[\s\S]*?<\/title>/g, ' ')
+    .replace(/<[^>]+>/g, '')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&#96;/g, '`')
+    .replace(/&amp;/g, '&')
+    .replace(/[ \t]+/g, ' ');
+}
+
