@@ -7,13 +7,20 @@ import { formatOutcomeTable, formatRecommendation } from '../../src/cli/tuneOutp
 import { recommendationHeadline } from '../../src/core/report';
 import type { StudyOutcome } from '../../src/core/study';
 import type { Recommendation } from '../../src/core/types';
-import { assumedRecommendation, fittedRecommendation, measuredRecommendation, plannedRecommendation, undeterminedRecommendation } from './helpers/handmadeStudy';
+import {
+  assumedRecommendation,
+  fittedRecommendation,
+  measuredRecommendation,
+  plannedRecommendation,
+  undeterminedRecommendation,
+} from './helpers/handmadeStudy';
 
 function outcome(rec: Recommendation, status: StudyOutcome['status'] = 'completed'): StudyOutcome {
   return { id: 's', status, recommendation: rec, plan: { summary: '' } as StudyOutcome['plan'], trials: [], elapsedSeconds: 60 };
 }
 
-const text = (rec: Recommendation, status?: StudyOutcome['status']) => `${formatOutcomeTable(outcome(rec, status))}\n\n${formatRecommendation(outcome(rec, status))}`;
+const text = (rec: Recommendation, status?: StudyOutcome['status']) =>
+  `${formatOutcomeTable(outcome(rec, status))}\n\n${formatRecommendation(outcome(rec, status))}`;
 
 test('table: measured throughput beside the fit and its interval; band marked; the unmeasured row starred', () => {
   const t = formatOutcomeTable(outcome(measuredRecommendation()));
@@ -38,7 +45,10 @@ test('recommendation: the shared headline, then every quantity with its basis', 
   assert.equal(lines[0], 'Recommended 128 · 64–256 within 10% · 1.4x faster (measured)');
   assert.equal(lines[0], recommendationHeadline(rec), 'one wording for the CLI and the report');
   assert.equal(lines[1], '  batch size 128, learning rate 0.002 (sqrt rule from 0.001 at 32)');
-  assert.match(lines[2], /Against the current 32: measured 1\.4x .*; the fitted model predicts 1\.3x; predicted time to the target 26\.0 s at 32 -> 20\.0 s \(fitted\)\./);
+  assert.match(
+    lines[2],
+    /Against the current 32: measured 1\.4x .*; the fitted model predicts 1\.3x; predicted time to the target 26\.0 s at 32 -> 20\.0 s \(fitted\)\./,
+  );
   const all = lines.join('\n');
   assert.match(all, /throughput \(fitted\): step time t\(B\) = 4 ms \+ 0\.12 ms·B fitted to 48 measured windows/);
   assert.match(all, /noise scale \(measured\): B_noise ≈ 300 \(90% interval 240–390\), measured from gradient statistics/);
@@ -71,16 +81,31 @@ test('an assumed noise scale: the assumption stated, no speed-up anywhere in the
 test('a plan, the critical batch size along the run and the parallelism are printed', () => {
   const all = formatRecommendation(outcome(plannedRecommendation()));
   assert.match(all, /^Recommended 64 → 256 over the run · 1\.3x faster than a fixed 128 \(fitted\)$/m);
-  assert.match(all, /Over the run:\n {2}Plan over 600k samples \(batch warm-up, fitted\): 64 until 120k samples, then 128, then 256 from 400k; predicted 4\.8k steps, 10\.0 min against a fixed 128 \(4\.7k steps, 13\.0 min\), 1\.3x faster\./);
-  assert.match(all, / {2}Critical batch size along the run \(branched trials\):\n {4}at 20k samples \(loss 0\.9\): critical batch size 64 \(32–128, measured\), B_noise 40 \(30–55\)\n {4}at 120k samples/);
-  assert.match(all, / {2}Parallelism: global batch 128 = 32 per micro-batch x 2 accumulation steps x 2 workers \(a micro-batch of 32 fits one worker with the safety margin\)\./);
+  assert.match(
+    all,
+    /Over the run:\n {2}Plan over 600k samples \(batch warm-up, fitted\): 64 until 120k samples, then 128, then 256 from 400k; predicted 4\.8k steps, 10\.0 min against a fixed 128 \(4\.7k steps, 13\.0 min\), 1\.3x faster\./,
+  );
+  assert.match(
+    all,
+    / {2}Critical batch size along the run \(branched trials\):\n {4}at 20k samples \(loss 0\.9\): critical batch size 64 \(32–128, measured\), B_noise 40 \(30–55\)\n {4}at 120k samples/,
+  );
+  assert.match(
+    all,
+    / {2}Parallelism: global batch 128 = 32 per micro-batch x 2 accumulation steps x 2 workers \(a micro-batch of 32 fits one worker with the safety margin\)\./,
+  );
 });
 
 test('what could not be determined is listed, one line each', () => {
   const all = formatRecommendation(outcome(undeterminedRecommendation()));
-  assert.match(all, /Could not determine:\n {2}- a throughput gain from larger batches: none is measurable[^\n]*\n {2}- time to the target loss: no convergence run/);
+  assert.match(
+    all,
+    /Could not determine:\n {2}- a throughput gain from larger batches: none is measurable[^\n]*\n {2}- time to the target loss: no convergence run/,
+  );
 });
 
 test('a stopped study says its answer rests on the trials that finished', () => {
-  assert.match(formatRecommendation(outcome(measuredRecommendation(), 'stopped')), /^The study was stopped before its budget ran out: what follows rests on the trials that finished\.\nRecommended 128/);
+  assert.match(
+    formatRecommendation(outcome(measuredRecommendation(), 'stopped')),
+    /^The study was stopped before its budget ran out: what follows rests on the trials that finished\.\nRecommended 128/,
+  );
 });

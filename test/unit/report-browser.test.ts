@@ -15,7 +15,15 @@ import { plannedRecommendation, recordOf } from './helpers/handmadeStudy';
 import { poisonedStudyFile } from './helpers/reportPayloads';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 interface PageFacts {
   canvases: number;
@@ -44,29 +52,38 @@ async function open(browser: Browser, record: StudyRecord): Promise<PageFacts> {
     pwned: (window as unknown as { __pwned?: unknown }).__pwned,
     title: document.title,
     scripts: document.scripts.length,
-    handlers: [...document.querySelectorAll('*')].flatMap((el) => [...el.attributes].filter((a) => /^on/i.test(a.name) || /^javascript:/i.test(a.value)).map((a) => `${el.tagName} ${a.name}`)),
+    handlers: [...document.querySelectorAll('*')].flatMap((el) =>
+      [...el.attributes].filter((a) => /^on/i.test(a.name) || /^javascript:/i.test(a.value)).map((a) => `${el.tagName} ${a.name}`),
+    ),
   }));
   await page.close();
   return { ...facts, messages };
 }
 
-test('the report in Chromium: charts draw under the CSP; a payload study runs nothing', { skip: !existsSync(CHROMIUM) && `no Chromium at ${CHROMIUM}`, timeout: 120_000 }, async () => {
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-  try {
-    const record = recordOf(plannedRecommendation());
-    const good = await open(browser, record);
-    assert.deepEqual(good.messages, [], 'no CSP refusal, no error, no request');
-    assert.equal(good.charts, buildCharts(record).length);
-    assert.equal(good.canvases, good.charts, 'every chart drew its canvas');
+test(
+  'the report in Chromium: charts draw under the CSP; a payload study runs nothing',
+  { skip: !existsSync(CHROMIUM) && `no Chromium at ${CHROMIUM}`, timeout: 120_000 },
+  async () => {
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    try {
+      const record = recordOf(plannedRecommendation());
+      const good = await open(browser, record);
+      assert.deepEqual(good.messages, [], 'no CSP refusal, no error, no request');
+      assert.equal(good.charts, buildCharts(record).length);
+      assert.equal(good.canvases, good.charts, 'every chart drew its canvas');
 
-    const evil = await open(browser, readStudy(poisonedStudyFile()));
-    assert.equal(evil.pwned, undefined, 'no payload ran');
-    assert.ok(!evil.title.includes('PWNED'));
-    assert.equal(evil.scripts, 3, 'only the report’s own script elements');
-    assert.deepEqual(evil.handlers, [], 'no event-handler or javascript: attribute');
-    assert.deepEqual(evil.messages.filter((m) => /refused|request:|pageerror/i.test(m)), []);
-    assert.equal(evil.canvases, evil.charts, 'the charts still draw');
-  } finally {
-    await browser.close();
-  }
-});
+      const evil = await open(browser, readStudy(poisonedStudyFile()));
+      assert.equal(evil.pwned, undefined, 'no payload ran');
+      assert.ok(!evil.title.includes('PWNED'));
+      assert.equal(evil.scripts, 3, 'only the report’s own script elements');
+      assert.deepEqual(evil.handlers, [], 'no event-handler or javascript: attribute');
+      assert.deepEqual(
+        evil.messages.filter((m) => /refused|request:|pageerror/i.test(m)),
+        [],
+      );
+      assert.equal(evil.canvases, evil.charts, 'the charts still draw');
+    } finally {
+      await browser.close();
+    }
+  },
+);

@@ -5,7 +5,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildCharts, recommendationHeadline, renderStudyReport } from '../../src/core/report';
 import { visibleText } from './helpers/reportPayloads';
-import { assumedRecommendation, fittedRecommendation, measuredRecommendation, plannedRecommendation, recordOf, undeterminedRecommendation } from './helpers/handmadeStudy';
+import {
+  assumedRecommendation,
+  fittedRecommendation,
+  measuredRecommendation,
+  plannedRecommendation,
+  recordOf,
+  undeterminedRecommendation,
+} from './helpers/handmadeStudy';
 
 test('headline: measured pick with its band and measured speed-up', () => {
   assert.equal(recommendationHeadline(measuredRecommendation()), 'Recommended 128 · 64–256 within 10% · 1.4x faster (measured)');
@@ -43,7 +50,10 @@ test('report: the measured recommendation shows its headline, what it rests on, 
   // The evidence table: measured and predicted columns side by side.
   assert.match(text, /speed-up vs the current 32\s*1\.4x\s*1\.3x/);
   // Extrapolated cells are set apart, band rows marked.
-  assert.match(html, /<tr class="in-band"><td class="text">256\* <span class="marks"><\/span><\/td><td class="text">not run<\/td><td>–<\/td><td class="extrapolated">7,373 \(7,005–9,585\)<\/td>/);
+  assert.match(
+    html,
+    /<tr class="in-band"><td class="text">256\* <span class="marks"><\/span><\/td><td class="text">not run<\/td><td>–<\/td><td class="extrapolated">7,373 \(7,005–9,585\)<\/td>/,
+  );
   assert.match(text, /time to target at 128\s*19\.9 s \(1,030 steps x fitted t\(B\)\); wall clock 20\.0 s\s*20\.0 s/);
   assert.match(html, /<tr class="pick in-band"><td class="text">128 <span class="marks">◀ pick<\/span>/);
 });
@@ -51,7 +61,8 @@ test('report: the measured recommendation shows its headline, what it rests on, 
 test('report charts: throughput with points, spread, fit, interval and band; memory with fit and limit', () => {
   const charts = buildCharts(recordOf(measuredRecommendation()));
   const ids = charts.map((c) => c.id);
-  for (const id of ['throughput', 'time-to-target', 'memory', 'noise', 'loss-samples', 'loss-time']) assert.ok(ids.includes(id), `chart ${id} in ${ids.join(', ')}`);
+  for (const id of ['throughput', 'time-to-target', 'memory', 'noise', 'loss-samples', 'loss-time'])
+    assert.ok(ids.includes(id), `chart ${id} in ${ids.join(', ')}`);
   const tp = charts.find((c) => c.id === 'throughput');
   assert.ok(tp);
   assert.deepEqual(tp.data[0], [16, 32, 64, 128, 256]);
@@ -62,14 +73,20 @@ test('report charts: throughput with points, spread, fit, interval and band; mem
   // The measured series has no point at 256 (not run); the dashed part joins the line at 128.
   assert.equal(tp.data[1][4], null);
   const dashed = tp.data[tp.series.findIndex((s) => s.style === 'dashed') + 1];
-  assert.deepEqual(dashed.map((y) => y !== null), [false, false, false, true, true]);
+  assert.deepEqual(
+    dashed.map((y) => y !== null),
+    [false, false, false, true, true],
+  );
   assert.equal(tp.fills?.length, 1);
   assert.equal(tp.whiskers?.length, 4, 'one IQR whisker per measured size');
   assert.deepEqual(tp.xBand && [tp.xBand.low, tp.xBand.high], [64, 256]);
   const mem = charts.find((c) => c.id === 'memory');
   assert.ok(mem);
   const limit = mem.data[mem.series.findIndex((s) => s.label === 'memory limit') + 1];
-  assert.ok(limit.every((y) => y === 2000), 'the limit is a flat line at 2,000 MB');
+  assert.ok(
+    limit.every((y) => y === 2000),
+    'the limit is a flat line at 2,000 MB',
+  );
   assert.equal(mem.yLog, 10, 'log scale: the limit is 50x the peaks');
 });
 
@@ -92,7 +109,10 @@ test('report: the plan over the run, the critical batch size chart with B_noise 
   const html = renderStudyReport(recordOf(rec));
   const text = visibleText(html);
   assert.ok(text.includes('Recommended 64 → 256 over the run · 1.3x faster than a fixed 128 (fitted)'));
-  assert.match(text, /Plan over 600k samples \(batch warm-up, fitted\): 64 until 120k samples, then 128, then 256 from 400k; predicted 4\.8k steps, 10\.0 min against a fixed 128 \(4\.7k steps, 13\.0 min\), 1\.3x faster/);
+  assert.match(
+    text,
+    /Plan over 600k samples \(batch warm-up, fitted\): 64 until 120k samples, then 128, then 256 from 400k; predicted 4\.8k steps, 10\.0 min against a fixed 128 \(4\.7k steps, 13\.0 min\), 1\.3x faster/,
+  );
   assert.match(text, /Critical batch size along the run\s*Tolerance 1% of the k = 1 branch's loss; EMA of the training loss/);
   assert.match(text, /20k\s*312\s*0\.9\s*64 \(32–128\) measured\s*40 \(30–55\)/);
   assert.match(text, /your checkpoint/);
@@ -111,7 +131,10 @@ test('report: the plan over the run, the critical batch size chart with B_noise 
 
 test('report: what could not be determined is listed', () => {
   const text = visibleText(renderStudyReport(recordOf(undeterminedRecommendation())));
-  assert.match(text, /Could not be determined\s*a throughput gain from larger batches: none is measurable[^]*time to the target loss: no convergence run reported a loss curve/);
+  assert.match(
+    text,
+    /Could not be determined\s*a throughput gain from larger batches: none is measurable[^]*time to the target loss: no convergence run reported a loss curve/,
+  );
 });
 
 test('report: an interrupted study says so and still shows what it measured', () => {

@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderStudyReport } from '../../src/core/report';
-import { escapeHtml, html, scriptJson } from '../../src/core/report/escape';
+import { escapeHtml, escaped, scriptJson } from '../../src/core/report/escape';
 import { readStudy, runStudy } from '../../src/core/study';
 import type { TrainingConfig } from '../../src/core/types';
 import { writeStudyFile } from './helpers/handmadeStudy';
@@ -18,8 +18,11 @@ import { simulatedRunner } from './helpers/simulatedRunner';
 test('escapeHtml and the html tag escape text and attribute contexts; arrays join; markup nests', () => {
   assert.equal(escapeHtml('<a href="x" title=\'y\'>&`</a>'), '&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&#96;&lt;/a&gt;');
   const evil = '"><script>x</script>';
-  assert.equal(html`<td class="${evil}">${[evil, html`<b>${evil}</b>`]}</td>`.markup, '<td class="&quot;&gt;&lt;script&gt;x&lt;/script&gt;">&quot;&gt;&lt;script&gt;x&lt;/script&gt;<b>&quot;&gt;&lt;script&gt;x&lt;/script&gt;</b></td>');
-  assert.equal(html`${undefined}${null}${false}${0}`.markup, '0');
+  assert.equal(
+    escaped`<td class="${evil}">${[evil, escaped`<b>${evil}</b>`]}</td>`.markup,
+    '<td class="&quot;&gt;&lt;script&gt;x&lt;/script&gt;">&quot;&gt;&lt;script&gt;x&lt;/script&gt;<b>&quot;&gt;&lt;script&gt;x&lt;/script&gt;</b></td>',
+  );
+  assert.equal(escaped`${undefined}${null}${false}${0}`.markup, '0');
 });
 
 test('scriptJson: no </script, no <!--, no raw U+2028/2029, and it parses back to the same value', () => {
@@ -38,7 +41,10 @@ test('a study whose every string is a payload renders with every payload escaped
   assert.ok(page.includes(escapeHtml(PAYLOADS[0])));
   assert.ok(page.includes(escapeHtml(PAYLOADS[1])));
   const json = elements(page, 'script')[0].text;
-  assert.ok(PAYLOADS.some((p) => JSON.stringify(JSON.parse(json)).includes(JSON.stringify(p).slice(1, -1))), 'payloads reach the chart JSON, escaped');
+  assert.ok(
+    PAYLOADS.some((p) => JSON.stringify(JSON.parse(json)).includes(JSON.stringify(p).slice(1, -1))),
+    'payloads reach the chart JSON, escaped',
+  );
 });
 
 test('a hand-written malicious JSONL (payloads in text, number and enum fields) renders escaped', () => {
@@ -57,11 +63,26 @@ test('a hand-written malicious JSONL (payloads in text, number and enum fields) 
   assert.ok(page.includes('/x/&lt;script&gt;alert(1)&lt;/script&gt;.yaml'));
 });
 
-const config: TrainingConfig = { model: { type: 'linear' }, data: { source: 'synthetic', task: 'regression' }, optimizer: { name: 'adam', learning_rate: 0.001 }, batch_size: 32 };
+const config: TrainingConfig = {
+  model: { type: 'linear' },
+  data: { source: 'synthetic', task: 'regression' },
+  optimizer: { name: 'adam', learning_rate: 0.001 },
+  batch_size: 32,
+};
 
 test('a real study report opens offline: no http(s) URL, no remote resource, charts inlined', async () => {
   const out = await runStudy(
-    { configPath: '/tmp/offline.yaml', config, currentBatchSize: 32, currentLearningRate: 0.001, optimizer: 'adam', datasetSize: 8000, budgetSeconds: 30, startupSecondsGuess: 0.01, outDir: mkdtempSync(join(tmpdir(), 'bt-report-')) },
+    {
+      configPath: '/tmp/offline.yaml',
+      config,
+      currentBatchSize: 32,
+      currentLearningRate: 0.001,
+      optimizer: 'adam',
+      datasetSize: 8000,
+      budgetSeconds: 30,
+      startupSecondsGuess: 0.01,
+      outDir: mkdtempSync(join(tmpdir(), 'bt-report-')),
+    },
     simulatedRunner({ ceilingBytes: 40e6 }),
   );
   const page = renderStudyReport(readStudy(out.studyFile as string));

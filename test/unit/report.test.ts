@@ -9,15 +9,46 @@ import { alignSeries, buildCharts, recommendationHeadline, renderStudyReport } f
 import type { Recommendation, TrainingConfig } from '../../src/core/types';
 import { simulatedRunner } from './helpers/simulatedRunner';
 
-const config: TrainingConfig = { model: { type: 'linear' }, data: { source: 'synthetic', task: 'regression' }, optimizer: { name: 'adam', learning_rate: 0.001 }, batch_size: 32 };
+const config: TrainingConfig = {
+  model: { type: 'linear' },
+  data: { source: 'synthetic', task: 'regression' },
+  optimizer: { name: 'adam', learning_rate: 0.001 },
+  batch_size: 32,
+};
 
 test('alignSeries merges series with different x values, null where a series has no point', () => {
-  assert.deepEqual(alignSeries([[[1, 10], [3, 30]], [[2, 20], [3, 31]]]), [[1, 2, 3], [10, null, 30], [null, 20, 31]]);
+  assert.deepEqual(
+    alignSeries([
+      [
+        [1, 10],
+        [3, 30],
+      ],
+      [
+        [2, 20],
+        [3, 31],
+      ],
+    ]),
+    [
+      [1, 2, 3],
+      [10, null, 30],
+      [null, 20, 31],
+    ],
+  );
 });
 
 test('the report shows the recommendation, evidence, charts and metadata, and needs no network', async () => {
   const out = await runStudy(
-    { configPath: '/tmp/<script>alert(1)</script>.yaml', config, currentBatchSize: 32, currentLearningRate: 0.001, optimizer: 'adam', datasetSize: 8000, budgetSeconds: 30, startupSecondsGuess: 0.01, outDir: mkdtempSync(join(tmpdir(), 'bt-report-')) },
+    {
+      configPath: '/tmp/<script>alert(1)</script>.yaml',
+      config,
+      currentBatchSize: 32,
+      currentLearningRate: 0.001,
+      optimizer: 'adam',
+      datasetSize: 8000,
+      budgetSeconds: 30,
+      startupSecondsGuess: 0.01,
+      outDir: mkdtempSync(join(tmpdir(), 'bt-report-')),
+    },
     simulatedRunner({ ceilingBytes: 40e6 }),
   );
   const record = readStudy(out.studyFile as string);
@@ -52,7 +83,17 @@ test('the report shows the recommendation, evidence, charts and metadata, and ne
 
 test('a failed study still renders, saying why', async () => {
   const out = await runStudy(
-    { configPath: '/tmp/x.yaml', config, currentBatchSize: 32, currentLearningRate: 0.001, optimizer: 'adam', datasetSize: 8000, minBatchSize: 64, maxBatchSize: 8, outDir: mkdtempSync(join(tmpdir(), 'bt-report-')) },
+    {
+      configPath: '/tmp/x.yaml',
+      config,
+      currentBatchSize: 32,
+      currentLearningRate: 0.001,
+      optimizer: 'adam',
+      datasetSize: 8000,
+      minBatchSize: 64,
+      maxBatchSize: 8,
+      outDir: mkdtempSync(join(tmpdir(), 'bt-report-')),
+    },
     simulatedRunner(),
   );
   const html = renderStudyReport(readStudy(out.studyFile as string));

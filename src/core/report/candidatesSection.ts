@@ -2,7 +2,7 @@
 // numbers were obtained; sizes in the near-optimal band marked, extrapolated values set apart.
 import { isFiniteNumber as num } from '../guards';
 import type { CandidateEvidence, Recommendation } from '../types';
-import { html, type SafeHtml } from './escape';
+import { escaped, type SafeHtml } from './escape';
 import { formatBytes, formatNumber, formatSeconds } from './format';
 import { table, type Column, type Row } from './markup';
 import { predictedLabel } from './recommendationSection';
@@ -42,7 +42,7 @@ function marks(rec: Recommendation, c: CandidateEvidence): string {
 function row(rec: Recommendation, c: CandidateEvidence): Row {
   const ext = isExtrapolated(rec, c.batchSize);
   const cells = [
-    html`${c.batchSize}${ext ? '*' : ''} <span class="marks">${marks(rec, c)}</span>`,
+    escaped`${c.batchSize}${ext ? '*' : ''} <span class="marks">${marks(rec, c)}</span>`,
     STATUS.get(c.status) ?? c.status,
     c.samplesPerSecond !== undefined ? `${formatNumber(c.samplesPerSecond)}${range(c.samplesPerSecondIqr)}` : '–',
     c.fittedSamplesPerSecond !== undefined ? `${formatNumber(c.fittedSamplesPerSecond)}${range(c.fittedSamplesPerSecondInterval)}` : '–',
@@ -72,7 +72,10 @@ export function candidatesSection(rec: Recommendation): SafeHtml {
     { head: 'wall time to target', sub: 'measured' },
     { head: 'learning rate', sub: 'by the lr rule' },
   ];
-  return html`<h2>Evidence per batch size</h2>
+  return escaped`<h2>Evidence per batch size</h2>
 <p class="muted">* and italic: not measured; the fitted models extrapolate beyond the measured batch sizes. Green edge: in the near-optimal band.</p>
-${table(columns, (rec.candidates ?? []).map((c) => row(rec, c)))}`;
+${table(
+  columns,
+  (rec.candidates ?? []).map((c) => row(rec, c)),
+)}`;
 }

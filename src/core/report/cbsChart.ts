@@ -19,13 +19,25 @@ export function criticalBatchChart(rec: Recommendation): ChartSpec | undefined {
   const points = (rec.criticalBatchSize ?? []).filter((c) => num(c.samples) && num(c.value));
   if (points.length === 0) return undefined;
   const list = new SeriesList();
-  list.add({ label: 'critical batch size (measured by branched trials)', color: COLOR.measured, style: 'points' }, points.map((c) => [c.samples, c.value]));
+  list.add(
+    { label: 'critical batch size (measured by branched trials)', color: COLOR.measured, style: 'points' },
+    points.map((c) => [c.samples, c.value]),
+  );
   const withNoise = points.filter((c) => c.noiseScale && num(c.noiseScale.value));
-  list.add({ label: 'B_noise at the same points (measured)', color: COLOR.noise, style: 'points' }, withNoise.map((c) => [c.samples, c.noiseScale?.value as number]));
-  if (rec.plan) list.add({ label: `plan (${rec.plan.kind === 'warmup' ? 'batch warm-up' : 'fixed'}, ${rec.plan.basis})`, color: COLOR.plan, style: 'step' }, planSteps(rec.plan));
+  list.add(
+    { label: 'B_noise at the same points (measured)', color: COLOR.noise, style: 'points' },
+    withNoise.map((c) => [c.samples, c.noiseScale?.value as number]),
+  );
+  if (rec.plan)
+    list.add(
+      { label: `plan (${rec.plan.kind === 'warmup' ? 'batch warm-up' : 'fixed'}, ${rec.plan.basis})`, color: COLOR.plan, style: 'step' },
+      planSteps(rec.plan),
+    );
   const whiskers: NonNullable<ChartSpec['whiskers']> = [
     ...points.filter((c) => num(c.low) && num(c.high)).map((c) => ({ color: COLOR.measured, x: c.samples, low: c.low, high: c.high })),
-    ...withNoise.filter((c) => num(c.noiseScale?.low) && num(c.noiseScale?.high)).map((c) => ({ color: COLOR.noise, x: c.samples, low: c.noiseScale?.low as number, high: c.noiseScale?.high as number })),
+    ...withNoise
+      .filter((c) => num(c.noiseScale?.low) && num(c.noiseScale?.high))
+      .map((c) => ({ color: COLOR.noise, x: c.samples, low: c.noiseScale?.low as number, high: c.noiseScale?.high as number })),
   ];
   const first = points[0];
   const tol = num(first.tolerance) ? `${formatPercent(first.tolerance)} of` : 'close to';

@@ -16,12 +16,27 @@ function lossCharts(r: StudyRecord): ChartSpec[] {
   const conv = r.trials.filter((t) => t.phase === 'convergence' && t.status === 'ok');
   const trials = conv.length > 0 ? conv : r.trials.filter((t) => t.status === 'ok' && t.phase !== 'branch');
   if (trials.length === 0) return [];
-  const series = (points: boolean) => trials.map((t, i): SeriesSpec => ({ label: `B=${t.batchSize} seed ${t.seed}`, color: i % PALETTE_SIZE, style: points ? 'points' : 'line' }));
+  const series = (points: boolean) =>
+    trials.map((t, i): SeriesSpec => ({ label: `B=${t.batchSize} seed ${t.seed}`, color: i % PALETTE_SIZE, style: points ? 'points' : 'line' }));
   const steps = (t: Trial) => t.series?.steps ?? [];
   const which = conv.length > 0 ? 'convergence trials' : 'profile trials';
   const charts: ChartSpec[] = [
-    { id: 'loss-samples', title: `Training loss vs samples (${which}, measured)`, xLabel: 'samples', yLabel: 'loss', series: series(false), data: alignSeries(trials.map((t) => steps(t).map((s) => [s.samples, s.loss] as const))) },
-    { id: 'loss-time', title: `Training loss vs wall-clock (${which}, measured)`, xLabel: 'seconds of training', yLabel: 'loss', series: series(false), data: alignSeries(trials.map((t) => steps(t).map((s) => [s.time, s.loss] as const))) },
+    {
+      id: 'loss-samples',
+      title: `Training loss vs samples (${which}, measured)`,
+      xLabel: 'samples',
+      yLabel: 'loss',
+      series: series(false),
+      data: alignSeries(trials.map((t) => steps(t).map((s) => [s.samples, s.loss] as const))),
+    },
+    {
+      id: 'loss-time',
+      title: `Training loss vs wall-clock (${which}, measured)`,
+      xLabel: 'seconds of training',
+      yLabel: 'loss',
+      series: series(false),
+      data: alignSeries(trials.map((t) => steps(t).map((s) => [s.time, s.loss] as const))),
+    },
   ];
   const withEvals = trials.filter((t) => (t.series?.evals ?? []).length > 1);
   if (withEvals.length > 0)

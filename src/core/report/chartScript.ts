@@ -54,10 +54,25 @@ export const CHART_SCRIPT = `
       });
     };
   }
+  // The y range holds the whiskers too (uPlot sees only the series), and stops at yMax when set.
+  function yRange(c) {
+    var ws = c.whiskers || [];
+    return function (u, min, max) {
+      ws.forEach(function (w) { min = Math.min(min, w.low); max = Math.max(max, w.high); });
+      if (c.yMax) max = Math.min(max, c.yMax);
+      if (c.yLog) return uPlot.rangeLog(Math.max(min, 1e-9), max * 1.05, c.yLog, true);
+      var r = uPlot.rangeNum(Math.min(0, min), max, 0.1, true);
+      return [Math.min(0, min), r[1]];
+    };
+  }
+  // A log axis labels and grids its powers only (no row of minor lines).
+  function powers(u, i, min, max) {
+    var base = u.scales[i === 0 ? 'x' : 'y'].log || 10, out = [];
+    for (var p = Math.pow(base, Math.floor(Math.log(min) / Math.log(base) - 1e-9)); p <= max * (1 + 1e-9); p *= base) if (p >= min * (1 - 1e-9)) out.push(p);
+    return out;
+  }
   function scales(c) {
-    var y = c.yLog ? { distr: 3, log: c.yLog } : {};
-    if (c.yMax) y.range = function (u, min, max) { return [c.yLog ? min : Math.min(0, min), Math.min(max, c.yMax)]; };
-    return { x: c.xLog ? { time: false, distr: 3, log: 2 } : { time: false }, y: y };
+    return { x: c.xLog ? { time: false, distr: 3, log: 2 } : { time: false }, y: Object.assign(c.yLog ? { distr: 3, log: c.yLog } : {}, { range: yRange(c) }) };
   }
   charts.forEach(function (c) {
     var el = document.getElementById('chart-' + c.id);
@@ -67,7 +82,7 @@ export const CHART_SCRIPT = `
       width: Math.max(420, el.clientWidth), height: 280,
       legend: { show: false },
       scales: scales(c),
-      axes: [Object.assign({ label: c.xLabel }, axis), Object.assign({ label: c.yLabel }, axis)],
+      axes: [Object.assign({ label: c.xLabel }, axis, c.xLog ? { splits: powers } : {}), Object.assign({ label: c.yLabel }, axis, c.yLog ? { splits: powers } : {})],
       series: [{ label: c.xLabel }].concat(c.series.map(seriesOpts)),
       bands: (c.fills || []).map(function (f) { return { series: [f.high, f.low], fill: alpha(color(f.color), 0.14) }; }),
       hooks: { drawClear: [shadeBand(c)], draw: [drawWhiskers(c)] },

@@ -60,7 +60,6 @@ export function alignSeries(list: ReadonlyArray<ReadonlyArray<readonly [number, 
   return cols;
 }
 
-
 export type Point = readonly [number, number];
 
 /** Series and their points, collected in drawing order; a series without points is left out. */

@@ -1,13 +1,14 @@
 // Escaping for the HTML report. Every value that comes from a study file is untrusted (a crafted
 // file may put `<script>`, `"onload=`, `</style>` or `javascript:` in any field), so the report is
-// built with the `html` tag below: every interpolated value is escaped for text and double-quoted
-// attribute context unless it is already markup made by this tag. Escaping is the default; only
-// this module can make markup from a string (OWASP XSS Prevention Cheat Sheet, rules 1 and 2).
+// built with the `escaped` tag below: every interpolated value is escaped for text and
+// double-quoted attribute context unless it is already markup made by this tag; only this module
+// makes markup from a string (OWASP XSS Prevention Cheat Sheet, rules 1 and 2). The tag is not
+// named `html` so that Prettier leaves the markup, and with it the texts the CSP hashes, alone.
 
-/** Markup built by `html` (or trusted constants wrapped by `trusted`): inserted as is. */
+/** Markup built by `escaped` (or trusted constants wrapped by `trusted`): inserted as is. */
 export class SafeHtml {
   private constructor(readonly markup: string) {}
-  /** @internal Only for this module's `html` and `trusted`. */
+  /** @internal Only for this module's `escaped` and `trusted`. */
   static of(markup: string): SafeHtml {
     return new SafeHtml(markup);
   }
@@ -23,7 +24,7 @@ export function escapeHtml(x: unknown): string {
   return String(x).replace(/[&<>"'`]/g, (c) => ENTITIES[c]);
 }
 
-/** What may be interpolated: values (escaped), markup from `html` (kept), and lists of either (joined). */
+/** What may be interpolated: values (escaped), markup from `escaped` (kept), and lists of either (joined). */
 export type HtmlValue = SafeHtml | string | number | boolean | null | undefined | readonly HtmlValue[];
 
 function render(v: HtmlValue): string {
@@ -34,7 +35,7 @@ function render(v: HtmlValue): string {
 }
 
 /** Tagged template: the literal parts are markup, every `${value}` is escaped (see HtmlValue). */
-export function html(strings: TemplateStringsArray, ...values: HtmlValue[]): SafeHtml {
+export function escaped(strings: TemplateStringsArray, ...values: HtmlValue[]): SafeHtml {
   let out = strings[0];
   for (let i = 0; i < values.length; i++) out += render(values[i]) + strings[i + 1];
   return SafeHtml.of(out);

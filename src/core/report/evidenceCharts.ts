@@ -28,22 +28,37 @@ export function throughputChart(rec: Recommendation): ChartSpec | undefined {
   const measured = cands.filter((c) => num(c.samplesPerSecond));
   const fitted = cands.filter((c) => num(c.fittedSamplesPerSecond));
   if (measured.length === 0 && fitted.length === 0) return undefined;
-  const curve = splitCurve(rec, fitted.map((c) => [c.batchSize, c.fittedSamplesPerSecond as number] as const));
+  const curve = splitCurve(
+    rec,
+    fitted.map((c) => [c.batchSize, c.fittedSamplesPerSecond as number] as const),
+  );
   const ci = fitted.filter((c) => c.fittedSamplesPerSecondInterval);
   const pick = cands.find((c) => c.batchSize === rec.batchSize);
   const pickX = pick && (num(pick.samplesPerSecond) ? pick.samplesPerSecond : pick.fittedSamplesPerSecond);
   const list = new SeriesList();
-  list.add({ label: 'measured median (profile trials)', color: COLOR.measured, style: 'points' }, measured.map((c) => [c.batchSize, c.samplesPerSecond as number]));
+  list.add(
+    { label: 'measured median (profile trials)', color: COLOR.measured, style: 'points' },
+    measured.map((c) => [c.batchSize, c.samplesPerSecond as number]),
+  );
   list.add({ label: 'fitted model X(B) = B / t(B)', color: COLOR.fit, style: 'line' }, curve.inside);
   for (const part of curve.outside) list.add({ label: 'fitted model, extrapolated beyond the measured sizes', color: COLOR.fit, style: 'dashed' }, part);
   const fills: NonNullable<ChartSpec['fills']> = [];
   if (ci.length > 1) {
-    const high = list.add({ label: 'fitted 90% interval (bootstrap)', color: COLOR.fit, style: 'area-high' }, ci.map((c) => [c.batchSize, (c.fittedSamplesPerSecondInterval as [number, number])[1]]));
-    const low = list.add({ label: 'fitted 90% interval (low)', color: COLOR.fit, style: 'area-low' }, ci.map((c) => [c.batchSize, (c.fittedSamplesPerSecondInterval as [number, number])[0]]));
+    const high = list.add(
+      { label: 'fitted 90% interval (bootstrap)', color: COLOR.fit, style: 'area-high' },
+      ci.map((c) => [c.batchSize, (c.fittedSamplesPerSecondInterval as [number, number])[1]]),
+    );
+    const low = list.add(
+      { label: 'fitted 90% interval (low)', color: COLOR.fit, style: 'area-low' },
+      ci.map((c) => [c.batchSize, (c.fittedSamplesPerSecondInterval as [number, number])[0]]),
+    );
     if (high !== undefined && low !== undefined) fills.push({ high, low, color: COLOR.fit });
   }
   if (num(pickX)) list.add({ label: `pick ${rec.batchSize}`, color: COLOR.band, style: 'points' }, [[rec.batchSize, pickX]]);
-  const tops = [...measured.map((c) => c.samplesPerSecondIqr?.[1] ?? (c.samplesPerSecond as number)), ...fitted.map((c) => c.fittedSamplesPerSecond as number)].filter(num);
+  const tops = [
+    ...measured.map((c) => c.samplesPerSecondIqr?.[1] ?? (c.samplesPerSecond as number)),
+    ...fitted.map((c) => c.fittedSamplesPerSecond as number),
+  ].filter(num);
   return {
     id: 'throughput',
     title: 'Throughput vs batch size (measured points, fitted model)',
@@ -54,10 +69,18 @@ export function throughputChart(rec: Recommendation): ChartSpec | undefined {
     series: list.series,
     data: list.data(),
     fills,
-    whiskers: measured.filter((c) => c.samplesPerSecondIqr).map((c) => ({ color: COLOR.measured, x: c.batchSize, low: (c.samplesPerSecondIqr as [number, number])[0], high: (c.samplesPerSecondIqr as [number, number])[1] })),
+    whiskers: measured
+      .filter((c) => c.samplesPerSecondIqr)
+      .map((c) => ({
+        color: COLOR.measured,
+        x: c.batchSize,
+        low: (c.samplesPerSecondIqr as [number, number])[0],
+        high: (c.samplesPerSecondIqr as [number, number])[1],
+      })),
     whiskerLabel: 'interquartile range of the measured windows',
     xBand: bandShade(rec),
-    caption: 'Points: median samples/s measured in the interleaved profile rounds (whiskers: interquartile range). Line: the step-time model fitted to them, dashed where it extrapolates; shaded: its 90% bootstrap interval. Green: the near-optimal band.',
+    caption:
+      'Points: median samples/s measured in the interleaved profile rounds (whiskers: interquartile range). Line: the step-time model fitted to them, dashed where it extrapolates; shaded: its 90% bootstrap interval. Green: the near-optimal band.',
   };
 }
 
@@ -73,14 +96,26 @@ export function timeToTargetChart(rec: Recommendation): ChartSpec | undefined {
   const predicted = cands.filter((c) => num(seconds ? c.predictedTimeToTarget : c.relativeTimeToTarget));
   if (predicted.length === 0) return undefined;
   const assumed = rec.basis?.noiseScale === 'assumed';
-  const curve = splitCurve(rec, predicted.map((c) => [c.batchSize, (seconds ? c.predictedTimeToTarget : c.relativeTimeToTarget) as number] as const));
+  const curve = splitCurve(
+    rec,
+    predicted.map((c) => [c.batchSize, (seconds ? c.predictedTimeToTarget : c.relativeTimeToTarget) as number] as const),
+  );
   const basis = assumed ? 'with an assumed B_noise' : 'fitted';
   const list = new SeriesList();
   list.add({ label: `predicted T(B) = S_min (B + B_noise) / X(B), ${basis}`, color: COLOR.fit, style: 'line' }, curve.inside);
   for (const part of curve.outside) list.add({ label: 'predicted, extrapolated beyond the measured sizes', color: COLOR.fit, style: 'dashed' }, part);
   if (seconds) {
-    list.add({ label: 'measured: steps to target x fitted step time', color: COLOR.measured, style: 'points' }, cands.flatMap((c): Point[] => { const s = measuredSeconds(c); return s === undefined ? [] : [[c.batchSize, s]]; }));
-    list.add({ label: 'measured wall clock (drifts with the machine\'s load)', color: COLOR.gray, style: 'points' }, cands.filter((c) => num(c.measuredTimeToTarget)).map((c) => [c.batchSize, c.measuredTimeToTarget as number]));
+    list.add(
+      { label: 'measured: steps to target x fitted step time', color: COLOR.measured, style: 'points' },
+      cands.flatMap((c): Point[] => {
+        const s = measuredSeconds(c);
+        return s === undefined ? [] : [[c.batchSize, s]];
+      }),
+    );
+    list.add(
+      { label: "measured wall clock (drifts with the machine's load)", color: COLOR.gray, style: 'points' },
+      cands.filter((c) => num(c.measuredTimeToTarget)).map((c) => [c.batchSize, c.measuredTimeToTarget as number]),
+    );
   }
   return {
     id: 'time-to-target',
@@ -105,16 +140,27 @@ export function memoryChart(rec: Recommendation): ChartSpec | undefined {
   const top = num(e.predictedMaxFit) ? e.predictedMaxFit : Math.max(...mem.map((c) => c.batchSize));
   const sizes = [...new Set([...cands.map((c) => c.batchSize), top])].filter((b) => num(b) && b <= top).sort((a, b) => a - b);
   const list = new SeriesList();
-  list.add({ label: 'peak memory, measured', color: COLOR.measured, style: 'points' }, mem.map((c) => [c.batchSize, mb(c.peakMemoryBytes as number)]));
+  list.add(
+    { label: 'peak memory, measured', color: COLOR.measured, style: 'points' },
+    mem.map((c) => [c.batchSize, mb(c.peakMemoryBytes as number)]),
+  );
   if (fit && num(fit.a) && num(fit.b)) {
-    const curve = splitCurve(rec, sizes.map((b) => [b, mb(fit.a + fit.b * b)] as const));
+    const curve = splitCurve(
+      rec,
+      sizes.map((b) => [b, mb(fit.a + fit.b * b)] as const),
+    );
     list.add({ label: 'fitted peak(B) = a + bB', color: COLOR.fit, style: 'line' }, curve.inside);
     for (const part of curve.outside) list.add({ label: 'fitted, extrapolated to the largest predicted to fit', color: COLOR.fit, style: 'dashed' }, part);
   }
   const check = e.memoryCheck;
-  if (check && num(check.measuredPeakBytes)) list.add({ label: `checked by a trial at ${check.batchSize}`, color: COLOR.extra, style: 'points' }, [[check.batchSize, mb(check.measuredPeakBytes)]]);
+  if (check && num(check.measuredPeakBytes))
+    list.add({ label: `checked by a trial at ${check.batchSize}`, color: COLOR.extra, style: 'points' }, [[check.batchSize, mb(check.measuredPeakBytes)]]);
   const limit = e.memoryLimitBytes;
-  if (num(limit)) list.add({ label: 'memory limit', color: COLOR.limit, style: 'dashed' }, sizes.map((b) => [b, mb(limit)]));
+  if (num(limit))
+    list.add(
+      { label: 'memory limit', color: COLOR.limit, style: 'dashed' },
+      sizes.map((b) => [b, mb(limit)]),
+    );
   const peak = Math.max(...mem.map((c) => c.peakMemoryBytes as number));
   return {
     id: 'memory',

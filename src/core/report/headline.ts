@@ -60,8 +60,13 @@ export function headlineParts(rec: Recommendation): HeadlineParts {
   if (arrow && rec.plan) {
     const p = rec.plan;
     const s = p.speedupVsBestFixed;
-    const speedup = s !== undefined && p.basis !== 'assumed' && !assumption ? `${speedWords(s)} than a fixed ${p.bestFixed.batchSize} (${basisWord(p.basis)})` : undefined;
-    return { pick: `Recommended ${arrow}`, ...(speedup ? { speedup } : {}), ...(assumption || p.basis === 'assumed' ? { assumption: assumption ?? 'assumed plan: no speed-up given' } : {}) };
+    const speedup =
+      s !== undefined && p.basis !== 'assumed' && !assumption ? `${speedWords(s)} than a fixed ${p.bestFixed.batchSize} (${basisWord(p.basis)})` : undefined;
+    return {
+      pick: `Recommended ${arrow}`,
+      ...(speedup ? { speedup } : {}),
+      ...(assumption || p.basis === 'assumed' ? { assumption: assumption ?? 'assumed plan: no speed-up given' } : {}),
+    };
   }
   const keep = rec.batchSize === rec.current.batchSize;
   const out: HeadlineParts = { pick: keep ? `Keep ${rec.batchSize}` : `Recommended ${rec.batchSize}` };

@@ -2,7 +2,7 @@
 // its prediction against the best fixed size, the critical batch size measured along the run, the
 // pick as micro-batch x accumulation x workers, and a proposed dynamic schedule.
 import type { CriticalBatchPoint, Recommendation } from '../types';
-import { html, type SafeHtml } from './escape';
+import { escaped, type SafeHtml } from './escape';
 import { formatCompact, formatNumber } from './format';
 import { basisTag, table } from './markup';
 import { parallelismText, planText } from './recommendationText';
@@ -13,6 +13,7 @@ function planStages(rec: Recommendation): SafeHtml | string {
   return table(
     [{ head: 'from sample', text: true }, { head: 'batch size' }, { head: 'learning rate', sub: 'by the lr rule' }],
     p.stages.map((s) => ({ cells: [formatCompact(s.fromSamples), s.batchSize, formatNumber(s.learningRate, 4)] })),
+    true,
   );
 }
 
@@ -26,7 +27,7 @@ function criticalBatchTable(points: readonly CriticalBatchPoint[]): SafeHtml {
       formatCompact(c.samples),
       c.step !== undefined ? formatCompact(c.step) : '–',
       formatNumber(c.loss, 4),
-      html`${c.value} (${c.low}–${c.high}) ${basisTag(c.basis)}`,
+      escaped`${c.value} (${c.low}–${c.high}) ${basisTag(c.basis)}`,
       c.noiseScale ? `${formatNumber(c.noiseScale.value)} (${formatNumber(c.noiseScale.low)}–${formatNumber(c.noiseScale.high)})` : '–',
       branches(c),
       c.checkpointSource === 'given' ? 'your checkpoint' : 'trained by the study',
@@ -52,9 +53,9 @@ export function planSection(rec: Recommendation): SafeHtml | string {
   const par = rec.parallelism;
   if (!plan && cbs.length === 0 && !par && !rec.schedule) return '';
   const first = cbs[0];
-  return html`<h2>Over the whole run</h2>
-${plan ? html`<p>${rec.plan ? basisTag(rec.plan.basis) : ''} ${plan}</p>${planStages(rec)}` : ''}
-${cbs.length > 0 ? html`<h3>Critical batch size along the run</h3><p class="muted">Tolerance ${formatNumber((first.tolerance ?? NaN) * 100, 2)}% of the k = 1 branch's loss; ${first.method}.</p>${criticalBatchTable(cbs)}` : ''}
-${par ? html`<h3>Parallelism</h3><p>${parallelismText(par)}.</p>` : ''}
-${rec.schedule ? html`<h3>Dynamic batching</h3><p>${rec.schedule.description}${rec.schedule.speedupVsBestFixed !== undefined ? ` (${formatNumber(rec.schedule.speedupVsBestFixed, 3)}x against the best fixed size, predicted)` : ''}.</p>` : ''}`;
+  return escaped`<h2>Over the whole run</h2>
+${plan ? escaped`<p>${rec.plan ? basisTag(rec.plan.basis) : ''} ${plan}</p>${planStages(rec)}` : ''}
+${cbs.length > 0 ? escaped`<h3>Critical batch size along the run</h3><p class="muted">Tolerance ${formatNumber((first.tolerance ?? NaN) * 100, 2)}% of the k = 1 branch's loss; ${first.method}.</p>${criticalBatchTable(cbs)}` : ''}
+${par ? escaped`<h3>Parallelism</h3><p>${parallelismText(par)}.</p>` : ''}
+${rec.schedule ? escaped`<h3>Dynamic batching</h3><p>${rec.schedule.description}${rec.schedule.speedupVsBestFixed !== undefined ? ` (${formatNumber(rec.schedule.speedupVsBestFixed, 3)}x against the best fixed size, predicted)` : ''}.</p>` : ''}`;
 }

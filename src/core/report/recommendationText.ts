@@ -40,13 +40,18 @@ export function learningRateText(rec: Recommendation): string {
 export function speedupText(rec: Recommendation): string {
   const cur = rec.current.batchSize;
   const assumed = assumedQuantities(rec.basis);
-  if (assumed.length > 0) return `No speed-up is given against the current ${cur}: the ${assumed.join(' and ')} ${assumed.length > 1 ? 'were' : 'was'} assumed, not measured.`;
+  if (assumed.length > 0)
+    return `No speed-up is given against the current ${cur}: the ${assumed.join(' and ')} ${assumed.length > 1 ? 'were' : 'was'} assumed, not measured.`;
   if (rec.batchSize === cur) return `The current batch size ${cur} is already the best found.`;
   const e = rec.evidence;
   const parts: string[] = [];
-  if (e.measuredSpeedupVsCurrent !== undefined) parts.push(`measured ${formatSpeedup(e.measuredSpeedupVsCurrent)} (the convergence runs' steps to the target, timed by the step-time model)`);
+  if (e.measuredSpeedupVsCurrent !== undefined)
+    parts.push(`measured ${formatSpeedup(e.measuredSpeedupVsCurrent)} (the convergence runs' steps to the target, timed by the step-time model)`);
   if (e.predictedSpeedupVsCurrent !== undefined) parts.push(`the fitted model predicts ${formatSpeedup(e.predictedSpeedupVsCurrent)}`);
-  const times = rec.predictedTimeToTarget !== undefined ? `; predicted time to the target ${formatSeconds(rec.current.predictedTimeToTarget)} at ${cur} -> ${formatSeconds(rec.predictedTimeToTarget)} (fitted)` : '';
+  const times =
+    rec.predictedTimeToTarget !== undefined
+      ? `; predicted time to the target ${formatSeconds(rec.current.predictedTimeToTarget)} at ${cur} -> ${formatSeconds(rec.predictedTimeToTarget)} (fitted)`
+      : '';
   if (parts.length === 0) return `No speed-up against the current ${cur} could be computed (the model does not reach ${cur}).`;
   return `Against the current ${cur}: ${parts.join('; ')}${times}.`;
 }
@@ -58,9 +63,12 @@ export function noiseScaleText(rec: Recommendation): string {
     const v = rec.evidence.assumedNoiseScale;
     return `B_noise = ${formatNumber(v)} assumed (the current batch size): it could be neither measured nor fitted`;
   }
-  const how = n.source === 'loss-curves' ? 'fitted to the loss curves of runs at several batch sizes, S(B) = S_min (1 + B_noise/B)' : 'measured from gradient statistics';
+  const how =
+    n.source === 'loss-curves' ? 'fitted to the loss curves of runs at several batch sizes, S(B) = S_min (1 + B_noise/B)' : 'measured from gradient statistics';
   const x = rec.evidence.noiseScaleCrossCheck;
-  const cross = x ? `; cross-check: ${x.source === 'loss-curves' ? 'loss curves give' : 'gradient statistics give'} ${formatNumber(x.value)} (${formatNumber(x.low)}–${formatNumber(x.high)})` : '';
+  const cross = x
+    ? `; cross-check: ${x.source === 'loss-curves' ? 'loss curves give' : 'gradient statistics give'} ${formatNumber(x.value)} (${formatNumber(x.low)}–${formatNumber(x.high)})`
+    : '';
   return `B_noise ≈ ${formatNumber(n.value)} (90% interval ${formatNumber(n.low)}–${formatNumber(n.high)}), ${how}${cross}`;
 }
 
@@ -69,7 +77,9 @@ export function throughputText(rec: Recommendation): string {
   const m = rec.evidence.throughputModel;
   if (!m) {
     const r = measuredRange(rec);
-    return r ? `measured at ${r.low}–${r.high} only, no model fitted: interpolated between the measured sizes, nothing predicted outside them` : 'nothing measured';
+    return r
+      ? `measured at ${r.low}–${r.high} only, no model fitted: interpolated between the measured sizes, nothing predicted outside them`
+      : 'nothing measured';
   }
   const quad = m.quadraticSeconds ? ` + ${formatNumber(m.quadraticSeconds * 1e3)} ms·B²` : '';
   const drift = m.roundDrift !== undefined ? `; the machine drifted ${Math.round(Math.abs(m.roundDrift - 1) * 100)}% between the two profile rounds` : '';
@@ -89,7 +99,8 @@ export function bandText(rec: Recommendation): string {
 /** What the time to the target rests on (a clause). */
 export function convergenceText(rec: Recommendation): string {
   const e = rec.evidence;
-  const loss = e.targetLoss !== undefined ? ` ${e.lossSource === 'training' ? 'smoothed training' : 'validation'} loss ${formatNumber(e.targetLoss, 4)}` : ' loss';
+  const loss =
+    e.targetLoss !== undefined ? ` ${e.lossSource === 'training' ? 'smoothed training' : 'validation'} loss ${formatNumber(e.targetLoss, 4)}` : ' loss';
   const pick = (rec.candidates ?? []).find((c) => c.batchSize === rec.batchSize);
   switch (rec.basis?.convergence) {
     case 'measured':
@@ -108,7 +119,8 @@ export function verdictText(rec: Recommendation): string {
   const v = rec.evidence.verdict;
   const model = rec.evidence.goodputPick;
   if (!v) return model !== undefined ? `Decided by the model (its pick: ${model}).` : 'Decided by the model.';
-  const measured = v.measuredPick !== undefined ? `; fastest measured in the convergence runs: ${v.measuredPick}` : '; no convergence run reached the target at every seed';
+  const measured =
+    v.measuredPick !== undefined ? `; fastest measured in the convergence runs: ${v.measuredPick}` : '; no convergence run reached the target at every seed';
   return `Decided by the ${v.by === 'measurement' ? 'measurement' : 'model'} (model's pick: ${formatNumber(model)}${measured}).`;
 }
 
@@ -116,13 +128,18 @@ export function verdictText(rec: Recommendation): string {
 export function memoryText(rec: Recommendation): string | undefined {
   const e = rec.evidence;
   const parts: string[] = [];
-  if (e.memoryFit) parts.push(`peak(B) ≈ ${formatBytes(e.memoryFit.a)} + ${formatBytes(e.memoryFit.b)}·B (fitted${e.memoryFit.r2 !== undefined ? `, r² ${Number(e.memoryFit.r2).toFixed(3)}` : ''})`);
+  if (e.memoryFit)
+    parts.push(
+      `peak(B) ≈ ${formatBytes(e.memoryFit.a)} + ${formatBytes(e.memoryFit.b)}·B (fitted${e.memoryFit.r2 !== undefined ? `, r² ${Number(e.memoryFit.r2).toFixed(3)}` : ''})`,
+    );
   if (e.memoryLimitBytes !== undefined) parts.push(`limit ${formatBytes(e.memoryLimitBytes)}`);
   if (e.predictedMaxFit !== undefined) parts.push(`largest predicted to fit ${e.predictedMaxFit} (fitted, capped by the dataset and the search range)`);
   const c = e.memoryCheck;
   if (c) {
     const err = c.relativeError !== undefined ? `, error ${formatNumber(c.relativeError * 100, 2)}%` : '';
-    parts.push(`checked by a trial at ${c.batchSize}: ${c.status}, predicted ${formatBytes(c.predictedPeakBytes)}, measured ${formatBytes(c.measuredPeakBytes)}${err}`);
+    parts.push(
+      `checked by a trial at ${c.batchSize}: ${c.status}, predicted ${formatBytes(c.predictedPeakBytes)}, measured ${formatBytes(c.measuredPeakBytes)}${err}`,
+    );
   }
   if (e.oomCeiling !== undefined) parts.push(`out of memory at ${e.oomCeiling} (measured)`);
   return parts.length > 0 ? `Memory: ${parts.join('; ')}.` : undefined;
@@ -132,7 +149,8 @@ export function memoryText(rec: Recommendation): string | undefined {
 export function planText(rec: Recommendation): string | undefined {
   const p = rec.plan;
   if (!p) return undefined;
-  const pred = (steps?: number, secs?: number) => [steps !== undefined ? `${formatCompact(steps)} steps` : '', secs !== undefined ? formatSeconds(secs) : ''].filter(Boolean).join(', ');
+  const pred = (steps?: number, secs?: number) =>
+    [steps !== undefined ? `${formatCompact(steps)} steps` : '', secs !== undefined ? formatSeconds(secs) : ''].filter(Boolean).join(', ');
   const mine = pred(p.predictedSteps, p.predictedSeconds);
   const fixed = pred(p.bestFixed.predictedSteps, p.bestFixed.predictedSeconds);
   const vs = p.kind === 'warmup' ? ` against a fixed ${p.bestFixed.batchSize}${fixed ? ` (${fixed})` : ''}` : '';

@@ -21,7 +21,7 @@ h3 { font-size: 14px; margin: 14px 0 4px; }
 table { border-collapse: collapse; width: 100%; margin: 6px 0; font-variant-numeric: tabular-nums; }
 th, td { text-align: right; padding: 4px 8px; border-bottom: 1px solid var(--line); vertical-align: top; } th:first-child, td:first-child { text-align: left; }
 th { font-weight: 600; } th .sub { display: block; font-weight: 400; color: var(--muted); font-size: 12px; }
-td { white-space: nowrap; } td.text, th.text { text-align: left; white-space: normal; } .scroll { overflow-x: auto; } td.extrapolated { font-style: italic; color: var(--muted); }
+td { white-space: nowrap; } table.narrow { width: auto; min-width: 320px; } td.text, th.text { text-align: left; white-space: normal; } .scroll { overflow-x: auto; } td.extrapolated { font-style: italic; color: var(--muted); }
 tr.pick td { color: var(--pick); font-weight: 600; } tr.in-band td:first-child { box-shadow: inset 3px 0 var(--c2); }
 .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(500px, 1fr)); gap: 16px; }
 .chart { margin: 0; border: 1px solid var(--line); border-radius: 8px; padding: 8px 10px; min-width: 0; }

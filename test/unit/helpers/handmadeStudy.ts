@@ -28,8 +28,16 @@ function candidate(b: number, band: readonly number[]): CandidateEvidence {
     predictedTimeToTarget: 20 * rel,
     inBand: band.includes(b),
   };
-  if (measured) Object.assign(c, { samplesPerSecond: x * 1.02, samplesPerSecondIqr: [x * 0.97, x * 1.06], throughputWindows: 6, peakMemoryBytes: 30e6 + 40_000 * b });
-  if (b === 32 || b === 128) Object.assign(c, { measuredLoss: b === 32 ? 0.412 : 0.405, measuredLossSpread: 0.01, lossSource: 'validation', measuredStepsToTarget: b === 32 ? 3570 : 1030, measuredTimeToTarget: b === 32 ? 28 : 20 });
+  if (measured)
+    Object.assign(c, { samplesPerSecond: x * 1.02, samplesPerSecondIqr: [x * 0.97, x * 1.06], throughputWindows: 6, peakMemoryBytes: 30e6 + 40_000 * b });
+  if (b === 32 || b === 128)
+    Object.assign(c, {
+      measuredLoss: b === 32 ? 0.412 : 0.405,
+      measuredLossSpread: 0.01,
+      lossSource: 'validation',
+      measuredStepsToTarget: b === 32 ? 3570 : 1030,
+      measuredTimeToTarget: b === 32 ? 28 : 20,
+    });
   return c;
 }
 
@@ -46,7 +54,16 @@ export function measuredRecommendation(): Recommendation {
     band: { low: 64, high: 256, tolerance: 0.1, sizes: band, basis: 'fitted' },
     basis: { throughput: 'fitted', noiseScale: 'measured', convergence: 'measured' },
     undetermined: [],
-    noiseScale: { value: 300, low: 240, high: 390, source: 'gradient-statistics', history: [{ samples: 1000, loss: 1.2, value: 200, low: 150, high: 260 }, { samples: 4000, loss: 0.6, value: 300, low: 240, high: 390 }] },
+    noiseScale: {
+      value: 300,
+      low: 240,
+      high: 390,
+      source: 'gradient-statistics',
+      history: [
+        { samples: 1000, loss: 1.2, value: 200, low: 150, high: 260 },
+        { samples: 4000, loss: 0.6, value: 300, low: 240, high: 390 },
+      ],
+    },
     alternatives: {
       largestThatFits: { batchSize: 256, learningRate: 0.0028, predictedTimeToTarget: 21, reason: 'the largest batch under the memory limit' },
       maxThroughput: { batchSize: 128, learningRate: 0.002, predictedTimeToTarget: 20, reason: 'the highest throughput of the fitted model' },
@@ -58,7 +75,18 @@ export function measuredRecommendation(): Recommendation {
       memoryLimitBytes: 2e9,
       memoryFit: { a: 30e6, b: 40_000, r2: 0.999 },
       predictedMaxFit: 256,
-      throughputModel: { overheadSeconds: 0.004, perSampleSeconds: 0.00012, quadraticSeconds: 0, terms: 'linear', rule: 'Huber IRLS', residualScale: 0.04, observations: 48, shape: 'rising', residuals: [], roundDrift: 1.05 },
+      throughputModel: {
+        overheadSeconds: 0.004,
+        perSampleSeconds: 0.00012,
+        quadraticSeconds: 0,
+        terms: 'linear',
+        rule: 'Huber IRLS',
+        residualScale: 0.04,
+        observations: 48,
+        shape: 'rising',
+        residuals: [],
+        roundDrift: 1.05,
+      },
       targetLoss: 0.41,
       lossSource: 'validation',
       goodputPick: 128,
@@ -90,11 +118,17 @@ export function assumedRecommendation(): Recommendation {
   delete r.speedupBasis;
   delete r.noiseScale;
   r.basis = { throughput: 'fitted', noiseScale: 'assumed', convergence: 'measured' };
-  r.band = { ...r.band, basis: 'assumed', note: 'B_noise is assumed, so the band spans what any B_noise between the smallest and the largest size would allow' };
+  r.band = {
+    ...r.band,
+    basis: 'assumed',
+    note: 'B_noise is assumed, so the band spans what any B_noise between the smallest and the largest size would allow',
+  };
   r.evidence.assumedNoiseScale = 32;
   r.evidence.measuredSpeedupVsCurrent = 1.52;
   r.evidence.predictedSpeedupVsCurrent = 1.37;
-  r.undetermined = ['the gradient noise scale: the script reports no gradient statistics and only a final loss; B_noise = 32 (the current batch size) is assumed, so no speed-up is claimed'];
+  r.undetermined = [
+    'the gradient noise scale: the script reports no gradient statistics and only a final loss; B_noise = 32 (the current batch size) is assumed, so no speed-up is claimed',
+  ];
   return r;
 }
 
@@ -102,15 +136,62 @@ export function assumedRecommendation(): Recommendation {
 export function plannedRecommendation(): Recommendation {
   const r = measuredRecommendation();
   const method = 'EMA of the training loss over the last 20% of each branch, compared at equal samples';
-  const branches = [{ batchSize: 64, relativeLoss: 1, seeds: 2 }, { batchSize: 128, relativeLoss: 1.004, seeds: 2 }, { batchSize: 256, relativeLoss: 1.03, seeds: 2 }];
+  const branches = [
+    { batchSize: 64, relativeLoss: 1, seeds: 2 },
+    { batchSize: 128, relativeLoss: 1.004, seeds: 2 },
+    { batchSize: 256, relativeLoss: 1.03, seeds: 2 },
+  ];
   r.criticalBatchSize = [
-    { samples: 20_000, step: 312, loss: 0.9, value: 64, low: 32, high: 128, tolerance: 0.01, method, branches, noiseScale: { value: 40, low: 30, high: 55 }, checkpointSource: 'study', basis: 'measured' },
-    { samples: 120_000, step: 1500, loss: 0.5, value: 128, low: 64, high: 256, tolerance: 0.01, method, branches, noiseScale: { value: 90, low: 70, high: 120 }, checkpointSource: 'study', basis: 'measured' },
-    { samples: 400_000, step: 3600, loss: 0.3, value: 256, low: 128, high: 256, tolerance: 0.01, method, branches, noiseScale: { value: 180, low: 140, high: 240 }, checkpointSource: 'given', basis: 'measured' },
+    {
+      samples: 20_000,
+      step: 312,
+      loss: 0.9,
+      value: 64,
+      low: 32,
+      high: 128,
+      tolerance: 0.01,
+      method,
+      branches,
+      noiseScale: { value: 40, low: 30, high: 55 },
+      checkpointSource: 'study',
+      basis: 'measured',
+    },
+    {
+      samples: 120_000,
+      step: 1500,
+      loss: 0.5,
+      value: 128,
+      low: 64,
+      high: 256,
+      tolerance: 0.01,
+      method,
+      branches,
+      noiseScale: { value: 90, low: 70, high: 120 },
+      checkpointSource: 'study',
+      basis: 'measured',
+    },
+    {
+      samples: 400_000,
+      step: 3600,
+      loss: 0.3,
+      value: 256,
+      low: 128,
+      high: 256,
+      tolerance: 0.01,
+      method,
+      branches,
+      noiseScale: { value: 180, low: 140, high: 240 },
+      checkpointSource: 'given',
+      basis: 'measured',
+    },
   ];
   r.plan = {
     kind: 'warmup',
-    stages: [{ fromSamples: 0, batchSize: 64, learningRate: 0.0014 }, { fromSamples: 120_000, batchSize: 128, learningRate: 0.002 }, { fromSamples: 400_000, batchSize: 256, learningRate: 0.0028 }],
+    stages: [
+      { fromSamples: 0, batchSize: 64, learningRate: 0.0014 },
+      { fromSamples: 120_000, batchSize: 128, learningRate: 0.002 },
+      { fromSamples: 400_000, batchSize: 256, learningRate: 0.0028 },
+    ],
     schedule: { kind: 'step', at_steps: [1875, 4062], factor: 2, max_batch_size: 256 },
     horizonSamples: 600_000,
     predictedSteps: 4800,
@@ -120,7 +201,13 @@ export function plannedRecommendation(): Recommendation {
     basis: 'fitted',
     description: '64 until 120k samples, then 128, then 256 from 400k',
   };
-  r.parallelism = { microBatchSize: 32, accumulationSteps: 2, worldSize: 2, globalBatchSize: 128, reason: 'a micro-batch of 32 fits one worker with the safety margin' };
+  r.parallelism = {
+    microBatchSize: 32,
+    accumulationSteps: 2,
+    worldSize: 2,
+    globalBatchSize: 128,
+    reason: 'a micro-batch of 32 fits one worker with the safety margin',
+  };
   return r;
 }
 
@@ -136,7 +223,19 @@ export function undeterminedRecommendation(): Recommendation {
 
 function trial(id: string, b: number, phase: TrialSummary['phase'] = 'profile'): TrialSummary & { series: TrialSeries } {
   const steps = Array.from({ length: 20 }, (_, i) => ({ step: i + 1, samples: (i + 1) * b, time: (i + 1) * 0.05, loss: 2 / (1 + i * 0.2) }));
-  return { id, phase, status: 'ok', batchSize: b, learningRate: 0.001, seed: 1, samplesPerSecond: X(b), peakMemoryBytes: 30e6 + 40_000 * b, wallSeconds: 2, finalLoss: steps[19].loss, series: { steps, evals: [] } };
+  return {
+    id,
+    phase,
+    status: 'ok',
+    batchSize: b,
+    learningRate: 0.001,
+    seed: 1,
+    samplesPerSecond: X(b),
+    peakMemoryBytes: 30e6 + 40_000 * b,
+    wallSeconds: 2,
+    finalLoss: steps[19].loss,
+    series: { steps, evals: [] },
+  };
 }
 
 /** A study record around a recommendation, as readStudy would return it. */
@@ -180,7 +279,8 @@ export function studyLines(r: StudyRecord): StudyLine[] {
   if (r.noiseScale) lines.push({ v: 1, type: 'noise-scale', time, estimate: r.noiseScale });
   if (r.recommendation) lines.push({ v: 1, type: 'recommendation', time, recommendation: r.recommendation });
   for (const message of r.warnings) lines.push({ v: 1, type: 'warning', time, message });
-  if (r.status !== 'running') lines.push({ v: 1, type: 'study-end', time: r.endedAt ?? time, status: r.status as 'completed', reason: r.reason, elapsedSeconds: r.elapsedSeconds ?? 0 });
+  if (r.status !== 'running')
+    lines.push({ v: 1, type: 'study-end', time: r.endedAt ?? time, status: r.status as 'completed', reason: r.reason, elapsedSeconds: r.elapsedSeconds ?? 0 });
   return lines;
 }
 

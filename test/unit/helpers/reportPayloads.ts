@@ -48,7 +48,34 @@ export function poisonedStudyFile(): string {
 }
 
 /** Tags and attributes the report writes; anything else in its markup came from a study. */
-const TAGS = new Set(['html', 'head', 'meta', 'title', 'style', 'body', 'h1', 'h2', 'h3', 'div', 'span', 'p', 'ul', 'li', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'strong', 'figure', 'details', 'summary', 'pre', 'script']);
+const TAGS = new Set([
+  'html',
+  'head',
+  'meta',
+  'title',
+  'style',
+  'body',
+  'h1',
+  'h2',
+  'h3',
+  'div',
+  'span',
+  'p',
+  'ul',
+  'li',
+  'table',
+  'thead',
+  'tbody',
+  'tr',
+  'th',
+  'td',
+  'strong',
+  'figure',
+  'details',
+  'summary',
+  'pre',
+  'script',
+]);
 const ATTRS = new Set(['lang', 'charset', 'http-equiv', 'content', 'name', 'class', 'id', 'type', 'data-testid', 'data-chart']);
 
 function sha256(text: string): string {
@@ -72,10 +99,21 @@ export function assertNoInjection(page: string): void {
   // The CSP admits exactly our inline scripts and styles, and nothing remote.
   const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]*)">/.exec(page)?.[1]?.replace(/&#39;/g, "'");
   assert.ok(csp, 'a CSP meta element');
-  const directives = new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([k, ...v]) => [k, v]));
+  const directives = new Map(
+    csp
+      .split(';')
+      .map((d) => d.trim().split(/\s+/))
+      .map(([k, ...v]) => [k, v]),
+  );
   assert.deepEqual(directives.get('default-src'), ["'none'"]);
-  assert.deepEqual(directives.get('script-src'), scripts.slice(1).map((s) => sha256(s.text)));
-  assert.deepEqual(directives.get('style-src'), styles.map((s) => sha256(s.text)));
+  assert.deepEqual(
+    directives.get('script-src'),
+    scripts.slice(1).map((s) => sha256(s.text)),
+  );
+  assert.deepEqual(
+    directives.get('style-src'),
+    styles.map((s) => sha256(s.text)),
+  );
   assert.ok(!/unsafe-|https?:|\*/.test(csp), csp);
   // The rest is markup the report wrote: known tags, known attributes, every < starts one of them.
   let markup = page.replace(/^<!DOCTYPE html>/, '');
@@ -88,7 +126,6 @@ export function assertNoInjection(page: string): void {
   }
   for (const p of PAYLOADS) if (/[<>"'`]/.test(p)) assert.ok(!markup.includes(p), `payload intact: ${p}`);
 }
-
 
 /** What a reader sees: the page without its scripts, styles and tags, entities decoded. */
 export function visibleText(html: string): string {
@@ -105,4 +142,3 @@ export function visibleText(html: string): string {
     .replace(/&amp;/g, '&')
     .replace(/[ \t]+/g, ' ');
 }
-
