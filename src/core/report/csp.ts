@@ -15,7 +15,6 @@ export function contentSecurityPolicy(scripts: readonly string[], styles: readon
     "default-src 'none'",
     `script-src ${scripts.map(cspHash).join(' ')}`,
     `style-src ${styles.map(cspHash).join(' ')}`,
-    'img-src data:',
     "base-uri 'none'",
     "form-action 'none'",
   ].join('; ');
