@@ -23,6 +23,21 @@ function splitCurve(rec: Recommendation, pts: Point[]): { inside: Point[]; outsi
   return { inside, outside: [below, above].filter((p) => p.length > 1) };
 }
 
+/**
+ * Top of the throughput axis: room for the measurements and the fit where it was measured; an
+ * extrapolation may rise to 3x that and then leaves the chart, so the measured points stay legible.
+ */
+function throughputTop(rec: Recommendation, measured: readonly CandidateEvidence[], fitted: readonly CandidateEvidence[]): number | undefined {
+  const seen = [
+    ...measured.map((c) => c.samplesPerSecondIqr?.[1] ?? c.samplesPerSecond),
+    ...fitted.filter((c) => !isExtrapolated(rec, c.batchSize)).map((c) => c.fittedSamplesPerSecond),
+  ].filter(num);
+  const all = fitted.map((c) => c.fittedSamplesPerSecond).filter(num);
+  if (seen.length === 0) return all.length > 0 ? Math.max(...all) * 1.3 : undefined;
+  const top = Math.max(...seen);
+  return Math.max(top * 1.3, Math.min(Math.max(...all, top) * 1.3, top * 3));
+}
+
 export function throughputChart(rec: Recommendation): ChartSpec | undefined {
   const cands = rec.candidates ?? [];
   const measured = cands.filter((c) => num(c.samplesPerSecond));
@@ -55,17 +70,13 @@ export function throughputChart(rec: Recommendation): ChartSpec | undefined {
     if (high !== undefined && low !== undefined) fills.push({ high, low, color: COLOR.fit });
   }
   if (num(pickX)) list.add({ label: `pick ${rec.batchSize}`, color: COLOR.band, style: 'points' }, [[rec.batchSize, pickX]]);
-  const tops = [
-    ...measured.map((c) => c.samplesPerSecondIqr?.[1] ?? (c.samplesPerSecond as number)),
-    ...fitted.map((c) => c.fittedSamplesPerSecond as number),
-  ].filter(num);
   return {
     id: 'throughput',
     title: 'Throughput vs batch size (measured points, fitted model)',
     xLabel: 'batch size',
     yLabel: 'samples/s',
     xLog: true,
-    yMax: tops.length > 0 ? Math.max(...tops) * 1.3 : undefined,
+    yMax: throughputTop(rec, measured, fitted),
     series: list.series,
     data: list.data(),
     fills,
