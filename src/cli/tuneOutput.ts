@@ -2,59 +2,128 @@
 // or one JSON object (--json) that also carries every setting with the layer that set it.
 import type { StudyOutcome } from '../core/study';
 import { settingsWithProvenance, type ResolvedStudy } from '../core/resolve';
-import { formatBytes, formatNumber, formatSeconds } from '../core/report';
+import type { CandidateEvidence, Recommendation } from '../core/types';
+import {
+  bandText,
+  convergenceText,
+  criticalBatchText,
+  isExtrapolated,
+  learningRateText,
+  measuredRange,
+  memoryText,
+  noiseScaleText,
+  parallelismText,
+  planText,
+  speedupText,
+  throughputCell,
+  throughputText,
+  formatBytes,
+  formatNumber,
+  formatSeconds,
+  recommendationHeadline,
+  verdictText,
+} from '../core/report';
 
 function pad(s: string, n: number, left = false): string {
   return left ? s.padEnd(n) : s.padStart(n);
 }
 
+/** Columns of the candidates table: name, what its numbers are (measured / fitted / predicted), left-aligned. */
+const COLUMNS: ReadonlyArray<readonly [string, string, boolean]> = [
+  ['batch', '', false],
+  ['status', '', true],
+  ['samples/s', 'measured (fit ±90%)', true],
+  ['peak mem', 'measured or fit', true],
+  ['time to target', 'predicted', true],
+  ['loss reached', 'measured', true],
+  ['to target', 'measured', true],
+  ['', '', true],
+];
+
+function candidateRow(rec: Recommendation, c: CandidateEvidence): string[] {
+  const fit = rec.evidence.memoryFit;
+  const mem = c.peakMemoryBytes !== undefined ? formatBytes(c.peakMemoryBytes) : fit ? `~${formatBytes(fit.a + fit.b * c.batchSize)} (fit)` : '–';
+  const rel = c.relativeTimeToTarget !== undefined ? `${c.relativeTimeToTarget.toFixed(2)}x best` : '';
+  const time = [c.predictedTimeToTarget !== undefined ? formatSeconds(c.predictedTimeToTarget) : '', rel].filter(Boolean).join(', ');
+  const loss = c.diverged ? 'diverged' : c.measuredLoss !== undefined ? `${formatNumber(c.measuredLoss, 4)}${c.measuredLossSpread ? ` ±${formatNumber(c.measuredLossSpread / 2, 2)}` : ''}` : '–';
+  const reached = c.measuredStepsToTarget !== undefined ? `${formatNumber(c.measuredStepsToTarget)} steps, ${formatSeconds(c.measuredTimeToTarget)}` : '–';
+  const marks = [c.inBand ? '●' : ' ', c.batchSize === rec.batchSize ? '◀ pick' : '', c.batchSize === rec.current.batchSize ? '(current)' : ''];
+  return [
+    `${c.batchSize}${isExtrapolated(rec, c.batchSize) ? '*' : ' '}`,
+    c.status === 'skipped' ? 'not run' : c.status + (c.fits || c.status !== 'ok' ? '' : ' (over limit)'),
+    throughputCell(c),
+    mem,
+    time || '–',
+    loss,
+    reached,
+    marks.filter(Boolean).join(' ').trimEnd(),
+  ];
+}
+
+/** What the marks and columns mean, under the table. */
+function tableKey(rec: Recommendation): string[] {
+  const r = measuredRange(rec);
+  const band = rec.band;
+  const basis = rec.basis.noiseScale === 'assumed' ? 'with an assumed B_noise' : 'by the fitted model';
+  const lines = [`● in the near-optimal band: within ${Math.round(band.tolerance * 100)}% of the best predicted time (${band.basis}). Time to target predicted ${basis}.`];
+  if (r && rec.candidates.some((c) => isExtrapolated(rec, c.batchSize))) lines.push(`* not measured: this row's numbers extrapolate the fitted models beyond the measured sizes ${r.low}–${r.high}.`);
+  return lines;
+}
+
+/** The candidates: measured against fitted throughput, the band, extrapolated values marked. */
 export function formatOutcomeTable(o: StudyOutcome): string {
   const rec = o.recommendation;
   if (!rec) return '';
-  const head = ['batch', 'status', 'samples/s', 'peak mem', 'goodput', 'pred. time', 'conv. val loss', ''];
-  const rows = rec.candidates.map((c) => [
-    String(c.batchSize),
-    c.status + (c.fits || c.status !== 'ok' ? '' : ' (over limit)'),
-    formatNumber(c.samplesPerSecond),
-    formatBytes(c.peakMemoryBytes),
-    formatNumber(c.goodput, 2),
-    formatSeconds(c.predictedTimeToTarget),
-    c.measuredLoss !== undefined ? `${formatNumber(c.measuredLoss, 4)}${c.measuredLossSpread ? ` ±${formatNumber(c.measuredLossSpread / 2, 2)}` : ''}` : '–',
-    c.batchSize === rec.batchSize ? '◀ pick' : c.batchSize === rec.current.batchSize ? '(current)' : '',
-  ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const fmtRow = (r: string[]) => r.map((x, i) => pad(x, widths[i], i === 1 || i === 7)).join('  ');
-  return [fmtRow(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(fmtRow)].join('\n');
+  const rows = rec.candidates.map((c) => candidateRow(rec, c));
+  const widths = COLUMNS.map(([h, sub], i) => Math.max(h.length, sub.length, ...rows.map((r) => r[i].length)));
+  const fmtRow = (r: readonly string[]) => r.map((x, i) => pad(x, widths[i], COLUMNS[i][2])).join('  ').trimEnd();
+  return [fmtRow(COLUMNS.map((c) => c[0])), fmtRow(COLUMNS.map((c) => c[1])), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(fmtRow), '', ...tableKey(rec)].join('\n');
 }
+
+/** What the pick rests on, one line per quantity, each tagged measured / fitted / assumed. */
+function restsOn(rec: Recommendation): string[] {
+  return [
+    'What it rests on:',
+    `  throughput (${rec.basis.throughput}): ${throughputText(rec)}`,
+    `  noise scale (${rec.basis.noiseScale}): ${noiseScaleText(rec)}`,
+    `  time to target (${rec.basis.convergence}): ${convergenceText(rec)}`,
+    `  ${bandText(rec)}`,
+    `  ${verdictText(rec)}`,
+    ...[memoryText(rec)].filter((x): x is string => x !== undefined).map((m) => `  ${m}`),
+  ];
+}
+
+/** The run as a whole (issues 11 and 13): the plan, the critical batch size along it, parallelism, a schedule. */
+function overTheRun(rec: Recommendation): string[] {
+  const lines: string[] = [];
+  const plan = planText(rec);
+  if (plan) lines.push(`  ${plan}`);
+  const cbs = rec.criticalBatchSize ?? [];
+  if (cbs.length > 0) lines.push('  Critical batch size along the run (branched trials):', ...cbs.map((c) => `    ${criticalBatchText(c)}`));
+  if (rec.parallelism) lines.push(`  Parallelism: ${parallelismText(rec.parallelism)}.`);
+  if (rec.schedule) lines.push(`  Dynamic batching: ${rec.schedule.description}`);
+  return lines.length > 0 ? ['Over the run:', ...lines] : [];
+}
+
+const STATUS_LINE = new Map<string, string>([
+  ['stopped', 'The study was stopped before its budget ran out: what follows rests on the trials that finished.'],
+  ['interrupted', 'The study was interrupted: what follows rests on the trials that finished before it.'],
+]);
 
 export function formatRecommendation(o: StudyOutcome): string {
   const rec = o.recommendation;
   if (!rec) return '';
   const lines: string[] = [];
-  lines.push(headline(rec));
-  if (rec.undetermined.length > 0) for (const u of rec.undetermined) lines.push(`Could not determine: ${u}`);
-  if (rec.noiseScale) lines.push(`Gradient noise scale B_noise ~ ${formatNumber(rec.noiseScale.value)} (90% interval ${formatNumber(rec.noiseScale.low)}-${formatNumber(rec.noiseScale.high)}).`);
+  const status = STATUS_LINE.get(String(o.status));
+  if (status) lines.push(status);
+  lines.push(recommendationHeadline(rec), `  batch size ${rec.batchSize}, ${learningRateText(rec)}`, `  ${speedupText(rec)}`);
+  lines.push(...restsOn(rec), ...overTheRun(rec));
+  if (rec.undetermined.length > 0) lines.push('Could not determine:', ...rec.undetermined.map((u) => `  - ${u}`));
   const alt = rec.alternatives;
-  const a = (name: string, c: typeof alt.largestThatFits) => c && lines.push(`  ${name}: ${c.batchSize}${c.predictedTimeToTarget !== undefined ? ` (${formatSeconds(c.predictedTimeToTarget)} to target)` : ''} — ${c.reason}`);
-  lines.push('Alternatives:');
-  a('largest that fits', alt.largestThatFits);
-  a('highest throughput', alt.maxThroughput);
-  a('most sample-efficient', alt.mostSampleEfficient);
-  if (rec.schedule) lines.push(`Dynamic batching: ${rec.schedule.description}`);
-  for (const n of rec.evidence.notes) lines.push(`note: ${n}`);
+  const a = (name: string, c: typeof alt.largestThatFits) => (c ? [`  ${name}: ${c.batchSize}${c.predictedTimeToTarget !== undefined ? ` (${formatSeconds(c.predictedTimeToTarget)} to target, predicted)` : ''} — ${c.reason}`] : []);
+  lines.push('Alternatives:', ...a('largest that fits', alt.largestThatFits), ...a('highest throughput', alt.maxThroughput), ...a('most sample-efficient', alt.mostSampleEfficient));
+  if (rec.evidence.notes.length > 0) lines.push('Notes:', ...rec.evidence.notes.map((n) => `  - ${n}`));
   return lines.join('\n');
-}
-
-/** "Recommended 128 · 64–256 within 10% · 1.4x faster (measured)", or what it rests on when a number was assumed. */
-export function headline(rec: NonNullable<StudyOutcome['recommendation']>): string {
-  const band = rec.band.low !== rec.band.high ? ` · ${rec.band.low}–${rec.band.high} within ${Math.round(rec.band.tolerance * 100)}%` : '';
-  const lr = ` (learning rate ${formatNumber(rec.learningRate, 4)})`;
-  const basis = `throughput ${rec.basis.throughput}, noise scale ${rec.basis.noiseScale}, convergence ${rec.basis.convergence}`;
-  if (rec.batchSize === rec.current.batchSize) return `Keep batch size ${rec.batchSize}${lr}${band}: no other size was predicted or measured to reach the same loss sooner (${basis}).`;
-  if (rec.speedupVsCurrent === undefined)
-    return `Recommended batch size ${rec.batchSize}${lr}${band}. It rests on an assumption (${basis}), so no speed-up is given.`;
-  const times = rec.predictedTimeToTarget !== undefined ? ` (${formatSeconds(rec.current.predictedTimeToTarget)} -> ${formatSeconds(rec.predictedTimeToTarget)})` : '';
-  return `Recommended batch size ${rec.batchSize}${lr}${band} · ${formatNumber(rec.speedupVsCurrent, 3)}x faster to the same loss than the current ${rec.current.batchSize}, ${rec.speedupBasis ?? 'fitted'}${times} (${basis}).`;
 }
 
 /** The --json object; `settings` says, for each setting, its value and which layer set it (cli, config, default, ...). */

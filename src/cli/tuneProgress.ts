@@ -19,7 +19,10 @@ export class TuneProgress {
       case 'plan':
         this.line(`plan: ${e.plan.summary}`);
         if (this.tty) {
-          this.multi = new MultiBar({ stream: process.stderr, clearOnComplete: false, hideCursor: true, format: ' {bar} {percentage}% | {label}', barsize: 30 }, Presets.shades_classic);
+          this.multi = new MultiBar(
+            { stream: process.stderr, clearOnComplete: false, hideCursor: true, format: ' {bar} {percentage}% | {label}', barsize: 30 },
+            Presets.shades_classic,
+          );
           this.overall = this.multi.create(100, 0, { label: `study (${Math.round(this.budget)} s budget)` });
         }
         break;
@@ -39,7 +42,9 @@ export class TuneProgress {
         break;
       case 'step':
         // The trial's own clock against its time limit.
-        this.trial?.update(Math.min(100, Math.round((100 * e.metrics.time) / this.trialSeconds)), { label: `${e.trialId}: step ${e.metrics.step}, loss ${formatNumber(e.metrics.loss, 3)}` });
+        this.trial?.update(Math.min(100, Math.round((100 * e.metrics.time) / this.trialSeconds)), {
+          label: `${e.trialId}: step ${e.metrics.step}, loss ${formatNumber(e.metrics.loss, 3)}`,
+        });
         break;
       case 'progress':
         this.overall?.update(Math.round(e.progress * 100), { label: `study: ${e.phase} · ${Math.round(e.elapsedSeconds)} of ${Math.round(this.budget)} s` });
@@ -53,7 +58,9 @@ export class TuneProgress {
         break;
       }
       case 'noise-scale':
-        this.line(`  B_noise ~ ${formatNumber(e.estimate.value)} (90% interval ${formatNumber(e.estimate.low)}-${formatNumber(e.estimate.high)})`);
+        this.line(
+          `  B_noise ≈ ${formatNumber(e.estimate.value)} (90% interval ${formatNumber(e.estimate.low)}–${formatNumber(e.estimate.high)}), ${e.estimate.source === 'loss-curves' ? 'fitted to loss curves' : 'measured from gradient statistics'}`,
+        );
         break;
       case 'done':
         this.overall?.update(100);
@@ -69,4 +76,3 @@ export class TuneProgress {
     else process.stderr.write(s + '\n');
   }
 }
-

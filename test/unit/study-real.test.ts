@@ -45,6 +45,6 @@ test('a real study on MNIST recommends a batch size within its budget and render
   assert.match(html, /batch size \d+/);
   assert.match(html, /uPlot/);
   assert.ok(!/<script[^>]+src=|<link[^>]+href=/i.test(html), 'no external resources');
-  assert.match(html, /"id":"goodput"/);
+  assert.match(html, /"id":"time-to-target"/);
   assert.match(html, /prefers-color-scheme: dark/);
 });

@@ -25,3 +25,13 @@ export function formatNumber(x: number | undefined, digits = 3): string {
 export function formatRate(x: number | undefined): string {
   return x === undefined ? '–' : `${formatNumber(x)}/s`;
 }
+
+/** 5.1k, 12k, 1.2M, 840: a count or rate in a narrow column (two or three significant digits). */
+export function formatCompact(x: number | undefined): string {
+  if (x === undefined) return '–';
+  if (typeof x !== 'number' || !Number.isFinite(x)) return String(x);
+  const a = Math.abs(x);
+  if (a >= 1e6) return `${Number((x / 1e6).toPrecision(a >= 1e7 ? 3 : 2))}M`;
+  if (a >= 1e3) return `${Number((x / 1e3).toPrecision(a >= 1e4 ? 3 : 2))}k`;
+  return Number(x.toPrecision(3)).toString();
+}

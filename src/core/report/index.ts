@@ -1,4 +1,21 @@
-// The self-contained HTML report of a study.
+// The self-contained HTML report of a study, and the recommendation in words (shared with the CLI).
 export { renderStudyReport } from './html';
 export { buildCharts, alignSeries, type ChartSpec } from './chartData';
-export { formatBytes, formatSeconds, formatNumber } from './format';
+export { formatBytes, formatSeconds, formatNumber, formatCompact } from './format';
+export { recommendationHeadline, headlineParts, basisSummary, assumedQuantities, formatSpeedup, type HeadlineParts } from './headline';
+export {
+  bandText,
+  convergenceText,
+  criticalBatchText,
+  isExtrapolated,
+  learningRateText,
+  measuredRange,
+  memoryText,
+  noiseScaleText,
+  parallelismText,
+  planText,
+  speedupText,
+  throughputCell,
+  throughputText,
+  verdictText,
+} from './recommendationText';
