@@ -8,9 +8,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { parse as parseJsonc, type ParseError } from 'jsonc-parser';
-import { findBatchSizeSites, primaryBatchSizeSite, withBatchSize, type BatchSizeSite } from '../../src/core/config';
+import {
+  applyTextEdits,
+  ConfigError,
+  detectFormat,
+  findBatchSizeSites,
+  GLOBAL_BATCH_KEYS,
+  LEARNING_RATE_KEYS,
+  primaryBatchSizeSite,
+  withBatchSize,
+  withGlobalBatch,
+  type BatchSizeSite,
+} from '../../src/core/config';
 import { jsonText, pick, pythonText, randomTree, rng, tomlText, yamlText, type Rand } from './helpers/configGen';
 
 const PER_FORMAT = 2500;
@@ -157,4 +170,65 @@ test(`Python: ${PER_FORMAT} random scripts, only the batch size and lr literals 
     for (const k of changed) assert.ok(a.consts[k] === c.bs || (c.lr !== undefined && closeTo(a.consts[k], c.lr)), `literal ${k} became ${JSON.stringify(a.consts[k])}${ctx}`);
     assert.ok(changed.length <= 2 && (b.consts.includes(c.bs) || a.consts.includes(c.bs)), `the batch size literal${ctx}`);
   });
+});
+
+/** Every leaf path whose value differs between two parsed documents (a key added or removed counts). */
+function differingPaths(a: unknown, b: unknown, path: string[] = []): string[][] {
+  const isMap = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null;
+  if (isMap(a) && isMap(b)) return [...new Set([...Object.keys(a), ...Object.keys(b)])].flatMap((k) => differingPaths(a[k], b[k], [...path, k]));
+  return Object.is(a, b) ? [] : [path];
+}
+
+test('withGlobalBatch: random targets on real-world configs change only the global-batch keys and the lr, or refuse with a located error', (t) => {
+  const dir = resolve(__dirname, '../fixtures/global-batch');
+  const files = readdirSync(dir);
+  const r = rng(0x61b);
+  const NAMES = new Set<string>([...Object.values(GLOBAL_BATCH_KEYS).flatMap((f) => Object.values(f) as string[]), ...LEARNING_RATE_KEYS]);
+  const pyCases: Array<{ before: string; after: string; values: number[]; lr?: number; added: boolean }> = [];
+  const tomlCases: Array<{ before: string; after: string }> = [];
+  let ok = 0;
+  let refused = 0;
+  for (let i = 0; i < 1200; i++) {
+    const file = pick(r, files);
+    const before = readFileSync(join(dir, file), 'utf8');
+    const target = { micro: 1 + Math.floor(r() * 512), accumulation: pick(r, [1, 1, 2, 4, 8, 16, 64]), ...(r() < 0.5 ? { world: pick(r, [1, 2, 4, 8]) } : {}), ...(r() < 0.6 ? { learningRate: randomLr(r) } : {}) };
+    let out: ReturnType<typeof withGlobalBatch>;
+    try {
+      out = withGlobalBatch(before, file, target);
+    } catch (e) {
+      assert.ok(e instanceof ConfigError || (e instanceof Error && /^global batch: /.test(e.message)), `${file} ${JSON.stringify(target)}: ${String(e)}`);
+      if (e instanceof ConfigError) assert.match(e.message, new RegExp(`^${file.replace('.', '\\.')}:\\d+:\\d+: error: `));
+      refused++;
+      continue;
+    }
+    ok++;
+    assert.equal(applyTextEdits(before, out.edits), out.text);
+    for (const e of out.edits) if (e.length) assert.match(before.slice(e.offset, e.offset + e.length), /^["']?[\d.eE+-]+["']?$/, `${file}: only values are replaced`);
+    const world = out.reading.world ?? 1;
+    const values = [target.micro, target.accumulation, target.micro * target.accumulation * world];
+    const format = detectFormat(file, before);
+    if (format === 'yaml' || format === 'json') {
+      const read = (t: string) => (format === 'yaml' ? parseYaml(t) : parseJsonc(t, [], { allowTrailingComma: true })) as unknown;
+      for (const p of differingPaths(read(before), read(out.text))) {
+        const v = at(read(out.text), p);
+        assert.ok(NAMES.has(p[p.length - 1]) && (values.includes(v as number) || (target.learningRate !== undefined && closeTo(v, target.learningRate))), `${file} ${JSON.stringify(target)}: ${p.join('.')} became ${JSON.stringify(v)}`);
+      }
+    } else if (format === 'toml') tomlCases.push({ before, after: out.text });
+    else pyCases.push({ before, after: out.text, values, ...(target.learningRate !== undefined ? { lr: target.learningRate } : {}), added: out.added.length > 0 });
+  }
+  const toml = pythonRead('toml', tomlCases.flatMap((c) => [c.before, c.after]));
+  tomlCases.forEach((c, i) => {
+    for (const p of differingPaths(toml[2 * i], toml[2 * i + 1])) assert.ok(NAMES.has(p[p.length - 1]), `toml: ${p.join('.')} changed`);
+  });
+  const py = pythonRead('python', pyCases.flatMap((c) => [c.before, c.after])) as Array<{ consts: unknown[]; shape: string }>;
+  pyCases.forEach((c, i) => {
+    const [b, a] = [py[2 * i], py[2 * i + 1]];
+    if (!c.added) assert.equal(a.shape, b.shape, 'only literals change when no key is added');
+    // Literals that are new: position by position, or (a keyword was added, shifting them) those not in the old list.
+    const old = [...b.consts];
+    const fresh = c.added ? a.consts.filter((x) => (old.includes(x) ? (old.splice(old.indexOf(x), 1), false) : true)) : a.consts.filter((x, k) => x !== b.consts[k]);
+    for (const x of fresh) assert.ok(c.values.includes(x as number) || (c.lr !== undefined && closeTo(x, c.lr)), `python literal became ${JSON.stringify(x)}\n${c.after}`);
+  });
+  t.diagnostic(`${ok} written, ${refused} refused with a located error`);
+  assert.ok(ok > 300 && refused > 50, `both outcomes are exercised (${ok} written, ${refused} refused)`);
 });
