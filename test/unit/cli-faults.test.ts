@@ -112,8 +112,8 @@ function startCli(s: Setup): { cli: ChildProcess; exited: Promise<{ code: number
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';
-  cli.stderr!.on('data', (b) => (err += b));
-  cli.stdout!.resume();
+  cli.stderr.on('data', (b) => (err += b));
+  cli.stdout.resume();
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => cli.once('exit', (code, signal) => r({ code, signal })));
   return { cli, exited, stderr: () => err };
 }
@@ -179,7 +179,12 @@ for (const kind of ['builtin', 'external'] as const) {
     const left = leftovers(s);
     if (kind === 'external') assert.equal(left.length, 2, `a SIGKILLed CLI cleans nothing up: ${left}`);
     // The next start (here one that fails fast: min > max) sweeps first.
-    const next = spawnSync(process.execPath, [CLI, 'tune', s.config, '--min', '256', '--max', '16', '--out', 'studies2'], { cwd: s.dir, env: env(s), encoding: 'utf8', timeout: 60_000 });
+    const next = spawnSync(process.execPath, [CLI, 'tune', s.config, '--min', '256', '--max', '16', '--out', 'studies2'], {
+      cwd: s.dir,
+      env: env(s),
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     assert.equal(next.status, 1, next.stderr);
     assert.deepEqual(leftovers(s), [], 'the next start swept the leftovers');
     if (left.length) assert.match(next.stderr, new RegExp(`removed ${left.length} leftover\\(s\\) of an earlier Batch Tuner run`));
@@ -204,8 +209,8 @@ test('train: SIGTERM mid-run stops the one trial, exits 143, leaves nothing', { 
   const s = setUp('external');
   const cli = spawn(process.execPath, [CLI, 'train', s.config, '--steps', '100000'], { cwd: s.dir, env: env(s), stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
-  cli.stderr!.on('data', (b) => (err += b));
-  cli.stdout!.resume();
+  cli.stderr.on('data', (b) => (err += b));
+  cli.stdout.resume();
   const exited = new Promise<number | null>((r) => cli.once('exit', (code) => r(code)));
   const { groups, pids } = await midTrial(s, cli.pid!);
   cli.kill('SIGTERM');

@@ -41,7 +41,9 @@ const randomLr = (r: Rand) => Number((10 ** (-6 + 6 * r())).toPrecision(1 + Math
 
 /** The text with the ranges of the site's values cut out: what must not change. */
 function outside(text: string, s: BatchSizeSite): string[] {
-  const ranges = [s.batchSize, ...(s.learningRate ? [s.learningRate] : [])].map((k) => [k.valueOffset, k.valueOffset + k.valueLength]).sort((a, b) => a[0] - b[0]);
+  const ranges = [s.batchSize, ...(s.learningRate ? [s.learningRate] : [])]
+    .map((k) => [k.valueOffset, k.valueOffset + k.valueLength])
+    .sort((a, b) => a[0] - b[0]);
   const parts: string[] = [];
   let at = 0;
   for (const [from, to] of ranges) {
@@ -151,8 +153,19 @@ test(`TOML: ${PER_FORMAT} random configs, only the batch size and lr change (rea
     const { tree } = randomTree(r, { nulls: false, flowMaps: true, maxDepth: 3 });
     cases.push(roundTrip(tomlText(r, tree), 'pyproject.toml', r));
   }
-  const docs = pythonRead('toml', cases.flatMap((c) => [c.before, c.after]));
-  const byText = new Map(cases.flatMap((c, i) => [[c.before, docs[2 * i]], [c.after, docs[2 * i + 1]]] as const));
+  const docs = pythonRead(
+    'toml',
+    cases.flatMap((c) => [c.before, c.after]),
+  );
+  const byText = new Map(
+    cases.flatMap(
+      (c, i) =>
+        [
+          [c.before, docs[2 * i]],
+          [c.after, docs[2 * i + 1]],
+        ] as const,
+    ),
+  );
   for (const c of cases) sameDocument(c, (t) => structuredClone(byText.get(t)), 'toml');
 });
 
@@ -160,14 +173,18 @@ test(`Python: ${PER_FORMAT} random scripts, only the batch size and lr literals 
   const r = rng(0x4f11);
   const cases: Case[] = [];
   for (let i = 0; i < PER_FORMAT; i++) cases.push(roundTrip(pythonText(r), 'train.py', r));
-  const read = pythonRead('python', cases.flatMap((c) => [c.before, c.after])) as Array<{ consts: unknown[]; shape: string }>;
+  const read = pythonRead(
+    'python',
+    cases.flatMap((c) => [c.before, c.after]),
+  ) as Array<{ consts: unknown[]; shape: string }>;
   cases.forEach((c, i) => {
     const [b, a] = [read[2 * i], read[2 * i + 1]];
     const ctx = `\n--- before\n${c.before}\n--- after\n${c.after}`;
     assert.equal(a.shape, b.shape, `the code's shape changed${ctx}`);
     assert.equal(a.consts.length, b.consts.length);
     const changed = a.consts.map((x, k) => k).filter((k) => a.consts[k] !== b.consts[k]);
-    for (const k of changed) assert.ok(a.consts[k] === c.bs || (c.lr !== undefined && closeTo(a.consts[k], c.lr)), `literal ${k} became ${JSON.stringify(a.consts[k])}${ctx}`);
+    for (const k of changed)
+      assert.ok(a.consts[k] === c.bs || (c.lr !== undefined && closeTo(a.consts[k], c.lr)), `literal ${k} became ${JSON.stringify(a.consts[k])}${ctx}`);
     assert.ok(changed.length <= 2 && (b.consts.includes(c.bs) || a.consts.includes(c.bs)), `the batch size literal${ctx}`);
   });
 });
@@ -191,7 +208,12 @@ test('withGlobalBatch: random targets on real-world configs change only the glob
   for (let i = 0; i < 1200; i++) {
     const file = pick(r, files);
     const before = readFileSync(join(dir, file), 'utf8');
-    const target = { micro: 1 + Math.floor(r() * 512), accumulation: pick(r, [1, 1, 2, 4, 8, 16, 64]), ...(r() < 0.5 ? { world: pick(r, [1, 2, 4, 8]) } : {}), ...(r() < 0.6 ? { learningRate: randomLr(r) } : {}) };
+    const target = {
+      micro: 1 + Math.floor(r() * 512),
+      accumulation: pick(r, [1, 1, 2, 4, 8, 16, 64]),
+      ...(r() < 0.5 ? { world: pick(r, [1, 2, 4, 8]) } : {}),
+      ...(r() < 0.6 ? { learningRate: randomLr(r) } : {}),
+    };
     let out: ReturnType<typeof withGlobalBatch>;
     try {
       out = withGlobalBatch(before, file, target);
@@ -203,7 +225,8 @@ test('withGlobalBatch: random targets on real-world configs change only the glob
     }
     ok++;
     assert.equal(applyTextEdits(before, out.edits), out.text);
-    for (const e of out.edits) if (e.length) assert.match(before.slice(e.offset, e.offset + e.length), /^["']?[\d.eE+-]+["']?$/, `${file}: only values are replaced`);
+    for (const e of out.edits)
+      if (e.length) assert.match(before.slice(e.offset, e.offset + e.length), /^["']?[\d.eE+-]+["']?$/, `${file}: only values are replaced`);
     const world = out.reading.world ?? 1;
     const values = [target.micro, target.accumulation, target.micro * target.accumulation * world];
     const format = detectFormat(file, before);
@@ -211,23 +234,36 @@ test('withGlobalBatch: random targets on real-world configs change only the glob
       const read = (t: string) => (format === 'yaml' ? parseYaml(t) : parseJsonc(t, [], { allowTrailingComma: true })) as unknown;
       for (const p of differingPaths(read(before), read(out.text))) {
         const v = at(read(out.text), p);
-        assert.ok(NAMES.has(p[p.length - 1]) && (values.includes(v as number) || (target.learningRate !== undefined && closeTo(v, target.learningRate))), `${file} ${JSON.stringify(target)}: ${p.join('.')} became ${JSON.stringify(v)}`);
+        assert.ok(
+          NAMES.has(p[p.length - 1]) && (values.includes(v as number) || (target.learningRate !== undefined && closeTo(v, target.learningRate))),
+          `${file} ${JSON.stringify(target)}: ${p.join('.')} became ${JSON.stringify(v)}`,
+        );
       }
     } else if (format === 'toml') tomlCases.push({ before, after: out.text });
-    else pyCases.push({ before, after: out.text, values, ...(target.learningRate !== undefined ? { lr: target.learningRate } : {}), added: out.added.length > 0 });
+    else
+      pyCases.push({ before, after: out.text, values, ...(target.learningRate !== undefined ? { lr: target.learningRate } : {}), added: out.added.length > 0 });
   }
-  const toml = pythonRead('toml', tomlCases.flatMap((c) => [c.before, c.after]));
+  const toml = pythonRead(
+    'toml',
+    tomlCases.flatMap((c) => [c.before, c.after]),
+  );
   tomlCases.forEach((c, i) => {
     for (const p of differingPaths(toml[2 * i], toml[2 * i + 1])) assert.ok(NAMES.has(p[p.length - 1]), `toml: ${p.join('.')} changed`);
   });
-  const py = pythonRead('python', pyCases.flatMap((c) => [c.before, c.after])) as Array<{ consts: unknown[]; shape: string }>;
+  const py = pythonRead(
+    'python',
+    pyCases.flatMap((c) => [c.before, c.after]),
+  ) as Array<{ consts: unknown[]; shape: string }>;
   pyCases.forEach((c, i) => {
     const [b, a] = [py[2 * i], py[2 * i + 1]];
     if (!c.added) assert.equal(a.shape, b.shape, 'only literals change when no key is added');
     // Literals that are new: position by position, or (a keyword was added, shifting them) those not in the old list.
     const old = [...b.consts];
-    const fresh = c.added ? a.consts.filter((x) => (old.includes(x) ? (old.splice(old.indexOf(x), 1), false) : true)) : a.consts.filter((x, k) => x !== b.consts[k]);
-    for (const x of fresh) assert.ok(c.values.includes(x as number) || (c.lr !== undefined && closeTo(x, c.lr)), `python literal became ${JSON.stringify(x)}\n${c.after}`);
+    const fresh = c.added
+      ? a.consts.filter((x) => (old.includes(x) ? (old.splice(old.indexOf(x), 1), false) : true))
+      : a.consts.filter((x, k) => x !== b.consts[k]);
+    for (const x of fresh)
+      assert.ok(c.values.includes(x as number) || (c.lr !== undefined && closeTo(x, c.lr)), `python literal became ${JSON.stringify(x)}\n${c.after}`);
   });
   t.diagnostic(`${ok} written, ${refused} refused with a located error`);
   assert.ok(ok > 300 && refused > 50, `both outcomes are exercised (${ok} written, ${refused} refused)`);

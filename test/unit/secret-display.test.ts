@@ -18,13 +18,21 @@ function setUp(shell: boolean): { dir: string; config: string; got: string } {
   // fails with a message that quotes the command.
   writeFileSync(join(dir, 'train.py'), 'import sys\nopen(sys.argv[2], "w").write(sys.argv[1])\n');
   const config = join(dir, 'train.yaml');
-  writeFileSync(config, `batch_size: 32\nlr: 0.01\ntuner:\n  command: '\${python} train.py \${env:BT_TOKEN} ${got} --config \${config}'\n  shell: ${shell}\n  budget_seconds: 20\n`);
+  writeFileSync(
+    config,
+    `batch_size: 32\nlr: 0.01\ntuner:\n  command: '\${python} train.py \${env:BT_TOKEN} ${got} --config \${config}'\n  shell: ${shell}\n  budget_seconds: 20\n`,
+  );
   return { dir, config, got };
 }
 
 function run(args: string[], dir: string) {
   assert.ok(existsSync(CLI), 'dist/cli.js is missing: run `node scripts/build.mjs` first');
-  return spawnSync(process.execPath, [CLI, ...args], { cwd: dir, encoding: 'utf8', timeout: 120_000, env: { ...process.env, BT_TOKEN: SECRET, BATCH_TUNER_PYTHON: '/usr/bin/python3' } });
+  return spawnSync(process.execPath, [CLI, ...args], {
+    cwd: dir,
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, BT_TOKEN: SECRET, BATCH_TUNER_PYTHON: '/usr/bin/python3' },
+  });
 }
 
 for (const shell of [false, true]) {
@@ -34,7 +42,12 @@ for (const shell of [false, true]) {
     assert.equal(tune.status, 1, tune.stderr);
     assert.equal(readFileSync(got, 'utf8'), SECRET, 'the script got the token');
     const studies = readdirSync(join(dir, 'studies')).map((f) => readFileSync(join(dir, 'studies', f), 'utf8'));
-    const shown = { stdout: tune.stdout, stderr: tune.stderr, study: studies.join('\n'), report: existsSync(join(dir, 'report.html')) ? readFileSync(join(dir, 'report.html'), 'utf8') : '' };
+    const shown = {
+      stdout: tune.stdout,
+      stderr: tune.stderr,
+      study: studies.join('\n'),
+      report: existsSync(join(dir, 'report.html')) ? readFileSync(join(dir, 'report.html'), 'utf8') : '',
+    };
     assert.match(shown.study, /\$\{env:BT_TOKEN\}/, 'the study quotes the command as written');
     const train = run(['train', config, '--steps', '3', '--json'], dir);
     assert.notEqual(train.status, 0);

@@ -32,15 +32,74 @@ function rng(seed: number): () => number {
   };
 }
 
-const pick = <T,>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
+const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
 
 function randomValue(r: () => number, canary: string): string {
   const fragments = [
-    `$(touch ${canary})`, `\`touch ${canary}\``, `; touch ${canary}`, `' ; touch ${canary} ; '`, `" ; touch ${canary} ; "`,
-    `$(touch\${IFS}${canary})`, `\n touch ${canary}\n`, `&& touch ${canary}`, `| touch ${canary}`, `'"$(touch ${canary})"'`,
-    '${HOME}', '$HOME', '$1', '$@', '$*', '$0', '${1}', '"$@"', '\\', '\\\\', '\\"', "\\'", '*', '?', '[a-z]', '~', '~root',
-    '{a,b}', '!', '#', '%s', '%%', '-n', '--', '-e', '=', ' ', '  ', '\t', '\n', '\r\n', "'", '"', '`', '$', '$(', ')', '(', '}', '{',
-    'é', '日本語', '😀', '\u202e', 'e\u0301', '\u00a0', '\u2028', 'ß', 'Ω', '\x01', '\x7f', 'plain', '/a path/with spaces', 'C:\\Py\\x.exe',
+    `$(touch ${canary})`,
+    `\`touch ${canary}\``,
+    `; touch ${canary}`,
+    `' ; touch ${canary} ; '`,
+    `" ; touch ${canary} ; "`,
+    `$(touch\${IFS}${canary})`,
+    `\n touch ${canary}\n`,
+    `&& touch ${canary}`,
+    `| touch ${canary}`,
+    `'"$(touch ${canary})"'`,
+    '${HOME}',
+    '$HOME',
+    '$1',
+    '$@',
+    '$*',
+    '$0',
+    '${1}',
+    '"$@"',
+    '\\',
+    '\\\\',
+    '\\"',
+    "\\'",
+    '*',
+    '?',
+    '[a-z]',
+    '~',
+    '~root',
+    '{a,b}',
+    '!',
+    '#',
+    '%s',
+    '%%',
+    '-n',
+    '--',
+    '-e',
+    '=',
+    ' ',
+    '  ',
+    '\t',
+    '\n',
+    '\r\n',
+    "'",
+    '"',
+    '`',
+    '$',
+    '$(',
+    ')',
+    '(',
+    '}',
+    '{',
+    'é',
+    '日本語',
+    '😀',
+    '\u202e',
+    'e\u0301',
+    '\u00a0',
+    '\u2028',
+    'ß',
+    'Ω',
+    '\x01',
+    '\x7f',
+    'plain',
+    '/a path/with spaces',
+    'C:\\Py\\x.exe',
   ];
   const alphabet = ` \t\n'"\`$\\(){}[]*?~!#&|;<>=%^@:,.-_/aZ09é日😀`;
   const parts = Math.floor(r() * 6);
@@ -141,7 +200,7 @@ for (const shell of [false, true]) {
 
 test('a config in a folder named $(touch X) never creates X, in shell mode or argv mode, through a real external trial', { timeout: 60_000 }, async () => {
   const root = mkdtempSync(join(tmpdir(), 'bt-shell-'));
-  const evil = join(root, '$(touch X)', "`touch Y` 'q' \"d\"");
+  const evil = join(root, '$(touch X)', '`touch Y` \'q\' "d"');
   mkdirSync(evil, { recursive: true });
   const config = join(evil, 'cfg.yaml');
   writeFileSync(config, 'batch_size: 8\n');
@@ -157,14 +216,20 @@ test('a config in a folder named $(touch X) never creates X, in shell mode or ar
   ];
   for (const [i, command] of templates.entries()) {
     for (const shell of i === 0 ? [false, true] : [true]) {
-      const result = await createExternalRunner({ command, shell, pythonPath: '/usr/bin/python3', workspaceFolder: evil, env: { ...process.env, ARGV_OUT: argvOut } })(
-        { id: 'evil', configPath: config, config: {} as TrainingConfig, batchSize: 8, learningRate: 0.1, seed: 0, maxSteps: 1 },
-        {},
-      );
+      const result = await createExternalRunner({
+        command,
+        shell,
+        pythonPath: '/usr/bin/python3',
+        workspaceFolder: evil,
+        env: { ...process.env, ARGV_OUT: argvOut },
+      })({ id: 'evil', configPath: config, config: {} as TrainingConfig, batchSize: 8, learningRate: 0.1, seed: 0, maxSteps: 1 }, {});
       assert.equal(result.status, 'ok', JSON.stringify(result.error));
       const argv = JSON.parse(readFileSync(argvOut, 'utf8')) as string[];
       assert.equal(argv.length, 4, command);
-      assert.ok(argv.slice(0, 3).every((a) => a === argv[0] && a.startsWith(`${evil}/.batch-tuner-pid`)), `the copy's path, intact: ${argv}`);
+      assert.ok(
+        argv.slice(0, 3).every((a) => a === argv[0] && a.startsWith(`${evil}/.batch-tuner-pid`)),
+        `the copy's path, intact: ${argv}`,
+      );
       assert.equal(argv[3], `--ws=${evil}`);
     }
   }

@@ -14,7 +14,7 @@ function dir(): string {
   return mkdtempSync(join(tmpdir(), 'bt-copy-'));
 }
 
-test('the copy has the original\'s permissions, whatever the umask', () => {
+test("the copy has the original's permissions, whatever the umask", () => {
   const d = dir();
   for (const mode of [0o600, 0o640, 0o644, 0o755, 0o400]) {
     const f = join(d, `m${mode.toString(8)}.yaml`);
@@ -28,7 +28,7 @@ test('the copy has the original\'s permissions, whatever the umask', () => {
   rmSync(d, { recursive: true });
 });
 
-test('names are crypto-random, keep the owner prefix, and a dead owner\'s copy is swept', async () => {
+test("names are crypto-random, keep the owner prefix, and a dead owner's copy is swept", async () => {
   const d = dir();
   const f = join(d, 'c.yaml');
   writeFileSync(f, 'batch_size: 8\n');
@@ -39,7 +39,7 @@ test('names are crypto-random, keep the owner prefix, and a dead owner\'s copy i
     names.add(basename(c.path));
   }
   assert.equal(names.size, 200, 'no two names alike');
-  assert.equal((await sweepStale({ configDirs: [d], tempDir: d })).removed.length, 0, 'a live owner\'s copies are kept');
+  assert.equal((await sweepStale({ configDirs: [d], tempDir: d })).removed.length, 0, "a live owner's copies are kept");
   for (const n of names) rmSync(join(d, n));
   // pid 4194304 is above Linux's largest pid: never alive.
   const dead = writeTrialConfig(f, 16, undefined, 'pid4194304-t');

@@ -46,7 +46,10 @@ export function applyRecommendation(text: string, fileName: string, r: Recommend
   }
   const format = detectFormat(fileName, text);
   const site = primaryBatchSizeSite(findBatchSizeSites(text, format));
-  if (!site) throw new ApplyRefused('the config has no batch-size key to set (looked for batch_size, per_device_train_batch_size, train_batch_size, ...): add one first');
+  if (!site)
+    throw new ApplyRefused(
+      'the config has no batch-size key to set (looked for batch_size, per_device_train_batch_size, train_batch_size, ...): add one first',
+    );
   const writable = ours && (format === 'yaml' || format === 'json');
   const notes: string[] = [];
   const changes: ConfigChange[] = [{ site: site.batchSize, value: r.batchSize as number }];

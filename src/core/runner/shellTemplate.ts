@@ -149,7 +149,7 @@ class Scanner {
     const end = t.indexOf("'", this.i + 1);
     const stop = end < 0 ? t.length : end;
     let body = '';
-    for (let j = this.i + 1; j < stop; ) {
+    for (let j = this.i + 1; j < stop;) {
       const p = placeholderAt(t, j);
       if (p && j + p.whole.length <= stop) {
         if (this.heredoc) this.refuse(p, 'heredoc');

@@ -17,18 +17,65 @@ export function rng(seed: number): Rand {
   };
 }
 
-export const pick = <T,>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
+export const pick = <T>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
 const int = (r: Rand, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
 
 // None of these is a batch-size, learning-rate or optimizer key.
-const KEYS = ['name', 'epochs', 'seed', 'dropout', 'warmup', 'path', 'note', 'hidden', 'layers', 'weight_decay', 'eval_batch_size', 'num_workers', 'shuffle', 'tags', 'output_dir', 'max_steps', 'momentum', 'gamma', 'project', 'comment', 'run', 'logging', 'trainer', 'schedule'];
+const KEYS = [
+  'name',
+  'epochs',
+  'seed',
+  'dropout',
+  'warmup',
+  'path',
+  'note',
+  'hidden',
+  'layers',
+  'weight_decay',
+  'eval_batch_size',
+  'num_workers',
+  'shuffle',
+  'tags',
+  'output_dir',
+  'max_steps',
+  'momentum',
+  'gamma',
+  'project',
+  'comment',
+  'run',
+  'logging',
+  'trainer',
+  'schedule',
+];
 const BATCH_KEYS = ['batch_size', 'per_device_train_batch_size', 'train_batch_size', 'batchSize', 'micro_batch_size'];
 const LR_KEYS = ['learning_rate', 'lr', 'learningRate', 'base_lr'];
-const STRINGS = ['resnet', 'a b', 'x # not a comment', 'k: v', "it's", 'say "hi"', 'naïve – ünïcode', '日本語', '😀', '', '{a}', '[1, 2]', '- item', 'true', 'null', '#', 'C:\\path\\x', 'tab\there', '100', '1e-3'];
+const STRINGS = [
+  'resnet',
+  'a b',
+  'x # not a comment',
+  'k: v',
+  "it's",
+  'say "hi"',
+  'naïve – ünïcode',
+  '日本語',
+  '😀',
+  '',
+  '{a}',
+  '[1, 2]',
+  '- item',
+  'true',
+  'null',
+  '#',
+  'C:\\path\\x',
+  'tab\there',
+  '100',
+  '1e-3',
+];
 const COMMENTS = ['note', 'batch_size: 999', 'lr = 5', 'fits a 16 GB GPU', '"quoted"', "it's", 'ünïcode ✓', '#', ''];
 
 export type Scalar = number | string | boolean | null;
-export type Tree = { kind: 'map'; entries: Array<[string, Tree]>; flow: boolean } | { kind: 'seq'; items: Scalar[]; flow: boolean } | { kind: 'scalar'; value: Scalar };
+export type Tree =
+  { kind: 'map'; entries: Array<[string, Tree]>; flow: boolean } | { kind: 'seq'; items: Scalar[]; flow: boolean } | { kind: 'scalar'; value: Scalar };
 
 function scalar(r: Rand, strings = true): Scalar {
   const k = r();
@@ -40,7 +87,10 @@ function scalar(r: Rand, strings = true): Scalar {
 }
 
 /** A random tree (no nulls where the format has none), then one batch-size key (and maybe an lr key) in one of its mappings. */
-export function randomTree(r: Rand, opts: { nulls: boolean; flowMaps: boolean; maxDepth: number }): { tree: Tree & { kind: 'map' }; batchKey: string; lrKey?: string } {
+export function randomTree(
+  r: Rand,
+  opts: { nulls: boolean; flowMaps: boolean; maxDepth: number },
+): { tree: Tree & { kind: 'map' }; batchKey: string; lrKey?: string } {
   const maps: Array<Tree & { kind: 'map' }> = [];
   const map = (depth: number, flow: boolean): Tree & { kind: 'map' } => {
     const m: Tree & { kind: 'map' } = { kind: 'map', entries: [], flow };
