@@ -129,9 +129,9 @@ async function midTrial(s: Setup, cliPid: number): Promise<{ groups: number[]; p
     });
     return { groups: [root.pid], pids };
   }
-  // The built-in trainer has loaded TensorFlow.js and MNIST and is training: 1.5 s of CPU.
-  await waitFor('the trainer to train', 60_000, () => ((stat(root.pid)?.cpuTicks ?? 0) >= 150 ? true : undefined));
-  return { groups: [root.pid], pids: [root.pid] };
+  // A trainer (the current trial's: an earlier one may have ended) has loaded TensorFlow.js and MNIST and is training: 1.5 s of CPU.
+  const trainer = await waitFor('a trainer to train', 90_000, () => allStats().find((p) => p.ppid === cliPid && p.pgrp === p.pid && p.cpuTicks >= 150));
+  return { groups: [root.pid, trainer.pid], pids: [trainer.pid] };
 }
 
 function leftovers(s: Setup): string[] {
