@@ -9,7 +9,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readStudy } from '../../src/core/study';
@@ -164,6 +164,7 @@ for (const kind of ['builtin', 'external'] as const) {
       assert.deepEqual(leftovers(s), [], 'no config copy, no temp folder');
       assert.equal(studyStatus(s), 'stopped');
       assert.match(stderr(), new RegExp(`${sig}: stopping the trials`));
+      rmSync(s.dir, { recursive: true, force: true });
     });
   }
 
@@ -189,6 +190,7 @@ for (const kind of ['builtin', 'external'] as const) {
     assert.deepEqual(leftovers(s), [], 'the next start swept the leftovers');
     if (left.length) assert.match(next.stderr, new RegExp(`removed ${left.length} leftover\\(s\\) of an earlier Batch Tuner run`));
     assert.ok(existsSync(s.config), "the user's config stays");
+    rmSync(s.dir, { recursive: true, force: true });
   });
 }
 
@@ -203,6 +205,7 @@ test('external: a second SIGINT quits at once and still kills the trial group an
   assert.equal(end.code, 130, stderr());
   assert.deepEqual(await untilNoSurvivors(groups, pids), [], 'no process of the trial survives');
   assert.deepEqual(leftovers(s), [], "the runner's exit hook removed the copy and the temp folder");
+  rmSync(s.dir, { recursive: true, force: true });
 });
 
 test('train: SIGTERM mid-run stops the one trial, exits 143, leaves nothing', { timeout: 120_000 }, async () => {
@@ -217,4 +220,5 @@ test('train: SIGTERM mid-run stops the one trial, exits 143, leaves nothing', { 
   assert.equal(await exited, 143, err);
   assert.deepEqual(await untilNoSurvivors(groups, pids), []);
   assert.deepEqual(leftovers(s), []);
+  rmSync(s.dir, { recursive: true, force: true });
 });

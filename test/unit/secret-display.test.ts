@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -53,5 +53,6 @@ for (const shell of [false, true]) {
     assert.notEqual(train.status, 0);
     Object.assign(shown, { trainStdout: train.stdout, trainStderr: train.stderr });
     for (const [where, text] of Object.entries(shown)) assert.ok(!text.includes(SECRET), `the token appears in ${where}`);
+    rmSync(dir, { recursive: true, force: true });
   });
 }
