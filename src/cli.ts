@@ -14,6 +14,10 @@ Commands:
 
 Run 'batch-tuner <command> --help' for a command's options.`;
 
+// After SIGHUP the terminal is gone and a write to it fails (EIO); a reader like `head` may close a
+// pipe (EPIPE). Neither may crash the CLI while it is stopping trials and saving the study.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {

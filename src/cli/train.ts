@@ -11,17 +11,20 @@ import { UsageError } from './args';
 import { parseTrainArgs, TRAIN_USAGE, type TrainArgs } from './trainArgs';
 import { ConfigProblem, resolveForCli } from './resolveConfig';
 import { formatSummary, summarise } from './trainSummary';
+import { exitCodeAfter, stopOnSignals } from './stopSignals';
+import { sweepAtStart } from './sweepAtStart';
 
 export { TRAIN_USAGE } from './trainArgs';
 
-/** Parsed flags and the resolved run, or the exit status after printing what went wrong. */
-function setUp(args: string[]): { a: TrainArgs; study: ResolvedStudy } | number {
+/** Parsed flags and the resolved run, or the exit status after printing what went wrong; leftovers of a killed run are swept first. */
+async function setUp(args: string[]): Promise<{ a: TrainArgs; study: ResolvedStudy } | number> {
   try {
     const a = parseTrainArgs(args);
     if (a === 'help') {
       console.log(TRAIN_USAGE);
       return 0;
     }
+    await sweepAtStart(a.config);
     return { a, study: resolveForCli(a.config, { batchSize: a.batchSize, lr: a.lr, steps: a.steps, seed: a.seed }) };
   } catch (e) {
     if (e instanceof UsageError) {
@@ -70,8 +73,8 @@ function header(a: TrainArgs, study: ResolvedStudy, spec: TrialSpec): string {
   return lines.join('\n') + '\n';
 }
 
-/** Runs the trial with a progress bar on stderr; Ctrl+C stops it. */
-async function runWithProgress(a: TrainArgs, study: ResolvedStudy, spec: TrialSpec): Promise<TrialResult> {
+/** Runs the trial with a progress bar on stderr; SIGINT, SIGTERM and SIGHUP stop it (`stop`). */
+async function runWithProgress(a: TrainArgs, study: ResolvedStudy, spec: TrialSpec, stop: AbortSignal): Promise<TrialResult> {
   const bar = new SingleBar({
     stream: process.stderr,
     format: spec.maxSteps ? 'training [{bar}] {value}/{total} steps | loss {loss} | {rate} samples/s' : 'training step {value} | loss {loss} | {rate} samples/s',
@@ -79,9 +82,6 @@ async function runWithProgress(a: TrainArgs, study: ResolvedStudy, spec: TrialSp
     clearOnComplete: true,
   });
   bar.start(spec.maxSteps ?? 0, 0, { loss: '–', rate: '–' });
-  const abort = new AbortController();
-  const onSigint = () => abort.abort();
-  process.once('SIGINT', onSigint);
   const runner = createRunner(study.runner, a.backend ? { env: { ...process.env, BATCH_TUNER_BACKEND: a.backend } } : {});
   try {
     return await runner(
@@ -92,24 +92,30 @@ async function runWithProgress(a: TrainArgs, study: ResolvedStudy, spec: TrialSp
           if (level !== 'info') process.stderr.write(`\n${level}: ${message}\n`);
         },
       },
-      abort.signal,
+      stop,
     );
   } finally {
     bar.stop();
-    process.removeListener('SIGINT', onSigint);
   }
 }
 
 export async function runTrainCommand(args: string[]): Promise<number> {
-  const set = setUp(args);
+  const set = await setUp(args);
   if (typeof set === 'number') return set;
   const { a, study } = set;
   const spec = trainSpec(a, study);
   if (!a.json) process.stderr.write(header(a, study, spec));
-  const result = await runWithProgress(a, study, spec);
+  const stop = stopOnSignals((line) => process.stderr.write(`${line}\n`));
+  let result: TrialResult;
+  try {
+    result = await runWithProgress(a, study, spec, stop.signal);
+  } finally {
+    await stop.release();
+  }
   const summary = summarise(a.config, result);
   if (a.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
   else console.log(formatSummary(summary));
+  if (stop.stoppedBy()) return exitCodeAfter(stop, 130);
   if (result.status === 'cancelled') return 130;
   if (result.status !== 'ok') {
     if (a.json) console.error(`batch-tuner train: ${result.status}: ${result.error?.message ?? 'no details'}`);

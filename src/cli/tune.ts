@@ -12,6 +12,8 @@ import { UsageError } from './args';
 import { parseTuneArgs, TUNE_USAGE, type TuneArgs } from './tuneArgs';
 import { ConfigProblem, resolveForCli } from './resolveConfig';
 import { TuneProgress } from './tuneProgress';
+import { exitCodeAfter, stopOnSignals } from './stopSignals';
+import { sweepAtStart } from './sweepAtStart';
 import { formatOutcomeTable, formatRecommendation, jsonSafe, outcomeJson } from './tuneOutput';
 
 export { TUNE_USAGE } from './tuneArgs';
@@ -19,14 +21,18 @@ export { TUNE_USAGE } from './tuneArgs';
 /** The settings the header line shows, in this order (each says where it came from). */
 const SHOWN: readonly SettingKey[] = ['budgetSeconds', 'minBatchSize', 'maxBatchSize', 'memoryLimitBytes', 'lrRule', 'parallel', 'seed', 'trialTimeoutSeconds', 'datasetSize'];
 
-/** Parsed flags and the resolved study, or the exit status after printing what went wrong. */
-function setUp(args: string[]): { a: TuneArgs; study: ResolvedStudy } | number {
+/**
+ * Parsed flags and the resolved study, or the exit status after printing what went wrong. What an
+ * earlier, killed run left behind is swept first (sweepAtStart).
+ */
+async function setUp(args: string[]): Promise<{ a: TuneArgs; study: ResolvedStudy } | number> {
   try {
     const a = parseTuneArgs(args);
     if (a === 'help') {
       console.log(TUNE_USAGE);
       return 0;
     }
+    await sweepAtStart(a.config);
     return { a, study: resolveForCli(a.config, a) };
   } catch (e) {
     if (!(e instanceof UsageError || e instanceof ConfigProblem)) throw e;
@@ -47,19 +53,14 @@ function header(study: ResolvedStudy): string {
   return lines.join('\n') + '\n';
 }
 
-/** Runs the study with Ctrl+C as Stop (twice: quit at once). */
-async function runWithSigint(study: ResolvedStudy, progress: TuneProgress): Promise<StudyOutcome> {
-  const ac = new AbortController();
-  const onSigint = () => {
-    if (ac.signal.aborted) process.exit(130);
-    process.stderr.write('\nstopping (Ctrl+C again to quit at once)…\n');
-    ac.abort();
-  };
-  process.on('SIGINT', onSigint);
+/** Runs the study with SIGINT, SIGTERM and SIGHUP as Stop (twice: quit at once); the exit status a stop gives, if one did. */
+async function runStoppable(study: ResolvedStudy, progress: TuneProgress): Promise<{ outcome: StudyOutcome; stopCode?: number }> {
+  const stop = stopOnSignals((line) => process.stderr.write(`${line}\n`));
   try {
-    return await runStudy(study.options, createRunner(study.runner), (e) => progress.on(e), ac.signal);
+    const outcome = await runStudy(study.options, createRunner(study.runner), (e) => progress.on(e), stop.signal);
+    return { outcome, ...(stop.stoppedBy() ? { stopCode: exitCodeAfter(stop, 0) } : {}) };
   } finally {
-    process.off('SIGINT', onSigint);
+    await stop.release();
   }
 }
 
@@ -77,12 +78,16 @@ function printOutcome(a: TuneArgs, study: ResolvedStudy, outcome: StudyOutcome):
 }
 
 export async function runTuneCommand(args: string[]): Promise<number> {
-  const set = setUp(args);
+  const set = await setUp(args);
   if (typeof set === 'number') return set;
   const { a, study } = set;
   if (!a.json) process.stderr.write(header(study));
-  const outcome = await runWithSigint(study, new TuneProgress(study.options.budgetSeconds ?? 0));
+  const { outcome, stopCode } = await runStoppable(study, new TuneProgress(study.options.budgetSeconds ?? 0));
   printOutcome(a, study, outcome);
+  if (stopCode !== undefined) {
+    if (outcome.studyFile) process.stderr.write(`study saved as ${outcome.status} in ${outcome.studyFile}\n`);
+    return stopCode;
+  }
   if (outcome.status === 'failed') {
     console.error(`batch-tuner tune: the study failed: ${outcome.reason ?? 'unknown reason'}${outcome.studyFile ? `\n(study saved as failed in ${outcome.studyFile})` : ''}`);
     return 1;

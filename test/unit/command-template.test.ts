@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveCommand, splitCommandTemplate, substitutePlaceholders, CommandTemplateError, EXAMPLE_PLACEHOLDER_VALUES, PLACEHOLDERS, type PlaceholderValues } from '../../src/core/runner/commandTemplate';
+import { resolveCommand, splitCommandTemplate, substitutePlaceholders, CommandTemplateError, EXAMPLE_PLACEHOLDER_VALUES, PLACEHOLDERS, PLACEHOLDER_ENV, type PlaceholderValues } from '../../src/core/runner/commandTemplate';
+import { placeholderValues, trialEnvironment } from '../../src/core/runner/externalCommand';
 
 const values: PlaceholderValues = { config: '/home/me/My Models/.batch-tuner-p64.yaml', batchSize: 64, learningRate: 0.002, steps: 30, seed: 7, python: '/usr/bin/python3', workspaceFolder: '/ws' };
 
@@ -30,12 +31,58 @@ test('env placeholders, unknown and missing placeholders', () => {
   assert.throws(() => resolveCommand('   ', values), /empty/);
 });
 
-test('shell mode quotes each substituted value', () => {
+test('shell mode passes values as positional parameters, never as shell text', () => {
   const cmd = resolveCommand('cd sub && ${python} t.py --config ${config} | tee log', values, { shell: true });
   assert.equal(cmd.file, '/bin/sh');
-  assert.deepEqual(cmd.args, ['-c', `cd sub && /usr/bin/python3 t.py --config '/home/me/My Models/.batch-tuner-p64.yaml' | tee log`]);
-  const quoted = resolveCommand('echo ${config}', { ...values, config: "it's" }, { shell: true });
-  assert.equal(quoted.args[1], `echo 'it'\\''s'`);
+  assert.deepEqual(cmd.args, ['-c', 'cd sub && "${1}" t.py --config "${2}" | tee log', 'sh', '/usr/bin/python3', '/home/me/My Models/.batch-tuner-p64.yaml']);
+  // Inside "…" a bare reference; inside '…' the quote is closed around it; a repeated placeholder is one parameter.
+  const quoted = resolveCommand(`echo "a \${config} b" 'c \${config}' \${batchSize}`, { ...values, config: "it's $(x)" }, { shell: true });
+  assert.deepEqual(quoted.args, ['-c', `echo "a \${1} b" 'c '"\${1}"'' "\${2}"`, 'sh', "it's $(x)", '64']);
+  // Inside $(…) it is a command line again; a comment is left alone.
+  assert.equal(resolveCommand('echo "$(basename ${config})" # ${seed}', values, { shell: true }).args[1], 'echo "$(basename "${1}")" # ${seed}');
+});
+
+test('shell mode refuses a placeholder where no reference is safe, naming it and what to write instead', () => {
+  const refused: Array<[string, RegExp]> = [
+    ['echo `basename ${config}`', /\$\{config\} cannot be passed safely inside `…` \(backquotes\): write \$\(…\) instead.*"\$BATCH_TUNER_CONFIG"/],
+    ['echo $((${batchSize} * 2))', /\$\{batchSize\} cannot be passed safely inside \$\(\(…\)\).*"\$BATCH_TUNER_BATCH_SIZE"/],
+    ['echo ${OUT:-${workspaceFolder}}', /\$\{workspaceFolder\} cannot be passed safely inside the shell's own \$\{…\}: write the placeholder outside it$/],
+    ['cat <<EOF\n${env:TOKEN}\nEOF', /\$\{env:TOKEN\} cannot be passed safely after a here-document.*"\$TOKEN"/],
+  ];
+  for (const [template, message] of refused) {
+    assert.throws(
+      () => resolveCommand(template, values, { shell: true, env: { TOKEN: 's3cret' } }),
+      (e: unknown) => e instanceof CommandTemplateError && /^tuner\.shell is on and /.test(e.message) && message.test(e.message) && !e.message.includes('s3cret'),
+      template,
+    );
+  }
+  // Unknown placeholders are still an error; the shell's own $VAR and ${VAR:-x} are left to the shell.
+  assert.throws(() => resolveCommand('echo ${confg}', values, { shell: true }), /unknown placeholder \$\{confg\}/);
+  assert.equal(resolveCommand('echo "$HOME" ${HOME:-x} ${config}', values, { shell: true }).args[1], 'echo "$HOME" ${HOME:-x} "${1}"');
+});
+
+test('the displayed command is the template: ${env:...} secrets and expanded values never appear in it', () => {
+  const env = { TOKEN: 'hunter2-secret' };
+  for (const shell of [false, true]) {
+    const cmd = resolveCommand('${python} t.py --token ${env:TOKEN} --config ${config}', values, { shell, env });
+    assert.equal(cmd.display, '${python} t.py --token ${env:TOKEN} --config ${config}');
+    assert.ok(!cmd.display.includes('hunter2'));
+    assert.ok([cmd.file, ...cmd.args].includes('hunter2-secret') || cmd.args.some((a) => a.includes('hunter2-secret')), 'the spawned command has the value');
+  }
+  // A program named through the environment is shown as written in "not found" messages.
+  assert.equal(resolveCommand('${env:TOKEN} t.py', values, { env }).program, '${env:TOKEN}');
+  assert.equal(resolveCommand('${python} t.py', values, { env }).program, '/usr/bin/python3');
+});
+
+test("each placeholder's environment variable is the one the script gets, with the same value", () => {
+  const spec = { id: 't1', configPath: '/c/cfg.yaml', config: {} as never, batchSize: 64, learningRate: 0.002, seed: 7, maxSteps: 30, resumeFrom: '/r.pt' };
+  const files = { config: '/c/.copy.yaml', metrics: '/tmp/m.jsonl', checkpoint: '/tmp/ck' };
+  const split = { worldSize: 2, accumulationSteps: 4, microBatchSize: 8 };
+  const v = placeholderValues(spec, files, split, '/usr/bin/python3', '/ws');
+  const env = trialEnvironment({}, spec, files, split, '/usr/bin/python3');
+  for (const [name, envName] of Object.entries(PLACEHOLDER_ENV)) {
+    assert.equal(env[envName as string], String(v[name as keyof PlaceholderValues]), `${name} / ${envName}`);
+  }
 });
 
 test('checkpoint and global-batch placeholders (issue 11): an empty ${resume} is one empty argument', () => {

@@ -212,7 +212,7 @@ test('memory sizes: decimal and binary units, plain bytes, clear errors for junk
   assert.equal(parseMemorySize('64kib'), 65536);
   assert.equal(parseMemorySize('4096'), 4096);
   assert.equal(parseMemorySize(1e9), 1e9);
-  assert.throws(() => parseMemorySize('2 gigs'), /memory size "2 gigs" is not understood: write bytes or a number with a unit, e\.g\. "2GB"/);
+  assert.throws(() => parseMemorySize('2 gigs'), /memory size "2 gigs" is not understood: write bytes, a number with a unit, or a share of physical memory, e\.g\. "2GB"/);
   assert.throws(() => parseMemorySize('-1GB'), /not understood/);
   assert.throws(() => parseMemorySize(0), /positive/);
 });

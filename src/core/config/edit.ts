@@ -8,6 +8,7 @@ import { formatConfigNumber } from './numberFormat';
 import { findBatchSizeSites, sourceTreeOf } from './sites';
 import { locate, type SourceNode } from './sourceTree';
 import { batchSizeKeyRank, BATCH_SIZE_KEYS } from './keyNames';
+import { isPositiveInt, isPositiveNumber } from '../guards';
 
 export type ConfigChange = { site: KeyMatch; value: number } | { path: string[]; value: unknown };
 
@@ -87,14 +88,21 @@ function indentUnit(text: string, root: SourceNode | null): string {
 function yamlScalar(v: unknown): string {
   if (typeof v === 'number') return formatConfigNumber(v);
   if (typeof v === 'boolean' || v === null) return String(v);
-  const s = String(v);
+  return yamlString(String(v));
+}
+
+/** A string as YAML reads it back: plain when nothing in it is syntax, else double-quoted (JSON escapes are YAML escapes). */
+function yamlString(s: string): string {
   const plainSafe = /^[A-Za-z_][\w./-]*$/.test(s) && !/^(true|false|null|yes|no|on|off|y|n|~)$/i.test(s);
   return plainSafe ? s : JSON.stringify(s);
 }
 
+/** Keys are quoted like values: a key is never YAML syntax (a newline, `: `, `#` in it cannot add keys). */
+const yamlKey = yamlString;
+
 function yamlFlow(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(yamlFlow).join(', ')}]`;
-  if (isPlainObject(v)) return `{ ${Object.entries(v).map(([k, x]) => `${k}: ${yamlFlow(x)}`).join(', ')} }`;
+  if (isPlainObject(v)) return `{ ${Object.entries(v).map(([k, x]) => `${yamlKey(k)}: ${yamlFlow(x)}`).join(', ')} }`;
   return yamlScalar(v);
 }
 
@@ -104,9 +112,9 @@ function yamlLines(obj: Record<string, unknown>, indent: string, unit: string, e
   for (const [k, v] of Object.entries(obj)) {
     if (v === undefined) continue;
     if (isPlainObject(v) && Object.keys(v).length > 0) {
-      lines.push(`${indent}${k}:`);
+      lines.push(`${indent}${yamlKey(k)}:`);
       lines.push(...yamlLines(v, indent + unit, unit, eol));
-    } else lines.push(`${indent}${k}: ${yamlFlow(v)}`);
+    } else lines.push(`${indent}${yamlKey(k)}: ${yamlFlow(v)}`);
   }
   return lines;
 }
@@ -281,7 +289,7 @@ function insertIntoMap(ctx: EditContext, map: SourceNode, entries: Array<[string
   if (map.flow) {
     const close = text.lastIndexOf('}', map.end);
     const sep = existing.length ? ', ' : '';
-    ctx.edits.push({ offset: close, length: 0, newText: sep + entries.map(([k, v]) => `${k}: ${yamlFlow(v)}`).join(', ') + (existing.length ? '' : ' ') });
+    ctx.edits.push({ offset: close, length: 0, newText: sep + entries.map(([k, v]) => `${yamlKey(k)}: ${yamlFlow(v)}`).join(', ') + (existing.length ? '' : ' ') });
     return;
   }
   const indent = last ? keyIndentOf(text, existing[0].keyStart) : '';
@@ -351,6 +359,13 @@ export function applyConfigEdits(
   return { text: applyTextEdits(text, merged), edits: merged };
 }
 
+/** The values every writer of a batch size checks first: a whole batch size >= 1, a finite learning rate > 0. */
+export function checkBatchValues(batchSize: unknown, learningRate?: unknown): void {
+  const show = (x: unknown) => (typeof x === 'number' ? String(x) : JSON.stringify(x));
+  if (!isPositiveInt(batchSize)) throw new Error(`the batch size to write must be a whole number from 1 to ${1 << 24} (got ${show(batchSize)})`);
+  if (learningRate !== undefined && !isPositiveNumber(learningRate)) throw new Error(`the learning rate to write must be a finite number > 0 (got ${show(learningRate)})`);
+}
+
 /** The batch-size site a tool should edit: the shallowest, then the most specific key name. */
 export function primaryBatchSizeSite(sites: BatchSizeSite[]): BatchSizeSite | undefined {
   return [...sites].sort(
@@ -366,6 +381,7 @@ export function primaryBatchSizeSite(sites: BatchSizeSite[]): BatchSizeSite | un
  * optimizer.learning_rate) set: how an external script's config copy is written for a trial.
  */
 export function withBatchSize(text: string, formatOrFileName: ConfigFormat | string, batchSize: number, learningRate?: number): string {
+  checkBatchValues(batchSize, learningRate);
   const format = resolveFormat(formatOrFileName, text);
   const site = primaryBatchSizeSite(findBatchSizeSites(text, format));
   if (!site) {

@@ -2,6 +2,9 @@
 // parsed into argv WITHOUT a shell: quotes and escapes are honoured the way a POSIX shell
 // reads them, and placeholders are substituted per argument, so a value with spaces (a path
 // like "/home/me/My Models/cfg.yaml") stays one argument and nothing in it is interpreted.
+// The opt-in shell mode passes values out of band (shellTemplate.ts). What is displayed or stored
+// is the template as written: expanded values (a ${env:TOKEN}) only reach the spawned process.
+import { shellScriptFor, UnsafePlaceholderError, type PlaceholderRef } from './shellTemplate';
 
 /** The values a template may name. */
 export interface PlaceholderValues {
@@ -119,33 +122,51 @@ export function splitCommandTemplate(template: string): string[] {
 
 const PLACEHOLDER_RE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::([A-Za-z_][A-Za-z0-9_]*))?\}/g;
 
-/** Replaces ${name} (and ${env:NAME}) in one argument. Unknown names are an error naming the known ones. */
-export function substitutePlaceholders(text: string, values: PlaceholderValues, env: NodeJS.ProcessEnv = process.env, quote?: (s: string) => string): string {
-  return text.replace(PLACEHOLDER_RE, (whole, name: string, envName: string | undefined) => {
-    if (name === 'env' && envName) return quoteIf(env[envName] ?? '', quote);
-    if (!(PLACEHOLDERS as readonly string[]).includes(name)) {
-      throw new CommandTemplateError(
-        `unknown placeholder ${whole} in the command "${text}": use one of ${PLACEHOLDERS.map((p) => '${' + p + '}').join(', ')} or \${env:NAME}`,
-        text,
-      );
-    }
-    const value = values[name as keyof PlaceholderValues];
-    if (value === undefined) {
-      throw new CommandTemplateError(`the command uses ${whole} but this trial has no ${name}: remove it from the command or set it`, text);
-    }
-    return quoteIf(String(value), quote);
-  });
+/**
+ * The environment variable that carries each placeholder's value too (externalCommand.ts sets
+ * them; command-template.test checks they agree): what to write where a placeholder cannot go.
+ */
+export const PLACEHOLDER_ENV: Readonly<Partial<Record<keyof PlaceholderValues, string>>> = {
+  config: 'BATCH_TUNER_CONFIG',
+  batchSize: 'BATCH_TUNER_BATCH_SIZE',
+  learningRate: 'BATCH_TUNER_LEARNING_RATE',
+  steps: 'BATCH_TUNER_STEPS',
+  seed: 'BATCH_TUNER_SEED',
+  python: 'BATCH_TUNER_PYTHON',
+  trialId: 'BATCH_TUNER_TRIAL_ID',
+  metrics: 'BATCH_TUNER_METRICS',
+  checkpoint: 'BATCH_TUNER_CHECKPOINT',
+  resume: 'BATCH_TUNER_RESUME',
+  worldSize: 'BATCH_TUNER_WORLD_SIZE',
+  accumulationSteps: 'BATCH_TUNER_ACCUMULATION_STEPS',
+  microBatchSize: 'BATCH_TUNER_MICRO_BATCH_SIZE',
+};
+
+/** One placeholder's value; unknown names are an error naming the known ones, as is a value this trial lacks. */
+function placeholderValue(p: PlaceholderRef, values: PlaceholderValues, env: NodeJS.ProcessEnv, text: string): string {
+  if (p.name === 'env' && p.envName) return env[p.envName] ?? '';
+  if (!(PLACEHOLDERS as readonly string[]).includes(p.name)) {
+    throw new CommandTemplateError(
+      `unknown placeholder ${p.whole} in the command "${text}": use one of ${PLACEHOLDERS.map((x) => '${' + x + '}').join(', ')} or \${env:NAME}`,
+      text,
+    );
+  }
+  const value = values[p.name as keyof PlaceholderValues];
+  if (value === undefined) {
+    throw new CommandTemplateError(`the command uses ${p.whole} but this trial has no ${p.name}: remove it from the command or set it`, text);
+  }
+  return String(value);
 }
 
-function quoteIf(s: string, quote?: (s: string) => string): string {
-  return quote ? quote(s) : s;
+function envNameOf(p: PlaceholderRef): string | undefined {
+  return p.name === 'env' ? p.envName : PLACEHOLDER_ENV[p.name as keyof PlaceholderValues];
 }
 
-/** POSIX single-quoting, for the opt-in shell mode (values must not be re-interpreted by the shell). */
-export function shellQuote(s: string): string {
-  if (/^[A-Za-z0-9_./:=@%+,-]+$/.test(s)) return s;
-  if (process.platform === 'win32') return `"${s.replace(/"/g, '""')}"`;
-  return `'${s.replace(/'/g, `'\\''`)}'`;
+/** Replaces ${name} (and ${env:NAME}) in one argument (argv mode: the result is one argv entry, never shell text). */
+export function substitutePlaceholders(text: string, values: PlaceholderValues, env: NodeJS.ProcessEnv = process.env): string {
+  return text.replace(PLACEHOLDER_RE, (whole, name: string, envName: string | undefined) =>
+    placeholderValue({ whole, name, ...(envName !== undefined ? { envName } : {}) }, values, env, text),
+  );
 }
 
 export interface ResolvedCommand {
@@ -154,22 +175,66 @@ export interface ResolvedCommand {
   args: string[];
   /** True when `file` is a shell given the whole command line (opt-in). */
   shell: boolean;
-  /** The command as a person would type it (for messages and logs). */
+  /**
+   * The command for messages, logs, study files and reports: the template as written, its
+   * placeholders unexpanded, so that a `${env:TOKEN}` never lands in a log or a committed study.
+   * The expanded command (file, args) is only spawned.
+   */
   display: string;
+  /** The program for "not found" messages: argv[0], unless a ${env:...} placeholder made it (then as written). */
+  program: string;
 }
 
 /**
  * Builds the command for one trial. Without a shell: argv, placeholders substituted per word.
- * With `shell: true`: the template goes to the shell with each substituted value quoted.
+ * With `shell: true`: the template goes to /bin/sh with each placeholder replaced by a reference to
+ * a positional parameter holding its value (shellTemplate.ts), never by the value itself.
  */
 export function resolveCommand(template: string, values: PlaceholderValues, opts: { shell?: boolean; env?: NodeJS.ProcessEnv } = {}): ResolvedCommand {
   if (!template.trim()) throw new CommandTemplateError('the training command is empty: set tuner.command in the config or batchTuner.command in the settings', template);
-  if (opts.shell) {
-    const line = substitutePlaceholders(template, values, opts.env, shellQuote);
-    const isWin = process.platform === 'win32';
-    return { file: isWin ? process.env.ComSpec ?? 'cmd.exe' : '/bin/sh', args: isWin ? ['/d', '/s', '/c', line] : ['-c', line], shell: true, display: line };
+  const env = opts.env ?? process.env;
+  const display = template.trim();
+  if (opts.shell) return shellCommand(template, values, env);
+  const words = splitCommandTemplate(template);
+  const argv = words.map((w) => substitutePlaceholders(w, values, env));
+  if (argv.length === 0 || argv[0] === '') throw new CommandTemplateError(`the command "${template}" names no program`, template);
+  const program = /\$\{env:/.test(words[0]) ? words[0] : argv[0];
+  return { file: argv[0], args: argv.slice(1), shell: false, display, program };
+}
+
+function shellCommand(template: string, values: PlaceholderValues, env: NodeJS.ProcessEnv): ResolvedCommand {
+  const valueOf = (p: PlaceholderRef) => placeholderValue(p, values, env, template);
+  const display = template.trim();
+  if (process.platform === 'win32') {
+    const comspec = process.env.ComSpec ?? 'cmd.exe';
+    return { file: comspec, args: ['/d', '/s', '/c', windowsShellLine(template, valueOf)], shell: true, display, program: comspec };
   }
-  const words = splitCommandTemplate(template).map((w) => substitutePlaceholders(w, values, opts.env));
-  if (words.length === 0 || words[0] === '') throw new CommandTemplateError(`the command "${template}" names no program`, template);
-  return { file: words[0], args: words.slice(1), shell: false, display: words.map(shellQuote).join(' ') };
+  try {
+    const { script, params } = shellScriptFor(template, valueOf, envNameOf);
+    return { file: '/bin/sh', args: ['-c', script, 'sh', ...params], shell: true, display, program: '/bin/sh' };
+  } catch (e) {
+    if (e instanceof UnsafePlaceholderError) throw new CommandTemplateError(`tuner.shell is on and ${e.message}`, template);
+    throw e;
+  }
+}
+
+/** Characters cmd.exe never interprets (no %, ^, &, |, <, >, ", !, parentheses). */
+const CMD_SAFE = /^[A-Za-z0-9_\-.,:\\/=+@~ ]*$/;
+
+/**
+ * cmd.exe has no positional parameters and expands %VAR% even inside quotes, so a value is spliced
+ * only when it holds nothing cmd.exe interprets; otherwise the template is refused. (Untested here:
+ * no Windows machine; see docs/process-supervision.md.)
+ */
+function windowsShellLine(template: string, valueOf: (p: PlaceholderRef) => string): string {
+  return template.replace(PLACEHOLDER_RE, (whole, name: string, envName: string | undefined) => {
+    const value = valueOf({ whole, name, ...(envName !== undefined ? { envName } : {}) });
+    if (!CMD_SAFE.test(value)) {
+      throw new CommandTemplateError(
+        `tuner.shell is on and the value of ${whole} holds characters cmd.exe would interpret (such as % ^ & | < > " ! or parentheses): turn tuner.shell off so values are passed as separate arguments`,
+        template,
+      );
+    }
+    return value;
+  });
 }

@@ -237,7 +237,7 @@ class ExternalTrial {
   }
 
   private spawnFailure(command: ResolvedCommand, e: NodeJS.ErrnoException): TrialResult {
-    const what = spawnFailureMessage(`the training command "${command.file}"`, e, '');
+    const what = spawnFailureMessage(`the training command "${command.program}"`, e, '');
     return this.failure('failed', { kind: 'spawn', message: `${what} (command: ${command.display}): install it or set batchTuner.pythonPath / tuner.command` });
   }
 

@@ -1,8 +1,8 @@
 // A user's own config (not Batch Tuner's training format): where its batch size and learning
 // rate are, what its `tuner:` section asks for (checked by the same JSON Schema as our format's
 // tuner section), and the per-trial copy with the trial's values.
-import { existsSync, readFileSync, rmSync, writeFileSync, accessSync, constants as fsConstants, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { closeSync, constants as fsConstants, fchmodSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { parse as parseJsonc, type ParseError } from 'jsonc-parser';
@@ -16,6 +16,7 @@ import { schemaProblems } from '../config/schemaErrors';
 import { semanticProblems } from '../config/semantic';
 import { primaryBatchSizeSite, withBatchSize } from '../config';
 import { isObj } from '../guards';
+import { makeTrialTempDir } from './leftovers';
 
 export interface ExternalConfig {
   file: string;
@@ -208,52 +209,88 @@ export interface TrialConfigCopy {
   remove(): void;
 }
 
-function canWrite(dir: string): boolean {
-  try {
-    accessSync(dir, fsConstants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** O_NOFOLLOW where the platform has it (not Windows); with O_EXCL a symlink at the path already fails (EEXIST). */
+const CREATE_NEW = fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL | (fsConstants.O_NOFOLLOW ?? 0);
+/** Why a folder cannot take the copy: then it goes to a private temp folder. */
+const NOT_WRITABLE = new Set(['EACCES', 'EPERM', 'EROFS']);
 
 /**
- * Writes a hidden `.batch-tuner-<trial>-<rand>.<ext>` copy of the config next to it with the trial's
- * batch size (and learning rate, when it differs) edited in, keeping format and comments; in a temp
- * folder when the config's folder is read-only (relative paths then break: said in a warning).
+ * Creates `path` afresh — never an existing file, never through a symlink — with exactly `mode`
+ * (the umask would narrow it), and writes `text`. A partial file is removed on failure.
  */
-export function writeTrialConfig(configPath: string, batchSize: number, learningRate: number | undefined, trialId: string): TrialConfigCopy {
-  if (!existsSync(configPath)) throw new ExternalConfigError(`${configPath}: the config does not exist: check the path`);
-  const text = readFileSync(configPath, 'utf8');
+export function createExclusive(path: string, text: string, mode: number): void {
+  const fd = openSync(path, CREATE_NEW, mode);
+  try {
+    fchmodSync(fd, mode);
+    writeFileSync(fd, text);
+  } catch (e) {
+    closeSync(fd);
+    rmSync(path, { force: true });
+    throw e;
+  }
+  closeSync(fd);
+}
+
+/** `.batch-tuner-<owner>-<trial>-<random>.<ext>`: the owner prefix sweepStale recognises, 72 random bits. */
+function copyName(configPath: string, trialId: string): string {
+  const ext = extname(configPath);
+  const safeExt = /^\.[A-Za-z0-9_-]{1,16}$/.test(ext) ? ext : '.cfg';
+  return `.batch-tuner-${trialId.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 60)}-${randomBytes(9).toString('hex')}${safeExt}`;
+}
+
+/** The config's text with the trial's batch size (and learning rate, when it differs) edited in, and what could not be. */
+function editedConfig(configPath: string, text: string, batchSize: number, learningRate: number | undefined): { edited: string; warnings: string[] } {
   const format = detectFormat(configPath, text);
   const warnings: string[] = [];
   const site = primaryBatchSizeSite(findBatchSizeSites(text, format));
-  let edited = text;
   if (!site) {
     warnings.push(`${basename(configPath)} has no batch-size key: the trial's batch size reaches the script only through \${batchSize} / BATCH_TUNER_BATCH_SIZE`);
-  } else {
-    const currentLr = site.learningRate?.value;
-    const lr = learningRate !== undefined && site.learningRate && Number.isFinite(currentLr) && Math.abs((currentLr as number) - learningRate) > 1e-12 * Math.abs(learningRate) ? learningRate : undefined;
-    edited = withBatchSize(text, configPath, batchSize, lr);
-    if (learningRate !== undefined && !site.learningRate && learningRate > 0) {
-      warnings.push(`${basename(configPath)} has no learning-rate key next to ${site.batchSize.key}: the trial's learning rate reaches the script only through \${learningRate} / BATCH_TUNER_LEARNING_RATE`);
-    }
+    return { edited: text, warnings };
   }
-  const ext = extname(configPath) || '.cfg';
-  const name = `.batch-tuner-${trialId.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 60)}-${Math.random().toString(36).slice(2, 8)}${ext}`;
+  const currentLr = site.learningRate?.value;
+  const lr = learningRate !== undefined && site.learningRate && Number.isFinite(currentLr) && Math.abs((currentLr as number) - learningRate) > 1e-12 * Math.abs(learningRate) ? learningRate : undefined;
+  if (learningRate !== undefined && !site.learningRate && learningRate > 0) {
+    warnings.push(`${basename(configPath)} has no learning-rate key next to ${site.batchSize.key}: the trial's learning rate reaches the script only through \${learningRate} / BATCH_TUNER_LEARNING_RATE`);
+  }
+  return { edited: withBatchSize(text, configPath, batchSize, lr), warnings };
+}
+
+/**
+ * Writes a hidden `.batch-tuner-<trial>-<random>.<ext>` copy of the config next to it with the
+ * trial's batch size (and learning rate, when it differs) edited in, keeping format and comments:
+ * created exclusively (never over an existing file, never through a symlink) with the original's
+ * permissions, so a config readable only by its owner stays so. When the config's folder cannot
+ * take it, the copy goes to a private temp folder named for its owner (swept like a trial's;
+ * relative paths then break: said in a warning).
+ */
+export function writeTrialConfig(configPath: string, batchSize: number, learningRate: number | undefined, trialId: string): TrialConfigCopy {
+  let text: string;
+  let mode: number;
+  try {
+    text = readFileSync(configPath, 'utf8');
+    mode = statSync(configPath).mode & 0o777;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ExternalConfigError(code === 'ENOENT' ? `${configPath}: the config does not exist: check the path` : `${configPath}: cannot read the config (${code ?? String(e)})`);
+  }
+  const { edited, warnings } = editedConfig(configPath, text, batchSize, learningRate);
   const dir = dirname(configPath);
-  let path: string;
-  let tempDir: string | undefined;
-  if (canWrite(dir)) path = join(dir, name);
-  else {
-    tempDir = mkdtempSync(join(tmpdir(), 'batch-tuner-config-'));
-    path = join(tempDir, basename(configPath));
-    warnings.push(`${dir} is not writable: the trial's config copy is in ${tempDir}, so paths relative to the config may not resolve`);
+  const path = join(dir, copyName(configPath, trialId));
+  try {
+    createExclusive(path, edited, mode);
+    return { path, warnings, remove: () => rmSync(path, { force: true }) };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    if (!NOT_WRITABLE.has(code)) throw new ExternalConfigError(`cannot write the trial's copy of the config next to it (${path}: ${code || String(e)}): free some space or check the folder`);
   }
-  writeFileSync(path, edited);
-  return {
-    path,
-    warnings,
-    remove: () => rmSync(tempDir ?? path, { recursive: true, force: true }),
-  };
+  const tempDir = makeTrialTempDir();
+  const inTemp = join(tempDir, basename(configPath));
+  try {
+    createExclusive(inTemp, edited, mode);
+  } catch (e) {
+    rmSync(tempDir, { recursive: true, force: true });
+    throw new ExternalConfigError(`cannot write the trial's copy of the config (${dir} is not writable, and neither is ${tempDir}: ${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  warnings.push(`${dir} is not writable: the trial's config copy is in ${tempDir}, so paths relative to the config may not resolve`);
+  return { path: inTemp, warnings, remove: () => rmSync(tempDir, { recursive: true, force: true }) };
 }
