@@ -275,6 +275,9 @@ export class TrialProcess {
       child.once('exit', (code, signal) => {
         this.exited = true;
         exit = { code, signal };
+        // The guardian holds its end of the lifeline until ours closes: closing it now ends the
+        // guardian (and any straggler of the trial's group) at once, so 'close' need not wait.
+        this.closeLifeline(child);
         this.later(CLOSE_WAIT_MS, () => {
           if (child.pid !== undefined) signalTrialTree(child.pid, 'SIGKILL', this.tracked());
           this.later(CLOSE_WAIT_MS, () => {
