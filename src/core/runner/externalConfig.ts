@@ -16,6 +16,8 @@ import { schemaProblems } from '../config/schemaErrors';
 import { semanticProblems } from '../config/semantic';
 import { primaryBatchSizeSite, withBatchSize } from '../config';
 import { isObj } from '../guards';
+import type { GlobalBatchSplit } from './externalCommand';
+import { withTrialBatch } from './trialConfigBatch';
 
 export interface ExternalConfig {
   file: string;
@@ -222,7 +224,7 @@ function canWrite(dir: string): boolean {
  * batch size (and learning rate, when it differs) edited in, keeping format and comments; in a temp
  * folder when the config's folder is read-only (relative paths then break: said in a warning).
  */
-export function writeTrialConfig(configPath: string, batchSize: number, learningRate: number | undefined, trialId: string): TrialConfigCopy {
+export function writeTrialConfig(configPath: string, batchSize: number, learningRate: number | undefined, trialId: string, split?: GlobalBatchSplit): TrialConfigCopy {
   if (!existsSync(configPath)) throw new ExternalConfigError(`${configPath}: the config does not exist: check the path`);
   const text = readFileSync(configPath, 'utf8');
   const format = detectFormat(configPath, text);
@@ -234,7 +236,7 @@ export function writeTrialConfig(configPath: string, batchSize: number, learning
   } else {
     const currentLr = site.learningRate?.value;
     const lr = learningRate !== undefined && site.learningRate && Number.isFinite(currentLr) && Math.abs((currentLr as number) - learningRate) > 1e-12 * Math.abs(learningRate) ? learningRate : undefined;
-    edited = withBatchSize(text, configPath, batchSize, lr);
+    edited = split ? withTrialBatch(text, configPath, batchSize, lr, split) : withBatchSize(text, configPath, batchSize, lr);
     if (learningRate !== undefined && !site.learningRate && learningRate > 0) {
       warnings.push(`${basename(configPath)} has no learning-rate key next to ${site.batchSize.key}: the trial's learning rate reaches the script only through \${learningRate} / BATCH_TUNER_LEARNING_RATE`);
     }
