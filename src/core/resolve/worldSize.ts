@@ -57,13 +57,12 @@ export function worldSizeFailure(
   facts: GlobalBatchFacts,
   where: { file: string; text: string; cpus?: number },
 ): ResolveFailure | undefined {
-  if (world.value === 1) return undefined;
   const name = world.source === 'derived' ? 'the world size' : settingName(world.source, 'worldSize');
   const fail = (message: string, offset = 0, length = 0) => {
     const d = makeDiagnostic(new LineIndex(where.text), where.file, offset, length, message);
     return failure('invalid-setting', [d], offset === 0 ? message : oneLine(d));
   };
-  if (runner.kind === 'trainer')
+  if (runner.kind === 'trainer' && world.value > 1)
     return fail(`${name}: the built-in trainer runs one process, so it cannot have ${world.value} workers; train with your own command (tuner.command) for data-parallel trials`);
   const r = facts.reading;
   const devices = r?.sites.devices ?? r?.sites.nodes;

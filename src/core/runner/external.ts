@@ -280,7 +280,7 @@ class ExternalTrial {
       checkpoints: this.checkpoints.all,
       backend: start?.backend ?? 'external',
       backendReason: `${this.launched ? this.launched.describe() : 'external command'}${start?.device ? ` on ${start.device}` : ''}`,
-      peakMemoryBytes: peak > 0 ? peak : sampler?.peakRssBytes || undefined,
+      peakMemoryBytes: peak > 0 ? peak : (sampler?.peakRssBytes ?? this.launched?.peakMemoryBytes()) || undefined,
       startedMs: this.startedMs,
     });
   }

@@ -107,3 +107,20 @@ export function parseSinfo(stdout: string): PartitionInfo[] {
 
 /** Job states after which nothing of the job runs any more. */
 export const FINISHED_STATES = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT', 'PREEMPTED', 'NODE_FAIL', 'BOOT_FAIL', 'DEADLINE', 'OUT_OF_MEMORY', 'SPECIAL_EXIT', 'REVOKED']);
+
+const UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
+
+/**
+ * The largest MaxRSS of `sstat -n -P -a -j ID -o JobID,MaxRSS` (one line per running step; the
+ * largest task of each, in KiB-based units), in bytes: memory per worker, as a device's would be.
+ */
+export function parseSstatMaxRss(stdout: string): number | undefined {
+  let max: number | undefined;
+  for (const line of stdout.split('\n')) {
+    const m = /\|(\d+(?:\.\d+)?)([KMGT]?)\s*$/.exec(line.trim());
+    if (!m) continue;
+    const bytes = Number(m[1]) * UNITS[m[2]];
+    if (Number.isFinite(bytes) && bytes > 0) max = Math.max(max ?? 0, bytes);
+  }
+  return max;
+}

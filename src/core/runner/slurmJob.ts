@@ -10,7 +10,7 @@ import type { TrialSpec } from '../types';
 import type { ResolvedCommand } from './commandTemplate';
 import type { GlobalBatchSplit } from './externalCommand';
 import { LIFELINE_ENV } from './lifeline';
-import { FINISHED_STATES, parseScontrolJob, parseSqueue, scancel, scancelSync, slurmCall, SQUEUE_FORMAT } from './slurmCommands';
+import { FINISHED_STATES, parseScontrolJob, parseSqueue, parseSstatMaxRss, scancel, scancelSync, slurmCall, SQUEUE_FORMAT } from './slurmCommands';
 import { explainJobEnd, type JobRecord } from './slurmOutcome';
 import type { Outcome } from './trialOutcome';
 import type { LaunchControl, TrialLaunch } from './trialLauncher';
@@ -67,6 +67,7 @@ export class SlurmJob implements TrialLaunch {
   private unregister?: () => void;
   private readonly onAbort = () => void this.cancel();
   private pendingSince = Date.now();
+  private peakRss?: number;
 
   constructor(private readonly o: SlurmJobOptions) {
     this.name = `batch-tuner-${o.spec.id.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 60)}-${process.pid}-${randomBytes(3).toString('hex')}`;
@@ -97,6 +98,7 @@ export class SlurmJob implements TrialLaunch {
     const j = q.ok ? parseSqueue(q.stdout)[0] : undefined;
     if (j) this.note(j.id, j.state, j.reason, j.nodes);
     if (j?.state === 'PENDING') this.whilePending(j.reason);
+    if (j?.state === 'RUNNING') await this.sampleMemory(j.id);
     if (this.timer) this.schedule(this.o.pollMs ?? POLL_MS);
   }
 
@@ -106,6 +108,21 @@ export class SlurmJob implements TrialLaunch {
     if (reason && reason !== 'None') this.job.reason = reason;
     if (nodes) this.job.nodes = nodes;
     if (!this.job.seenStates.includes(state)) this.job.seenStates.push(state);
+  }
+
+  /**
+   * The job's resident memory from Slurm's own accounting (sstat; needs a JobAcctGatherType):
+   * its processes are not ours to read in /proc, and on a cluster not even on this machine.
+   */
+  private async sampleMemory(id: string): Promise<void> {
+    const s = await slurmCall('sstat', ['-n', '-P', '-a', '-j', id, '-o', 'JobID,MaxRSS'], this.o.env);
+    const rss = s.ok ? parseSstatMaxRss(s.stdout) : undefined;
+    if (rss !== undefined) this.peakRss = Math.max(this.peakRss ?? 0, rss);
+  }
+
+  /** The largest resident memory of any task Slurm measured while the job ran. */
+  peakMemoryBytes(): number | undefined {
+    return this.peakRss;
   }
 
   /** A job in the queue is alive, not hung; one that waits too long is cancelled and said so. */

@@ -34,8 +34,8 @@ const PENDING_REASONS: Record<string, string> = {
 
 /** Which setting an srun error is about. */
 function settingFor(message: string): string {
-  if (/partition/i.test(message)) return 'tuner.slurm.partition';
   if (/account|association/i.test(message)) return 'tuner.slurm.account';
+  if (/partition/i.test(message)) return 'tuner.slurm.partition';
   if (/gres|generic resource|gpu/i.test(message)) return 'tuner.slurm.gres';
   if (/time limit/i.test(message)) return 'tuner.slurm.time_limit';
   if (/node configuration is not available|processors|cpu count|ntasks/i.test(message)) return 'the world size (tuner.world_size) and tuner.slurm.cpus_per_task';

@@ -31,6 +31,8 @@ export interface TrialLaunch {
   finished(end: ProcessEnd, local: Outcome): Promise<Outcome>;
   /** Where the trial ran, for its result ("Slurm job 12 on node1"). */
   describe(): string;
+  /** Peak memory per worker measured where it ran, when the scheduler measures it (used when the script reports none). */
+  peakMemoryBytes(): number | undefined;
 }
 
 /** One launch per trial, or why the trial cannot be launched (a message naming the setting). */

@@ -105,7 +105,8 @@ SelectTypeParameters=CR_Core
 ReturnToService=2
 MpiDefault=none
 AccountingStorageType=accounting_storage/none
-JobAcctGatherType=jobacct_gather/none
+JobAcctGatherType=jobacct_gather/linux
+JobAcctGatherFrequency=1
 JobCompType=jobcomp/none
 KillWait=2
 MinJobAge=300
@@ -191,4 +192,33 @@ export function queue(env: NodeJS.ProcessEnv): Array<{ id: string; name: string;
       const [id, name, state, c, nodes] = l.trim().split('|');
       return { id, name, state, cpus: Number(c), nodes };
     });
+}
+
+/** The cores a running job was given (`scontrol -d show job`: CPU_IDs=0-1), or undefined. */
+export function jobCpuIds(env: NodeJS.ProcessEnv, id: string): string | undefined {
+  const r = spawnSync('scontrol', ['-d', 'show', 'job', id], { env, encoding: 'utf8', timeout: 10_000 });
+  return /CPU_IDs=(\S+)/.exec(r.stdout ?? '')?.[1];
+}
+
+/** JobState of a job the controller still remembers (MinJobAge), or undefined. */
+export function jobState(env: NodeJS.ProcessEnv, id: string): string | undefined {
+  const r = spawnSync('scontrol', ['show', 'job', '-o', id], { env, encoding: 'utf8', timeout: 10_000 });
+  return /JobState=(\S+)/.exec(r.stdout ?? '')?.[1];
+}
+
+/** Watches the queue every `ms` until stopped: the most jobs seen RUNNING at once, and the cores of each. */
+export function watchQueue(env: NodeJS.ProcessEnv, ms = 300): { stop(): { maxRunning: number; cores: Map<string, string>; concurrent: string[][] } } {
+  let maxRunning = 0;
+  const cores = new Map<string, string>();
+  const concurrent: string[][] = [];
+  const timer = setInterval(() => {
+    const running = queue(env).filter((j) => j.state === 'RUNNING' && j.name.startsWith('batch-tuner-'));
+    maxRunning = Math.max(maxRunning, running.length);
+    if (running.length > 1) concurrent.push(running.map((j) => j.id));
+    for (const j of running) if (!cores.has(j.id)) {
+      const c = jobCpuIds(env, j.id);
+      if (c) cores.set(j.id, c);
+    }
+  }, ms);
+  return { stop: () => (clearInterval(timer), { maxRunning, cores, concurrent }) };
 }
