@@ -36,7 +36,10 @@ const log = (m) => process.stderr.write(`${m}\n`);
 function exampleCopy(runner) {
   const dir = mkdtempSync(join(tmpdir(), `bt-bench-parallel-${runner}-`));
   copyFileSync(join(root, 'examples/pytorch-mnist/train.py'), join(dir, 'train.py'));
-  const text = readFileSync(join(root, 'examples/pytorch-mnist/config.yaml'), 'utf8').replace(/budget_seconds: \d+/, `budget_seconds: ${BUDGET}\n  runner: ${runner}\n  candidates: [${CANDIDATES.join(', ')}]`);
+  const text = readFileSync(join(root, 'examples/pytorch-mnist/config.yaml'), 'utf8').replace(
+    /budget_seconds: \d+/,
+    `budget_seconds: ${BUDGET}\n  runner: ${runner}\n  candidates: [${CANDIDATES.join(', ')}]`,
+  );
   writeFileSync(join(dir, 'config.yaml'), text);
   return { dir, file: join(dir, 'config.yaml'), text };
 }
@@ -47,7 +50,10 @@ async function study(runner, parallel, env) {
   if (!r.ok) throw new Error(r.message);
   const t0 = Date.now();
   const outcome = await runStudy(r.options, createRunner(r.runner, { env }), (e) => {
-    if (e.type === 'trial-end') log(`  [${runner} x${parallel}] ${e.trial.id}: ${e.trial.status}${e.trial.samplesPerSecond ? `, ${Math.round(e.trial.samplesPerSecond)} samples/s` : ''}`);
+    if (e.type === 'trial-end')
+      log(
+        `  [${runner} x${parallel}] ${e.trial.id}: ${e.trial.status}${e.trial.samplesPerSecond ? `, ${Math.round(e.trial.samplesPerSecond)} samples/s` : ''}`,
+      );
   });
   return { outcome, wall: (Date.now() - t0) / 1000, file, runner: r.runner };
 }
@@ -56,7 +62,21 @@ async function study(runner, parallel, env) {
 async function loneTrial(runnerSpec, env, file, trial) {
   const run = createRunner(runnerSpec, { env });
   const steps = trial.steps ?? 50;
-  const r = await run({ id: `lone-${trial.batchSize}`, configPath: file, config: {}, batchSize: trial.batchSize, learningRate: trial.learningRate, seed: trial.seed, maxSteps: steps, warmupSteps: 3, microBatches: 0, evalEvery: 0 }, {});
+  const r = await run(
+    {
+      id: `lone-${trial.batchSize}`,
+      configPath: file,
+      config: {},
+      batchSize: trial.batchSize,
+      learningRate: trial.learningRate,
+      seed: trial.seed,
+      maxSteps: steps,
+      warmupSteps: 3,
+      microBatches: 0,
+      evalEvery: 0,
+    },
+    {},
+  );
   return r.samplesPerSecond;
 }
 
@@ -64,10 +84,17 @@ async function throughputErrors(par, env) {
   const profile = par.outcome.trials.filter((t) => t.phase === 'profile' && t.status === 'ok' && t.samplesPerSecond);
   const rows = [];
   for (const t of profile) {
-    const lone = await loneTrial(par.runner, env, par.file, { batchSize: t.batchSize, learningRate: t.learningRate, seed: t.seed, steps: Math.max(20, Math.min(400, t.series?.steps?.length ? t.series.steps[t.series.steps.length - 1].step : 50)) });
+    const lone = await loneTrial(par.runner, env, par.file, {
+      batchSize: t.batchSize,
+      learningRate: t.learningRate,
+      seed: t.seed,
+      steps: Math.max(20, Math.min(400, t.series?.steps?.length ? t.series.steps[t.series.steps.length - 1].step : 50)),
+    });
     if (!lone) continue;
     rows.push({ trial: t.id, batchSize: t.batchSize, parallel: t.samplesPerSecond, lone, error: Math.abs(t.samplesPerSecond - lone) / lone });
-    log(`  lone ${t.batchSize}: ${Math.round(lone)} samples/s vs ${Math.round(t.samplesPerSecond)} beside another job (${(100 * rows[rows.length - 1].error).toFixed(1)}%)`);
+    log(
+      `  lone ${t.batchSize}: ${Math.round(lone)} samples/s vs ${Math.round(t.samplesPerSecond)} beside another job (${(100 * rows[rows.length - 1].error).toFixed(1)}%)`,
+    );
   }
   return rows;
 }
@@ -82,7 +109,19 @@ function ddpStudy(py) {
   });
   if (r.status !== 0) return { error: r.stderr.trim().split('\n').slice(-3).join(' ') };
   const j = JSON.parse(r.stdout);
-  return { recommended: j.recommended, evidence: { notes: j.evidence?.notes, predictedMaxFit: j.evidence?.predictedMaxFit, oomCeiling: j.evidence?.oomCeiling, noiseScale: j.noiseScale, throughputModel: j.evidence?.throughputModel && { overheadSeconds: j.evidence.throughputModel.overheadSeconds, perSampleSeconds: j.evidence.throughputModel.perSampleSeconds } } };
+  return {
+    recommended: j.recommended,
+    evidence: {
+      notes: j.evidence?.notes,
+      predictedMaxFit: j.evidence?.predictedMaxFit,
+      oomCeiling: j.evidence?.oomCeiling,
+      noiseScale: j.noiseScale,
+      throughputModel: j.evidence?.throughputModel && {
+        overheadSeconds: j.evidence.throughputModel.overheadSeconds,
+        perSampleSeconds: j.evidence.throughputModel.perSampleSeconds,
+      },
+    },
+  };
 }
 
 async function main() {
@@ -102,8 +141,21 @@ async function main() {
     const seq = await study('local', 1, env);
     log('[3/3] lone trials with the same allocation');
     const rows = await throughputErrors(par, env);
-    const summary = (s) => ({ wallSeconds: s.wall, status: s.outcome.status, trials: s.outcome.trials.length, ok: s.outcome.trials.filter((t) => t.status === 'ok').length, recommended: s.outcome.recommendation?.batchSize, trialSeconds: s.outcome.trials.reduce((n, t) => n + t.wallSeconds, 0) });
-    Object.assign(result, { parallelSlurm: summary(par), sequentialLocal: summary(seq), throughput: rows, medianError: rows.length ? median(rows.map((r) => r.error)) : undefined, maxError: rows.length ? Math.max(...rows.map((r) => r.error)) : undefined });
+    const summary = (s) => ({
+      wallSeconds: s.wall,
+      status: s.outcome.status,
+      trials: s.outcome.trials.length,
+      ok: s.outcome.trials.filter((t) => t.status === 'ok').length,
+      recommended: s.outcome.recommendation?.batchSize,
+      trialSeconds: s.outcome.trials.reduce((n, t) => n + t.wallSeconds, 0),
+    });
+    Object.assign(result, {
+      parallelSlurm: summary(par),
+      sequentialLocal: summary(seq),
+      throughput: rows,
+      medianError: rows.length ? median(rows.map((r) => r.error)) : undefined,
+      maxError: rows.length ? Math.max(...rows.map((r) => r.error)) : undefined,
+    });
   } finally {
     await cluster.stop();
   }
@@ -112,11 +164,17 @@ async function main() {
   writeFileSync(join(root, 'bench/results', `parallel-${result.mode}.json`), JSON.stringify(result, null, 2));
   const p = result.parallelSlurm;
   const s = result.sequentialLocal;
-  console.log(`parallel 2 on Slurm: ${p.wallSeconds.toFixed(0)} s wall, ${p.ok}/${p.trials} trials ok, ${p.trialSeconds.toFixed(0)} trial-seconds (${(p.trialSeconds / p.wallSeconds).toFixed(2)} at once), recommended ${p.recommended}`);
-  console.log(`sequential locally:  ${s.wallSeconds.toFixed(0)} s wall, ${s.ok}/${s.trials} trials ok, ${s.trialSeconds.toFixed(0)} trial-seconds (${(s.trialSeconds / s.wallSeconds).toFixed(2)} at once), recommended ${s.recommended}`);
+  console.log(
+    `parallel 2 on Slurm: ${p.wallSeconds.toFixed(0)} s wall, ${p.ok}/${p.trials} trials ok, ${p.trialSeconds.toFixed(0)} trial-seconds (${(p.trialSeconds / p.wallSeconds).toFixed(2)} at once), recommended ${p.recommended}`,
+  );
+  console.log(
+    `sequential locally:  ${s.wallSeconds.toFixed(0)} s wall, ${s.ok}/${s.trials} trials ok, ${s.trialSeconds.toFixed(0)} trial-seconds (${(s.trialSeconds / s.wallSeconds).toFixed(2)} at once), recommended ${s.recommended}`,
+  );
   if (result.throughput.length) {
     const within = result.maxError <= TARGET;
-    console.log(`throughput beside another job vs alone (same 1-CPU allocation): median error ${(100 * result.medianError).toFixed(1)}%, max ${(100 * result.maxError).toFixed(1)}% over ${result.throughput.length} trials (target <= ${100 * TARGET}%: ${within ? 'met' : 'NOT met'})`);
+    console.log(
+      `throughput beside another job vs alone (same 1-CPU allocation): median error ${(100 * result.medianError).toFixed(1)}%, max ${(100 * result.maxError).toFixed(1)}% over ${result.throughput.length} trials (target <= ${100 * TARGET}%: ${within ? 'met' : 'NOT met'})`,
+    );
   }
   if (result.ddp) console.log(`DDP example: ${JSON.stringify(result.ddp.recommended?.parallelism ?? result.ddp.error)}`);
   console.log(`details: bench/results/parallel-${result.mode}.json`);

@@ -28,7 +28,8 @@ test('Lightning with accumulate_grad_batches: 2: a trial of batch 32 trains 32 (
 });
 
 test("DeepSpeed's three numbers stay consistent: 128 over 2 GPUs with 2 accumulation steps = 32 x 2 x 2", () => {
-  const text = '{\n  "train_batch_size": 64,\n  "train_micro_batch_size_per_gpu": 32,\n  "gradient_accumulation_steps": 1,\n  "zero_optimization": {"stage": 1}\n}\n';
+  const text =
+    '{\n  "train_batch_size": 64,\n  "train_micro_batch_size_per_gpu": 32,\n  "gradient_accumulation_steps": 1,\n  "zero_optimization": {"stage": 1}\n}\n';
   const { out, reading } = copyOf('ds.json', text, 128, { worldSize: 2, accumulationSteps: 2, microBatchSize: 32 });
   const j = JSON.parse(out);
   assert.deepEqual([j.train_batch_size, j.train_micro_batch_size_per_gpu, j.gradient_accumulation_steps], [128, 32, 2]);

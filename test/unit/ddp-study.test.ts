@@ -20,12 +20,16 @@ test('tune examples/pytorch-ddp/config.yaml: 2 workers per trial, a recommendati
   const dir = mkdtempSync(join(tmpdir(), 'bt-ddp-study-'));
   for (const f of ['train.py', 'config.yaml']) copyFileSync(join(EXAMPLE, f), join(dir, f));
   const before = readFileSync(join(dir, 'config.yaml'), 'utf8');
-  const r = spawnSync(process.execPath, [join(ROOT, 'dist/cli.js'), 'tune', join(dir, 'config.yaml'), '--budget', '200', '--max', '256', '--json', '--out', join(dir, 'out')], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: 560_000,
-    env: pythonEnv({ BATCH_TUNER_PYTHON: PY, BATCH_TUNER_MNIST: join(ROOT, 'dist/data/mnist.bin') }),
-  });
+  const r = spawnSync(
+    process.execPath,
+    [join(ROOT, 'dist/cli.js'), 'tune', join(dir, 'config.yaml'), '--budget', '200', '--max', '256', '--json', '--out', join(dir, 'out')],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 560_000,
+      env: pythonEnv({ BATCH_TUNER_PYTHON: PY, BATCH_TUNER_MNIST: join(ROOT, 'dist/data/mnist.bin') }),
+    },
+  );
   assert.equal(r.status, 0, `${r.stderr.slice(-3000)}\n${r.stdout.slice(0, 2000)}`);
   const j = JSON.parse(r.stdout);
   assert.equal(j.status, 'completed');
@@ -37,7 +41,10 @@ test('tune examples/pytorch-ddp/config.yaml: 2 workers per trial, a recommendati
   assert.equal(p.worldSize, 2);
   assert.equal(p.microBatchSize * p.accumulationSteps * p.worldSize, p.globalBatchSize);
   assert.equal(p.globalBatchSize, j.recommended.batchSize);
-  assert.ok(j.candidates.some((c: { batchSize: number; status: string }) => c.batchSize === j.recommended.batchSize && c.status === 'ok'), 'the pick was measured');
+  assert.ok(
+    j.candidates.some((c: { batchSize: number; status: string }) => c.batchSize === j.recommended.batchSize && c.status === 'ok'),
+    'the pick was measured',
+  );
   assert.equal(readFileSync(join(dir, 'config.yaml'), 'utf8'), before, 'tune leaves the config as it was');
   assert.deepEqual(readdirSync(dir).sort(), ['config.yaml', 'out', 'train.py'], 'no trial config copy left behind');
   console.log(`ddp study: ${JSON.stringify(p)}; B_noise ${j.noiseScale?.value?.toFixed?.(0)}; ${ok.length} trials ok`);

@@ -4,7 +4,16 @@
 // accumulation x workers from the profile's memory ceiling, capped by the critical batch size.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { accumulationSteps, largestThatFits, modelThroughput, recommend, throughputFromWindows, throughputWithAccumulation, type ProfiledCandidate, type RecommendInput } from '../../src/core/tuner';
+import {
+  accumulationSteps,
+  largestThatFits,
+  modelThroughput,
+  recommend,
+  throughputFromWindows,
+  throughputWithAccumulation,
+  type ProfiledCandidate,
+  type RecommendInput,
+} from '../../src/core/tuner';
 import { parallelismFor } from '../../src/core/study/parallelismStep';
 import type { ProfileOutcome } from '../../src/core/study/profilePhase';
 import type { Recommendation } from '../../src/core/types';
@@ -35,8 +44,23 @@ function input(current: number, accumulation: boolean, noise = 40): RecommendInp
 }
 
 test('accumulation steps and the bound on throughput: B beyond memory = k passes of B/k that fit, X(B) = X(B/k)', () => {
-  assert.equal(largestThatFits([{ batchSize: 64, fits: true }, { batchSize: 96, fits: false, predictedToFit: true }, { batchSize: 128, fits: false }]), 96);
-  assert.deepEqual([...accumulationSteps([32, 128, 192, 1000, 97], 64)], [[128, 2], [192, 3], [1000, 20], [97, 97]]);
+  assert.equal(
+    largestThatFits([
+      { batchSize: 64, fits: true },
+      { batchSize: 96, fits: false, predictedToFit: true },
+      { batchSize: 128, fits: false },
+    ]),
+    96,
+  );
+  assert.deepEqual(
+    [...accumulationSteps([32, 128, 192, 1000, 97], 64)],
+    [
+      [128, 2],
+      [192, 3],
+      [1000, 20],
+      [97, 97],
+    ],
+  );
   const X = (b: number) => b / t(b);
   const withAcc = throughputWithAccumulation(X, new Map([[256, 4]]));
   // 4 passes of 64 take 4 x 0.084 s = 0.336 s per 256 samples: 761.9 samples/s = X(64).
@@ -56,13 +80,16 @@ test('recommend: sizes beyond memory are reached by accumulation (evidence, band
   assert.ok(Math.abs(c256.fittedSamplesPerSecond! / x64 - 1) < 1e-9, 'X(256) is the bound X(64)');
   // T(B) ~ (B + 40) / X(B): with X flat past 64, 256 costs (256 + 40) / (64 + 40) = 2.85x the time of 64.
   const c64 = on.candidates.find((c) => c.batchSize === 64)!;
-  assert.ok(Math.abs(c256.relativeTimeToTarget! / c64.relativeTimeToTarget! / ((256 + 40) / (64 + 40)) - 1) < 1e-6, `${c256.relativeTimeToTarget} vs ${c64.relativeTimeToTarget}`);
+  assert.ok(
+    Math.abs(c256.relativeTimeToTarget! / c64.relativeTimeToTarget! / ((256 + 40) / (64 + 40)) - 1) < 1e-6,
+    `${c256.relativeTimeToTarget} vs ${c64.relativeTimeToTarget}`,
+  );
   assert.ok(on.evidence.notes.some((n) => /beyond memory are reached by gradient accumulation \(128 = 2 x 64, 256 = 4 x 64\)/.test(n)));
   assert.ok(on.batchSize <= 64, 'a flat X never makes accumulating faster: the pick fits');
   // The config already trains at 256 by accumulating 4 x 64: the speed-up against it uses what
   // accumulating costs, (296 / X(64)) / (72 / X(32)) = 3.32x, not the model's single pass of 256 (2.73x).
   const x = (b: number) => modelThroughput(input(256, true).throughput!.model, b);
-  const expected = (296 / x(64)) / (72 / x(32));
+  const expected = 296 / x(64) / (72 / x(32));
   assert.ok(Math.abs(recommend(input(256, true))!.evidence.predictedSpeedupVsCurrent! / expected - 1) < 1e-9);
   assert.ok(recommend(input(256, false))!.evidence.predictedSpeedupVsCurrent! < expected);
 });
@@ -79,7 +106,10 @@ test('three numbers: micro-batch from the memory ceiling per worker, global from
   // The memory fit allows 100 (global, with the margin) = 50 per worker of 2: 256 = 32 x 4 x 2.
   const p = parallelismFor(rec(256), profile({ candidates: ran([16, 32, 64]), predictedMaxFit: 100 }), 2, true);
   assert.deepEqual([p?.microBatchSize, p?.accumulationSteps, p?.worldSize, p?.globalBatchSize], [32, 4, 2, 256]);
-  assert.match(p!.reason!, /global batch 256 from goodput; micro-batch 32 per worker x 2 workers, the largest that splits it within memory \(the memory fit's .* 100: 50 per worker\); 4 accumulation steps bridge the two/);
+  assert.match(
+    p!.reason!,
+    /global batch 256 from goodput; micro-batch 32 per worker x 2 workers, the largest that splits it within memory \(the memory fit's .* 100: 50 per worker\); 4 accumulation steps bridge the two/,
+  );
   // The whole share fits: no accumulation.
   assert.deepEqual(parallelismFor(rec(64), profile({ candidates: ran([16, 32, 64]), predictedMaxFit: 100 }), 2, true)?.accumulationSteps, 1);
   // No memory fit: the largest that ran below the OOM ceiling; 96 = 48 x 2, a divisor, not 32 x 3.
@@ -87,7 +117,20 @@ test('three numbers: micro-batch from the memory ceiling per worker, global from
   assert.deepEqual([q?.microBatchSize, q?.accumulationSteps, q?.globalBatchSize], [48, 2, 96]);
   assert.match(q!.reason!, /the largest batch that ran, 64, below the out-of-memory ceiling 128/);
   // The critical batch size measured along training caps the global batch.
-  const cbs = [{ samples: 1000, value: 512 }, { samples: 9000, value: 128 }].map((x) => ({ ...x, loss: 1, low: x.value, high: x.value, tolerance: 0.01, method: '', branches: [], checkpointSource: 'study' as const, basis: 'measured' as const }));
+  const cbs = [
+    { samples: 1000, value: 512 },
+    { samples: 9000, value: 128 },
+  ].map((x) => ({
+    ...x,
+    loss: 1,
+    low: x.value,
+    high: x.value,
+    tolerance: 0.01,
+    method: '',
+    branches: [],
+    checkpointSource: 'study' as const,
+    basis: 'measured' as const,
+  }));
   const c = parallelismFor(rec(1024, { criticalBatchSize: [cbs[1], cbs[0]] }), profile({ candidates: ran([16, 32, 64]), predictedMaxFit: 64 }), 2, true);
   assert.deepEqual([c?.microBatchSize, c?.accumulationSteps, c?.globalBatchSize], [32, 2, 128], 'the latest point (9000 samples) caps 1024 at 128');
   assert.match(c!.reason!, /lowered from 1024 to the critical batch size 128/);

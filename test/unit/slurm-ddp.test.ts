@@ -29,7 +29,13 @@ async function ddpTrial(workers: SlurmSettings['workers'], command: string): Pro
   const dir = mkdtempSync(join(tmpdir(), 'bt-slurm-ddp-'));
   writeFileSync(join(dir, 'config.yaml'), readFileSync(join(ROOT, 'examples/pytorch-ddp/config.yaml'), 'utf8'));
   const env = pythonEnv({ ...cluster.env, BATCH_TUNER_PYTHON: PY, BATCH_TUNER_MNIST: join(ROOT, 'dist/data/mnist.bin') });
-  const run = createSlurmRunner({ command, slurm: { cpusPerTask: 1, extraArgs: [], pendingTimeoutSeconds: 120, workers }, env, hangTimeoutMs: 180_000, worldSize: 2 });
+  const run = createSlurmRunner({
+    command,
+    slurm: { cpusPerTask: 1, extraArgs: [], pendingTimeoutSeconds: 120, workers },
+    env,
+    hangTimeoutMs: 180_000,
+    worldSize: 2,
+  });
   const jobs: Array<{ cpus: number }> = [];
   const timer = setInterval(() => jobs.push(...queue(cluster.env).filter((j) => j.state === 'RUNNING')), 500);
   const r = await run(
@@ -47,13 +53,20 @@ test('srun -n 2 starts the workers: one job, two tasks of one CPU, rank 0 report
   assert.equal(r.status, 'ok', `${r.error?.message}\n${r.error?.stderrTail ?? ''}`);
   assert.match(r.backend ?? '', /gloo x2 \(srun\)$/);
   assert.match(r.backendReason ?? '', /^Slurm job \d+ on /);
-  assert.deepEqual(r.steps.map((s) => s.samples), [1, 2, 3, 4, 5, 6, 7, 8].map((k) => 64 * k), 'one record per step (rank 0), the global batch');
+  assert.deepEqual(
+    r.steps.map((s) => s.samples),
+    [1, 2, 3, 4, 5, 6, 7, 8].map((k) => 64 * k),
+    'one record per step (rank 0), the global batch',
+  );
   assert.ok(jobs.length > 0 && jobs.every((j) => j.cpus === 2), `the job held 2 CPUs (2 tasks x 1): ${JSON.stringify(jobs.slice(0, 3))}`);
-  assert.ok((r.peakMemoryBytes ?? 0) > 50e6, 'the largest worker\'s memory came back');
+  assert.ok((r.peakMemoryBytes ?? 0) > 50e6, "the largest worker's memory came back");
 });
 
 test('workers: command runs torchrun inside one task of 2 CPUs (the same command as on this machine)', { skip, timeout: 240_000 }, async () => {
-  const { r, jobs } = await ddpTrial('command', `\${python} -m batch_tuner.torchrun --standalone --nproc-per-node \${worldSize} ${TRAIN} --config \${config} --max-steps \${steps} --seed \${seed} --world-size \${worldSize}`);
+  const { r, jobs } = await ddpTrial(
+    'command',
+    `\${python} -m batch_tuner.torchrun --standalone --nproc-per-node \${worldSize} ${TRAIN} --config \${config} --max-steps \${steps} --seed \${seed} --world-size \${worldSize}`,
+  );
   assert.equal(r.status, 'ok', `${r.error?.message}\n${r.error?.stderrTail ?? ''}`);
   assert.match(r.backend ?? '', /gloo x2 \(torchrun\)$/);
   assert.equal(r.steps.length, 8);

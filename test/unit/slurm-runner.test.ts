@@ -69,35 +69,42 @@ async function until(what: () => boolean, ms: number): Promise<boolean> {
 }
 const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
 
-test('a PyTorch study with --parallel 2 on Slurm: two jobs at once, each on its own core, no distortion warning, a recommendation', { skip: skip || noTorch, timeout: 240_000 }, async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'bt-slurm-study-'));
-  copyFileSync(join(ROOT, 'examples/pytorch-mnist/train.py'), join(dir, 'train.py'));
-  const text = readFileSync(join(ROOT, 'examples/pytorch-mnist/config.yaml'), 'utf8').replace('budget_seconds: 60', 'budget_seconds: 75\n  runner: slurm');
-  const file = join(dir, 'config.yaml');
-  writeFileSync(file, text);
-  const before = sha(file);
-  const r = resolveStudy({ file, text, machine: { totalMemoryBytes: 2 ** 34 }, run: cliLayer({ parallel: 2, max: 128, out: join(dir, 'out') }, dir) });
-  assert.ok(r.ok && r.runner.kind === 'slurm', r.ok ? '' : r.message);
-  const env = pythonEnv({ ...cluster.env, BATCH_TUNER_PYTHON: PY, BATCH_TUNER_MNIST: join(ROOT, 'dist/data/mnist.bin') });
-  const watch = watchQueue(cluster.env);
-  const warnings: string[] = [];
-  const outcome = await runStudy(r.options, createRunner(r.runner, { env }), (e) => e.type === 'warning' && warnings.push(e.message));
-  const seen = watch.stop();
-  assert.equal(outcome.status, 'completed', outcome.reason);
-  assert.ok(outcome.recommendation, 'a recommendation');
-  assert.ok(!outcome.plan.warnings.some((w) => /--parallel .* distorted/.test(w)), `no distortion warning: ${outcome.plan.warnings.join('; ')}`);
-  assert.ok(seen.maxRunning >= 2, `two trials' jobs ran at once (max ${seen.maxRunning})`);
-  const pair = seen.concurrent.find((ids) => ids.every((id) => seen.cores.has(id)));
-  assert.ok(pair, `cores known for two concurrent jobs: ${JSON.stringify([...seen.cores])}`);
-  const cores = pair.map((id) => seen.cores.get(id));
-  assert.equal(new Set(cores).size, cores.length, `each job its own core: ${cores.join(' vs ')}`);
-  const ok = outcome.trials.filter((t) => t.status === 'ok');
-  assert.ok(ok.length >= 4 && ok.every((t) => /^Slurm job \d+ on /.test(t.backendReason ?? '')), ok.map((t) => t.backendReason).join('; '));
-  assert.ok(ok.every((t) => (t.samplesPerSecond ?? 0) > 0 && (t.peakMemoryBytes ?? 0) > 50e6), 'throughput and reported memory came back over srun');
-  assert.equal(sha(file), before, 'tune leaves the config as it was');
-  assert.deepEqual(readdirSync(dir).sort(), ['config.yaml', 'out', 'train.py'], 'no trial config copy left behind');
-  assert.deepEqual(queue(cluster.env), [], 'no job left');
-});
+test(
+  'a PyTorch study with --parallel 2 on Slurm: two jobs at once, each on its own core, no distortion warning, a recommendation',
+  { skip: skip || noTorch, timeout: 240_000 },
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bt-slurm-study-'));
+    copyFileSync(join(ROOT, 'examples/pytorch-mnist/train.py'), join(dir, 'train.py'));
+    const text = readFileSync(join(ROOT, 'examples/pytorch-mnist/config.yaml'), 'utf8').replace('budget_seconds: 60', 'budget_seconds: 75\n  runner: slurm');
+    const file = join(dir, 'config.yaml');
+    writeFileSync(file, text);
+    const before = sha(file);
+    const r = resolveStudy({ file, text, machine: { totalMemoryBytes: 2 ** 34 }, run: cliLayer({ parallel: 2, max: 128, out: join(dir, 'out') }, dir) });
+    assert.ok(r.ok && r.runner.kind === 'slurm', r.ok ? '' : r.message);
+    const env = pythonEnv({ ...cluster.env, BATCH_TUNER_PYTHON: PY, BATCH_TUNER_MNIST: join(ROOT, 'dist/data/mnist.bin') });
+    const watch = watchQueue(cluster.env);
+    const warnings: string[] = [];
+    const outcome = await runStudy(r.options, createRunner(r.runner, { env }), (e) => e.type === 'warning' && warnings.push(e.message));
+    const seen = watch.stop();
+    assert.equal(outcome.status, 'completed', outcome.reason);
+    assert.ok(outcome.recommendation, 'a recommendation');
+    assert.ok(!outcome.plan.warnings.some((w) => /--parallel .* distorted/.test(w)), `no distortion warning: ${outcome.plan.warnings.join('; ')}`);
+    assert.ok(seen.maxRunning >= 2, `two trials' jobs ran at once (max ${seen.maxRunning})`);
+    const pair = seen.concurrent.find((ids) => ids.every((id) => seen.cores.has(id)));
+    assert.ok(pair, `cores known for two concurrent jobs: ${JSON.stringify([...seen.cores])}`);
+    const cores = pair.map((id) => seen.cores.get(id));
+    assert.equal(new Set(cores).size, cores.length, `each job its own core: ${cores.join(' vs ')}`);
+    const ok = outcome.trials.filter((t) => t.status === 'ok');
+    assert.ok(ok.length >= 4 && ok.every((t) => /^Slurm job \d+ on /.test(t.backendReason ?? '')), ok.map((t) => t.backendReason).join('; '));
+    assert.ok(
+      ok.every((t) => (t.samplesPerSecond ?? 0) > 0 && (t.peakMemoryBytes ?? 0) > 50e6),
+      'throughput and reported memory came back over srun',
+    );
+    assert.equal(sha(file), before, 'tune leaves the config as it was');
+    assert.deepEqual(readdirSync(dir).sort(), ['config.yaml', 'out', 'train.py'], 'no trial config copy left behind');
+    assert.deepEqual(queue(cluster.env), [], 'no job left');
+  },
+);
 
 test('stop reaches the job: scancel ends it (its state CANCELLED, its process gone from /proc)', { skip, timeout: 90_000 }, async () => {
   const { config, command } = sleeperDir();
@@ -105,13 +112,17 @@ test('stop reaches the job: scancel ends it (its state CANCELLED, its process go
   let pid = 0;
   let job = '';
   const run = createSlurmRunner({ command, slurm: SETTINGS, env: { ...cluster.env, IGNORE_TERM: '1' }, hangTimeoutMs: 60_000 });
-  const result = run(spec(config, 'stop-me'), {
-    onLog: (_l, m) => {
-      const x = /^pid (\d+) job (\d+)/.exec(m);
-      if (x) [pid, job] = [Number(x[1]), x[2]];
+  const result = run(
+    spec(config, 'stop-me'),
+    {
+      onLog: (_l, m) => {
+        const x = /^pid (\d+) job (\d+)/.exec(m);
+        if (x) [pid, job] = [Number(x[1]), x[2]];
+      },
+      onStep: (m) => m.step === 3 && ac.abort(),
     },
-    onStep: (m) => m.step === 3 && ac.abort(),
-  }, ac.signal);
+    ac.signal,
+  );
   const r = await result;
   assert.equal(r.status, 'cancelled');
   assert.match(r.error!.message, new RegExp(`Slurm job ${job} cancelled`));
@@ -127,7 +138,7 @@ function startSupervisor(config: string, command: string, mode: 'wait' | 'exit')
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines: string[] = [];
-  child.stdout!.on('data', (b: Buffer) => lines.push(...b.toString().split('\n').filter(Boolean)));
+  child.stdout?.on('data', (b: Buffer) => lines.push(...b.toString().split('\n').filter(Boolean)));
   return { child, lines };
 }
 
@@ -163,43 +174,71 @@ test("a SIGKILLed supervisor's job outlives it (srun killed with it); the next s
   assert.ok(await until(() => jobState(cluster.env, job) === 'CANCELLED', 15_000), `job ${job}: ${jobState(cluster.env, job)}`);
 });
 
-test('a job that never starts is cancelled after tuner.slurm.pending_timeout_seconds and reported with its id and reason', { skip, timeout: 90_000 }, async () => {
-  const blocker = spawn('srun', ['-n1', `-c${cluster.cpus}`, '-J', 'blocker', 'sleep', '300'], { env: cluster.env, stdio: 'ignore' });
-  try {
-    assert.ok(await until(() => queue(cluster.env).some((j) => j.name === 'blocker' && j.state === 'RUNNING'), 30_000), 'the blocker holds every core');
-    const { config, command } = sleeperDir();
-    const run = createSlurmRunner({ command, slurm: { ...SETTINGS, pendingTimeoutSeconds: 3 }, env: cluster.env, hangTimeoutMs: 60_000, pollMs: 500 });
-    const r = await run(spec(config, 'never'), {});
-    assert.deepEqual([r.status, r.error?.kind], ['failed', 'spawn']);
-    assert.match(r.error!.message, /^Slurm job (\d+) never started: it was still pending after \d+ s \(Slurm's reason: Resources.*tuner\.slurm\.pending_timeout_seconds/);
-    const id = /job (\d+)/.exec(r.error!.message)![1];
-    assert.equal(jobState(cluster.env, id), 'CANCELLED');
-    assert.ok(!queue(cluster.env).some((j) => j.id === id), 'not in the queue any more');
-  } finally {
-    blocker.kill('SIGTERM');
-    await new Promise((r) => blocker.on('exit', r));
-  }
-});
+test(
+  'a job that never starts is cancelled after tuner.slurm.pending_timeout_seconds and reported with its id and reason',
+  { skip, timeout: 90_000 },
+  async () => {
+    const blocker = spawn('srun', ['-n1', `-c${cluster.cpus}`, '-J', 'blocker', 'sleep', '300'], { env: cluster.env, stdio: 'ignore' });
+    try {
+      assert.ok(await until(() => queue(cluster.env).some((j) => j.name === 'blocker' && j.state === 'RUNNING'), 30_000), 'the blocker holds every core');
+      const { config, command } = sleeperDir();
+      const run = createSlurmRunner({ command, slurm: { ...SETTINGS, pendingTimeoutSeconds: 3 }, env: cluster.env, hangTimeoutMs: 60_000, pollMs: 500 });
+      const r = await run(spec(config, 'never'), {});
+      assert.deepEqual([r.status, r.error?.kind], ['failed', 'spawn']);
+      assert.match(
+        r.error!.message,
+        /^Slurm job (\d+) never started: it was still pending after \d+ s \(Slurm's reason: Resources.*tuner\.slurm\.pending_timeout_seconds/,
+      );
+      const id = /job (\d+)/.exec(r.error!.message)![1];
+      assert.equal(jobState(cluster.env, id), 'CANCELLED');
+      assert.ok(!queue(cluster.env).some((j) => j.id === id), 'not in the queue any more');
+    } finally {
+      blocker.kill('SIGTERM');
+      await new Promise((r) => blocker.on('exit', r));
+    }
+  },
+);
 
-test('Slurm not reachable, or a world size it cannot give: a clear message naming the setting; the config is left as it was', { skip, timeout: 120_000 }, async () => {
-  const { dir, config, command } = sleeperDir();
-  const text = `batch_size: 8\nlr: 0.1\ntuner:\n  command: "${command}"\n  runner: slurm\n  budget_seconds: 20\n`;
-  writeFileSync(config, text);
-  const before = sha(config);
-  const deadConf = join(dir, 'dead.conf');
-  writeFileSync(deadConf, readFileSync(cluster.env.SLURM_CONF!, 'utf8').replace(/SlurmctldPort=\d+/, 'SlurmctldPort=9').concat('MessageTimeout=2\n'));
-  const study = async (env: NodeJS.ProcessEnv, cli = {}) => {
-    const r = resolveStudy({ file: config, text, machine: { totalMemoryBytes: 2 ** 34 }, run: cliLayer(cli, dir) });
-    assert.ok(r.ok, r.ok ? '' : r.message);
-    return runStudy(r.options, createRunner(r.runner, { env }));
-  };
-  const down = await study({ ...cluster.env, SLURM_CONF: deadConf });
-  assert.equal(down.status, 'failed');
-  assert.match(down.reason ?? '', /Slurm is not reachable \(tuner\.runner: slurm\): sinfo failed: .*scontrol ping/);
-  const noClient = await study({ ...cluster.env, PATH: '/nonexistent' });
-  assert.match(noClient.reason ?? '', /Slurm is not reachable \(tuner\.runner: slurm\): srun, sinfo, squeue, scontrol, scancel not found on PATH; install the Slurm client/);
-  const big = await study(cluster.env, { worldSize: cluster.cpus + 2 });
-  assert.match(big.reason ?? '', new RegExp(`the world size \\(tuner\\.world_size / --world-size\\) ${cluster.cpus + 2} x tuner\\.slurm\\.cpus_per_task 1 = ${cluster.cpus + 2} CPUs in one task, but the nodes of partition "debug" have ${cluster.cpus}`));
-  assert.equal(sha(config), before, 'no partial edits');
-  assert.deepEqual(readdirSync(dir).sort(), ['.batch-tuner', 'config.yaml', 'dead.conf', 'sleeper.py'], 'the failed studies are saved; nothing else was written');
-});
+test(
+  'Slurm not reachable, or a world size it cannot give: a clear message naming the setting; the config is left as it was',
+  { skip, timeout: 120_000 },
+  async () => {
+    const { dir, config, command } = sleeperDir();
+    const text = `batch_size: 8\nlr: 0.1\ntuner:\n  command: "${command}"\n  runner: slurm\n  budget_seconds: 20\n`;
+    writeFileSync(config, text);
+    const before = sha(config);
+    const deadConf = join(dir, 'dead.conf');
+    writeFileSync(
+      deadConf,
+      readFileSync(cluster.env.SLURM_CONF!, 'utf8')
+        .replace(/SlurmctldPort=\d+/, 'SlurmctldPort=9')
+        .concat('MessageTimeout=2\n'),
+    );
+    const study = async (env: NodeJS.ProcessEnv, cli = {}) => {
+      const r = resolveStudy({ file: config, text, machine: { totalMemoryBytes: 2 ** 34 }, run: cliLayer(cli, dir) });
+      assert.ok(r.ok, r.ok ? '' : r.message);
+      return runStudy(r.options, createRunner(r.runner, { env }));
+    };
+    const down = await study({ ...cluster.env, SLURM_CONF: deadConf });
+    assert.equal(down.status, 'failed');
+    assert.match(down.reason ?? '', /Slurm is not reachable \(tuner\.runner: slurm\): sinfo failed: .*scontrol ping/);
+    const noClient = await study({ ...cluster.env, PATH: '/nonexistent' });
+    assert.match(
+      noClient.reason ?? '',
+      /Slurm is not reachable \(tuner\.runner: slurm\): srun, sinfo, squeue, scontrol, scancel not found on PATH; install the Slurm client/,
+    );
+    const big = await study(cluster.env, { worldSize: cluster.cpus + 2 });
+    assert.match(
+      big.reason ?? '',
+      new RegExp(
+        `the world size \\(tuner\\.world_size / --world-size\\) ${cluster.cpus + 2} x tuner\\.slurm\\.cpus_per_task 1 = ${cluster.cpus + 2} CPUs in one task, but the nodes of partition "debug" have ${cluster.cpus}`,
+      ),
+    );
+    assert.equal(sha(config), before, 'no partial edits');
+    assert.deepEqual(
+      readdirSync(dir).sort(),
+      ['.batch-tuner', 'config.yaml', 'dead.conf', 'sleeper.py'],
+      'the failed studies are saved; nothing else was written',
+    );
+  },
+);

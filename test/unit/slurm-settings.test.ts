@@ -42,11 +42,22 @@ function ok(r: ResolveResult): ResolvedStudy {
 
 test('tuner.runner: slurm with tuner.slurm.* makes a slurm RunnerSpec; remote runner, so --parallel gives no distortion warning', () => {
   const r = ok(
-    resolveText(`batch_size: 32\nlr: 0.001\ntuner:\n  command: "${CMD}"\n  runner: slurm\n  slurm:\n    partition: gpu\n    account: proj1\n    gres: "gpu:1"\n    time_limit: 30\n    cpus_per_task: 4\n    extra_args: ["--qos=high"]\n    pending_timeout_seconds: 45\n    workers: srun\n`),
+    resolveText(
+      `batch_size: 32\nlr: 0.001\ntuner:\n  command: "${CMD}"\n  runner: slurm\n  slurm:\n    partition: gpu\n    account: proj1\n    gres: "gpu:1"\n    time_limit: 30\n    cpus_per_task: 4\n    extra_args: ["--qos=high"]\n    pending_timeout_seconds: 45\n    workers: srun\n`,
+    ),
   );
   assert.equal(r.runner.kind, 'slurm');
   assert.ok(r.runner.kind === 'slurm');
-  assert.deepEqual(r.runner.slurm, { partition: 'gpu', account: 'proj1', gres: 'gpu:1', timeLimit: '30', cpusPerTask: 4, extraArgs: ['--qos=high'], pendingTimeoutSeconds: 45, workers: 'srun' });
+  assert.deepEqual(r.runner.slurm, {
+    partition: 'gpu',
+    account: 'proj1',
+    gres: 'gpu:1',
+    timeLimit: '30',
+    cpusPerTask: 4,
+    extraArgs: ['--qos=high'],
+    pendingTimeoutSeconds: 45,
+    workers: 'srun',
+  });
   assert.equal(r.options.remoteRunner, true);
   assert.equal(r.provenance.slurmPartition, 'config');
   assert.equal(r.provenance.runner, 'config');
@@ -96,7 +107,10 @@ test('bad Slurm values are errors naming the layer and key: file:line:col for th
 });
 
 test('the slurm runner needs a command: the built-in trainer runs on this machine only', () => {
-  const r = resolveText(`model: { type: mlp }\ndata: { source: mnist, train_samples: 500 }\noptimizer: { name: adam, learning_rate: 0.001 }\nbatch_size: 32\ntuner:\n  runner: slurm\n`, { name: 'mnist.batch-tuner.yaml' });
+  const r = resolveText(
+    `model: { type: mlp }\ndata: { source: mnist, train_samples: 500 }\noptimizer: { name: adam, learning_rate: 0.001 }\nbatch_size: 32\ntuner:\n  runner: slurm\n`,
+    { name: 'mnist.batch-tuner.yaml' },
+  );
   assert.ok(!r.ok);
   assert.match(r.message, /^tuner\.runner: slurm runs your own training command .* add tuner\.command/);
 });
@@ -107,7 +121,9 @@ test('world size: --world-size, else tuner.world_size, else the DeepSpeed number
   assert.deepEqual(derived.options.parallelism, { worldSize: 2, canAccumulate: true }, '64 = 16 x 2 x 2 workers');
   assert.equal(derived.provenance.worldSize, 'config');
   assert.equal(derived.options.currentBatchSize, 64);
-  const hf = ok(resolveText(`per_device_train_batch_size: 16\ngradient_accumulation_steps: 2\nlearning_rate: 0.001\ntuner:\n  command: "${CMD}"\n  world_size: 2\n`));
+  const hf = ok(
+    resolveText(`per_device_train_batch_size: 16\ngradient_accumulation_steps: 2\nlearning_rate: 0.001\ntuner:\n  command: "${CMD}"\n  world_size: 2\n`),
+  );
   assert.equal(hf.options.currentBatchSize, 64, 'per-device 16 x 2 accumulation x 2 workers');
   assert.ok(hf.runner.kind === 'external' && hf.runner.worldSize === 2);
   const flag = ok(resolveText(`batch_size: 32\nlr: 0.1\ntuner:\n  command: "${CMD}"\n  world_size: 2\n`, { cli: ['--world-size', '1'] }));
@@ -124,7 +140,10 @@ test('a world size this machine cannot give names the setting; the built-in trai
   assert.match(flag.message, /^--world-size is 3, but this machine has 2 CPU cores/);
   const onSlurm = resolveText(`batch_size: 32\ntuner:\n  command: "${CMD}"\n  world_size: 8\n  runner: slurm\n`);
   assert.ok(onSlurm.ok, 'the cluster, not this machine, is asked (before the first job)');
-  const builtin = resolveText(`model: { type: mlp }\ndata: { source: mnist, train_samples: 500 }\noptimizer: { name: adam, learning_rate: 0.001 }\nbatch_size: 32\ntuner:\n  world_size: 2\n`, { name: 'm.batch-tuner.yaml' });
+  const builtin = resolveText(
+    `model: { type: mlp }\ndata: { source: mnist, train_samples: 500 }\noptimizer: { name: adam, learning_rate: 0.001 }\nbatch_size: 32\ntuner:\n  world_size: 2\n`,
+    { name: 'm.batch-tuner.yaml' },
+  );
   assert.ok(!builtin.ok);
   assert.match(builtin.message, /tuner\.world_size: the built-in trainer runs one process/);
   const pl = resolveText(`batch_size: 32\naccumulate_grad_batches: 2\ndevices: 2\nlr: 0.001\ntuner:\n  command: "${CMD}"\n`, { cli: ['--world-size', '1'] });
@@ -140,11 +159,29 @@ test("inconsistent DeepSpeed numbers in the user's file stop tune before any tri
   assert.match(r.message, /will not tune a file whose numbers disagree/);
 });
 
-const S: SlurmSettings = { cpusPerTask: 2, extraArgs: ['--qos=high'], pendingTimeoutSeconds: 60, workers: 'command', partition: 'gpu', gres: 'gpu:2', timeLimit: '10' };
+const S: SlurmSettings = {
+  cpusPerTask: 2,
+  extraArgs: ['--qos=high'],
+  pendingTimeoutSeconds: 60,
+  workers: 'command',
+  partition: 'gpu',
+  gres: 'gpu:2',
+  timeLimit: '10',
+};
 
 test("srun's argv: the user's options first, ours last; `command` puts every worker in one task, `srun` one task per worker", () => {
   const split = { worldSize: 2, accumulationSteps: 1, microBatchSize: 16 };
-  assert.deepEqual(srunArgs(S, split, 'n', 'c'), ['--qos=high', '--job-name=n', '--comment=c', '--ntasks=1', '--cpus-per-task=4', '--partition=gpu', '--gres=gpu:2', '--time=10', '--kill-on-bad-exit=1']);
+  assert.deepEqual(srunArgs(S, split, 'n', 'c'), [
+    '--qos=high',
+    '--job-name=n',
+    '--comment=c',
+    '--ntasks=1',
+    '--cpus-per-task=4',
+    '--partition=gpu',
+    '--gres=gpu:2',
+    '--time=10',
+    '--kill-on-bad-exit=1',
+  ]);
   const per = srunArgs({ ...S, workers: 'srun' }, split, 'n', 'c');
   assert.ok(per.includes('--ntasks=2') && per.includes('--cpus-per-task=2'));
   const env = jobEnvironment({ PATH: '/bin', BATCH_TUNER_METRICS: '/tmp/m.jsonl' }, { ...S, workers: 'srun' });
@@ -156,20 +193,39 @@ test("srun's argv: the user's options first, ours last; `command` puts every wor
 
 test('Slurm readers: sinfo partitions, squeue lines, scontrol fields, owner comments, capacity', () => {
   const parts = parseSinfo('debug*|up|2|1\ngpu|up|8|3\ngpu|up|8|1\nold|down|4|2\n');
-  assert.deepEqual(parts.map((p) => [p.name, p.isDefault, p.up, p.cpusPerNode, p.nodes]), [['debug', true, true, 2, 1], ['gpu', false, true, 8, 4], ['old', false, false, 4, 2]]);
-  assert.deepEqual(parseSqueue('12|PENDING|Resources|\n13|RUNNING|None|n1\nsqueue: error\n').map((j) => j.id), ['12', '13']);
+  assert.deepEqual(
+    parts.map((p) => [p.name, p.isDefault, p.up, p.cpusPerNode, p.nodes]),
+    [
+      ['debug', true, true, 2, 1],
+      ['gpu', false, true, 8, 4],
+      ['old', false, false, 4, 2],
+    ],
+  );
+  assert.deepEqual(
+    parseSqueue('12|PENDING|Resources|\n13|RUNNING|None|n1\nsqueue: error\n').map((j) => j.id),
+    ['12', '13'],
+  );
   assert.equal(parseScontrolJob('JobId=5 JobName=x JobState=PREEMPTED Reason=None ExitCode=0:15 NodeList=n[1-2]').JobState, 'PREEMPTED');
   assert.deepEqual(parseOwnerComment('batch-tuner:vm:123:1700000000000'), { host: 'vm', pid: 123, startMs: 1700000000000 });
   assert.equal(parseOwnerComment('someone else'), undefined);
   assert.equal(parseSstatMaxRss('12.0|218268K\n12.1|1.5G\n12.batch|\n'), 1.5 * 1024 ** 3, 'the largest step, KiB-based units');
   assert.equal(parseSstatMaxRss(''), undefined);
-  assert.match(capacityProblem(parts[0], { ...S, cpusPerTask: 1 }, 4) ?? '', /world size .* 4 x tuner\.slurm\.cpus_per_task 1 = 4 CPUs in one task, but the nodes of partition "debug" have 2/);
+  assert.match(
+    capacityProblem(parts[0], { ...S, cpusPerTask: 1 }, 4) ?? '',
+    /world size .* 4 x tuner\.slurm\.cpus_per_task 1 = 4 CPUs in one task, but the nodes of partition "debug" have 2/,
+  );
   assert.equal(capacityProblem(parts[1], { ...S, cpusPerTask: 2, workers: 'srun' }, 16), undefined, '16 workers x 2 CPUs over 4 nodes of 8');
   assert.match(capacityProblem(parts[1], { ...S, cpusPerTask: 2, workers: 'srun' }, 17) ?? '', /34 CPUs, but partition "gpu" has 32 in all/);
 });
 
 test("a job's end in words: preempted, time limit, its memory, a node failure, cancelled by someone else, refused by srun", () => {
-  const end = { code: 1, signal: null, killedByUs: false, survivors: [], stderrTail: 'srun: error: Unable to allocate resources: Invalid account or account/partition combination specified' };
+  const end = {
+    code: 1,
+    signal: null,
+    killedByUs: false,
+    survivors: [],
+    stderrTail: 'srun: error: Unable to allocate resources: Invalid account or account/partition combination specified',
+  };
   const local = { status: 'crashed' as const, error: { kind: 'crash' as const, message: 'the training command exited with code 1' } };
   const job = (state: string) => ({ id: '7', state, nodes: 'n1', seenStates: ['RUNNING', state] });
   assert.match(explainJobEnd(job('PREEMPTED'), end, local, S).error!.message, /^Slurm job 7 was preempted on n1 .*tuner\.slurm\.partition/);
@@ -182,6 +238,14 @@ test("a job's end in words: preempted, time limit, its memory, a node failure, c
   const refused = explainJobEnd({ seenStates: [] }, end, local, S);
   assert.deepEqual([refused.status, refused.error?.kind], ['failed', 'spawn']);
   assert.match(refused.error!.message, /^Slurm refused the trial's job: Unable to allocate resources: Invalid account.*check tuner\.slurm\.account/);
-  const pending = explainJobEnd({ id: '9', seenStates: ['PENDING'], pendingTimeout: { seconds: 61, reason: 'Resources' } }, { ...end, stderrTail: '' }, local, S);
-  assert.match(pending.error!.message, /^Slurm job 9 never started: it was still pending after 61 s \(Slurm's reason: Resources: the nodes are busy.*tuner\.slurm\.pending_timeout_seconds, now 60 s/);
+  const pending = explainJobEnd(
+    { id: '9', seenStates: ['PENDING'], pendingTimeout: { seconds: 61, reason: 'Resources' } },
+    { ...end, stderrTail: '' },
+    local,
+    S,
+  );
+  assert.match(
+    pending.error!.message,
+    /^Slurm job 9 never started: it was still pending after 61 s \(Slurm's reason: Resources: the nodes are busy.*tuner\.slurm\.pending_timeout_seconds, now 60 s/,
+  );
 });

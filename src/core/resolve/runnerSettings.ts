@@ -10,7 +10,8 @@ import { pick, type Layer } from './provenance';
 import type { CommandRunnerSpec, Provenance, RunnerSpec, RunLayer, SettingKey, SettingsLayer, SlurmSettings } from './types';
 
 export type RunnerSettingKey = 'runner' | 'worldSize' | SlurmSettingKey;
-type SlurmSettingKey = 'slurmPartition' | 'slurmAccount' | 'slurmGres' | 'slurmTimeLimit' | 'slurmCpusPerTask' | 'slurmExtraArgs' | 'slurmPendingTimeoutSeconds' | 'slurmWorkers';
+type SlurmSettingKey =
+  'slurmPartition' | 'slurmAccount' | 'slurmGres' | 'slurmTimeLimit' | 'slurmCpusPerTask' | 'slurmExtraArgs' | 'slurmPendingTimeoutSeconds' | 'slurmWorkers';
 
 /** The CLI's flags for these settings. */
 export interface RunnerCliArgs {
@@ -145,10 +146,12 @@ export function extraArgsList(v: unknown): string[] | { error: string } {
       return { error: e instanceof CommandTemplateError ? e.message : String(e) };
     }
   }
-  if (!Array.isArray(list) || !list.every((x) => typeof x === 'string' && x !== '')) return { error: `must be a list of srun options such as ["--qos=high"] ${got(v)}` };
+  if (!Array.isArray(list) || !list.every((x) => typeof x === 'string' && x !== ''))
+    return { error: `must be a list of srun options such as ["--qos=high"] ${got(v)}` };
   // Each must be an option: a bare word would end srun's options and become the program it runs.
   const bare = (list as string[]).find((x) => !x.startsWith('-'));
-  if (bare !== undefined) return { error: `must be srun options, each starting with "-" and its value joined with "=" (e.g. "--qos=high"); "${bare}" is not one` };
+  if (bare !== undefined)
+    return { error: `must be srun options, each starting with "-" and its value joined with "=" (e.g. "--qos=high"); "${bare}" is not one` };
   return list as string[];
 }
 
@@ -158,14 +161,20 @@ export const RUNNER_CHECKS: Record<RunnerSettingKey, (v: unknown) => string | un
   slurmPartition: (v) => (typeof v === 'string' && SLURM_NAME.test(v) ? undefined : `must be a Slurm partition name (letters, digits, _ . , + -) ${got(v)}`),
   slurmAccount: (v) => (typeof v === 'string' && SLURM_NAME.test(v) ? undefined : `must be a Slurm account name ${got(v)}`),
   slurmGres: (v) => (typeof v === 'string' && GRES.test(v) ? undefined : `must be a generic resource as srun --gres takes it, e.g. "gpu:1" ${got(v)}`),
-  slurmTimeLimit: (v) => (typeof v === 'string' && TIME_LIMIT.test(v.trim()) ? undefined : `must be a time as srun --time takes it: minutes, "MM:SS", "HH:MM:SS" or "D-HH:MM:SS" ${got(v)}`),
+  slurmTimeLimit: (v) =>
+    typeof v === 'string' && TIME_LIMIT.test(v.trim())
+      ? undefined
+      : `must be a time as srun --time takes it: minutes, "MM:SS", "HH:MM:SS" or "D-HH:MM:SS" ${got(v)}`,
   slurmCpusPerTask: (v) => (isPositiveInt(v, 4096) ? undefined : `must be a whole number of CPUs >= 1 ${got(v)}`),
   slurmExtraArgs: (v) => {
     const r = extraArgsList(v);
     return 'error' in r ? r.error : undefined;
   },
   slurmPendingTimeoutSeconds: (v) => (isPositiveNumber(v) ? undefined : `must be a positive number of seconds ${got(v)}`),
-  slurmWorkers: (v) => (v === 'srun' || v === 'command' ? undefined : `must be srun (srun -n <world size> starts one task per worker) or command (the command starts its workers, e.g. torchrun) ${got(v)}`),
+  slurmWorkers: (v) =>
+    v === 'srun' || v === 'command'
+      ? undefined
+      : `must be srun (srun -n <world size> starts one task per worker) or command (the command starts its workers, e.g. torchrun) ${got(v)}`,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -205,7 +214,13 @@ function slurmSettings(layers: readonly Layer[], provenance: Provenances): Slurm
 }
 
 /** The runner: the built-in trainer, the command on this machine, or the command as Slurm jobs. */
-export function runnerSpecOf(layers: readonly Layer[], command: string | undefined, hangTimeoutMs: number, worldSize: number, provenance: Provenances): RunnerSpec {
+export function runnerSpecOf(
+  layers: readonly Layer[],
+  command: string | undefined,
+  hangTimeoutMs: number,
+  worldSize: number,
+  provenance: Provenances,
+): RunnerSpec {
   const kind = pick(layers, 'runner');
   provenance.runner = kind?.source ?? 'default';
   if (!command) return { kind: 'trainer', hangTimeoutMs };

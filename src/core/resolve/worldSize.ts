@@ -30,13 +30,20 @@ export function globalBatchFacts(file: string, text: string, format: ConfigForma
   }
   if (!reading) return { canAccumulate: false };
   const errors = reading.problems.filter((p) => p.severity === 'error');
-  if (errors.length > 0) return failure('invalid-config', errors, `${oneLine(errors[0])} (Batch Tuner keeps ${familyNumbers(reading)} consistent and will not tune a file whose numbers disagree)`);
+  if (errors.length > 0)
+    return failure(
+      'invalid-config',
+      errors,
+      `${oneLine(errors[0])} (Batch Tuner keeps ${familyNumbers(reading)} consistent and will not tune a file whose numbers disagree)`,
+    );
   const stated = reading.worldFrom === 'config' || reading.worldFrom === 'derived' ? reading.world : undefined;
   return { reading, ...(stated !== undefined ? { world: stated } : {}), canAccumulate: reading.family !== 'plain' };
 }
 
 function familyNumbers(r: GlobalBatchReading): string {
-  return r.family === 'deepspeed' ? 'train_batch_size = train_micro_batch_size_per_gpu x gradient_accumulation_steps x GPUs' : 'global batch = micro-batch x accumulation x workers';
+  return r.family === 'deepspeed'
+    ? 'train_batch_size = train_micro_batch_size_per_gpu x gradient_accumulation_steps x GPUs'
+    : 'global batch = micro-batch x accumulation x workers';
 }
 
 /**
@@ -63,7 +70,9 @@ export function worldSizeFailure(
     return failure('invalid-setting', [d], offset === 0 ? message : oneLine(d));
   };
   if (runner.kind === 'trainer' && world.value > 1)
-    return fail(`${name}: the built-in trainer runs one process, so it cannot have ${world.value} workers; train with your own command (tuner.command) for data-parallel trials`);
+    return fail(
+      `${name}: the built-in trainer runs one process, so it cannot have ${world.value} workers; train with your own command (tuner.command) for data-parallel trials`,
+    );
   const r = facts.reading;
   const devices = r?.sites.devices ?? r?.sites.nodes;
   if (r?.family === 'lightning' && r.worldFrom === 'config' && r.world !== world.value && devices)

@@ -23,7 +23,16 @@ export function createSlurmRunner(opts: SlurmRunnerOptions): TrialRunner {
     ready ??= checkSlurm(opts.slurm, split.worldSize, env, process.cwd());
     const r = await ready;
     if ('error' in r) return r;
-    return new SlurmJob({ spec, command, env, split, settings: opts.slurm, comment: await ownerComment(), signal, ...(opts.pollMs ? { pollMs: opts.pollMs } : {}) });
+    return new SlurmJob({
+      spec,
+      command,
+      env,
+      split,
+      settings: opts.slurm,
+      comment: await ownerComment(),
+      signal,
+      ...(opts.pollMs ? { pollMs: opts.pollMs } : {}),
+    });
   };
   return createExternalRunner({ ...opts, launcher });
 }

@@ -20,7 +20,11 @@ export function slurmCall(program: string, args: string[], env: NodeJS.ProcessEn
       if (!err) return resolve({ ok: true, stdout, stderr });
       const e = err as NodeJS.ErrnoException & { killed?: boolean };
       const why =
-        e.code === 'ENOENT' ? `${program} was not found on PATH` : e.killed ? `${program} did not answer within ${Math.round(timeoutMs / 1000)} s` : firstLine(stderr) || e.message;
+        e.code === 'ENOENT'
+          ? `${program} was not found on PATH`
+          : e.killed
+            ? `${program} did not answer within ${Math.round(timeoutMs / 1000)} s`
+            : firstLine(stderr) || e.message;
       resolve({ ok: false, stdout, stderr, error: why });
     });
   });
@@ -37,7 +41,12 @@ export function scancel(args: string[], env: NodeJS.ProcessEnv): Promise<SlurmCa
 }
 
 function firstLine(s: string): string {
-  return s.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? '';
+  return (
+    s
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l !== '') ?? ''
+  );
 }
 
 /** What squeue says about one job: `%i|%T|%r|%N`. */
@@ -106,7 +115,19 @@ export function parseSinfo(stdout: string): PartitionInfo[] {
 }
 
 /** Job states after which nothing of the job runs any more. */
-export const FINISHED_STATES = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT', 'PREEMPTED', 'NODE_FAIL', 'BOOT_FAIL', 'DEADLINE', 'OUT_OF_MEMORY', 'SPECIAL_EXIT', 'REVOKED']);
+export const FINISHED_STATES = new Set([
+  'COMPLETED',
+  'FAILED',
+  'CANCELLED',
+  'TIMEOUT',
+  'PREEMPTED',
+  'NODE_FAIL',
+  'BOOT_FAIL',
+  'DEADLINE',
+  'OUT_OF_MEMORY',
+  'SPECIAL_EXIT',
+  'REVOKED',
+]);
 
 const UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
 

@@ -38,7 +38,8 @@ function settingFor(message: string): string {
   if (/partition/i.test(message)) return 'tuner.slurm.partition';
   if (/gres|generic resource|gpu/i.test(message)) return 'tuner.slurm.gres';
   if (/time limit/i.test(message)) return 'tuner.slurm.time_limit';
-  if (/node configuration is not available|processors|cpu count|ntasks/i.test(message)) return 'the world size (tuner.world_size) and tuner.slurm.cpus_per_task';
+  if (/node configuration is not available|processors|cpu count|ntasks/i.test(message))
+    return 'the world size (tuner.world_size) and tuner.slurm.cpus_per_task';
   if (/contact slurm controller|connection refused|connect failure/i.test(message)) return 'the Slurm controller (scontrol ping; SLURM_CONF)';
   return 'the Slurm settings (tuner.slurm.*)';
 }
@@ -67,24 +68,50 @@ export function explainJobEnd(job: JobRecord, end: ProcessEnd, local: Outcome, s
       end,
     );
   }
-  if (local.status === 'cancelled') return { ...local, ...(local.error ? { error: { ...local.error, message: `${local.error.message} (${id} cancelled)` } } : {}) };
+  if (local.status === 'cancelled')
+    return { ...local, ...(local.error ? { error: { ...local.error, message: `${local.error.message} (${id} cancelled)` } } : {}) };
   const refused = srunError(end.stderrTail);
   if (!job.seenStates.includes('RUNNING') && refused && !job.state)
     return failed('failed', 'spawn', `Slurm refused the trial's job: ${refused}; check ${settingFor(refused)}`, end);
   switch (job.state) {
     case 'PREEMPTED':
-      return failed('crashed', 'crash', `${id} was preempted${on} (a job of higher priority took its resources): rerun the study, or use a partition or QOS without preemption (tuner.slurm.partition, tuner.slurm.extra_args)`, end);
+      return failed(
+        'crashed',
+        'crash',
+        `${id} was preempted${on} (a job of higher priority took its resources): rerun the study, or use a partition or QOS without preemption (tuner.slurm.partition, tuner.slurm.extra_args)`,
+        end,
+      );
     case 'TIMEOUT':
-      return failed('timeout', 'hang', `${id} reached its time limit${s.timeLimit ? ` (tuner.slurm.time_limit ${s.timeLimit})` : " (the partition's)"}${on} and was ended by Slurm: raise tuner.slurm.time_limit`, end);
+      return failed(
+        'timeout',
+        'hang',
+        `${id} reached its time limit${s.timeLimit ? ` (tuner.slurm.time_limit ${s.timeLimit})` : " (the partition's)"}${on} and was ended by Slurm: raise tuner.slurm.time_limit`,
+        end,
+      );
     case 'OUT_OF_MEMORY':
-      return failed('oom', 'oom', `${id} ran out of the memory Slurm gave it${on}: this batch size does not fit (ask for more with tuner.slurm.extra_args, e.g. "--mem=16G")`, end);
+      return failed(
+        'oom',
+        'oom',
+        `${id} ran out of the memory Slurm gave it${on}: this batch size does not fit (ask for more with tuner.slurm.extra_args, e.g. "--mem=16G")`,
+        end,
+      );
     case 'NODE_FAIL':
     case 'BOOT_FAIL':
-      return failed('crashed', 'crash', `the node of ${id}${on} failed (${job.state}): rerun the study; if it happens again, tell the cluster's administrators`, end);
+      return failed(
+        'crashed',
+        'crash',
+        `the node of ${id}${on} failed (${job.state}): rerun the study; if it happens again, tell the cluster's administrators`,
+        end,
+      );
     case 'DEADLINE':
       return failed('crashed', 'crash', `${id} passed its deadline and was ended by Slurm: remove --deadline from tuner.slurm.extra_args`, end);
     case 'CANCELLED':
-      if (!job.cancelledByUs && !end.reason) return failed('crashed', 'crash', `${id} was cancelled outside Batch Tuner${on} (scancel, or an administrator): rerun the trial`, end);
+      if (!job.cancelledByUs && !end.reason)
+        return failed('crashed', 'crash', `${id} was cancelled outside Batch Tuner${on} (scancel, or an administrator): rerun the trial`, end);
+      break;
+    default:
+      // COMPLETED, FAILED, or never seen: srun's exit status and the script's output say it all.
+      break;
   }
   if (!local.error) return local;
   return { ...local, error: { ...local.error, message: `${local.error.message} (${id}${on})` } };

@@ -19,7 +19,9 @@ export interface SlurmReady {
 export async function checkSlurm(s: SlurmSettings, worldSize: number, env: NodeJS.ProcessEnv, cwd: string): Promise<SlurmReady | { error: string }> {
   const missing = CLIENTS.filter((p) => 'error' in findProgram(p, cwd, env));
   if (missing.length > 0)
-    return { error: `Slurm is not reachable (tuner.runner: slurm): ${missing.join(', ')} not found on PATH; install the Slurm client (Debian: apt-get install slurm-client) or load its module, ${LOCAL}` };
+    return {
+      error: `Slurm is not reachable (tuner.runner: slurm): ${missing.join(', ')} not found on PATH; install the Slurm client (Debian: apt-get install slurm-client) or load its module, ${LOCAL}`,
+    };
   const info = await slurmCall('sinfo', ['-h', '-o', SINFO_FORMAT], env);
   if (!info.ok)
     return {
@@ -61,6 +63,7 @@ export function capacityProblem(p: PartitionInfo, s: SlurmSettings, worldSize: n
     return `${world} x ${cpus} = ${worldSize * c} CPUs in one task, but the nodes of partition "${p.name}" have ${p.cpusPerNode}: lower the world size or cpus_per_task, or let srun start one task per worker across nodes (tuner.slurm.workers: srun)`;
   if (c > p.cpusPerNode) return `${cpus} is more than the ${p.cpusPerNode} CPUs of a node in partition "${p.name}": lower it`;
   const total = p.cpusPerNode * p.nodes;
-  if (worldSize * c > total) return `${world} x ${cpus} = ${worldSize * c} CPUs, but partition "${p.name}" has ${total} in all (${p.nodes} node${p.nodes === 1 ? '' : 's'} x ${p.cpusPerNode}): lower the world size or cpus_per_task`;
+  if (worldSize * c > total)
+    return `${world} x ${cpus} = ${worldSize * c} CPUs, but partition "${p.name}" has ${total} in all (${p.nodes} node${p.nodes === 1 ? '' : 's'} x ${p.cpusPerNode}): lower the world size or cpus_per_task`;
   return undefined;
 }

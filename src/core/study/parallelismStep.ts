@@ -13,10 +13,17 @@ function memoryCeiling(profile: ProfileOutcome): { batch: number; how: string } 
   const ran = profile.candidates.filter((c) => c.fits).map((c) => c.batchSize);
   const largestRan = ran.length > 0 ? Math.max(...ran) : undefined;
   const fit = profile.predictedMaxFit;
-  if (fit !== undefined && Number.isFinite(fit) && fit >= 1) return { batch: fit, how: `the memory fit's largest batch under the limit with the margin (and within the search range), ${fit}` };
+  if (fit !== undefined && Number.isFinite(fit) && fit >= 1)
+    return { batch: fit, how: `the memory fit's largest batch under the limit with the margin (and within the search range), ${fit}` };
   if (largestRan === undefined) return undefined;
   const oom = profile.oomCeiling;
-  return { batch: largestRan, how: oom !== undefined ? `the largest batch that ran, ${largestRan}, below the out-of-memory ceiling ${oom}` : `the largest batch that ran, ${largestRan} (no memory ceiling was reached)` };
+  return {
+    batch: largestRan,
+    how:
+      oom !== undefined
+        ? `the largest batch that ran, ${largestRan}, below the out-of-memory ceiling ${oom}`
+        : `the largest batch that ran, ${largestRan} (no memory ceiling was reached)`,
+  };
 }
 
 /** Micro-batch sizes to consider: powers of two and the divisors of the per-worker share, up to the ceiling. */
@@ -42,15 +49,27 @@ export function parallelismFor(rec: Recommendation, profile: ProfileOutcome, wor
     const micro = global / worldSize;
     if (!Number.isInteger(micro)) return undefined;
     const why = !canAccumulate ? 'the config has no accumulation key to write' : 'memory was not measured';
-    return { microBatchSize: micro, accumulationSteps: 1, worldSize, globalBatchSize: global, reason: `${goodput}; micro-batch ${micro} per worker x ${workers}, no accumulation: ${why}` };
+    return {
+      microBatchSize: micro,
+      accumulationSteps: 1,
+      worldSize,
+      globalBatchSize: global,
+      reason: `${goodput}; micro-batch ${micro} per worker x ${workers}, no accumulation: ${why}`,
+    };
   }
   const ceiling = Math.floor(memory.batch / worldSize);
   if (ceiling < 1) return undefined;
   const cbs = criticalBatch(rec);
   const share = Math.max(1, Math.floor(global / worldSize));
-  const plan = recommendParallelism({ maxMicroBatch: ceiling, globalBatch: global, worldSize, allowedMicroBatches: microChoices(share, ceiling), ...(cbs !== undefined ? { criticalBatchSize: cbs } : {}) });
+  const plan = recommendParallelism({
+    maxMicroBatch: ceiling,
+    globalBatch: global,
+    worldSize,
+    allowedMicroBatches: microChoices(share, ceiling),
+    ...(cbs !== undefined ? { criticalBatchSize: cbs } : {}),
+  });
   const p = plan.parallelism;
-  const bridge = p.accumulationSteps === 1 ? 'each worker\'s whole share fits, so no accumulation' : `${p.accumulationSteps} accumulation steps bridge the two`;
+  const bridge = p.accumulationSteps === 1 ? "each worker's whole share fits, so no accumulation" : `${p.accumulationSteps} accumulation steps bridge the two`;
   const reason = `${goodput}; micro-batch ${p.microBatchSize} per worker x ${workers}, the largest that splits it within memory (${memory.how}: ${ceiling} per worker); ${bridge}${plan.adjustments.length ? `; ${plan.adjustments.join('; ')}` : ''}`;
   return { ...p, reason };
 }

@@ -43,7 +43,7 @@ function powersOfTwoUpTo(n: number): number[] {
 }
 
 function checkInput(i: ParallelismInput): void {
-  if (!isPositiveInt(i.worldSize)) throw new Error(`worldSize must be a whole number >= 1 (got ${i.worldSize})`);
+  if (!isPositiveInt(i.worldSize)) throw new Error(`worldSize must be a whole number >= 1 (got ${String(i.worldSize)})`);
   if (!(i.globalBatch >= 1) || !Number.isFinite(i.globalBatch)) throw new Error(`globalBatch must be a number >= 1 (got ${i.globalBatch})`);
   if (!(i.maxMicroBatch >= 1))
     throw new Error(`not even a micro-batch of 1 fits one worker's memory (largest that fits: ${i.maxMicroBatch}); free memory or shard the model before tuning the batch size`);

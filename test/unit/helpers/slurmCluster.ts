@@ -40,8 +40,13 @@ function missing(): string[] {
 export function slurmSkipReason(): string | undefined {
   if (process.platform !== 'linux') return 'not run: the Slurm tests need Linux';
   if (missing().length === 0) return process.getuid?.() === 0 ? undefined : 'not run: starting munged, slurmctld and slurmd needs root';
-  if (process.getuid?.() !== 0) return `not run: Slurm is not installed (${missing().join(', ')} missing) and only root can install it: apt-get install -y ${PACKAGES}`;
-  const r = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...PACKAGES.split(' ')], { encoding: 'utf8', timeout: 300_000, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  if (process.getuid?.() !== 0)
+    return `not run: Slurm is not installed (${missing().join(', ')} missing) and only root can install it: apt-get install -y ${PACKAGES}`;
+  const r = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...PACKAGES.split(' ')], {
+    encoding: 'utf8',
+    timeout: 300_000,
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
   if (r.status !== 0 || missing().length > 0)
     return `not run: apt-get install -y ${PACKAGES} failed (${(r.stderr || r.error?.message || '').trim().split('\n').pop()}); install them by hand`;
   return undefined;
@@ -123,7 +128,17 @@ async function startMunge(dir: string): Promise<void> {
   mkdirSync(m, { mode: 0o755 });
   chmodSync(m, 0o755); // munged wants its socket folder searchable by all
   writeFileSync(join(m, 'munge.key'), randomBytes(1024), { mode: 0o400 });
-  execFileSync('/usr/sbin/munged', [`--socket=${join(m, 'munge.sock')}`, `--key-file=${join(m, 'munge.key')}`, `--log-file=${join(m, 'munged.log')}`, `--pid-file=${join(m, 'munged.pid')}`, `--seed-file=${join(m, 'munged.seed')}`], { stdio: 'pipe', timeout: 20_000 });
+  execFileSync(
+    '/usr/sbin/munged',
+    [
+      `--socket=${join(m, 'munge.sock')}`,
+      `--key-file=${join(m, 'munge.key')}`,
+      `--log-file=${join(m, 'munged.log')}`,
+      `--pid-file=${join(m, 'munged.pid')}`,
+      `--seed-file=${join(m, 'munged.seed')}`,
+    ],
+    { stdio: 'pipe', timeout: 20_000 },
+  );
 }
 
 async function waitIdle(env: NodeJS.ProcessEnv, seconds: number): Promise<boolean> {
@@ -176,9 +191,12 @@ export async function startSlurmCluster(): Promise<SlurmCluster> {
     }
     throw new Error(`the Slurm node never became idle; see ${join(dir, 'log')}`);
   } catch (e) {
-    const logs = ['slurmctld.log', 'slurmd.log'].map((f) => join(dir, 'log', f)).filter(existsSync).map((f) => readFileSync(f, 'utf8').split('\n').slice(-8).join('\n'));
+    const logs = ['slurmctld.log', 'slurmd.log']
+      .map((f) => join(dir, 'log', f))
+      .filter(existsSync)
+      .map((f) => readFileSync(f, 'utf8').split('\n').slice(-8).join('\n'));
     await cluster.stop();
-    throw new Error(`${e instanceof Error ? e.message : String(e)}\n${logs.join('\n')}`);
+    throw new Error(`${e instanceof Error ? e.message : String(e)}\n${logs.join('\n')}`, { cause: e });
   }
 }
 
@@ -215,10 +233,11 @@ export function watchQueue(env: NodeJS.ProcessEnv, ms = 300): { stop(): { maxRun
     const running = queue(env).filter((j) => j.state === 'RUNNING' && j.name.startsWith('batch-tuner-'));
     maxRunning = Math.max(maxRunning, running.length);
     if (running.length > 1) concurrent.push(running.map((j) => j.id));
-    for (const j of running) if (!cores.has(j.id)) {
-      const c = jobCpuIds(env, j.id);
-      if (c) cores.set(j.id, c);
-    }
+    for (const j of running)
+      if (!cores.has(j.id)) {
+        const c = jobCpuIds(env, j.id);
+        if (c) cores.set(j.id, c);
+      }
   }, ms);
   return { stop: () => (clearInterval(timer), { maxRunning, cores, concurrent }) };
 }
