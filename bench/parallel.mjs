@@ -26,8 +26,10 @@ const { slurmSkipReason, startSlurmCluster } = require('../test/unit/helpers/slu
 const { pythonEnv, testPython } = require('../test/unit/helpers/python.ts');
 
 const SMOKE = process.argv.includes('--smoke');
-const BUDGET = SMOKE ? 45 : 150;
-const CANDIDATES = SMOKE ? [16, 64, 256] : [8, 16, 32, 64, 128, 256, 512];
+const BUDGET = SMOKE ? 60 : 150;
+const CANDIDATES = SMOKE ? [16, 32, 64] : [8, 16, 32, 64, 128, 256, 512];
+/** Lone runs per size (their median is the reference). */
+const REPEATS = SMOKE ? 1 : 3;
 const TARGET = 0.1;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const log = (m) => process.stderr.write(`${m}\n`);
@@ -49,52 +51,51 @@ async function study(runner, parallel, env) {
   const r = resolveStudy({ file, text, machine: { totalMemoryBytes: totalmem() }, run: cliLayer({ parallel, out: join(dir, 'out') }, dir) });
   if (!r.ok) throw new Error(r.message);
   const t0 = Date.now();
+  const seconds = new Map();
   const outcome = await runStudy(r.options, createRunner(r.runner, { env }), (e) => {
-    if (e.type === 'trial-end')
-      log(
-        `  [${runner} x${parallel}] ${e.trial.id}: ${e.trial.status}${e.trial.samplesPerSecond ? `, ${Math.round(e.trial.samplesPerSecond)} samples/s` : ''}`,
-      );
+    if (e.type === 'trial-start' && e.maxSeconds !== undefined) seconds.set(e.trialId, e.maxSeconds);
+    if (e.type !== 'trial-end') return;
+    const rate = e.trial.samplesPerSecond ? `, ${Math.round(e.trial.samplesPerSecond)} samples/s` : '';
+    log(`  [${runner} x${parallel}] ${e.trial.id}: ${e.trial.status}${rate}`);
   });
-  return { outcome, wall: (Date.now() - t0) / 1000, file, runner: r.runner };
+  return { outcome, wall: (Date.now() - t0) / 1000, file, runner: r.runner, seconds };
 }
 
-/** One trial alone on the cluster, with the allocation the parallel study's trials had. */
-async function loneTrial(runnerSpec, env, file, trial) {
+/**
+ * The same trial alone on the cluster: the allocation, batch size, seed and time limit the
+ * parallel study's profile trial had, nothing else of ours running; the median of REPEATS runs.
+ */
+async function loneTrial(runnerSpec, env, file, t, maxSeconds) {
   const run = createRunner(runnerSpec, { env });
-  const steps = trial.steps ?? 50;
-  const r = await run(
-    {
-      id: `lone-${trial.batchSize}`,
+  const rates = [];
+  for (let i = 0; i < REPEATS; i++) {
+    const spec = {
+      id: `lone-${t.batchSize}-${i}`,
       configPath: file,
       config: {},
-      batchSize: trial.batchSize,
-      learningRate: trial.learningRate,
-      seed: trial.seed,
-      maxSteps: steps,
-      warmupSteps: 3,
-      microBatches: 0,
-      evalEvery: 0,
-    },
-    {},
-  );
-  return r.samplesPerSecond;
-}
-
-async function throughputErrors(par, env) {
-  const profile = par.outcome.trials.filter((t) => t.phase === 'profile' && t.status === 'ok' && t.samplesPerSecond);
-  const rows = [];
-  for (const t of profile) {
-    const lone = await loneTrial(par.runner, env, par.file, {
       batchSize: t.batchSize,
       learningRate: t.learningRate,
       seed: t.seed,
-      steps: Math.max(20, Math.min(400, t.series?.steps?.length ? t.series.steps[t.series.steps.length - 1].step : 50)),
-    });
+      maxSteps: 10_000_000,
+      maxSeconds,
+      microBatches: 0,
+      evalEvery: 0,
+    };
+    const r = await run(spec, {});
+    if (r.samplesPerSecond) rates.push(r.samplesPerSecond);
+  }
+  return rates.length ? median(rates) : undefined;
+}
+
+async function throughputErrors(par, env) {
+  const profile = par.outcome.trials.filter((t) => t.phase === 'profile' && t.status === 'ok' && t.samplesPerSecond && par.seconds.has(t.id));
+  const rows = [];
+  for (const t of profile) {
+    const lone = await loneTrial(par.runner, env, par.file, t, par.seconds.get(t.id));
     if (!lone) continue;
-    rows.push({ trial: t.id, batchSize: t.batchSize, parallel: t.samplesPerSecond, lone, error: Math.abs(t.samplesPerSecond - lone) / lone });
-    log(
-      `  lone ${t.batchSize}: ${Math.round(lone)} samples/s vs ${Math.round(t.samplesPerSecond)} beside another job (${(100 * rows[rows.length - 1].error).toFixed(1)}%)`,
-    );
+    const error = Math.abs(t.samplesPerSecond - lone) / lone;
+    rows.push({ trial: t.id, batchSize: t.batchSize, parallel: t.samplesPerSecond, lone, error });
+    log(`  lone ${t.batchSize}: ${Math.round(lone)} samples/s vs ${Math.round(t.samplesPerSecond)} beside another job (${(100 * error).toFixed(1)}%)`);
   }
   return rows;
 }

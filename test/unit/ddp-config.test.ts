@@ -8,7 +8,8 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeTrialConfig } from '../../src/core/runner/externalConfig';
-import { readGlobalBatch } from '../../src/core/config';
+import { spawnSync } from 'node:child_process';
+import { ConfigError, readGlobalBatch, withGlobalBatch } from '../../src/core/config';
 
 function copyOf(name: string, text: string, batch: number, split: { worldSize: number; accumulationSteps: number; microBatchSize: number }, lr?: number) {
   const dir = mkdtempSync(join(tmpdir(), 'bt-ddp-config-'));
@@ -52,4 +53,22 @@ test('a family that cannot hold the split is a config error at file:line:col, an
   writeFileSync(file, 'per_device_train_batch_size: auto\ngradient_accumulation_steps: 2\n');
   assert.throws(() => writeTrialConfig(file, 32, undefined, 't', { worldSize: 1, accumulationSteps: 1, microBatchSize: 32 }), /hf\.yaml:1:\d+: /);
   assert.deepEqual(readdirSync(dir), ['hf.yaml']);
+});
+
+test("inconsistent DeepSpeed numbers: `tune` refuses before any trial with file:line:col (exit 2), Apply's edit refuses the same way; the file is untouched", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bt-ddp-bad-'));
+  const file = join(dir, 'ds_config.json');
+  const text =
+    '{\n  "train_batch_size": 100,\n  "train_micro_batch_size_per_gpu": 16,\n  "gradient_accumulation_steps": 2,\n  "tuner": { "command": "/usr/bin/python3 train.py --config ${config}" }\n}\n';
+  writeFileSync(file, text);
+  const r = spawnSync(process.execPath, [join(__dirname, '../../dist/cli.js'), 'tune', file, '--json'], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /ds_config\.json:2:23: .*train_batch_size/);
+  assert.equal(r.stdout, '');
+  assert.throws(
+    () => withGlobalBatch(text, file, { micro: 16, accumulation: 2, world: 4 }),
+    (e: unknown) => e instanceof ConfigError && /ds_config\.json:2:23:/.test(e.message),
+  );
+  assert.equal(readFileSync(file, 'utf8'), text);
+  assert.deepEqual(readdirSync(dir), ['ds_config.json'], 'no study, no copy');
 });
