@@ -236,7 +236,9 @@ export function writeTrialConfig(configPath: string, batchSize: number, learning
   } else {
     const currentLr = site.learningRate?.value;
     const lr = learningRate !== undefined && site.learningRate && Number.isFinite(currentLr) && Math.abs((currentLr as number) - learningRate) > 1e-12 * Math.abs(learningRate) ? learningRate : undefined;
-    edited = split ? withTrialBatch(text, configPath, batchSize, lr, split) : withBatchSize(text, configPath, batchSize, lr);
+    const trial = split ? withTrialBatch(text, configPath, batchSize, lr, split) : { text: withBatchSize(text, configPath, batchSize, lr) };
+    edited = trial.text;
+    if (trial.warning) warnings.push(trial.warning);
     if (learningRate !== undefined && !site.learningRate && learningRate > 0) {
       warnings.push(`${basename(configPath)} has no learning-rate key next to ${site.batchSize.key}: the trial's learning rate reaches the script only through \${learningRate} / BATCH_TUNER_LEARNING_RATE`);
     }
