@@ -249,3 +249,17 @@ test("a job's end in words: preempted, time limit, its memory, a node failure, c
     /^Slurm job 9 never started: it was still pending after 61 s \(Slurm's reason: Resources: the nodes are busy.*tuner\.slurm\.pending_timeout_seconds, now 60 s/,
   );
 });
+
+test("a trial whose time runs out while its job waits in the queue says so (not 'ran past its time limit')", () => {
+  const end = {
+    code: 1,
+    signal: null,
+    killedByUs: true,
+    survivors: [],
+    reason: { kind: 'limit' as const, message: 'the script ran past BATCH_TUNER_MAX_SECONDS=5 by 30 s and was stopped' },
+  };
+  const local = { status: 'timeout' as const, error: { kind: 'hang' as const, message: end.reason.message } };
+  const r = explainJobEnd({ id: '11', state: 'CANCELLED', reason: 'Priority', seenStates: ['PENDING', 'CANCELLED'] }, end, local, S);
+  assert.deepEqual([r.status, r.error?.kind], ['failed', 'spawn']);
+  assert.match(r.error!.message, /^Slurm job 11 was still waiting in the queue \(Slurm's reason: Priority\) when the trial's time ran out/);
+});

@@ -68,6 +68,14 @@ export function explainJobEnd(job: JobRecord, end: ProcessEnd, local: Outcome, s
       end,
     );
   }
+  const queued = job.seenStates.includes('PENDING') && !job.seenStates.includes('RUNNING');
+  if (queued && end.reason?.kind === 'limit')
+    return failed(
+      'failed',
+      'spawn',
+      `${id} was still waiting in the queue (Slurm's reason: ${job.reason ?? 'unknown'}) when the trial's time ran out, and was cancelled: ask for less, use another partition (tuner.slurm.partition), or run fewer trials at once (--parallel)`,
+      end,
+    );
   if (local.status === 'cancelled')
     return { ...local, ...(local.error ? { error: { ...local.error, message: `${local.error.message} (${id} cancelled)` } } : {}) };
   const refused = srunError(end.stderrTail);
