@@ -66,8 +66,11 @@ def batch_plan(args, rep, cfg, world):
                          "with `torchrun --nproc-per-node %d` or `srun -n %d`" % (world, expected, expected, expected))
     # The config in DeepSpeed's names (train_batch_size = micro x accumulation x workers) or ours.
     accum = int(first(args.accumulation_steps, rep.accumulation_steps, cfg.get("gradient_accumulation_steps"), cfg.get("accumulation_steps"), 1))
-    global_batch = first(args.batch_size, rep.batch_size, cfg.get("train_batch_size"), cfg.get("batch_size"))
-    micro = first(args.micro_batch_size, rep.micro_batch_size, cfg.get("train_micro_batch_size_per_gpu"), cfg.get("micro_batch_size"))
+    global_batch = first(args.batch_size, rep.batch_size)
+    micro = first(args.micro_batch_size, rep.micro_batch_size)
+    if global_batch is None and micro is None:  # nothing given for this run: the config's own pair
+        global_batch = first(cfg.get("train_batch_size"), cfg.get("batch_size"))
+        micro = first(cfg.get("train_micro_batch_size_per_gpu"), cfg.get("micro_batch_size"))
     if global_batch is None and micro is None:
         global_batch = 64
     if micro is None:
