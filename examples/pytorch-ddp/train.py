@@ -20,6 +20,7 @@ import argparse
 import contextlib
 import math
 import os
+import time
 
 import torch
 import torch.nn as nn
@@ -63,9 +64,13 @@ def batch_plan(args, rep, cfg, world):
     if expected is not None and expected != world:
         raise SystemExit("this run has %d worker(s) but %d were asked for (--world-size / BATCH_TUNER_WORLD_SIZE): start it "
                          "with `torchrun --nproc-per-node %d` or `srun -n %d`" % (world, expected, expected, expected))
-    accum = int(first(args.accumulation_steps, rep.accumulation_steps, cfg.get("accumulation_steps"), 1))
-    global_batch = first(args.batch_size, rep.batch_size, cfg.get("batch_size"))
-    micro = first(args.micro_batch_size, rep.micro_batch_size, cfg.get("micro_batch_size"))
+    # The config in DeepSpeed's names (train_batch_size = micro x accumulation x workers) or ours.
+    accum = int(first(args.accumulation_steps, rep.accumulation_steps, cfg.get("gradient_accumulation_steps"), cfg.get("accumulation_steps"), 1))
+    global_batch = first(args.batch_size, rep.batch_size)
+    micro = first(args.micro_batch_size, rep.micro_batch_size)
+    if global_batch is None and micro is None:  # nothing given for this run: the config's own pair
+        global_batch = first(cfg.get("train_batch_size"), cfg.get("batch_size"))
+        micro = first(cfg.get("train_micro_batch_size_per_gpu"), cfg.get("micro_batch_size"))
     if global_batch is None and micro is None:
         global_batch = 64
     if micro is None:
@@ -73,9 +78,9 @@ def batch_plan(args, rep, cfg, world):
     if global_batch is None:
         global_batch = int(micro) * accum * world
     if micro < 1 or int(micro) * accum * world != int(global_batch):
-        raise SystemExit("batch %s is not micro-batch %s x accumulation %d x %d worker(s): make batch_size a multiple of "
-                         "accumulation_steps x workers (%s: batch_size, accumulation_steps, micro_batch_size)"
-                         % (global_batch, micro, accum, world, args.config))
+        raise SystemExit("batch %s is not micro-batch %s x accumulation %d x %d worker(s): make train_batch_size a multiple of "
+                         "gradient_accumulation_steps x workers (%s: train_batch_size, train_micro_batch_size_per_gpu, "
+                         "gradient_accumulation_steps)" % (global_batch, micro, accum, world, args.config))
     return int(global_batch), accum, int(micro)
 
 
@@ -125,9 +130,11 @@ def main():
     rep.start(backend="pytorch %s %s x%d (%s)" % (torch.__version__, ctx.backend, ctx.world_size, ctx.launcher), device=str(device),
               batch_size=global_batch, world_size=ctx.world_size, accumulation_steps=accum, micro_batch_size=micro)
 
-    samples, step = 0, 0
+    samples, step, t_first = 0, 0, time.perf_counter()
     with rep.guard():
         for step in range(1, max_steps + 1):
+            if step == 1:
+                t_first = time.perf_counter()
             idx = global_indices(seed * 1_000_003 + step, n_train, global_batch)
             mine = idx[ctx.rank * micro * accum:(ctx.rank + 1) * micro * accum]  # this worker's share
             loss = train_step(model, opt, grads, meter, x_train[mine].to(device), y_train[mine].to(device), accum, ctx.world_size)
@@ -138,7 +145,7 @@ def main():
             memory = max_over_workers(device_memory_bytes(), device=device)
             rep.step(step, samples=samples, loss=loss, batch_size=global_batch, lr=opt.param_groups[0]["lr"],
                      epoch=samples / n_train, memory_bytes=memory, **stats)
-            stop, new_batch, new_lr = sync_control(rep, ctx, rep.should_stop(step) or not math.isfinite(loss), poll_control() if ctx.is_main else None, device)
+            stop, new_batch, new_lr = sync_control(rep, ctx, limit_reached(rep, step, t_first) or not math.isfinite(loss), poll_control() if ctx.is_main else None, device)
             if new_batch:
                 global_batch, accum, micro = batch_plan(argparse.Namespace(**{**vars(args), "batch_size": new_batch, "micro_batch_size": None}), rep, cfg, ctx.world_size)
                 if grads:
@@ -150,6 +157,14 @@ def main():
         evaluate(rep, model, x_val.to(device), y_val.to(device), step)
     rep.done()
     shutdown()
+
+
+def limit_reached(rep, step, t_first):
+    """The trial's step limit, or its time limit counted from the first step: starting the workers,
+    joining the process group and loading data are start-up, not training (BATCH_TUNER_MAX_SECONDS)."""
+    if rep.steps is not None and step >= rep.steps:
+        return True
+    return rep.max_seconds is not None and time.perf_counter() - t_first >= rep.max_seconds
 
 
 def train_step(model, opt, grads, meter, xb, yb, accum, world):

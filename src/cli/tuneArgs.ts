@@ -1,6 +1,6 @@
 // `batch-tuner tune` arguments: the usage text and the flags, parsed with node:util parseArgs.
 import type { LrRule } from '../core/types';
-import { lrRuleReader, memoryLimitReader, nonEmpty, parseCommandLine, positiveNumber, read, seedReader, UsageError } from './args';
+import { lrRuleReader, memoryLimitReader, nonEmpty, oneOf, parseCommandLine, positiveNumber, read, seedReader, UsageError } from './args';
 
 export const TUNE_USAGE = `Usage: batch-tuner tune <config> [options]
 
@@ -14,7 +14,20 @@ Options:
   --lr-rule RULE         linear | sqrt | none (default: sqrt for Adam, linear for SGD/momentum)
   --target-loss X        validation loss to reach (default: what the current batch size reaches)
   --out DIR              where the study file goes (default: .batch-tuner/ in this folder)
-  --parallel N           trials at a time (default 1; >1 distorts timings on one machine)
+  --parallel N           trials at a time (default 1; >1 distorts timings on one machine,
+                         not with --runner slurm: each trial is its own job)
+  --world-size N         data-parallel workers per trial (default: tuner.world_size, else what
+                         the config's global batch keys say, else 1)
+  --runner KIND          local | slurm: one Slurm job per trial (default: tuner.runner, else local)
+  --slurm-partition P    srun --partition (default: tuner.slurm.partition, else the cluster's)
+  --slurm-account A      srun --account
+  --slurm-gres G         srun --gres, e.g. gpu:1
+  --slurm-time-limit T   srun --time of each trial's job: minutes or HH:MM:SS
+  --slurm-cpus-per-task N  CPUs per worker (default 1)
+  --slurm-extra-args S   more srun options, e.g. "--qos=high --constraint=a100" (no shell)
+  --slurm-pending-timeout SECONDS  cancel a job still pending after this long (default 120)
+  --slurm-workers WHO    command (default: the command starts its workers, e.g. torchrun) |
+                         srun (srun -n <world size>: one task per worker)
   --seed N               seed of the trials and the bootstrap (default: the config's, else 42)
   --json                 one JSON object on stdout instead of the table
   --report FILE          also write a self-contained HTML report
@@ -34,6 +47,16 @@ export interface TuneArgs {
   seed?: number;
   json: boolean;
   report?: string;
+  worldSize?: number;
+  runner?: 'local' | 'slurm';
+  slurmPartition?: string;
+  slurmAccount?: string;
+  slurmGres?: string;
+  slurmTimeLimit?: string;
+  slurmCpusPerTask?: number;
+  slurmExtraArgs?: string;
+  slurmPendingTimeoutSeconds?: number;
+  slurmWorkers?: 'srun' | 'command';
 }
 
 const OPTIONS = {
@@ -48,6 +71,16 @@ const OPTIONS = {
   seed: { type: 'string' },
   json: { type: 'boolean' },
   report: { type: 'string' },
+  'world-size': { type: 'string' },
+  runner: { type: 'string' },
+  'slurm-partition': { type: 'string' },
+  'slurm-account': { type: 'string' },
+  'slurm-gres': { type: 'string' },
+  'slurm-time-limit': { type: 'string' },
+  'slurm-cpus-per-task': { type: 'string' },
+  'slurm-extra-args': { type: 'string' },
+  'slurm-pending-timeout': { type: 'string' },
+  'slurm-workers': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -62,6 +95,16 @@ const READERS = {
   parallel: positiveNumber('--parallel', true),
   seed: seedReader('--seed'),
   report: nonEmpty('--report expects a file name, e.g. report.html'),
+  'world-size': positiveNumber('--world-size', true),
+  runner: oneOf('--runner', ['local', 'slurm'] as const),
+  'slurm-partition': nonEmpty('--slurm-partition expects a partition name'),
+  'slurm-account': nonEmpty('--slurm-account expects an account name'),
+  'slurm-gres': nonEmpty('--slurm-gres expects a generic resource, e.g. gpu:1'),
+  'slurm-time-limit': nonEmpty('--slurm-time-limit expects a time, e.g. 30 (minutes) or 1:00:00'),
+  'slurm-cpus-per-task': positiveNumber('--slurm-cpus-per-task', true),
+  'slurm-extra-args': nonEmpty('--slurm-extra-args expects srun options, e.g. "--qos=high"'),
+  'slurm-pending-timeout': positiveNumber('--slurm-pending-timeout', false),
+  'slurm-workers': oneOf('--slurm-workers', ['command', 'srun'] as const),
 };
 
 export function parseTuneArgs(args: string[]): TuneArgs | 'help' {
@@ -83,6 +126,16 @@ export function parseTuneArgs(args: string[]): TuneArgs | 'help' {
     parallel: read(v, 'parallel', READERS.parallel),
     seed: read(v, 'seed', READERS.seed),
     report: read(v, 'report', READERS.report),
+    worldSize: read(v, 'world-size', READERS['world-size']),
+    runner: read(v, 'runner', READERS.runner),
+    slurmPartition: read(v, 'slurm-partition', READERS['slurm-partition']),
+    slurmAccount: read(v, 'slurm-account', READERS['slurm-account']),
+    slurmGres: read(v, 'slurm-gres', READERS['slurm-gres']),
+    slurmTimeLimit: read(v, 'slurm-time-limit', READERS['slurm-time-limit']),
+    slurmCpusPerTask: read(v, 'slurm-cpus-per-task', READERS['slurm-cpus-per-task']),
+    slurmExtraArgs: read(v, 'slurm-extra-args', READERS['slurm-extra-args']),
+    slurmPendingTimeoutSeconds: read(v, 'slurm-pending-timeout', READERS['slurm-pending-timeout']),
+    slurmWorkers: read(v, 'slurm-workers', READERS['slurm-workers']),
   };
   return Object.fromEntries(Object.entries(out).filter(([, x]) => x !== undefined)) as TuneArgs;
 }

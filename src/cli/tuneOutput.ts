@@ -143,6 +143,7 @@ export function outcomeJson(o: StudyOutcome, resolved?: ResolvedStudy): Record<s
       predictedTimeToTarget: rec.predictedTimeToTarget,
       measuredSpeedupVsCurrent: rec.evidence.measuredSpeedupVsCurrent,
       undetermined: rec.undetermined,
+      ...(rec.parallelism ? { parallelism: parallelismJson(rec.parallelism) } : {}),
     },
     current: rec?.current ?? undefined,
     noiseScale: o.noiseScale && { value: o.noiseScale.value, low: o.noiseScale.low, high: o.noiseScale.high },
@@ -156,6 +157,11 @@ export function outcomeJson(o: StudyOutcome, resolved?: ResolvedStudy): Record<s
     studyFile: o.studyFile,
     ...(resolved ? { settings: settingsWithProvenance(resolved), notes: resolved.notes } : {}),
   };
+}
+
+/** micro x accumulation x workers = global (issue 13), without the prose. */
+function parallelismJson(p: NonNullable<NonNullable<StudyOutcome['recommendation']>['parallelism']>) {
+  return { microBatchSize: p.microBatchSize, accumulationSteps: p.accumulationSteps, worldSize: p.worldSize, globalBatchSize: p.globalBatchSize };
 }
 
 /** JSON has no Infinity/NaN: they become null. */

@@ -102,6 +102,24 @@ export interface TunerSpec {
   command?: string;
   shell?: boolean;
   timeout_seconds?: number;
+  /** Where trials run: `local` (default) or `slurm` (one job per trial; issue 13). */
+  runner?: 'local' | 'slurm';
+  /** Data-parallel workers of every trial (default: what the global batch keys say, else 1). */
+  world_size?: number;
+  slurm?: SlurmTunerSpec;
+}
+
+/** The tuner section's `slurm:` mapping (schemas/training-config.schema.json). */
+export interface SlurmTunerSpec {
+  partition?: string;
+  account?: string;
+  gres?: string;
+  /** srun --time: minutes (a number), or "MM:SS", "HH:MM:SS", "D-HH:MM:SS". */
+  time_limit?: string | number;
+  cpus_per_task?: number;
+  extra_args?: string[] | string;
+  pending_timeout_seconds?: number;
+  workers?: 'srun' | 'command';
 }
 
 /** What one trial should do: the runner's input. */

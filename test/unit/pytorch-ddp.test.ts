@@ -150,5 +150,5 @@ test('bad parallel settings: a clear message naming what to change', { skip, tim
   assert.match(world.stderr, /this run has 1 worker\(s\) but 4 were asked for .*torchrun --nproc-per-node 4/);
   const split = run(['--batch-size', '63', '--accumulation-steps', '2'], {});
   assert.equal(split.status, 1);
-  assert.match(split.stderr, /batch 63 is not micro-batch 31 x accumulation 2 x 1 worker\(s\): make batch_size a multiple of accumulation_steps x workers/);
+  assert.match(split.stderr, /batch 63 is not micro-batch 31 x accumulation 2 x 1 worker\(s\): make train_batch_size a multiple of gradient_accumulation_steps x workers/);
 });

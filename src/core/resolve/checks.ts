@@ -11,6 +11,7 @@ import { CONFIG_KEYS, settingName } from './layers';
 import { configKeyRange, failure, oneLine } from './classify';
 import type { Layer } from './provenance';
 import type { ResolveFailure, RunLayer } from './types';
+import { RUNNER_CHECKS } from './runnerSettings';
 
 /** A problem with a value, in words that follow its name ("must be ... (got ...)"). */
 type Check = (v: unknown) => string | undefined;
@@ -47,11 +48,14 @@ const CHECKS: Record<Exclude<keyof RunLayer, 'source'>, Check> = {
   batchSize: positiveInt,
   learningRate: positiveNumber,
   steps: positiveInt,
+  ...RUNNER_CHECKS,
 };
 
 /** Where the config layer's value is: the tuner key's value (our `seed` at the top level). */
 function configDiagnostic(file: string, text: string, entries: FlatEntry[], key: keyof RunLayer, message: string): ConfigDiagnostic {
-  const r = configKeyRange(entries, CONFIG_KEYS[key] ?? key, key === 'seed');
+  // A nested key (slurm.partition) is found by its own name inside the tuner section.
+  const name = (CONFIG_KEYS[key] ?? key).split('.').pop() as string;
+  const r = configKeyRange(entries, name, key === 'seed');
   return makeDiagnostic(new LineIndex(text), file, r.offset, r.length, message);
 }
 

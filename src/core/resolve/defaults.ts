@@ -35,6 +35,16 @@ export const RESOLVE_DEFAULTS = {
   shell: false,
   /** Folder of the study files, in the workspace folder (else next to the config). */
   studyDirectoryName: '.batch-tuner',
+  /** Trials run on this machine unless tuner.runner / --runner / batchTuner.runner says slurm. */
+  runner: 'local',
+  /** Data-parallel workers per trial when neither a setting nor the config's global batch says. */
+  worldSize: 1,
+  /** CPUs per data-parallel worker of a Slurm job (srun --cpus-per-task). */
+  slurmCpusPerTask: 1,
+  /** A trial's Slurm job still pending after this long is cancelled (a study's budget is minutes). */
+  slurmPendingTimeoutSeconds: 120,
+  /** A data-parallel trial's command starts its own workers (torchrun), as it does locally. */
+  slurmWorkers: 'command',
 } as const;
 
 /** The smallest batch size tried when no layer sets one. */

@@ -8,13 +8,16 @@ import type { LrRule } from '../types';
 import type { StudyOptions } from '../study/types';
 import { parseMemorySize } from '../config/memorySize';
 import { defaultLrRule, scaleLearningRate } from '../tuner/lrScaling';
-import type { Provenance, ResolveInput, ResolveResult, ResolvedStudy, RunnerSpec, SettingKey } from './types';
+import type { Provenance, ResolveFailure, ResolveInput, ResolveResult, ResolvedStudy, SettingKey } from './types';
 import { RESOLVE_DEFAULTS, defaultMaxBatchSize, defaultMinBatchSize, defaultOutDir } from './defaults';
-import { classifyConfig, noCommandFailure } from './classify';
+import { classifyConfig, failure, noCommandFailure } from './classify';
+import { LineIndex, makeDiagnostic } from '../config/diagnostics';
 import { factsOfExternalConfig, factsOfTrainingConfig, type ConfigFacts } from './configFacts';
 import { layerFailure } from './checks';
-import { absoluteOutDir } from './layers';
+import { absoluteOutDir, settingName } from './layers';
 import { pick, type Layer, type Picked } from './provenance';
+import { runnerSpecOf } from './runnerSettings';
+import { currentGlobalBatch, globalBatchFacts, worldSizeFailure, type GlobalBatchFacts } from './worldSize';
 
 export { RESOLVE_DEFAULTS, defaultOutDir } from './defaults';
 export { cliLayer, editorLayer, panelLayer, panelSettingsOf, configLayer, type CliSettingArgs, type EditorSettingValues } from './layers';
@@ -35,6 +38,10 @@ export function resolveStudy(input: ResolveInput): ResolveResult {
   const c = classifyConfig(input.file, input.text, input.format);
   if (c.kind === 'invalid') return c.failure;
   const facts = c.kind === 'ours' ? factsOfTrainingConfig(c.config, input.file, c.entries, input.readText ?? readTextFile) : factsOfExternalConfig(c.ext);
+  const batch: GlobalBatchFacts | ResolveFailure = c.kind === 'ours' ? { canAccumulate: true } : globalBatchFacts(input.file, input.text, c.format);
+  if ('ok' in batch) return batch;
+  // The world size the file's own numbers state stands for the config when its tuner section says none.
+  if (facts.layer.worldSize === undefined && batch.world !== undefined) facts.layer.worldSize = batch.world;
   const layers: Layer[] = [
     ...(input.run ? [{ source: input.run.source, values: input.run }] : []),
     { source: 'config', values: facts.layer },
@@ -44,11 +51,19 @@ export function resolveStudy(input: ResolveInput): ResolveResult {
   if (bad) return bad;
   const command = pick(layers, 'command');
   if (c.kind === 'foreign' && !command) return noCommandFailure(input.file, input.text, c.ourProblems);
+  const world = orDefault(pick(layers, 'worldSize'), RESOLVE_DEFAULTS.worldSize);
+  const current = currentGlobalBatch(batch, world.value);
+  if (current !== undefined) facts.currentBatchSize = current;
   const { options, provenance } = studyOptions(input, layers, facts);
   const timeout = orDefault(pick(layers, 'trialTimeoutSeconds'), RESOLVE_DEFAULTS.trialTimeoutSeconds);
   provenance.trialTimeoutSeconds = timeout.source;
+  provenance.worldSize = world.source;
   if (command) provenance.command = command.source;
-  const runner = runnerSpec(layers, command?.value, timeout.value * 1000);
+  const runner = runnerSpecOf(layers, command?.value, timeout.value * 1000, world.value, provenance);
+  const problem = runnerFailure(layers, input, command !== undefined) ?? worldSizeFailure(world, runner, batch, { file: input.file, text: input.text, cpus: input.machine.cpus });
+  if (problem) return problem;
+  if (runner.kind === 'slurm') options.remoteRunner = true;
+  options.parallelism = { worldSize: world.value, canAccumulate: batch.canAccumulate };
   const run = input.run;
   const batchSize = run?.batchSize ?? facts.currentBatchSize;
   const learningRate = run?.learningRate ?? scaleLearningRate(facts.currentLearningRate, facts.currentBatchSize, batchSize, options.lrRule ?? defaultLrRule(facts.optimizer));
@@ -116,16 +131,10 @@ function studyOptions(input: ResolveInput, layers: readonly Layer[], facts: Conf
   return { options, provenance };
 }
 
-function runnerSpec(layers: readonly Layer[], command: string | undefined, hangTimeoutMs: number): RunnerSpec {
-  if (!command) return { kind: 'trainer', hangTimeoutMs };
-  const pythonPath = pick(layers, 'pythonPath')?.value;
-  const workspaceFolder = pick(layers, 'workspaceFolder')?.value;
-  return {
-    kind: 'external',
-    command,
-    shell: pick(layers, 'shell')?.value ?? RESOLVE_DEFAULTS.shell,
-    ...(pythonPath !== undefined ? { pythonPath } : {}),
-    ...(workspaceFolder !== undefined ? { workspaceFolder } : {}),
-    hangTimeoutMs,
-  };
+/** The slurm runner needs a command: the built-in trainer runs only on this machine. */
+function runnerFailure(layers: readonly Layer[], input: ResolveInput, hasCommand: boolean): ResolveFailure | undefined {
+  const kind = pick(layers, 'runner');
+  if (kind?.value !== 'slurm' || hasCommand) return undefined;
+  const message = `${settingName(kind.source, 'runner')}: slurm runs your own training command as one Slurm job per trial, and this config has none (the built-in trainer runs on this machine only): add tuner.command, e.g. "\${python} train.py --config \${config}"`;
+  return failure('invalid-setting', [makeDiagnostic(new LineIndex(input.text), input.file, 0, 0, message)], message);
 }

@@ -5,9 +5,10 @@ import { isAbsolute, resolve } from 'node:path';
 import type { LrRule, TunerSpec } from '../types';
 import type { PanelSettings } from '../webviewProtocol';
 import type { Provenance, ResolvedStudy, RunLayer, SettingsLayer } from './types';
+import { RUNNER_CONFIG_KEYS, runnerCliLayer, runnerConfigLayer, runnerEditorLayer, runnerSettingName, type RunnerCliArgs, type RunnerEditorValues } from './runnerSettings';
 
 /** The CLI's parsed flags that are settings (`tune` and `train` share them; each uses its own). */
-export interface CliSettingArgs {
+export interface CliSettingArgs extends RunnerCliArgs {
   budget?: number;
   min?: number;
   max?: number;
@@ -41,6 +42,7 @@ export function cliLayer(args: CliSettingArgs, cwd: string = process.cwd()): Run
     batchSize: args.batchSize,
     learningRate: args.lr,
     steps: args.steps,
+    ...runnerCliLayer(args),
   });
 }
 
@@ -49,7 +51,7 @@ export function cliLayer(args: CliSettingArgs, cwd: string = process.cwd()): Run
  * `inspect()`: undefined when only the contributed default applies), plus the facts the host
  * knows about the config (its workspace folder, the batchTuner.commands entry that matches it).
  */
-export interface EditorSettingValues {
+export interface EditorSettingValues extends RunnerEditorValues {
   defaultBudgetSeconds?: number;
   /** "4GB", "80%", or "" (not set). */
   memoryLimit?: string;
@@ -79,6 +81,7 @@ export function editorLayer(values: EditorSettingValues): SettingsLayer {
     command: nonEmpty(values.command),
     outDir: nonEmpty(values.studyDirectory),
     workspaceFolder: nonEmpty(values.workspaceFolder),
+    ...runnerEditorLayer(values),
   });
 }
 
@@ -127,6 +130,7 @@ export function configLayer(tuner: TunerSpec | undefined, seed?: number): Settin
     command: t.command,
     shell: t.shell,
     seed,
+    ...runnerConfigLayer(t),
   });
 }
 
@@ -168,10 +172,13 @@ export const CONFIG_KEYS: Partial<Record<keyof RunLayer, string>> = {
   command: 'command',
   shell: 'shell',
   seed: 'seed',
+  ...RUNNER_CONFIG_KEYS,
 };
 
 /** "the CLI flag --memory-limit", "setting batchTuner.memoryLimit", "tuner.memory_limit", "panel budgetSeconds". */
 export function settingName(source: Provenance, key: keyof RunLayer): string {
+  const runner = runnerSettingName(source, key);
+  if (runner) return runner;
   if (source === 'cli') return CLI_FLAGS[key] ?? `--${key}`;
   if (source === 'editor') return `setting batchTuner.${EDITOR_KEYS[key] ?? key}`;
   if (source === 'config') return key === 'seed' ? 'seed' : `tuner.${CONFIG_KEYS[key] ?? key}`;

@@ -3,6 +3,7 @@
 import { formatBytes } from '../report/format';
 import type { Provenance, ResolvedStudy, RunLayer, SettingKey } from './types';
 import { RESOLVE_DEFAULTS } from './defaults';
+import type { RunnerSettingKey } from './runnerSettings';
 
 /** One layer's values, labelled with where they came from. */
 export interface Layer {
@@ -42,14 +43,32 @@ export function settingsWithProvenance(r: ResolvedStudy): Partial<Record<Setting
     optimizer: o.optimizer,
     currentBatchSize: o.currentBatchSize,
     currentLearningRate: o.currentLearningRate,
-    command: r.runner.kind === 'external' ? r.runner.command : undefined,
+    command: r.runner.kind !== 'trainer' ? r.runner.command : undefined,
     outDir: o.outDir,
+    ...runnerValues(r),
   };
   const out: Partial<Record<SettingKey, { value: unknown; source: Provenance }>> = {};
   for (const [key, source] of Object.entries(r.provenance) as Array<[SettingKey, Provenance]>) {
     if (values[key] !== undefined) out[key] = { value: values[key], source };
   }
   return out;
+}
+
+/** Where trials run, and the Slurm job settings when they run there. */
+function runnerValues(r: ResolvedStudy): Pick<Record<SettingKey, unknown>, RunnerSettingKey> {
+  const s = r.runner.kind === 'slurm' ? r.runner.slurm : undefined;
+  return {
+    runner: r.runner.kind === 'slurm' ? 'slurm' : 'local',
+    worldSize: r.options.parallelism?.worldSize,
+    slurmPartition: s?.partition,
+    slurmAccount: s?.account,
+    slurmGres: s?.gres,
+    slurmTimeLimit: s?.timeLimit,
+    slurmCpusPerTask: s?.cpusPerTask,
+    slurmExtraArgs: s && s.extraArgs.length > 0 ? s.extraArgs : undefined,
+    slurmPendingTimeoutSeconds: s?.pendingTimeoutSeconds,
+    slurmWorkers: s?.workers,
+  };
 }
 
 const LABELS: Partial<Record<SettingKey, (v: unknown) => string>> = {
@@ -64,6 +83,9 @@ const LABELS: Partial<Record<SettingKey, (v: unknown) => string>> = {
   datasetSize: (v) => `${(v as number).toLocaleString('en-US')} training samples`,
   optimizer: (v) => `optimizer ${String(v)}`,
   targetLoss: (v) => `target loss ${String(v)}`,
+  runner: (v) => `runner ${String(v)}`,
+  worldSize: (v) => `${String(v)} worker${v === 1 ? '' : 's'} per trial`,
+  slurmPartition: (v) => `partition ${String(v)}`,
 };
 
 /** Why a value is what it is, in the words the CLI prints: "default", "default: 80% of RAM", "config", "flag". */

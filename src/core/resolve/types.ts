@@ -41,7 +41,28 @@ export interface SettingsLayer {
   outDir?: string;
   /** Workspace folder (for ${workspaceFolder}). */
   workspaceFolder?: string;
+  /** Where trials run: this machine, or one Slurm job per trial (issue 13). */
+  runner?: RunnerKindSetting;
+  /** Data-parallel workers of every trial (default: what the config's global batch says, else 1). */
+  worldSize?: number;
+  slurmPartition?: string;
+  slurmAccount?: string;
+  /** As sbatch/srun --gres takes it, e.g. "gpu:1". */
+  slurmGres?: string;
+  /** As srun --time takes it: "30", "10:00", "1:00:00", "1-0". */
+  slurmTimeLimit?: string;
+  /** CPUs of each data-parallel worker (srun --cpus-per-task). */
+  slurmCpusPerTask?: number;
+  /** More srun options, as a list or one string split like a command (no shell). */
+  slurmExtraArgs?: string[] | string;
+  /** A job still pending after this long is cancelled and its trial reported. */
+  slurmPendingTimeoutSeconds?: number;
+  /** Who starts the workers of a data-parallel trial: srun (-n worldSize tasks) or the command itself (torchrun). */
+  slurmWorkers?: SlurmWorkers;
 }
+
+export type RunnerKindSetting = 'local' | 'slurm';
+export type SlurmWorkers = 'srun' | 'command';
 
 /** The request for this run: CLI flags or the panel, labelled so provenance can say which. */
 export interface RunLayer extends SettingsLayer {
@@ -63,8 +84,8 @@ export interface ResolveInput {
   format?: ConfigFormat;
   run?: RunLayer;
   editor?: SettingsLayer;
-  /** Facts about this machine the defaults depend on. */
-  machine: { totalMemoryBytes: number };
+  /** Facts about this machine the defaults depend on (cpus: what a local data-parallel trial can have; default: this machine's). */
+  machine: { totalMemoryBytes: number; cpus?: number };
   /** Reads a file the config names (a CSV, to count its rows); undefined when unreadable. Default: fs. */
   readText?: (absolutePath: string) => string | undefined;
 }
@@ -85,20 +106,50 @@ export type SettingKey =
   | 'currentBatchSize'
   | 'currentLearningRate'
   | 'command'
-  | 'outDir';
+  | 'outDir'
+  | 'runner'
+  | 'worldSize'
+  | 'slurmPartition'
+  | 'slurmAccount'
+  | 'slurmGres'
+  | 'slurmTimeLimit'
+  | 'slurmCpusPerTask'
+  | 'slurmExtraArgs'
+  | 'slurmPendingTimeoutSeconds'
+  | 'slurmWorkers';
+
+/** How each trial becomes a Slurm job (the slurm runner; core/runner/slurm.ts). */
+export interface SlurmSettings {
+  partition?: string;
+  account?: string;
+  gres?: string;
+  timeLimit?: string;
+  /** CPUs per data-parallel worker (default 1). */
+  cpusPerTask: number;
+  /** More srun options, one argument each (never through a shell). */
+  extraArgs: string[];
+  pendingTimeoutSeconds: number;
+  workers: SlurmWorkers;
+}
+
+/** A user's own command: what the external and the slurm runner share. */
+export interface CommandRunnerSpec {
+  /** The template as written (placeholders unexpanded: this is what is displayed and stored). */
+  command: string;
+  shell: boolean;
+  pythonPath?: string;
+  workspaceFolder?: string;
+  hangTimeoutMs: number;
+  /** Data-parallel workers of a trial whose spec does not say (default 1). */
+  worldSize?: number;
+}
 
 /** How trials start. createRunner(spec) in core/runner turns it into a TrialRunner. */
 export type RunnerSpec =
   | { kind: 'trainer'; hangTimeoutMs: number }
-  | {
-      kind: 'external';
-      /** The template as written (placeholders unexpanded: this is what is displayed and stored). */
-      command: string;
-      shell: boolean;
-      pythonPath?: string;
-      workspaceFolder?: string;
-      hangTimeoutMs: number;
-    };
+  | ({ kind: 'external' } & CommandRunnerSpec)
+  /** Each trial is its own Slurm job (srun), one allocation per trial. */
+  | ({ kind: 'slurm'; slurm: SlurmSettings } & CommandRunnerSpec);
 
 export interface ResolvedStudy {
   ok: true;

@@ -19,6 +19,7 @@ import { ScheduleDriver, scheduleBaseFor, trialSchedule } from './scheduleDriver
 import { buildTrialResult, classifyEnd, spawnFailureMessage, type Outcome } from './trialOutcome';
 import { maxSecondsBackstop, TrialProcess, type ProcessEnd } from './trialProcess';
 import { onHostExit, superviseTrial } from './trialRegistry';
+import type { TrialLaunch, TrialLauncher } from './trialLauncher';
 
 export { defaultPython, findReporterDir } from './externalCommand';
 
@@ -38,6 +39,10 @@ export interface ExternalRunnerOptions {
   killGraceMs?: number;
   /** How long a script may run on after reporting the last requested step (final eval, saving; default 20 s). */
   afterLastStepGraceMs?: number;
+  /** Data-parallel workers of a trial whose spec does not say (default 1). */
+  worldSize?: number;
+  /** Runs the command somewhere else (a Slurm job: slurm.ts); default: on this machine. */
+  launcher?: TrialLauncher;
 }
 
 const DEFAULT_HANG_TIMEOUT_MS = 120_000;
@@ -46,7 +51,7 @@ const DEFAULT_KILL_GRACE_MS = 1000;
 const AFTER_LAST_STEP_GRACE_MS = 20_000;
 
 export function createExternalRunner(opts: ExternalRunnerOptions): TrialRunner {
-  return (spec, callbacks, signal) => superviseTrial(signal, (s) => new ExternalTrial(opts, spec, callbacks, s).run());
+  return (spec, callbacks, signal) => superviseTrial(signal, (s) => new ExternalTrial(opts, { ...spec, worldSize: spec.worldSize ?? opts.worldSize }, callbacks, s).run());
 }
 
 /** Everything needed to start the script. */
@@ -55,6 +60,8 @@ interface Prepared {
   cwd: string;
   env: NodeJS.ProcessEnv;
   metricsFile: string;
+  /** Where the command runs when not on this machine. */
+  launch?: TrialLaunch;
 }
 
 class ExternalTrial {
@@ -69,6 +76,7 @@ class ExternalTrial {
   private proc?: TrialProcess;
   private command?: ResolvedCommand;
   private lastStepTimer?: NodeJS.Timeout;
+  private launched?: TrialLaunch;
 
   constructor(
     private readonly opts: ExternalRunnerOptions,
@@ -108,7 +116,7 @@ class ExternalTrial {
     const split = globalBatchSplit(this.spec);
     if ('error' in split) return config(split.error);
     try {
-      this.copy = writeTrialConfig(this.spec.configPath, this.spec.batchSize, this.spec.learningRate, configCopyId(this.spec.id));
+      this.copy = writeTrialConfig(this.spec.configPath, this.spec.batchSize, this.spec.learningRate, configCopyId(this.spec.id), split);
     } catch (e) {
       return config(e instanceof Error ? e.message : String(e));
     }
@@ -144,7 +152,9 @@ class ExternalTrial {
     this.command = command;
     const program = findProgram(command.file, cwd, env);
     if ('error' in program) return this.spawnFailure(command, program.error);
-    return { command, cwd, env, metricsFile };
+    const launch = await this.opts.launcher?.(this.spec, command, env, split, this.signal);
+    if (launch && 'error' in launch) return this.failure('failed', { kind: 'spawn', message: launch.error });
+    return { command, cwd, env, metricsFile, ...(launch ? { launch } : {}) };
   }
 
   private startSchedule(controlPath: string): ScheduleDriver | undefined {
@@ -175,17 +185,22 @@ class ExternalTrial {
       onStepMeasured: (m) => this.onStep(m),
       onCheckpoint: (c) => this.checkpoints.add({ ...c, path: resolve(p.cwd, c.path) }),
     });
+    const launch = p.launch;
     const proc = new TrialProcess({
-      file: p.command.file,
-      args: p.command.args,
+      file: launch?.file ?? p.command.file,
+      args: launch?.args ?? p.command.args,
       cwd: p.cwd,
-      env: p.env,
+      env: launch?.env ?? p.env,
       hangMs: this.spec.hangTimeoutMs ?? this.opts.hangTimeoutMs ?? DEFAULT_HANG_TIMEOUT_MS,
       ...maxSecondsBackstop(this.spec, 'the script', 'BATCH_TUNER_MAX_SECONDS'),
       graceMs: this.opts.killGraceMs ?? DEFAULT_KILL_GRACE_MS,
-      sampleResources: true,
+      // A job's processes are not this process's descendants: their memory is what the script reports.
+      sampleResources: !launch,
       signal: this.signal,
-      onSpawn: (pid) => this.cb.onReady?.({ backend: 'external', backendReason: `external command: ${p.command.display}`, pid }),
+      onSpawn: (pid) => {
+        this.cb.onReady?.({ backend: 'external', backendReason: `external command: ${p.command.display}`, pid });
+        launch?.started({ alive: () => proc.alive(), stop: (r) => proc.stop(r), warn: (m) => this.warn(m) });
+      },
       onStdout: (line, truncated) => norm.outputLine(line, 'stdout', truncated),
       onStderr: (line, truncated) => norm.outputLine(line, 'stderr', truncated),
     });
@@ -202,7 +217,9 @@ class ExternalTrial {
     fileLines.flush();
     if (end.spawnError) return this.spawnFailure(p.command, end.spawnError);
     if (end.survivors.length) this.warn(`processes ${end.survivors.join(', ')} of the trial were still alive after it ended and could not be killed`);
-    return this.result(this.outcome(end, norm, p.command), norm);
+    const local = this.outcome(end, norm, p.command);
+    this.launched = launch;
+    return this.result(launch ? await launch.finished(end, local) : local, norm);
   }
 
   private outcome(end: ProcessEnd, norm: MetricsNormaliser, command: ResolvedCommand): Outcome {
@@ -262,8 +279,8 @@ class ExternalTrial {
       warnings,
       checkpoints: this.checkpoints.all,
       backend: start?.backend ?? 'external',
-      backendReason: `external command${start?.device ? ` on ${start.device}` : ''}`,
-      peakMemoryBytes: peak > 0 ? peak : sampler?.peakRssBytes || undefined,
+      backendReason: `${this.launched ? this.launched.describe() : 'external command'}${start?.device ? ` on ${start.device}` : ''}`,
+      peakMemoryBytes: peak > 0 ? peak : (sampler?.peakRssBytes ?? this.launched?.peakMemoryBytes()) || undefined,
       startedMs: this.startedMs,
     });
   }

@@ -17,6 +17,8 @@ import { semanticProblems } from '../config/semantic';
 import { primaryBatchSizeSite, withBatchSize } from '../config';
 import { isObj } from '../guards';
 import { makeTrialTempDir } from './leftovers';
+import type { GlobalBatchSplit } from './externalCommand';
+import { withTrialBatch } from './trialConfigBatch';
 
 export interface ExternalConfig {
   file: string;
@@ -239,7 +241,7 @@ function copyName(configPath: string, trialId: string): string {
 }
 
 /** The config's text with the trial's batch size (and learning rate, when it differs) edited in, and what could not be. */
-function editedConfig(configPath: string, text: string, batchSize: number, learningRate: number | undefined): { edited: string; warnings: string[] } {
+function editedConfig(configPath: string, text: string, batchSize: number, learningRate: number | undefined, split?: GlobalBatchSplit): { edited: string; warnings: string[] } {
   const format = detectFormat(configPath, text);
   const warnings: string[] = [];
   const site = primaryBatchSizeSite(findBatchSizeSites(text, format));
@@ -252,7 +254,9 @@ function editedConfig(configPath: string, text: string, batchSize: number, learn
   if (learningRate !== undefined && !site.learningRate && learningRate > 0) {
     warnings.push(`${basename(configPath)} has no learning-rate key next to ${site.batchSize.key}: the trial's learning rate reaches the script only through \${learningRate} / BATCH_TUNER_LEARNING_RATE`);
   }
-  return { edited: withBatchSize(text, configPath, batchSize, lr), warnings };
+  const trial = split ? withTrialBatch(text, configPath, batchSize, lr, split) : { text: withBatchSize(text, configPath, batchSize, lr) };
+  if (trial.warning) warnings.push(trial.warning);
+  return { edited: trial.text, warnings };
 }
 
 /**
@@ -263,7 +267,7 @@ function editedConfig(configPath: string, text: string, batchSize: number, learn
  * take it, the copy goes to a private temp folder named for its owner (swept like a trial's;
  * relative paths then break: said in a warning).
  */
-export function writeTrialConfig(configPath: string, batchSize: number, learningRate: number | undefined, trialId: string): TrialConfigCopy {
+export function writeTrialConfig(configPath: string, batchSize: number, learningRate: number | undefined, trialId: string, split?: GlobalBatchSplit): TrialConfigCopy {
   let text: string;
   let mode: number;
   try {
@@ -273,7 +277,7 @@ export function writeTrialConfig(configPath: string, batchSize: number, learning
     const code = (e as NodeJS.ErrnoException).code;
     throw new ExternalConfigError(code === 'ENOENT' ? `${configPath}: the config does not exist: check the path` : `${configPath}: cannot read the config (${code ?? String(e)})`);
   }
-  const { edited, warnings } = editedConfig(configPath, text, batchSize, learningRate);
+  const { edited, warnings } = editedConfig(configPath, text, batchSize, learningRate, split);
   const dir = dirname(configPath);
   const path = join(dir, copyName(configPath, trialId));
   try {

@@ -15,6 +15,7 @@ import { resolveSettings, settingsErrors } from './settings';
 import { hashConfigText, newStudyId, StudyWriter } from './studyFile';
 import type { StudyListener, StudyOptions, StudyOutcome, StudyPlan, StudyStatus } from './types';
 import { withSchedule } from './scheduleStep';
+import { withParallelism } from './parallelismStep';
 
 function persistStart(ctx: StudyContext, id: string): void {
   const { options, settings } = ctx;
@@ -218,10 +219,12 @@ function recommendStep(ctx: StudyContext, profile: ProfileOutcome, noise: NoiseP
     ...(conv.lossSource ? { lossSource: conv.lossSource } : {}),
     ...(conv.referenceStepsToTarget !== undefined ? { referenceStepsToTarget: conv.referenceStepsToTarget } : {}),
     ...memoryEvidence(ctx, profile),
+    accumulation: options.parallelism?.canAccumulate === true,
   });
   if (!rec) return undefined;
   const historyB = ns.estimate?.historyBatchSize ?? noise.batchSize;
-  return withSchedule(rec, { ...(historyB !== undefined ? { measuredBatchSize: historyB } : {}), ...(profile.throughput ? { throughput: profile.throughput.model } : {}) });
+  const scheduled = withSchedule(rec, { ...(historyB !== undefined ? { measuredBatchSize: historyB } : {}), ...(profile.throughput ? { throughput: profile.throughput.model } : {}) });
+  return withParallelism(scheduled, ctx, profile);
 }
 
 function profileNotes(ctx: StudyContext, profile: ProfileOutcome): string[] {

@@ -45,6 +45,8 @@ export interface StudyOptions {
   parallel?: number;
   /** True when the runner starts trials elsewhere (a cluster): parallel > 1 gives no warning. */
   remoteRunner?: boolean;
+  /** Data-parallel workers per trial (default 1) and whether the config can state accumulation: the recommendation's three numbers (issue 13). */
+  parallelism?: { worldSize: number; canAccumulate: boolean };
   seed?: number;
   /** Directory for the study's JSONL file; undefined: not persisted. */
   outDir?: string;

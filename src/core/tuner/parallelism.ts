@@ -7,15 +7,10 @@
 // and the critical batch size pick the global batch; accumulation bridges the two, so a global
 // batch larger than memory allows is reached by accumulating, not ruled out.
 import { isPositiveInt } from '../guards';
+import type { Parallelism } from '../types';
 
-/** What `tune --json` carries as `recommended.parallelism`. */
-export interface Parallelism {
-  microBatchSize: number;
-  accumulationSteps: number;
-  worldSize: number;
-  /** microBatchSize x accumulationSteps x worldSize: samples per optimizer step. */
-  globalBatchSize: number;
-}
+/** What `tune --json` carries as `recommended.parallelism` (one shape: core/types.ts). */
+export type { Parallelism } from '../types';
 
 export interface ParallelismInput {
   /** Largest micro-batch one worker fits with the safety margin (memory fit or out-of-memory ceiling). */
@@ -48,7 +43,7 @@ function powersOfTwoUpTo(n: number): number[] {
 }
 
 function checkInput(i: ParallelismInput): void {
-  if (!isPositiveInt(i.worldSize)) throw new Error(`worldSize must be a whole number >= 1 (got ${i.worldSize})`);
+  if (!isPositiveInt(i.worldSize)) throw new Error(`worldSize must be a whole number >= 1 (got ${String(i.worldSize)})`);
   if (!(i.globalBatch >= 1) || !Number.isFinite(i.globalBatch)) throw new Error(`globalBatch must be a number >= 1 (got ${i.globalBatch})`);
   if (!(i.maxMicroBatch >= 1))
     throw new Error(`not even a micro-batch of 1 fits one worker's memory (largest that fits: ${i.maxMicroBatch}); free memory or shard the model before tuning the batch size`);
@@ -125,4 +120,49 @@ export function microStepSecondsFrom(stepSeconds: number, optimizerStepSeconds: 
 /** The usual micro-step model: a fixed cost per pass plus a cost per sample, t_micro(b) = c0 + c1 b. */
 export function linearMicroStep(overheadSeconds: number, secondsPerSample: number): (microBatch: number) => number {
   return (b) => overheadSeconds + secondsPerSample * b;
+}
+
+// ---------------------------------------------------------------------------------------------
+// A global batch beyond memory, reached by accumulation (the recommendation's search, issue 13).
+
+/** The sizes a profile says fit (ran, or predicted to fit), and the largest of them. */
+export function largestThatFits(candidates: ReadonlyArray<{ batchSize: number; fits: boolean; predictedToFit?: boolean }>): number | undefined {
+  const sizes = candidates.filter((c) => c.fits || c.predictedToFit).map((c) => c.batchSize);
+  return sizes.length > 0 ? Math.max(...sizes) : undefined;
+}
+
+/**
+ * Batch sizes beyond what fits that accumulation reaches: each B > fitMax with the fewest k >= 2
+ * such that B / k is whole and fits (B / k <= fitMax), as B -> k. In global-batch terms (the
+ * profile's sizes are global batches), so the world size does not enter.
+ */
+export function accumulationSteps(sizes: readonly number[], fitMax: number): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const b of sizes) {
+    if (!(b > fitMax) || !isPositiveInt(b)) continue;
+    for (let k = Math.max(2, Math.ceil(b / fitMax)); k <= b; k++) {
+      if (b % k === 0 && b / k <= fitMax) {
+        out.set(b, k);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * X(B) with accumulation where B needs it: k passes of B / k (one step of the profile at batch
+ * B / k takes (B / k) / X(B / k) seconds) and one optimizer step, accumulatedThroughput. The
+ * optimizer step's own time is not measured, so it is counted in every pass (t_opt = 0 below):
+ * the time is an upper bound, the throughput a lower bound — never a flattering guess.
+ */
+export function throughputWithAccumulation(X: (b: number) => number | undefined, steps: ReadonlyMap<number, number>): (b: number) => number | undefined {
+  return (b) => {
+    const k = steps.get(b);
+    if (k === undefined) return X(b);
+    const micro = b / k;
+    const x = X(micro);
+    if (x === undefined || !(x > 0)) return undefined;
+    return accumulatedThroughput({ microBatchSize: micro, accumulationSteps: k, worldSize: 1, globalBatchSize: b }, (m) => m / (X(m) as number), 0);
+  };
 }

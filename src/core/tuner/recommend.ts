@@ -11,6 +11,7 @@ import { mean } from './stats';
 import { modelThroughput, predictStepSeconds, throughputInterval, throughputShape, type StepTimeModel, type StepTimeParams } from './stepTimeModel';
 import { interpolateThroughput } from './throughput';
 import { basisOf, reconcile, speedupIsSupported, VERDICT_RULE, type MeasuredTime, type Verdict } from './verdict';
+import { accumulationSteps, largestThatFits, throughputWithAccumulation } from './parallelism';
 
 /** A profiled batch size: the measured part of its evidence, before goodput and times are derived. */
 export type ProfiledCandidate = Pick<CandidateEvidence, 'batchSize' | 'status' | 'samplesPerSecond' | 'samplesPerSecondIqr' | 'peakMemoryBytes' | 'fits' | 'throughputWindows'> & {
@@ -64,6 +65,8 @@ export interface RecommendInput {
   notes?: string[];
   /** Seed of the band's draws (reproducible). */
   seed?: number;
+  /** The config can state gradient accumulation: sizes beyond memory are reached by accumulating (issue 13), not ruled out. */
+  accumulation?: boolean;
 }
 
 /** Draws behind the band: bootstrap draws of the throughput model paired with draws of B_noise. */
@@ -73,16 +76,30 @@ interface Throughput {
   X: (b: number) => number | undefined;
   draws: Array<(b: number) => number>;
   model?: StepTimeModel;
+  /** Sizes beyond memory reached by accumulating k passes (B -> k). */
+  accumulated: ReadonlyMap<number, number>;
 }
 
 /** X(B) from the model; without one (fewer than 3 sizes), the measured points, interpolated between them only. */
 function throughputOf(input: RecommendInput, fitting: ReadonlyArray<{ batchSize: number; samplesPerSecond: number }>): Throughput {
   const t = input.throughput;
-  if (t) return { X: (b) => modelThroughput(t.model, b), draws: t.draws.map((p) => (b: number) => modelThroughput(p, b)), model: t.model };
+  const fitMax = input.accumulation ? largestThatFits(input.candidates) : undefined;
+  const acc = fitMax !== undefined ? accumulationSteps(input.candidates.filter((c) => !c.fits && !c.predictedToFit).map((c) => c.batchSize), fitMax) : new Map<number, number>();
+  const extend = (X: (b: number) => number | undefined) => (acc.size > 0 ? throughputWithAccumulation(X, acc) : X);
+  if (t) {
+    const draws = t.draws.map((p) => extend((b: number) => modelThroughput(p, b)) as (b: number) => number);
+    return { X: extend((b) => modelThroughput(t.model, b)), draws, model: t.model, accumulated: acc };
+  }
   const lo = Math.min(...fitting.map((c) => c.batchSize));
   const hi = Math.max(...fitting.map((c) => c.batchSize));
-  const X = (b: number) => (b >= lo && b <= hi ? interpolateThroughput(fitting, b) : undefined);
-  return { X, draws: [] };
+  return { X: extend((b: number) => (b >= lo && b <= hi ? interpolateThroughput(fitting, b) : undefined)), draws: [], accumulated: acc };
+}
+
+/** Candidates beyond memory that accumulation reaches, in words (their throughput is a bound). */
+function accumulationNote(tp: Throughput): string | undefined {
+  if (tp.accumulated.size === 0) return undefined;
+  const list = [...tp.accumulated].map(([b, k]) => `${b} = ${k} x ${b / k}`).join(', ');
+  return `batch sizes beyond memory are reached by gradient accumulation (${list}): their throughput is the accumulation model's lower bound X(B) = B / (k t(B/k)), every pass paying the optimizer step`;
 }
 
 interface Noise {
@@ -178,26 +195,29 @@ export function recommend(input: RecommendInput): Recommendation | undefined {
   const times = measuredTimes(input);
   const diverged = new Set(times.filter((m) => m.diverged).map((m) => m.batchSize));
   const grid = input.candidates
-    .filter((c) => (c.fits && (c.samplesPerSecond ?? 0) > 0) || c.predictedToFit)
+    .filter((c) => (c.fits && (c.samplesPerSecond ?? 0) > 0) || c.predictedToFit || tp.accumulated.has(c.batchSize))
     .map((c) => c.batchSize)
     .filter((b) => !diverged.has(b) && (tp.X(b) ?? 0) > 0);
-  const runnable = fitting.filter((c) => !diverged.has(c.batchSize) && (tp.X(c.batchSize) ?? 0) > 0);
+  const reachable = input.candidates.filter((c) => tp.accumulated.has(c.batchSize) && !diverged.has(c.batchSize) && (tp.X(c.batchSize) ?? 0) > 0);
+  const runnable = [...fitting.filter((c) => !diverged.has(c.batchSize) && (tp.X(c.batchSize) ?? 0) > 0), ...reachable];
   const noise = noiseOf(input, grid.length > 0 ? grid : fitting.map((c) => c.batchSize));
   if (noise.assumed) {
     undetermined.push(`the gradient noise scale: ${input.noiseScaleUndetermined ?? 'no gradient statistics and no loss curves to fit it to'}; B_noise = ${noise.value} (the current batch size) is assumed, so no speed-up is claimed`);
   }
   throughputDoubts(input, tp, fitting, undetermined, notes);
+  const accNote = accumulationNote(tp);
+  if (accNote) notes.push(accNote);
   const X = (b: number) => tp.X(b) ?? NaN;
   const point: TimeDraw = { throughput: X, noiseScale: noise.value };
   const draws: TimeDraw[] = noise.draws.map((n, i) => ({ throughput: tp.draws.length > 0 ? tp.draws[i % tp.draws.length] : X, noiseScale: n }));
   if (runnable.length === 0) {
     undetermined.push('a batch size that trains: every size measured diverged in its convergence runs; lower the learning rate in the config, or use --lr-rule sqrt/none');
   }
-  const pool = runnable.length > 0 ? runnable : fitting;
+  const pool: ProfiledCandidate[] = runnable.length > 0 ? runnable : fitting;
   const modelPick = pool.reduce((a, c) => (relativeTime(point, c.batchSize) < relativeTime(point, a.batchSize) ? c : a));
   const verdict = reconcile(modelPick.batchSize, times);
   if (verdict.note) notes.push(verdict.note);
-  const pick = fitting.find((c) => c.batchSize === verdict.pick) ?? modelPick;
+  const pick = fitting.find((c) => c.batchSize === verdict.pick) ?? pool.find((c) => c.batchSize === verdict.pick) ?? modelPick;
   const band = bandFor(grid.length > 0 ? grid : [pick.batchSize], point, draws, verdict, noise, !tp.model);
 
   const tmOf = (b: number) => times.find((m) => m.batchSize === b && !m.diverged)?.timeToTarget;
@@ -298,7 +318,7 @@ function candidateEvidence(input: RecommendInput, tp: Throughput, bNoise: number
       const ci = input.throughput && throughputInterval(input.throughput.draws, c.batchSize);
       if (ci) e.fittedSamplesPerSecondInterval = ci;
     }
-    if (x !== undefined && x > 0 && (c.fits || c.predictedToFit)) {
+    if (x !== undefined && x > 0 && (c.fits || c.predictedToFit || tp.accumulated.has(c.batchSize))) {
       const r = (c.batchSize + bNoise) / x;
       e.goodput = bestRt / r;
       e.relativeTimeToTarget = r / bestRt;
