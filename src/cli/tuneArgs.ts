@@ -1,6 +1,7 @@
 // `batch-tuner tune` arguments: the usage text and the flags, parsed with node:util parseArgs.
 import type { LrRule } from '../core/types';
-import { lrRuleReader, memoryLimitReader, nonEmpty, parseCommandLine, positiveNumber, read, seedReader, UsageError } from './args';
+import { lrRuleReader, memoryLimitReader, nonEmpty, parseCommandLine, positiveNumber, read, seedReader, UsageError, type Reader } from './args';
+import { readHorizon } from '../core/resolve/horizon';
 
 export const TUNE_USAGE = `Usage: batch-tuner tune <config> [options]
 
@@ -16,6 +17,13 @@ Options:
   --out DIR              where the study file goes (default: .batch-tuner/ in this folder)
   --parallel N           trials at a time (default 1; >1 distorts timings on one machine)
   --seed N               seed of the trials and the bootstrap (default: the config's, else 42)
+  --horizon N            length of the real run: N samples, or "600steps" (at the config's batch
+                         size) or "10epochs"; the study measures the critical batch size along it
+                         and plans the batch size over it (default: tuner.horizon, else the
+                         config's steps or epochs)
+  --from-checkpoint FILE branch from checkpoints of your own run (repeat the flag, or a comma-
+                         separated list) instead of training a trunk: .btckpt files from
+                         \`batch-tuner train --checkpoint-every\`, or your script's own
   --json                 one JSON object on stdout instead of the table
   --report FILE          also write a self-contained HTML report
   -h, --help             show this help`;
@@ -34,6 +42,9 @@ export interface TuneArgs {
   seed?: number;
   json: boolean;
   report?: string;
+  /** As written ("120000", "600steps", "10epochs"); the resolver converts it to samples. */
+  horizon?: string;
+  fromCheckpoint?: string[];
 }
 
 const OPTIONS = {
@@ -48,8 +59,25 @@ const OPTIONS = {
   seed: { type: 'string' },
   json: { type: 'boolean' },
   report: { type: 'string' },
+  horizon: { type: 'string' },
+  'from-checkpoint': { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+/** --horizon: checked here (same words as tuner.horizon), converted to samples by the resolver. */
+const horizonReader: Reader<string> = (v) => {
+  const h = readHorizon(v ?? '');
+  if (typeof h === 'string') throw new UsageError(`--horizon ${h}`);
+  return v as string;
+};
+
+/** Every --from-checkpoint value, each possibly a comma-separated list. */
+function checkpointFiles(raw: unknown): string[] | undefined {
+  if (raw === undefined) return undefined;
+  const files = (Array.isArray(raw) ? raw : [raw]).flatMap((x) => String(x).split(',')).map((f) => f.trim());
+  if (files.some((f) => f === '')) throw new UsageError('--from-checkpoint expects checkpoint files (an empty name in the list)');
+  return files;
+}
 
 const READERS = {
   budget: positiveNumber('--budget', false),
@@ -62,6 +90,8 @@ const READERS = {
   parallel: positiveNumber('--parallel', true),
   seed: seedReader('--seed'),
   report: nonEmpty('--report expects a file name, e.g. report.html'),
+  horizon: horizonReader,
+  'from-checkpoint': nonEmpty('--from-checkpoint expects a checkpoint file, e.g. checkpoints/ckpt-step-000300.btckpt'),
 };
 
 export function parseTuneArgs(args: string[]): TuneArgs | 'help' {
@@ -83,6 +113,8 @@ export function parseTuneArgs(args: string[]): TuneArgs | 'help' {
     parallel: read(v, 'parallel', READERS.parallel),
     seed: read(v, 'seed', READERS.seed),
     report: read(v, 'report', READERS.report),
+    horizon: read(v, 'horizon', READERS.horizon),
+    fromCheckpoint: checkpointFiles(v['from-checkpoint']),
   };
   return Object.fromEntries(Object.entries(out).filter(([, x]) => x !== undefined)) as TuneArgs;
 }

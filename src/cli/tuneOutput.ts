@@ -41,6 +41,7 @@ export function formatRecommendation(o: StudyOutcome): string {
   a('highest throughput', alt.maxThroughput);
   a('most sample-efficient', alt.mostSampleEfficient);
   if (rec.schedule) lines.push(`Dynamic batching: ${rec.schedule.description}`);
+  lines.push(...overTheRun(rec));
   for (const n of rec.evidence.notes) lines.push(`note: ${n}`);
   return lines.join('\n');
 }
@@ -55,6 +56,35 @@ export function headline(rec: NonNullable<StudyOutcome['recommendation']>): stri
     return `Recommended batch size ${rec.batchSize}${lr}${band}. It rests on an assumption (${basis}), so no speed-up is given.`;
   const times = rec.predictedTimeToTarget !== undefined ? ` (${formatSeconds(rec.current.predictedTimeToTarget)} -> ${formatSeconds(rec.predictedTimeToTarget)})` : '';
   return `Recommended batch size ${rec.batchSize}${lr}${band} · ${formatNumber(rec.speedupVsCurrent, 3)}x faster to the same loss than the current ${rec.current.batchSize}, ${rec.speedupBasis ?? 'fitted'}${times} (${basis}).`;
+}
+
+type Rec = NonNullable<StudyOutcome['recommendation']>;
+
+const count = (x: number | undefined) => (x === undefined ? '–' : Math.round(x).toLocaleString('en-US'));
+
+/** "Recommended 64 → 256 over the run · 1.31x faster than the best fixed size 128 (predicted)", or the fixed size. */
+export function planHeadline(plan: NonNullable<Rec['plan']>): string {
+  const horizon = `${count(plan.horizonSamples)}-sample run`;
+  if (plan.kind === 'fixed') return `Recommended ${plan.stages[0].batchSize} over the ${horizon} (a fixed size: no warm-up was predicted >= 10% faster)`;
+  const sizes = plan.stages.map((s) => s.batchSize).join(' → ');
+  const faster = plan.speedupVsBestFixed !== undefined ? ` · ${formatNumber(plan.speedupVsBestFixed, 3)}x faster than the best fixed size ${plan.bestFixed.batchSize}` : '';
+  return `Recommended ${sizes} over the ${horizon}${faster} (predicted, ${plan.basis}: ${count(plan.predictedSteps)} steps vs ${count(plan.bestFixed.predictedSteps)})`;
+}
+
+/** The critical batch size along the run and the plan it implies (issue 11). */
+function overTheRun(rec: Rec): string[] {
+  const lines: string[] = [];
+  const cbs = rec.criticalBatchSize ?? [];
+  if (cbs.length > 0) {
+    const at = cbs.map((p) => `${p.value}${p.low !== p.high ? ` (${p.low}–${p.high})` : ''} at ${count(p.samples)} samples${p.noiseScale ? ` [B_noise ~${formatNumber(p.noiseScale.value)}]` : ''}`);
+    lines.push(`Critical batch size along the run (branched trials, ${cbs[0].checkpointSource === 'given' ? 'your checkpoints' : 'checkpoints the study trained'}): ${at.join(', ')}.`);
+    lines.push(`  how: ${cbs[0].method}`);
+  }
+  if (rec.plan) {
+    lines.push(planHeadline(rec.plan));
+    lines.push(`  plan: ${rec.plan.description}`);
+  }
+  return lines;
 }
 
 /** The --json object; `settings` says, for each setting, its value and which layer set it (cli, config, default, ...). */
@@ -79,10 +109,13 @@ export function outcomeJson(o: StudyOutcome, resolved?: ResolvedStudy): Record<s
     noiseScale: o.noiseScale && { value: o.noiseScale.value, low: o.noiseScale.low, high: o.noiseScale.high },
     alternatives: rec && { largestThatFits: pick(rec.alternatives.largestThatFits), maxThroughput: pick(rec.alternatives.maxThroughput), mostSampleEfficient: pick(rec.alternatives.mostSampleEfficient) },
     schedule: rec?.schedule,
+    // Issue 11: the critical batch size at checkpoints along the run, and the batch-size plan over it.
+    criticalBatchSize: rec?.criticalBatchSize?.map((p) => ({ ...p })),
+    plan: rec?.plan,
     candidates: rec?.candidates,
     evidence: rec?.evidence,
     trials: o.trials.map((t) => ({ id: t.id, phase: t.phase, batchSize: t.batchSize, learningRate: t.learningRate, seed: t.seed, status: t.status, samplesPerSecond: t.samplesPerSecond, peakMemoryBytes: t.peakMemoryBytes, finalLoss: t.finalLoss, finalValLoss: t.finalValLoss, ...(t.error ? { error: t.error.message } : {}) })),
-    plan: o.plan.summary,
+    budget: o.plan.summary,
     elapsedSeconds: o.elapsedSeconds,
     studyFile: o.studyFile,
     ...(resolved ? { settings: settingsWithProvenance(resolved), notes: resolved.notes } : {}),

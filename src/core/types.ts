@@ -102,6 +102,8 @@ export interface TunerSpec {
   command?: string;
   shell?: boolean;
   timeout_seconds?: number;
+  /** Length of the real run (issue 11): samples, or "600steps" / "10epochs". Default: the config's steps/epochs. */
+  horizon?: number | string;
 }
 
 /** What one trial should do: the runner's input. */

@@ -11,6 +11,7 @@ import { CONFIG_KEYS, settingName } from './layers';
 import { configKeyRange, failure, oneLine } from './classify';
 import type { Layer } from './provenance';
 import type { ResolveFailure, RunLayer } from './types';
+import { readHorizon } from './horizon';
 
 /** A problem with a value, in words that follow its name ("must be ... (got ...)"). */
 type Check = (v: unknown) => string | undefined;
@@ -47,6 +48,11 @@ const CHECKS: Record<Exclude<keyof RunLayer, 'source'>, Check> = {
   batchSize: positiveInt,
   learningRate: positiveNumber,
   steps: positiveInt,
+  horizon: (v) => {
+    const h = readHorizon(v);
+    return typeof h === 'string' ? h : undefined;
+  },
+  fromCheckpoints: (v) => (Array.isArray(v) && v.length > 0 && v.every((f) => typeof f === 'string' && f.trim() !== '' && !f.includes('\0')) ? undefined : `must name checkpoint files ${got(v)}`),
 };
 
 /** Where the config layer's value is: the tuner key's value (our `seed` at the top level). */

@@ -15,6 +15,7 @@ import { factsOfExternalConfig, factsOfTrainingConfig, type ConfigFacts } from '
 import { layerFailure } from './checks';
 import { absoluteOutDir } from './layers';
 import { pick, type Layer, type Picked } from './provenance';
+import { configHorizonSamples, horizonInSamples, readHorizon } from './horizon';
 
 export { RESOLVE_DEFAULTS, defaultOutDir } from './defaults';
 export { cliLayer, editorLayer, panelLayer, panelSettingsOf, configLayer, type CliSettingArgs, type EditorSettingValues } from './layers';
@@ -44,7 +45,7 @@ export function resolveStudy(input: ResolveInput): ResolveResult {
   if (bad) return bad;
   const command = pick(layers, 'command');
   if (c.kind === 'foreign' && !command) return noCommandFailure(input.file, input.text, c.ourProblems);
-  const { options, provenance } = studyOptions(input, layers, facts);
+  const { options, provenance } = studyOptions(input, layers, facts, c.kind === 'ours');
   const timeout = orDefault(pick(layers, 'trialTimeoutSeconds'), RESOLVE_DEFAULTS.trialTimeoutSeconds);
   provenance.trialTimeoutSeconds = timeout.source;
   if (command) provenance.command = command.source;
@@ -70,7 +71,7 @@ function orDefault<T>(picked: Picked<T> | undefined, value: T, source: Provenanc
 }
 
 /** The study's settings from the layers, each with the layer that set it. */
-function studyOptions(input: ResolveInput, layers: readonly Layer[], facts: ConfigFacts): { options: StudyOptions; provenance: Partial<Record<SettingKey, Provenance>> } {
+function studyOptions(input: ResolveInput, layers: readonly Layer[], facts: ConfigFacts, ours: boolean): { options: StudyOptions; provenance: Partial<Record<SettingKey, Provenance>> } {
   const current = facts.currentBatchSize;
   const dataset = facts.datasetSize.value;
   const min = defaultMinBatchSize(current);
@@ -92,8 +93,10 @@ function studyOptions(input: ResolveInput, layers: readonly Layer[], facts: Conf
   };
   const candidates = pick(layers, 'candidates');
   const targetLoss = pick(layers, 'targetLoss');
+  const fromCheckpoints = pick(layers, 'fromCheckpoints');
+  const horizonSamples = horizonOf(layers, facts, ours);
   const provenance: Partial<Record<SettingKey, Provenance>> = { ...facts.provenance };
-  for (const [key, p] of Object.entries({ ...s, candidates, targetLoss })) if (p) provenance[key as SettingKey] = p.source;
+  for (const [key, p] of Object.entries({ ...s, candidates, targetLoss, horizonSamples, fromCheckpoints })) if (p) provenance[key as SettingKey] = p.source;
   const options: StudyOptions = {
     configPath: resolve(input.file),
     config: facts.config,
@@ -112,8 +115,19 @@ function studyOptions(input: ResolveInput, layers: readonly Layer[], facts: Conf
     parallel: s.parallel.value,
     seed: s.seed.value,
     outDir: s.outDir.value,
+    ...(horizonSamples ? { horizonSamples: horizonSamples.value } : {}),
+    ...(fromCheckpoints ? { fromCheckpoints: [...fromCheckpoints.value] } : {}),
   };
   return { options, provenance };
+}
+
+/** The run's length in samples: --horizon / tuner.horizon, else the config's own steps or epochs (derived). */
+function horizonOf(layers: readonly Layer[], facts: ConfigFacts, ours: boolean): Picked<number> | undefined {
+  const set = pick(layers, 'horizon');
+  const h = set ? readHorizon(set.value) : undefined;
+  if (set && h && typeof h !== 'string') return { value: horizonInSamples(h, facts.currentBatchSize, facts.datasetSize.value), source: set.source };
+  const d = configHorizonSamples({ config: facts.config, ...(facts.steps !== undefined ? { steps: facts.steps } : {}), batchSize: facts.currentBatchSize, datasetSize: facts.datasetSize.value, ours });
+  return d !== undefined ? { value: d, source: 'derived' } : undefined;
 }
 
 function runnerSpec(layers: readonly Layer[], command: string | undefined, hangTimeoutMs: number): RunnerSpec {

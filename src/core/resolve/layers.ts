@@ -22,6 +22,10 @@ export interface CliSettingArgs {
   batchSize?: number;
   lr?: number;
   steps?: number;
+  /** --horizon as written ("120000", "600steps", "10epochs"). */
+  horizon?: string;
+  /** --from-checkpoint files, relative to the working directory. */
+  fromCheckpoint?: string[];
 }
 
 /** CLI flags -> the run layer. The working directory is the CLI's workspace folder (same studies as VS Code). */
@@ -41,6 +45,8 @@ export function cliLayer(args: CliSettingArgs, cwd: string = process.cwd()): Run
     batchSize: args.batchSize,
     learningRate: args.lr,
     steps: args.steps,
+    horizon: args.horizon,
+    fromCheckpoints: args.fromCheckpoint?.map((f) => resolve(cwd, f)),
   });
 }
 
@@ -126,6 +132,7 @@ export function configLayer(tuner: TunerSpec | undefined, seed?: number): Settin
     trialTimeoutSeconds: t.timeout_seconds,
     command: t.command,
     shell: t.shell,
+    horizon: t.horizon,
     seed,
   });
 }
@@ -144,6 +151,8 @@ const CLI_FLAGS: Partial<Record<keyof RunLayer, string>> = {
   batchSize: '--batch-size',
   learningRate: '--lr',
   steps: '--steps',
+  horizon: '--horizon',
+  fromCheckpoints: '--from-checkpoint',
 };
 const EDITOR_KEYS: Partial<Record<keyof RunLayer, string>> = {
   budgetSeconds: 'defaultBudgetSeconds',
@@ -167,6 +176,7 @@ export const CONFIG_KEYS: Partial<Record<keyof RunLayer, string>> = {
   trialTimeoutSeconds: 'timeout_seconds',
   command: 'command',
   shell: 'shell',
+  horizon: 'horizon',
   seed: 'seed',
 };
 

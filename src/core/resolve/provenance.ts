@@ -44,6 +44,8 @@ export function settingsWithProvenance(r: ResolvedStudy): Partial<Record<Setting
     currentLearningRate: o.currentLearningRate,
     command: r.runner.kind === 'external' ? r.runner.command : undefined,
     outDir: o.outDir,
+    horizonSamples: o.horizonSamples,
+    fromCheckpoints: o.fromCheckpoints,
   };
   const out: Partial<Record<SettingKey, { value: unknown; source: Provenance }>> = {};
   for (const [key, source] of Object.entries(r.provenance) as Array<[SettingKey, Provenance]>) {
@@ -64,6 +66,7 @@ const LABELS: Partial<Record<SettingKey, (v: unknown) => string>> = {
   datasetSize: (v) => `${(v as number).toLocaleString('en-US')} training samples`,
   optimizer: (v) => `optimizer ${String(v)}`,
   targetLoss: (v) => `target loss ${String(v)}`,
+  horizonSamples: (v) => `horizon ${(v as number).toLocaleString('en-US')} samples`,
 };
 
 /** Why a value is what it is, in the words the CLI prints: "default", "default: 80% of RAM", "config", "flag". */

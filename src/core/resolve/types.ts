@@ -41,6 +41,8 @@ export interface SettingsLayer {
   outDir?: string;
   /** Workspace folder (for ${workspaceFolder}). */
   workspaceFolder?: string;
+  /** Length of the real run (issue 11): samples, or "600steps" / "10epochs" (core/resolve/horizon.ts). */
+  horizon?: number | string;
 }
 
 /** The request for this run: CLI flags or the panel, labelled so provenance can say which. */
@@ -52,6 +54,8 @@ export interface RunLayer extends SettingsLayer {
   learningRate?: number;
   /** `train`: optimizer steps (default: the config's). */
   steps?: number;
+  /** `tune`: checkpoints of the person's own run to branch from (absolute paths). */
+  fromCheckpoints?: string[];
 }
 
 export interface ResolveInput {
@@ -85,7 +89,9 @@ export type SettingKey =
   | 'currentBatchSize'
   | 'currentLearningRate'
   | 'command'
-  | 'outDir';
+  | 'outDir'
+  | 'horizonSamples'
+  | 'fromCheckpoints';
 
 /** How trials start. createRunner(spec) in core/runner turns it into a TrialRunner. */
 export type RunnerSpec =
