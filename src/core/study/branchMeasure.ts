@@ -48,6 +48,8 @@ export function measurePoint(cp: CheckpointPoint, branches: readonly TrialResult
   const from = cp.samples;
   const to = cp.samples + o.branchSamples;
   const complete = [...new Set(branches.map((r) => r.batchSize))].filter((b) => o.seeds.every((s) => branches.some((r) => r.batchSize === b && r.seed === s)));
+  if (complete.filter((b) => b !== o.reference).length === 0 || !complete.includes(o.reference))
+    return { problem: `${cp.path}: no critical batch size at ${from} samples: no branch above k = 1 ran there for every seed (the budget ran out)` };
   const used = branches.filter((r) => complete.includes(r.batchSize) && o.seeds.includes(r.seed));
   const source = commonLossSource(used.filter((r) => r.status === 'ok'));
   const losses: BranchLoss[] = used.map((r) => ({ batchSize: r.batchSize, seed: r.seed, loss: branchLoss(r, from, to, source) }));

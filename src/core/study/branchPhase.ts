@@ -108,30 +108,41 @@ async function probeGiven(ctx: StudyContext, files: readonly string[], out: Bran
   return found.sort((a, b) => a.samples - b.samples);
 }
 
-/** All branches from one checkpoint: every size for each seed, k = 1 first, while time allows. */
-async function branchFrom(ctx: StudyContext, cp: CheckpointPoint, plan: BranchPhasePlan, n: number, X: (b: number) => number | undefined, deadline: number): Promise<TrialResult[]> {
+/** The branch trials: size by size (k = 1 first), each at every checkpoint and seed, so a budget that runs short cuts the largest sizes everywhere, not whole checkpoints. */
+function branchSpecs(ctx: StudyContext, points: readonly CheckpointPoint[], plan: BranchPhasePlan, X: (b: number) => number | undefined): Array<{ cp: CheckpointPoint; spec: TrialSpec }> {
   const B = ctx.options.currentBatchSize;
-  const specs: TrialSpec[] = [];
-  for (let s = 0; s < plan.seeds; s++)
-    for (const b of plan.sizes) {
-      const steps = n / b;
-      specs.push(
-        specAt(ctx, `branch-${cp.samples}-${b}-s${ctx.settings.seed + s}`, b, ctx.settings.seed + s, {
+  const out: Array<{ cp: CheckpointPoint; spec: TrialSpec }> = [];
+  for (const b of plan.sizes)
+    for (const cp of points)
+      for (let s = 0; s < plan.seeds; s++) {
+        const n = lengthAt(plan, cp);
+        const steps = n / b;
+        const spec = specAt(ctx, `branch-${cp.samples}-${b}-s${ctx.settings.seed + s}`, b, ctx.settings.seed + s, {
           resumeFrom: cp.path,
           maxSteps: cp.step + steps,
           maxSeconds: safetySeconds(n, X(b)),
-          // Evaluations at about 16 points of every branch (same samples whatever the size); B_noise from the k = 1 branch.
-          evalEvery: Math.max(1, Math.round(steps / 16)),
+          // About 12 evaluations in every branch (at the same samples whatever the size); B_noise from the k = 1 branches.
+          evalEvery: Math.max(1, Math.round(steps / 12)),
           microBatches: b === B ? microBatchesFor(B, ctx.settings.microBatches) : 0,
-        }),
-      );
-    }
-  const results: TrialResult[] = [];
-  for (let i = 0; i < specs.length && !ctx.aborted && ctx.elapsed() < deadline; i += ctx.settings.parallel) {
-    const group = specs.slice(i, i + ctx.settings.parallel);
-    results.push(...(await Promise.all(group.map((sp) => ctx.runTrial(sp, 'branch')))).map((t) => t.result));
+        });
+        out.push({ cp, spec });
+      }
+  return out;
+}
+
+/** Samples each branch from `cp` trains. */
+const lengthAt = (plan: BranchPhasePlan, cp: CheckpointPoint) => plan.branchSamples[plan.points.indexOf(cp.samples)] ?? plan.branchSamples[0];
+
+/** Runs the branch trials in order while time allows; the results by checkpoint. */
+async function runBranches(ctx: StudyContext, work: ReadonlyArray<{ cp: CheckpointPoint; spec: TrialSpec }>, deadline: number): Promise<{ results: Map<CheckpointPoint, TrialResult[]>; cut: boolean }> {
+  const results = new Map<CheckpointPoint, TrialResult[]>();
+  let i = 0;
+  for (; i < work.length && !ctx.aborted && ctx.elapsed() < deadline; i += ctx.settings.parallel) {
+    const group = work.slice(i, i + ctx.settings.parallel);
+    const done = await Promise.all(group.map((w) => ctx.runTrial(w.spec, 'branch')));
+    group.forEach((w, j) => results.set(w.cp, [...(results.get(w.cp) ?? []), done[j].result]));
   }
-  return results;
+  return { results, cut: i < work.length };
 }
 
 /** The checkpoints to branch from (given, else a trunk), and the phase's plan. */
@@ -174,14 +185,10 @@ export async function runBranchPhase(ctx: StudyContext, profile: ProfileOutcome,
     if (plan.trunk) out.reachedFraction = points[points.length - 1].samples / (ctx.options.horizonSamples ?? Infinity);
     const X = profileThroughput(profile);
     const seeds = Array.from({ length: plan.seeds }, (_, s) => ctx.settings.seed + s);
+    const { results, cut } = await runBranches(ctx, branchSpecs(ctx, points, plan, X), deadline);
+    if (cut && !ctx.aborted) out.undetermined.push(`${WHAT}: the branch phase's ${Math.round(seconds)} s ran out before every branch ran, so the largest sizes were compared at fewer checkpoints or not at all (give a larger --budget)`);
     for (const cp of points) {
-      if (ctx.aborted || ctx.elapsed() >= deadline) {
-        out.undetermined.push(`${WHAT} at ${cp.samples} samples and later: the branch phase's ${Math.round(seconds)} s ran out (give a larger --budget)`);
-        break;
-      }
-      const n = plan.branchSamples[plan.points.indexOf(cp.samples)] ?? plan.branchSamples[0];
-      const branches = await branchFrom(ctx, cp, plan, n, X, deadline);
-      const m = measurePoint(cp, branches, { reference: ctx.options.currentBatchSize, branchSamples: n, seeds, seed: ctx.settings.seed, datasetSize: ctx.options.datasetSize });
+      const m = measurePoint(cp, results.get(cp) ?? [], { reference: ctx.options.currentBatchSize, branchSamples: lengthAt(plan, cp), seeds, seed: ctx.settings.seed, datasetSize: ctx.options.datasetSize });
       if (m.point) out.points.push(m.point);
       else if (m.problem) out.undetermined.push(`${WHAT}: ${m.problem}`);
     }

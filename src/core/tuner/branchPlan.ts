@@ -17,8 +17,10 @@ export const MAX_TRUNK_FRACTION = 0.75;
 export const WANTED_TRUNK_FRACTION = 0.5;
 /** Micro-batches (for B_noise beside the CBS) slow the k = 1 branch down about this much (measured 12-35%). */
 const MICRO_BATCH_SLOWDOWN = 1.35;
-/** Evaluations and start-up variance. */
-const SLACK = 1.15;
+/** Resuming a checkpoint (read, check the fingerprint) and ~12 evaluations, per branch or trunk trial, seconds (built-in trainer). */
+const RESUME_SECONDS = 0.5;
+/** Start-up variance. */
+const SLACK = 1.25;
 
 export interface BranchPlanInput {
   seconds: number;
@@ -81,12 +83,13 @@ function seconds(input: BranchPlanInput, points: readonly number[], sizes: reado
   const X = (b: number) => input.throughput(b) ?? input.throughput(input.batchSize) ?? 1000;
   const largest = sizes[sizes.length - 1];
   let total = 0;
-  if (input.given) total += points.length * input.startupSeconds; // one probe each
-  else total += points.length * input.startupSeconds + points[points.length - 1] / X(input.batchSize);
+  const perTrial = input.startupSeconds + RESUME_SECONDS;
+  if (input.given) total += points.length * perTrial; // one probe each
+  else total += points.length * perTrial + points[points.length - 1] / X(input.batchSize);
   let branches = 0;
   for (const u of points) {
     const n = branchLength(u, largest, input.horizonSamples);
-    for (const b of sizes) branches += seeds * (input.startupSeconds + (n / X(b)) * (b === input.batchSize ? MICRO_BATCH_SLOWDOWN : 1));
+    for (const b of sizes) branches += seeds * (perTrial + (n / X(b)) * (b === input.batchSize ? MICRO_BATCH_SLOWDOWN : 1));
   }
   return SLACK * (total + branches / Math.max(1, input.parallel));
 }
@@ -103,8 +106,11 @@ function preferences(maxSizes: number, given: number | undefined): { good: Choic
   const ps = given !== undefined ? [given] : [4, 3];
   const top = Math.min(maxSizes, 4);
   for (let k = maxSizes; k >= top; k--) for (const s of [2, 1]) for (const p of ps) good.push({ p, k, s });
-  for (let k = top - 1; k >= 2; k--) for (const p of ps) degraded.push({ p, k, s: 1 });
-  if (given === undefined) for (let k = Math.min(maxSizes, 3); k >= 2; k--) degraded.push({ p: 2, k, s: 1 });
+  // Fewer sizes before fewer points, but three sizes at two points before two sizes at three (k = 1, 2 alone says little).
+  for (let k = top - 1; k >= 2; k--) {
+    for (const p of ps) degraded.push({ p, k, s: 1 });
+    if (given === undefined) degraded.push({ p: 2, k, s: 1 });
+  }
   return { good, degraded };
 }
 
