@@ -13,9 +13,29 @@ test('smoothed final loss: the mean of the piecewise-linear curve over the last 
   const line = [100, 300, 500, 700, 900, 1000].map((s) => ({ samples: s, loss: 1 - s / 1000 }));
   close(smoothedFinalLoss(line, 0, 1000), 0.125);
   // Points only at 800 and 1000 with losses 0.5 and 0.3: held at 0.5 over [750, 800], then linear: (0.5*50 + 0.4*200)/250.
-  close(smoothedFinalLoss([{ samples: 800, loss: 0.5 }, { samples: 1000, loss: 0.3 }], 0, 1000), (0.5 * 50 + 0.4 * 200) / 250);
+  close(
+    smoothedFinalLoss(
+      [
+        { samples: 800, loss: 0.5 },
+        { samples: 1000, loss: 0.3 },
+      ],
+      0,
+      1000,
+    ),
+    (0.5 * 50 + 0.4 * 200) / 250,
+  );
   // One evaluation in reach (only the final one): that value. Points before the checkpoint do not count.
-  close(smoothedFinalLoss([{ samples: -5, loss: 9 }, { samples: 1000, loss: 0.42 }], 0, 1000), 0.42);
+  close(
+    smoothedFinalLoss(
+      [
+        { samples: -5, loss: 9 },
+        { samples: 1000, loss: 0.42 },
+      ],
+      0,
+      1000,
+    ),
+    0.42,
+  );
   assert.ok(Number.isNaN(smoothedFinalLoss([], 0, 1000)));
 });
 
@@ -24,14 +44,21 @@ const branches = (table: Record<number, number[]>): BranchLoss[] =>
 
 test('CBS: the largest size within 2% of k = 1, averaged over seeds; low/high span the per-seed answers', () => {
   // Relative to k = 1: seed 1 = 1, 1.005, 1.012, 1.06; seed 2 = 1, 1.01, 1.025, 1.07.
-  const est = criticalBatchSize(branches({ 32: [0.5, 0.4], 64: [0.5 * 1.005, 0.4 * 1.01], 128: [0.5 * 1.012, 0.4 * 1.025], 256: [0.5 * 1.06, 0.4 * 1.07] }), 32, 0.02);
+  const est = criticalBatchSize(
+    branches({ 32: [0.5, 0.4], 64: [0.5 * 1.005, 0.4 * 1.01], 128: [0.5 * 1.012, 0.4 * 1.025], 256: [0.5 * 1.06, 0.4 * 1.07] }),
+    32,
+    0.02,
+  );
   assert.ok(est);
   assert.equal(est.value, 128, 'mean relative loss at 128 is 1.0185 <= 1.02');
   assert.equal(est.low, 64, 'seed 2 alone stops at 64 (1.025 > 1.02)');
   assert.equal(est.high, 128);
   assert.equal(est.atLeast, false);
   close(est.branches.find((b) => b.batchSize === 128)?.relativeLoss ?? 0, 1.0185);
-  assert.deepEqual(est.branches.map((b) => b.seeds), [2, 2, 2, 2]);
+  assert.deepEqual(
+    est.branches.map((b) => b.seeds),
+    [2, 2, 2, 2],
+  );
 });
 
 test('CBS: a size that fails ends the run from k = 1 (a later pass is noise); a diverged branch fails', () => {

@@ -37,7 +37,10 @@ test('warm-up: changes where the CBS passes 64, 128, 256; steps and time against
   const p = computePlan(input);
   assert.ok(p);
   const st = p.warmup.stages;
-  assert.deepEqual(st.map((s) => s.batchSize), [32, 64, 128, 256]);
+  assert.deepEqual(
+    st.map((s) => s.batchSize),
+    [32, 64, 128, 256],
+  );
   // The grid is 2 samples wide: the change points are at 1000, 2000 and 4000 samples to within it.
   near(st[1].fromSamples, 1000, 0.003, 'to 64');
   near(st[2].fromSamples, 2000, 0.003, 'to 128');
@@ -61,7 +64,10 @@ test('the plan: a warm-up when >= 1.1x faster than the best fixed size, with its
   assert.ok(plan);
   assert.equal(plan.kind, 'warmup');
   near(plan.speedupVsBestFixed ?? 0, 1.0052 / 0.878125, 0.005, 'speed-up');
-  assert.deepEqual(plan.stages.map((s) => s.batchSize), [32, 64, 128, 256]);
+  assert.deepEqual(
+    plan.stages.map((s) => s.batchSize),
+    [32, 64, 128, 256],
+  );
   near(plan.stages[3].learningRate, 0.001 * Math.sqrt(8), 1e-9);
   assert.equal(plan.bestFixed.batchSize, 64);
   assert.equal(plan.predictedSteps, 78);
@@ -71,13 +77,27 @@ test('the plan: a warm-up when >= 1.1x faster than the best fixed size, with its
 });
 
 test('a flat CBS gives a fixed plan; a small growth is not worth a warm-up (< 1.1x) and says so', () => {
-  const flat = batchSizePlan({ ...input, points: [{ samples: 1000, value: 128 }, { samples: 4000, value: 128 }] });
+  const flat = batchSizePlan({
+    ...input,
+    points: [
+      { samples: 1000, value: 128 },
+      { samples: 4000, value: 128 },
+    ],
+  });
   assert.equal(flat?.kind, 'fixed');
   assert.deepEqual(flat?.stages, [{ fromSamples: 0, batchSize: 128, learningRate: 0.001 * 2 }]);
   assert.equal(flat?.schedule, undefined);
   assert.equal(flat?.speedupVsBestFixed, 1);
   // CBS 64 until late, then 128 for the last stretch only: the warm-up gains too little.
-  const late = batchSizePlan({ ...input, points: [{ samples: 1000, value: 64 }, { samples: 7000, value: 64 }, { samples: 7600, value: 128 }], stepSeconds: (b) => 0.0001 * b + 0.0002 });
+  const late = batchSizePlan({
+    ...input,
+    points: [
+      { samples: 1000, value: 64 },
+      { samples: 7000, value: 64 },
+      { samples: 7600, value: 128 },
+    ],
+    stepSeconds: (b) => 0.0001 * b + 0.0002,
+  });
   assert.equal(late?.kind, 'fixed');
   assert.match(late?.description ?? '', /a warm-up 64 → 128 was predicted only 1\.\d\dx faster \(below 1\.10x\): not proposed/);
 });

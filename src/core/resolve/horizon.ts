@@ -31,7 +31,13 @@ export function horizonInSamples(h: Horizon, batchSize: number, datasetSize: num
 }
 
 /** The run the config describes: steps x batch size, else epochs (the trainer's default 1) x the training set; undefined when a user's config names no steps. */
-export function configHorizonSamples(o: { config?: TrainingConfig; steps?: number; batchSize: number; datasetSize: number; ours: boolean }): number | undefined {
+export function configHorizonSamples(o: {
+  config?: TrainingConfig;
+  steps?: number;
+  batchSize: number;
+  datasetSize: number;
+  ours: boolean;
+}): number | undefined {
   if (o.steps !== undefined) return o.steps * o.batchSize;
   if (!o.ours || !o.config) return undefined;
   return Math.round((o.config.epochs ?? 1) * o.datasetSize);

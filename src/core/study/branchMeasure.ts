@@ -36,7 +36,8 @@ function branchLoss(r: TrialResult, from: number, to: number, source: LossSource
   if (r.status !== 'ok' || divergence(r.steps, r.evals).diverged) return NaN;
   const last = r.steps[r.steps.length - 1];
   if (!last || last.samples < to) return NaN;
-  const curve = source === 'validation' ? r.evals.map((e) => ({ samples: e.samples, loss: e.valLoss })) : r.steps.map((s) => ({ samples: s.samples, loss: s.loss }));
+  const curve =
+    source === 'validation' ? r.evals.map((e) => ({ samples: e.samples, loss: e.valLoss })) : r.steps.map((s) => ({ samples: s.samples, loss: s.loss }));
   return smoothedFinalLoss(curve, from, to);
 }
 
@@ -44,7 +45,11 @@ function branchLoss(r: TrialResult, from: number, to: number, source: LossSource
  * The CBS at one checkpoint from its branches (each a TrialResult at some k x B and seed). Only
  * sizes every seed ran are compared (a size cut by the budget is left out, not counted as failing).
  */
-export function measurePoint(cp: CheckpointPoint, branches: readonly TrialResult[], o: { reference: number; branchSamples: number; seeds: number[]; seed: number; datasetSize: number }): PointMeasurement {
+export function measurePoint(
+  cp: CheckpointPoint,
+  branches: readonly TrialResult[],
+  o: { reference: number; branchSamples: number; seeds: number[]; seed: number; datasetSize: number },
+): PointMeasurement {
   const from = cp.samples;
   const to = cp.samples + o.branchSamples;
   const complete = [...new Set(branches.map((r) => r.batchSize))].filter((b) => o.seeds.every((s) => branches.some((r) => r.batchSize === b && r.seed === s)));
@@ -68,7 +73,14 @@ export function measurePoint(cp: CheckpointPoint, branches: readonly TrialResult
     low: est.low,
     high: est.high,
     tolerance: CBS_TOLERANCE,
-    method: criticalBatchMethod({ tolerance: CBS_TOLERANCE, lossSource: source, branchSamples: o.branchSamples, seeds: o.seeds.length, atLeast: est.atLeast, largest }),
+    method: criticalBatchMethod({
+      tolerance: CBS_TOLERANCE,
+      lossSource: source,
+      branchSamples: o.branchSamples,
+      seeds: o.seeds.length,
+      atLeast: est.atLeast,
+      largest,
+    }),
     branches: est.branches,
     checkpointSource: cp.source,
     basis: 'measured',

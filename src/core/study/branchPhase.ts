@@ -60,14 +60,25 @@ function checkpointProblem(t: TrialResult, path: string, what: string): string |
 }
 
 /** Trains the trunk segment by segment to the plan's points; stops at the first segment without a checkpoint. */
-async function trainTrunk(ctx: StudyContext, plan: BranchPhasePlan, dir: string, X: (b: number) => number | undefined, out: BranchOutcome): Promise<CheckpointPoint[]> {
+async function trainTrunk(
+  ctx: StudyContext,
+  plan: BranchPhasePlan,
+  dir: string,
+  X: (b: number) => number | undefined,
+  out: BranchOutcome,
+): Promise<CheckpointPoint[]> {
   const B = ctx.options.currentBatchSize;
   const made: CheckpointPoint[] = [];
   let prev: CheckpointPoint | undefined;
   for (const u of plan.points) {
     if (ctx.aborted) break;
     const path = join(dir, `trunk-${u}.ckpt`);
-    const spec = specAt(ctx, `trunk-${u}`, B, ctx.settings.seed, { maxSteps: u / B, maxSeconds: safetySeconds(u - (prev?.samples ?? 0), X(B)), checkpointPath: path, ...(prev ? { resumeFrom: prev.path } : {}) });
+    const spec = specAt(ctx, `trunk-${u}`, B, ctx.settings.seed, {
+      maxSteps: u / B,
+      maxSeconds: safetySeconds(u - (prev?.samples ?? 0), X(B)),
+      checkpointPath: path,
+      ...(prev ? { resumeFrom: prev.path } : {}),
+    });
     const t = await ctx.runTrial(spec, 'branch');
     const problem = checkpointProblem(t.result, path, `the trunk at batch ${B} (trial ${spec.id})`);
     if (problem) {
@@ -88,7 +99,9 @@ async function probeGiven(ctx: StudyContext, files: readonly string[], out: Bran
   for (const [i, path] of files.entries()) {
     if (ctx.aborted) break;
     if (!existsSync(path)) {
-      out.undetermined.push(`${WHAT} at --from-checkpoint ${path}: no such file: check the path (a .btckpt file from \`batch-tuner train --checkpoint-every\`, or your script's own checkpoint)`);
+      out.undetermined.push(
+        `${WHAT} at --from-checkpoint ${path}: no such file: check the path (a .btckpt file from \`batch-tuner train --checkpoint-every\`, or your script's own checkpoint)`,
+      );
       continue;
     }
     const spec = specAt(ctx, `probe-${i + 1}`, B, ctx.settings.seed, { resumeFrom: path, maxSteps: 10_000_000, maxSeconds: 0.05 });
@@ -99,7 +112,9 @@ async function probeGiven(ctx: StudyContext, files: readonly string[], out: Bran
     const at = first ? { step: first.step - 1, samples: first.samples - first.batchSize } : ev ? { step: ev.step, samples: ev.samples } : undefined;
     if ((r.status !== 'ok' && r.status !== 'cancelled') || !at) {
       const why = r.error?.message ?? 'it reported no step and no evaluation, so where it stands in the run is unknown';
-      out.undetermined.push(`${WHAT} at --from-checkpoint ${path}: resuming it failed (${why}); give a checkpoint written by this config (batch-tuner train --checkpoint-every), or leave it out`);
+      out.undetermined.push(
+        `${WHAT} at --from-checkpoint ${path}: resuming it failed (${why}); give a checkpoint written by this config (batch-tuner train --checkpoint-every), or leave it out`,
+      );
       continue;
     }
     // The evaluation at (or one step past) the checkpoint; else that first step's training loss.
@@ -109,7 +124,12 @@ async function probeGiven(ctx: StudyContext, files: readonly string[], out: Bran
 }
 
 /** The branch trials: size by size (k = 1 first), each at every checkpoint and seed, so a budget that runs short cuts the largest sizes everywhere, not whole checkpoints. */
-function branchSpecs(ctx: StudyContext, points: readonly CheckpointPoint[], plan: BranchPhasePlan, X: (b: number) => number | undefined): Array<{ cp: CheckpointPoint; spec: TrialSpec }> {
+function branchSpecs(
+  ctx: StudyContext,
+  points: readonly CheckpointPoint[],
+  plan: BranchPhasePlan,
+  X: (b: number) => number | undefined,
+): Array<{ cp: CheckpointPoint; spec: TrialSpec }> {
   const B = ctx.options.currentBatchSize;
   const out: Array<{ cp: CheckpointPoint; spec: TrialSpec }> = [];
   for (const b of plan.sizes)
@@ -134,7 +154,11 @@ function branchSpecs(ctx: StudyContext, points: readonly CheckpointPoint[], plan
 const lengthAt = (plan: BranchPhasePlan, cp: CheckpointPoint) => plan.branchSamples[plan.points.indexOf(cp.samples)] ?? plan.branchSamples[0];
 
 /** Runs the branch trials in order while time allows; the results by checkpoint. */
-async function runBranches(ctx: StudyContext, work: ReadonlyArray<{ cp: CheckpointPoint; spec: TrialSpec }>, deadline: number): Promise<{ results: Map<CheckpointPoint, TrialResult[]>; cut: boolean }> {
+async function runBranches(
+  ctx: StudyContext,
+  work: ReadonlyArray<{ cp: CheckpointPoint; spec: TrialSpec }>,
+  deadline: number,
+): Promise<{ results: Map<CheckpointPoint, TrialResult[]>; cut: boolean }> {
   const results = new Map<CheckpointPoint, TrialResult[]>();
   let i = 0;
   for (; i < work.length && !ctx.aborted && ctx.elapsed() < deadline; i += ctx.settings.parallel) {
@@ -146,7 +170,13 @@ async function runBranches(ctx: StudyContext, work: ReadonlyArray<{ cp: Checkpoi
 }
 
 /** The checkpoints to branch from (given, else a trunk), and the phase's plan. */
-async function checkpointsFor(ctx: StudyContext, profile: ProfileOutcome, deadline: number, dir: string, out: BranchOutcome): Promise<{ plan?: BranchPhasePlan; points: CheckpointPoint[] }> {
+async function checkpointsFor(
+  ctx: StudyContext,
+  profile: ProfileOutcome,
+  deadline: number,
+  dir: string,
+  out: BranchOutcome,
+): Promise<{ plan?: BranchPhasePlan; points: CheckpointPoint[] }> {
   const o = ctx.options;
   const X = profileThroughput(profile);
   const given = o.fromCheckpoints ?? [];
@@ -186,13 +216,24 @@ export async function runBranchPhase(ctx: StudyContext, profile: ProfileOutcome,
     const X = profileThroughput(profile);
     const seeds = Array.from({ length: plan.seeds }, (_, s) => ctx.settings.seed + s);
     const { results, cut } = await runBranches(ctx, branchSpecs(ctx, points, plan, X), deadline);
-    if (cut && !ctx.aborted) out.undetermined.push(`${WHAT}: the branch phase's ${Math.round(seconds)} s ran out before every branch ran, so the largest sizes were compared at fewer checkpoints or not at all (give a larger --budget)`);
+    if (cut && !ctx.aborted)
+      out.undetermined.push(
+        `${WHAT}: the branch phase's ${Math.round(seconds)} s ran out before every branch ran, so the largest sizes were compared at fewer checkpoints or not at all (give a larger --budget)`,
+      );
     for (const cp of points) {
-      const m = measurePoint(cp, results.get(cp) ?? [], { reference: ctx.options.currentBatchSize, branchSamples: lengthAt(plan, cp), seeds, seed: ctx.settings.seed, datasetSize: ctx.options.datasetSize });
+      const m = measurePoint(cp, results.get(cp) ?? [], {
+        reference: ctx.options.currentBatchSize,
+        branchSamples: lengthAt(plan, cp),
+        seeds,
+        seed: ctx.settings.seed,
+        datasetSize: ctx.options.datasetSize,
+      });
       if (m.point) out.points.push(m.point);
       else if (m.problem) out.undetermined.push(`${WHAT}: ${m.problem}`);
     }
-    out.notes.push(`branch phase: ${plan.summary}; ${out.points.length} point${out.points.length === 1 ? '' : 's'} measured in ${Math.round(ctx.elapsed() - start)} s`);
+    out.notes.push(
+      `branch phase: ${plan.summary}; ${out.points.length} point${out.points.length === 1 ? '' : 's'} measured in ${Math.round(ctx.elapsed() - start)} s`,
+    );
     return out;
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -8,14 +8,25 @@ import { batchSizePlan } from '../tuner/plan';
 import type { BranchOutcome } from './branchPhase';
 import type { StudyContext } from './context';
 
-export function withPlan(rec: Recommendation, branch: BranchOutcome | undefined, ctx: StudyContext, throughput: (b: number) => number | undefined): Recommendation {
+export function withPlan(
+  rec: Recommendation,
+  branch: BranchOutcome | undefined,
+  ctx: StudyContext,
+  throughput: (b: number) => number | undefined,
+): Recommendation {
   if (!branch) return rec;
-  const out: Recommendation = { ...rec, undetermined: [...rec.undetermined, ...branch.undetermined], evidence: { ...rec.evidence, notes: [...rec.evidence.notes, ...branch.notes] } };
+  const out: Recommendation = {
+    ...rec,
+    undetermined: [...rec.undetermined, ...branch.undetermined],
+    evidence: { ...rec.evidence, notes: [...rec.evidence.notes, ...branch.notes] },
+  };
   if (branch.points.length === 0) return out;
   out.criticalBatchSize = branch.points;
   const o = ctx.options;
   if (o.horizonSamples === undefined) {
-    out.undetermined.push('a batch-size plan over the run: the run\'s length is unknown (the config names no steps or epochs); give it with --horizon (or tuner.horizon)');
+    out.undetermined.push(
+      "a batch-size plan over the run: the run's length is unknown (the config names no steps or epochs); give it with --horizon (or tuner.horizon)",
+    );
     return out;
   }
   const lr = (b: number) => scaleLearningRate(o.currentLearningRate, o.currentBatchSize, b, ctx.settings.lrRule);
@@ -37,8 +48,12 @@ export function withPlan(rec: Recommendation, branch: BranchOutcome | undefined,
       out.undetermined.push('a batch-size plan over the run: no throughput is known at the sizes the branches compared, so no time can be predicted for them');
       return out;
     }
-    const reached = branch.reachedFraction !== undefined ? `; the critical batch size was measured to ${Math.round(branch.reachedFraction * 100)}% of the horizon and held beyond` : '';
-    const rule = plan.kind === 'warmup' ? `; the learning rate follows the batch by the ${ctx.settings.lrRule} rule (tuner.lr_scaling: ${ctx.settings.lrRule})` : '';
+    const reached =
+      branch.reachedFraction !== undefined
+        ? `; the critical batch size was measured to ${Math.round(branch.reachedFraction * 100)}% of the horizon and held beyond`
+        : '';
+    const rule =
+      plan.kind === 'warmup' ? `; the learning rate follows the batch by the ${ctx.settings.lrRule} rule (tuner.lr_scaling: ${ctx.settings.lrRule})` : '';
     out.plan = { ...plan, description: `${plan.description}${rule}${reached}` };
   } catch (e) {
     out.evidence.notes.push(`no batch-size plan: ${e instanceof Error ? e.message : String(e)}`);

@@ -84,7 +84,8 @@ function seconds(input: BranchPlanInput, points: readonly number[], sizes: reado
   const largest = sizes[sizes.length - 1];
   let total = 0;
   const perTrial = input.startupSeconds + RESUME_SECONDS;
-  if (input.given) total += points.length * perTrial; // one probe each
+  if (input.given)
+    total += points.length * perTrial; // one probe each
   else total += points.length * perTrial + points[points.length - 1] / X(input.batchSize);
   let branches = 0;
   for (const u of points) {
@@ -139,16 +140,29 @@ export function planBranchPhase(input: BranchPlanInput): BranchPlanResult {
   const B = input.batchSize;
   const H = input.horizonSamples;
   const sizes = branchSizes(B, input.ceiling, H);
-  if (input.ceiling < 2 * B) return { skip: `no branch size above the current ${B} fits (largest allowed: ${input.ceiling}, from the memory ceiling, the dataset and --max), so there is nothing to compare k = 1 with` };
-  if (sizes.length < 2) return { skip: `the horizon (${Math.round(H)} samples) is shorter than a branch: ${MIN_BRANCH_STEPS} steps at ${2 * B} must fit in a quarter of it (${MIN_BRANCH_STEPS * 2 * B * 4} samples or more); give a longer --horizon (tuner.horizon), or train longer in the config` };
+  if (input.ceiling < 2 * B)
+    return {
+      skip: `no branch size above the current ${B} fits (largest allowed: ${input.ceiling}, from the memory ceiling, the dataset and --max), so there is nothing to compare k = 1 with`,
+    };
+  if (sizes.length < 2)
+    return {
+      skip: `the horizon (${Math.round(H)} samples) is shorter than a branch: ${MIN_BRANCH_STEPS} steps at ${2 * B} must fit in a quarter of it (${MIN_BRANCH_STEPS * 2 * B * 4} samples or more); give a longer --horizon (tuner.horizon), or train longer in the config`,
+    };
   const given = input.given?.filter((u) => u < H).sort((a, b) => a - b);
-  if (given && given.length === 0) return { skip: `every given checkpoint is at or past the horizon (${Math.round(H)} samples): give checkpoints from earlier in the run, or a longer --horizon` };
+  if (given && given.length === 0)
+    return {
+      skip: `every given checkpoint is at or past the horizon (${Math.round(H)} samples): give checkpoints from earlier in the run, or a longer --horizon`,
+    };
   const firstPoint = MIN_BRANCH_STEPS * B;
   const { good, degraded } = preferences(sizes.length, given?.length);
   // A study-made trunk first tries the good choices half-way along the run, then as far as they fit, then the degraded ones.
   const passes: Array<{ choices: Choice[]; wanted: number }> = given
     ? [{ choices: [...good, ...degraded], wanted: 1 }]
-    : [{ choices: good, wanted: WANTED_TRUNK_FRACTION }, { choices: good, wanted: 0 }, { choices: degraded, wanted: 0 }];
+    : [
+        { choices: good, wanted: WANTED_TRUNK_FRACTION },
+        { choices: good, wanted: 0 },
+        { choices: degraded, wanted: 0 },
+      ];
   for (const { choices, wanted } of passes) {
     for (const { p, k, s } of choices) {
       const use = sizes.slice(0, k);
@@ -173,5 +187,7 @@ export function planBranchPhase(input: BranchPlanInput): BranchPlanResult {
     }
   }
   const min = seconds(input, given ?? trunkPoints(2, (firstPoint * 2) / H, H, B), sizes.slice(0, 2), 1);
-  return { skip: `the ${Math.round(input.seconds)} s left for it are too few: even 2 checkpoints with branches at ${sizes.slice(0, 2).join(' and ')} need ~${Math.ceil(min)} s at ~${input.startupSeconds.toFixed(1)} s start-up per trial; give a larger --budget` };
+  return {
+    skip: `the ${Math.round(input.seconds)} s left for it are too few: even 2 checkpoints with branches at ${sizes.slice(0, 2).join(' and ')} need ~${Math.ceil(min)} s at ~${input.startupSeconds.toFixed(1)} s start-up per trial; give a larger --budget`,
+  };
 }

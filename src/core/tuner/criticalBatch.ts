@@ -35,7 +35,12 @@ export interface CriticalBatchEstimate {
  * held flat outside its points). A curve with one point in reach gives that point. A centred
  * mean over the branch's end: less noisy than its last value, and the same window for every size.
  */
-export function smoothedFinalLoss(curve: ReadonlyArray<{ samples: number; loss: number }>, from: number, to: number, fraction = BRANCH_SMOOTHING_FRACTION): number {
+export function smoothedFinalLoss(
+  curve: ReadonlyArray<{ samples: number; loss: number }>,
+  from: number,
+  to: number,
+  fraction = BRANCH_SMOOTHING_FRACTION,
+): number {
   const pts = curve.filter((p) => Number.isFinite(p.loss) && p.samples > from && p.samples <= to).sort((a, b) => a.samples - b.samples);
   if (pts.length === 0) return NaN;
   const start = to - fraction * (to - from);
@@ -89,7 +94,11 @@ export function criticalBatchSize(branches: readonly BranchLoss[], reference: nu
     const rs = seeds.map((s) => relOf(b, s));
     const finite = rs.filter(Number.isFinite);
     // A branch that diverged or never ran (NaN) fails for every seed: the CBS cannot claim a size not shown to train.
-    return { batchSize: b, relativeLoss: finite.length === rs.length && finite.length > 0 ? finite.reduce((a, r) => a + r, 0) / finite.length : NaN, seeds: finite.length };
+    return {
+      batchSize: b,
+      relativeLoss: finite.length === rs.length && finite.length > 0 ? finite.reduce((a, r) => a + r, 0) / finite.length : NaN,
+      seeds: finite.length,
+    };
   });
   const mean = (b: number) => table.find((t) => t.batchSize === b)?.relativeLoss ?? NaN;
   const value = largestWithin(sizes, mean, tolerance);
@@ -104,7 +113,14 @@ export function criticalBatchSize(branches: readonly BranchLoss[], reference: nu
 }
 
 /** What `method` says of a point, so a reader knows how its number was made. */
-export function criticalBatchMethod(o: { tolerance: number; lossSource: 'validation' | 'training'; branchSamples: number; seeds: number; atLeast: boolean; largest: number }): string {
+export function criticalBatchMethod(o: {
+  tolerance: number;
+  lossSource: 'validation' | 'training';
+  branchSamples: number;
+  seeds: number;
+  atLeast: boolean;
+  largest: number;
+}): string {
   const loss = o.lossSource === 'validation' ? 'validation loss (fixed evaluation set)' : 'training loss (no validation loss was reported)';
   const seeds = o.seeds > 1 ? `${o.seeds} seeds; low/high span the per-seed answers` : 'one seed, so low = high: no interval';
   const censored = o.atLeast ? `; the largest branch tried (${o.largest}) stayed within it, so the CBS is at least that` : '';

@@ -47,7 +47,8 @@ export function interpolateCbs(points: readonly CbsAt[], referenceBatchSize: num
   const pts = points.filter((p) => p.samples > 0 && p.value > 0).sort((a, b) => a.samples - b.samples);
   const B = referenceBatchSize;
   if (pts.length === 0) return () => B;
-  const seg = (p: CbsAt, q: CbsAt, u: number) => Math.exp(Math.log(p.value) + ((Math.log(u) - Math.log(p.samples)) / (Math.log(q.samples) - Math.log(p.samples))) * (Math.log(q.value) - Math.log(p.value)));
+  const seg = (p: CbsAt, q: CbsAt, u: number) =>
+    Math.exp(Math.log(p.value) + ((Math.log(u) - Math.log(p.samples)) / (Math.log(q.samples) - Math.log(p.samples))) * (Math.log(q.value) - Math.log(p.value)));
   return (u) => {
     let v: number;
     if (pts.length === 1) v = pts[0].value;
@@ -140,7 +141,15 @@ export function computePlan(input: PlanInput): PlanComputation | undefined {
     steps += s;
     samples += s * b;
   });
-  const fixed = fixedSizes.map((b) => ({ batchSize: b, cost: cost(us.map(() => b), cbs, du, t) }));
+  const fixed = fixedSizes.map((b) => ({
+    batchSize: b,
+    cost: cost(
+      us.map(() => b),
+      cbs,
+      du,
+      t,
+    ),
+  }));
   const bestFixed = fixed.reduce((a, f) => (f.cost.seconds < a.cost.seconds ? f : a));
   return { warmup: { stages, cost: cost(policy, cbs, du, t) }, fixed, bestFixed };
 }
@@ -167,7 +176,13 @@ const n = (x: number) => Math.round(x).toLocaleString('en-US');
 
 function describe(stages: readonly PlanStage[], c: PolicyCost, lr: (b: number) => number): string {
   if (stages.length === 1) return `${stages[0].batchSize} for the whole run (${n(c.samples)} samples, ${n(c.steps)} steps)`;
-  const parts = stages.map((s, i) => (i === 0 ? `${s.batchSize} until ${n(stages[1].fromSamples)} samples` : i < stages.length - 1 ? `then ${s.batchSize} until ${n(stages[i + 1].fromSamples)}` : `then ${s.batchSize} to the end`));
+  const parts = stages.map((s, i) =>
+    i === 0
+      ? `${s.batchSize} until ${n(stages[1].fromSamples)} samples`
+      : i < stages.length - 1
+        ? `then ${s.batchSize} until ${n(stages[i + 1].fromSamples)}`
+        : `then ${s.batchSize} to the end`,
+  );
   const first = stages[0].batchSize;
   const last = stages[stages.length - 1].batchSize;
   return `${parts.join(', ')} (${n(c.samples)} samples, ${n(c.steps)} steps in all; learning rate ${lr(first).toPrecision(3)} → ${lr(last).toPrecision(3)} with the batch)`;
