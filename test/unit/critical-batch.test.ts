@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { criticalBatchSize, smoothedFinalLoss, type BranchLoss } from '../../src/core/tuner/criticalBatch';
-import { branchLength, branchSizes, planBranchPhase, trunkPoints, type BranchPhasePlan } from '../../src/core/tuner/branchPlan';
+import { bisectionProbes, branchPoint, planBranchPhase, trunkPoints, type BranchPhasePlan } from '../../src/core/tuner/branchPlan';
 
 const close = (a: number, b: number, tol = 1e-9) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
 
@@ -76,25 +76,29 @@ test('CBS: every size within tolerance is an "at least" answer; no k = 1 loss gi
   assert.equal(criticalBatchSize(branches({ 16: [NaN], 32: [1] }), 16), undefined);
 });
 
-test('branch plan: sizes k x B up to the ceiling and a quarter of the horizon; branch length and trunk points', () => {
-  assert.deepEqual(branchSizes(32, 300, 1e6), [32, 64, 128, 256]);
-  assert.deepEqual(branchSizes(32, 1e9, 1e9), [32, 64, 128, 256, 512], 'k = 1 .. 16');
-  assert.deepEqual(branchSizes(32, 1e9, 4 * 8 * 128), [32, 64, 128], '8 steps at 256 do not fit a quarter of 4096 samples');
-  // A quarter of the checkpoint's samples, at least 8 steps of the largest size, a multiple of it.
-  assert.equal(branchLength(10_000, 256, 1e6), 2560);
-  assert.equal(branchLength(1_000, 256, 1e6), 2048);
-  assert.equal(branchLength(90_000, 256, 100_000), Math.floor(10_000 / 256) * 256, 'cut to end at the horizon');
+test("branch plan: a checkpoint's branch length and sizes (>= 8 steps each, under the ceiling); trunk points", () => {
+  // A quarter of 10,000 samples = 2,500; sizes with >= 8 steps in it: 32..256 (8 x 256 = 2,048); rounded down to a multiple of 256.
+  assert.deepEqual(branchPoint(10_000, 32, 1e9), { samples: 10_000, branchSamples: 2304, sizes: [32, 64, 128, 256] });
+  // Early: at least 8 steps at 2B (512 samples), so k = 1, 2 always compare.
+  assert.deepEqual(branchPoint(1_000, 32, 1e9), { samples: 1_000, branchSamples: 512, sizes: [32, 64] });
+  assert.deepEqual(branchPoint(1e6, 32, 300).sizes, [32, 64, 128, 256], 'the memory ceiling');
+  assert.deepEqual(branchPoint(1e7, 32, 1e9).sizes, [32, 64, 128, 256, 512, 1024, 2048], 'up to 64 x B');
+  assert.deepEqual([1, 2, 3, 4, 5, 7].map(bisectionProbes), [0, 1, 2, 2, 3, 3]);
   assert.deepEqual(trunkPoints(3, 0.5, 100_000, 32), [12512, 24992, 50016], 'geometric, in whole steps of 32');
 });
 
 const X = (b: number) => (4000 * b) / (b + 32);
 const base = { startupSeconds: 1, parallel: 1, batchSize: 32, horizonSamples: 200_000, ceiling: 1024, throughput: X };
 
-test('branch plan: with time, >= 3 points, sizes to 16x, two seeds; with less, fewer; too little, a reason to act on', () => {
+test('branch plan: with time, 4 points, sizes to the ceiling late in the run, two seeds; with less, fewer; too little, a reason to act on', () => {
   const rich = planBranchPhase({ ...base, seconds: 2000 }) as BranchPhasePlan;
   assert.ok(!('skip' in rich));
-  assert.equal(rich.points.length, 4);
-  assert.deepEqual(rich.sizes, [32, 64, 128, 256, 512]);
+  assert.deepEqual(
+    rich.points.map((p) => p.samples),
+    [18752, 37504, 75008, 150016],
+  );
+  assert.deepEqual(rich.points[3].sizes, [32, 64, 128, 256, 512, 1024], 'a quarter of 150,016 samples: 8 steps fit up to the ceiling');
+  assert.deepEqual(rich.points[0].sizes, [32, 64, 128, 256, 512], '4,688 samples: 8 steps of 512');
   assert.equal(rich.seeds, 2);
   close(rich.reachedFraction, 0.75, 0.001);
   assert.ok(rich.estimatedSeconds <= 2000);
@@ -114,7 +118,10 @@ test('branch plan: given checkpoints are the points (no trunk); those past the h
   const p = planBranchPhase({ ...base, seconds: 500, given: [20_000, 60_000, 300_000] }) as BranchPhasePlan;
   assert.ok(!('skip' in p));
   assert.equal(p.trunk, false);
-  assert.deepEqual(p.points, [20_000, 60_000]);
+  assert.deepEqual(
+    p.points.map((x) => x.samples),
+    [20_000, 60_000],
+  );
   const past = planBranchPhase({ ...base, seconds: 500, given: [300_000] });
   assert.ok('skip' in past && /at or past the horizon/.test(past.skip));
 });

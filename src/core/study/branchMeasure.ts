@@ -32,7 +32,7 @@ export function lossAtEnd(steps: readonly StepMetrics[], evals: readonly EvalMet
 }
 
 /** A branch's loss: NaN when it failed, diverged or stopped short of its samples (it would not be comparable). */
-function branchLoss(r: TrialResult, from: number, to: number, source: LossSource): number {
+export function branchLoss(r: TrialResult, from: number, to: number, source: LossSource): number {
   if (r.status !== 'ok' || divergence(r.steps, r.evals).diverged) return NaN;
   const last = r.steps[r.steps.length - 1];
   if (!last || last.samples < to) return NaN;
@@ -80,6 +80,7 @@ export function measurePoint(
       seeds: o.seeds.length,
       atLeast: est.atLeast,
       largest,
+      tried: complete,
     }),
     branches: est.branches,
     checkpointSource: cp.source,

@@ -12,7 +12,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CriticalBatchPoint, TrialResult, TrialSpec } from '../types';
-import { planBranchPhase, type BranchPhasePlan } from '../tuner/branchPlan';
+import { planBranchPhase, type BranchPhasePlan, type BranchPoint } from '../tuner/branchPlan';
+import { searchCriticalBatch } from './branchSearch';
 import { scaleLearningRate } from '../tuner/lrScaling';
 import { lossAtEnd, measurePoint, type CheckpointPoint } from './branchMeasure';
 import type { StudyContext } from './context';
@@ -70,7 +71,7 @@ async function trainTrunk(
   const B = ctx.options.currentBatchSize;
   const made: CheckpointPoint[] = [];
   let prev: CheckpointPoint | undefined;
-  for (const u of plan.points) {
+  for (const { samples: u } of plan.points) {
     if (ctx.aborted) break;
     const path = join(dir, `trunk-${u}.ckpt`);
     const spec = specAt(ctx, `trunk-${u}`, B, ctx.settings.seed, {
@@ -123,65 +124,34 @@ async function probeGiven(ctx: StudyContext, files: readonly string[], out: Bran
   return found.sort((a, b) => a.samples - b.samples);
 }
 
-/** The branch trials: size by size (k = 1 first), each at every checkpoint and seed, so a budget that runs short cuts the largest sizes everywhere, not whole checkpoints. */
-function branchSpecs(
-  ctx: StudyContext,
-  points: readonly CheckpointPoint[],
-  plan: BranchPhasePlan,
-  X: (b: number) => number | undefined,
-): Array<{ cp: CheckpointPoint; spec: TrialSpec }> {
+/** A branch from `cp` at batch b: the point's samples, about 12 evaluations (at the same samples whatever the size), B_noise from k = 1. */
+function branchSpec(ctx: StudyContext, cp: CheckpointPoint, bp: BranchPoint, b: number, seed: number, X: (b: number) => number | undefined): TrialSpec {
+  const steps = bp.branchSamples / b;
   const B = ctx.options.currentBatchSize;
-  const out: Array<{ cp: CheckpointPoint; spec: TrialSpec }> = [];
-  for (const b of plan.sizes)
-    for (const cp of points)
-      for (let s = 0; s < plan.seeds; s++) {
-        const n = lengthAt(plan, cp);
-        const steps = n / b;
-        const spec = specAt(ctx, `branch-${cp.samples}-${b}-s${ctx.settings.seed + s}`, b, ctx.settings.seed + s, {
-          resumeFrom: cp.path,
-          maxSteps: cp.step + steps,
-          maxSeconds: safetySeconds(n, X(b)),
-          // About 12 evaluations in every branch (at the same samples whatever the size); B_noise from the k = 1 branches.
-          evalEvery: Math.max(1, Math.round(steps / 12)),
-          microBatches: b === B ? microBatchesFor(B, ctx.settings.microBatches) : 0,
-        });
-        out.push({ cp, spec });
-      }
-  return out;
+  return specAt(ctx, `branch-${cp.samples}-${b}-s${seed}`, b, seed, {
+    resumeFrom: cp.path,
+    maxSteps: cp.step + steps,
+    maxSeconds: safetySeconds(bp.branchSamples, X(b)),
+    evalEvery: Math.max(1, Math.round(steps / 12)),
+    microBatches: b === B ? microBatchesFor(B, ctx.settings.microBatches) : 0,
+  });
 }
 
-/** Samples each branch from `cp` trains. */
-const lengthAt = (plan: BranchPhasePlan, cp: CheckpointPoint) => plan.branchSamples[plan.points.indexOf(cp.samples)] ?? plan.branchSamples[0];
+type Pair = { cp: CheckpointPoint; bp: BranchPoint };
 
-/** Runs the branch trials in order while time allows; the results by checkpoint. */
-async function runBranches(
-  ctx: StudyContext,
-  work: ReadonlyArray<{ cp: CheckpointPoint; spec: TrialSpec }>,
-  deadline: number,
-): Promise<{ results: Map<CheckpointPoint, TrialResult[]>; cut: boolean }> {
-  const results = new Map<CheckpointPoint, TrialResult[]>();
-  let i = 0;
-  for (; i < work.length && !ctx.aborted && ctx.elapsed() < deadline; i += ctx.settings.parallel) {
-    const group = work.slice(i, i + ctx.settings.parallel);
-    const done = await Promise.all(group.map((w) => ctx.runTrial(w.spec, 'branch')));
-    group.forEach((w, j) => results.set(w.cp, [...(results.get(w.cp) ?? []), done[j].result]));
-  }
-  return { results, cut: i < work.length };
-}
-
-/** The checkpoints to branch from (given, else a trunk), and the phase's plan. */
+/** The checkpoints to branch from (given, else a trunk), each with its branches' plan. */
 async function checkpointsFor(
   ctx: StudyContext,
   profile: ProfileOutcome,
   deadline: number,
   dir: string,
   out: BranchOutcome,
-): Promise<{ plan?: BranchPhasePlan; points: CheckpointPoint[] }> {
+): Promise<{ plan?: BranchPhasePlan; pairs: Pair[] }> {
   const o = ctx.options;
   const X = profileThroughput(profile);
   const given = o.fromCheckpoints ?? [];
   const probed = given.length > 0 ? await probeGiven(ctx, given, out) : undefined;
-  if (probed && probed.length === 0) return { points: [] };
+  if (probed && probed.length === 0) return { pairs: [] };
   const horizon = o.horizonSamples ?? 2 * Math.max(...(probed ?? []).map((p) => p.samples));
   const plan = planBranchPhase({
     seconds: deadline - ctx.elapsed(),
@@ -195,12 +165,12 @@ async function checkpointsFor(
   });
   if ('skip' in plan) {
     out.undetermined.push(`${WHAT}: ${plan.skip}`);
-    return { points: [] };
+    return { pairs: [] };
   }
   ctx.setPhase('branch', `branching: ${plan.summary}`);
-  if (probed) return { plan, points: probed.filter((p) => plan.points.includes(p.samples)) };
-  const made = await trainTrunk(ctx, plan, dir, X, out);
-  return { plan, points: made };
+  const cps = probed ?? (await trainTrunk(ctx, plan, dir, X, out));
+  const pairs = cps.flatMap((cp) => plan.points.filter((bp) => bp.samples === cp.samples).map((bp) => ({ cp, bp })));
+  return { plan, pairs };
 }
 
 export async function runBranchPhase(ctx: StudyContext, profile: ProfileOutcome, seconds: number): Promise<BranchOutcome> {
@@ -209,21 +179,21 @@ export async function runBranchPhase(ctx: StudyContext, profile: ProfileOutcome,
   const deadline = start + seconds;
   const dir = mkdtempSync(join(tmpdir(), 'batch-tuner-branch-'));
   try {
-    const { plan, points } = await checkpointsFor(ctx, profile, deadline, dir, out);
-    if (!plan || points.length === 0) return out;
-    out.sizes = plan.sizes;
-    if (plan.trunk) out.reachedFraction = points[points.length - 1].samples / (ctx.options.horizonSamples ?? Infinity);
+    const { plan, pairs } = await checkpointsFor(ctx, profile, deadline, dir, out);
+    if (!plan || pairs.length === 0) return out;
+    out.sizes = [...new Set(pairs.flatMap((p) => p.bp.sizes))].sort((a, b) => a - b);
+    if (plan.trunk) out.reachedFraction = pairs[pairs.length - 1].cp.samples / (ctx.options.horizonSamples ?? Infinity);
     const X = profileThroughput(profile);
     const seeds = Array.from({ length: plan.seeds }, (_, s) => ctx.settings.seed + s);
-    const { results, cut } = await runBranches(ctx, branchSpecs(ctx, points, plan, X), deadline);
+    const { searches, cut } = await searchCriticalBatch(ctx, pairs, seeds, (cp, bp, b, seed) => branchSpec(ctx, cp, bp, b, seed, X), deadline);
     if (cut && !ctx.aborted)
       out.undetermined.push(
-        `${WHAT}: the branch phase's ${Math.round(seconds)} s ran out before every branch ran, so the largest sizes were compared at fewer checkpoints or not at all (give a larger --budget)`,
+        `${WHAT}: the branch phase's ${Math.round(seconds)} s ran out before the search ended at every checkpoint, so some critical batch sizes are coarser (at least the largest size that passed) or missing (give a larger --budget)`,
       );
-    for (const cp of points) {
-      const m = measurePoint(cp, results.get(cp) ?? [], {
+    for (const sr of searches) {
+      const m = measurePoint(sr.cp, sr.results, {
         reference: ctx.options.currentBatchSize,
-        branchSamples: lengthAt(plan, cp),
+        branchSamples: sr.bp.branchSamples,
         seeds,
         seed: ctx.settings.seed,
         datasetSize: ctx.options.datasetSize,

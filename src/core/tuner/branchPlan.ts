@@ -1,13 +1,15 @@
 // How the branch phase spends its share of the budget (issue 11): where along the run the
 // checkpoints go (a trunk at the current batch size B trained to a few fractions of the horizon,
-// or the person's own checkpoints), which branch sizes k x B run from each, how many seeds, and
-// how long each branch is. Every trial pays a start-up; the trunk and branches cost samples /
-// X(batch) seconds of training. Preference: at least three points, sizes up to 8x B, two seeds;
-// then as far along the run as the budget allows (said in the plan as the fraction reached).
+// or the person's own checkpoints), how long the branches from each are and which sizes k x B
+// they can compare, and how many seeds. At each checkpoint the CBS is found by bisection over
+// B, 2B, 4B, ... (the k = 1 branch, then ~log2 of the sizes), so the ladder can reach far (to 64x)
+// at little cost. Every trial pays a start-up; trunk and branches cost samples / X(batch) seconds.
+// Preference: three or four points with two seeds, then one seed, then two points; the trunk as
+// far along the run as the budget allows (said in the plan as the fraction reached).
 
-/** Branch sizes per point at most: k = 1, 2, 4, 8, 16. */
-export const MAX_BRANCH_SIZES = 5;
-/** The largest branch trains at least this many optimizer steps (fewer say little about its loss). */
+/** Branch sizes up to this multiple of B (the memory ceiling and the branch length permitting). */
+export const MAX_BRANCH_K = 64;
+/** A branch size trains at least this many optimizer steps in its branch (fewer say little about its loss). */
 export const MIN_BRANCH_STEPS = 8;
 /** A branch lasts this fraction of the samples seen at its checkpoint (longer later, where progress is slower). */
 export const BRANCH_LENGTH_FRACTION = 0.25;
@@ -36,15 +38,19 @@ export interface BranchPlanInput {
   given?: readonly number[];
 }
 
-export interface BranchPhasePlan {
-  /** Samples at each checkpoint (a trunk stops there; for given ones, theirs). */
-  points: number[];
-  trunk: boolean;
-  /** Branch sizes k x B, ascending, k = 1 first. */
+/** One checkpoint: where it is, how long its branches are, and the sizes they can compare. */
+export interface BranchPoint {
+  samples: number;
+  /** Samples every branch from it trains (a multiple of its largest size). */
+  branchSamples: number;
+  /** B, 2B, 4B, ...: each trains >= MIN_BRANCH_STEPS steps in the branch. */
   sizes: number[];
+}
+
+export interface BranchPhasePlan {
+  points: BranchPoint[];
+  trunk: boolean;
   seeds: number;
-  /** Samples each branch of a point trains (a multiple of the largest size). */
-  branchSamples: number[];
   /** Last point / horizon. */
   reachedFraction: number;
   estimatedSeconds: number;
@@ -53,24 +59,21 @@ export interface BranchPhasePlan {
 
 export type BranchPlanResult = BranchPhasePlan | { skip: string };
 
-/** Sizes B, 2B, 4B, ... up to the ceiling, and short enough that a branch of MIN_BRANCH_STEPS fits a quarter of the horizon. */
-export function branchSizes(batchSize: number, ceiling: number, horizonSamples: number): number[] {
-  const sizes: number[] = [];
-  for (let j = 0; j < MAX_BRANCH_SIZES; j++) {
-    const b = batchSize * 2 ** j;
-    if (b > ceiling || (j > 0 && MIN_BRANCH_STEPS * b > horizonSamples / 4)) break;
-    sizes.push(b);
-  }
-  return sizes;
+/**
+ * The branches from a checkpoint at `u` samples: BRANCH_LENGTH_FRACTION of u (at least
+ * MIN_BRANCH_STEPS steps at 2B), and the sizes B, 2B, ... that train >= MIN_BRANCH_STEPS steps in
+ * it, under the ceiling and MAX_BRANCH_K; the length rounded down to a multiple of the largest.
+ */
+export function branchPoint(u: number, batchSize: number, ceiling: number): BranchPoint {
+  const n = Math.max(MIN_BRANCH_STEPS * 2 * batchSize, Math.round(BRANCH_LENGTH_FRACTION * u));
+  const sizes = [batchSize];
+  for (let b = 2 * batchSize; b <= ceiling && b <= MAX_BRANCH_K * batchSize && MIN_BRANCH_STEPS * b <= n; b *= 2) sizes.push(b);
+  const top = sizes[sizes.length - 1];
+  return { samples: u, branchSamples: Math.floor(n / top) * top, sizes };
 }
 
-/** Branch length at a checkpoint: BRANCH_LENGTH_FRACTION of its samples, >= MIN_BRANCH_STEPS at the largest size, a multiple of it. */
-export function branchLength(pointSamples: number, largest: number, horizonSamples: number): number {
-  const min = MIN_BRANCH_STEPS * largest;
-  let n = Math.max(min, Math.ceil((BRANCH_LENGTH_FRACTION * pointSamples) / largest) * largest);
-  if (pointSamples + n > horizonSamples) n = Math.max(min, Math.floor((horizonSamples - pointSamples) / largest) * largest);
-  return n;
-}
+/** Bisection probes to find the largest passing size among sizes[1..m-1] (k = 1 passes by definition). */
+export const bisectionProbes = (sizes: number) => Math.ceil(Math.log2(Math.max(1, sizes)));
 
 /** Trunk checkpoints at f H, f H/2, f H/4, ... (geometric: the CBS moves fastest early), in whole steps of B. */
 export function trunkPoints(count: number, fraction: number, horizonSamples: number, batchSize: number): number[] {
@@ -79,47 +82,52 @@ export function trunkPoints(count: number, fraction: number, horizonSamples: num
   return [...new Set(pts)];
 }
 
-function seconds(input: BranchPlanInput, points: readonly number[], sizes: readonly number[], seeds: number): number {
-  const X = (b: number) => input.throughput(b) ?? input.throughput(input.batchSize) ?? 1000;
-  const largest = sizes[sizes.length - 1];
-  let total = 0;
+function seconds(input: BranchPlanInput, points: readonly BranchPoint[], seeds: number): number {
+  const B = input.batchSize;
+  const X = (b: number) => input.throughput(b) ?? input.throughput(B) ?? 1000;
   const perTrial = input.startupSeconds + RESUME_SECONDS;
-  if (input.given)
-    total += points.length * perTrial; // one probe each
-  else total += points.length * perTrial + points[points.length - 1] / X(input.batchSize);
+  const last = points[points.length - 1]?.samples ?? 0;
+  let total = input.given ? points.length * perTrial : points.length * perTrial + last / X(B); // probes, or the trunk
   let branches = 0;
-  for (const u of points) {
-    const n = branchLength(u, largest, input.horizonSamples);
-    for (const b of sizes) branches += seeds * (perTrial + (n / X(b)) * (b === input.batchSize ? MICRO_BATCH_SLOWDOWN : 1));
+  for (const p of points) {
+    const reference = perTrial + (p.branchSamples / X(B)) * MICRO_BATCH_SLOWDOWN;
+    // Probes at larger sizes train faster; 2B is the slowest of them.
+    branches += seeds * (reference + bisectionProbes(p.sizes.length) * (perTrial + p.branchSamples / X(2 * B)));
   }
-  return SLACK * (total + branches / Math.max(1, input.parallel));
+  total += branches / Math.max(1, input.parallel);
+  return SLACK * total;
 }
 
-type Choice = { p: number; k: number; s: number };
+type Choice = { p: number; s: number };
 
-/**
- * (points, sizes, seeds) in order of preference, in two groups: `good` (>= 3 points, sizes to at
- * least 8x B when they fit; two seeds before one) and `degraded` (fewer sizes, then 2 points).
- */
-function preferences(maxSizes: number, given: number | undefined): { good: Choice[]; degraded: Choice[] } {
-  const good: Choice[] = [];
-  const degraded: Choice[] = [];
-  const ps = given !== undefined ? [given] : [4, 3];
-  const top = Math.min(maxSizes, 4);
-  for (let k = maxSizes; k >= top; k--) for (const s of [2, 1]) for (const p of ps) good.push({ p, k, s });
-  // Fewer sizes before fewer points, but three sizes at two points before two sizes at three (k = 1, 2 alone says little).
-  for (let k = top - 1; k >= 2; k--) {
-    for (const p of ps) degraded.push({ p, k, s: 1 });
-    if (given === undefined) degraded.push({ p: 2, k, s: 1 });
-  }
-  return { good, degraded };
+/** (points, seeds) in order of preference: `good` (3-4 points; two seeds before one), then `degraded` (2 points, one seed). */
+function preferences(given: number | undefined): { good: Choice[]; degraded: Choice[] } {
+  if (given !== undefined)
+    return {
+      good: [
+        { p: given, s: 2 },
+        { p: given, s: 1 },
+      ],
+      degraded: [],
+    };
+  return {
+    good: [
+      { p: 4, s: 2 },
+      { p: 3, s: 2 },
+      { p: 4, s: 1 },
+      { p: 3, s: 1 },
+    ],
+    degraded: [{ p: 2, s: 1 }],
+  };
 }
 
-function describe(plan: Omit<BranchPhasePlan, 'summary'>, horizonSamples: number): string {
+function describe(plan: Omit<BranchPhasePlan, 'summary'>, batchSize: number, horizonSamples: number): string {
+  const n = (x: number) => x.toLocaleString('en-US');
   const where = plan.trunk
-    ? `a trunk at ${plan.sizes[0]} to ${Math.round(plan.reachedFraction * 100)}% of the ${Math.round(horizonSamples).toLocaleString('en-US')}-sample horizon, checkpoints at ${plan.points.map((u) => u.toLocaleString('en-US')).join(', ')} samples`
+    ? `a trunk at ${batchSize} to ${Math.round(plan.reachedFraction * 100)}% of the ${n(Math.round(horizonSamples))}-sample horizon, checkpoints at ${plan.points.map((p) => n(p.samples)).join(', ')} samples`
     : `${plan.points.length} given checkpoint${plan.points.length > 1 ? 's' : ''}`;
-  return `${where}; branches at ${plan.sizes.join(', ')} x ${plan.seeds} seed${plan.seeds > 1 ? 's' : ''}, ${plan.branchSamples.map((n) => n.toLocaleString('en-US')).join('/')} samples each (~${Math.round(plan.estimatedSeconds)} s)`;
+  const top = Math.max(...plan.points.map((p) => p.sizes[p.sizes.length - 1]));
+  return `${where}; branches of ${plan.points.map((p) => n(p.branchSamples)).join('/')} samples at ${batchSize} to ${top} (bisection) x ${plan.seeds} seed${plan.seeds > 1 ? 's' : ''} (~${Math.round(plan.estimatedSeconds)} s)`;
 }
 
 /** The largest trunk fraction in [lowest, MAX_TRUNK_FRACTION] that fits (binary search: the cost grows with it). */
@@ -139,55 +147,45 @@ function largestFitting(fits: (f: number) => boolean, lowest: number): number {
 export function planBranchPhase(input: BranchPlanInput): BranchPlanResult {
   const B = input.batchSize;
   const H = input.horizonSamples;
-  const sizes = branchSizes(B, input.ceiling, H);
   if (input.ceiling < 2 * B)
     return {
       skip: `no branch size above the current ${B} fits (largest allowed: ${input.ceiling}, from the memory ceiling, the dataset and --max), so there is nothing to compare k = 1 with`,
     };
-  if (sizes.length < 2)
+  const minBranch = MIN_BRANCH_STEPS * 2 * B;
+  if (4 * minBranch > H)
     return {
-      skip: `the horizon (${Math.round(H)} samples) is shorter than a branch: ${MIN_BRANCH_STEPS} steps at ${2 * B} must fit in a quarter of it (${MIN_BRANCH_STEPS * 2 * B * 4} samples or more); give a longer --horizon (tuner.horizon), or train longer in the config`,
+      skip: `the horizon (${Math.round(H)} samples) is shorter than a branch: ${MIN_BRANCH_STEPS} steps at ${2 * B} must fit in a quarter of it (${4 * minBranch} samples or more); give a longer --horizon (tuner.horizon), or train longer in the config`,
     };
   const given = input.given?.filter((u) => u < H).sort((a, b) => a - b);
   if (given && given.length === 0)
     return {
       skip: `every given checkpoint is at or past the horizon (${Math.round(H)} samples): give checkpoints from earlier in the run, or a longer --horizon`,
     };
-  const firstPoint = MIN_BRANCH_STEPS * B;
-  const { good, degraded } = preferences(sizes.length, given?.length);
+  const at = (us: readonly number[]) => us.map((u) => branchPoint(u, B, input.ceiling));
+  const { good, degraded } = preferences(given?.length);
   // A study-made trunk first tries the good choices half-way along the run, then as far as they fit, then the degraded ones.
   const passes: Array<{ choices: Choice[]; wanted: number }> = given
-    ? [{ choices: [...good, ...degraded], wanted: 1 }]
+    ? [{ choices: good, wanted: 1 }]
     : [
         { choices: good, wanted: WANTED_TRUNK_FRACTION },
         { choices: good, wanted: 0 },
         { choices: degraded, wanted: 0 },
       ];
   for (const { choices, wanted } of passes) {
-    for (const { p, k, s } of choices) {
-      const use = sizes.slice(0, k);
-      const pointsAt = (f: number) => (given ? given : trunkPoints(p, f, H, B));
-      const fits = (f: number) => seconds(input, pointsAt(f), use, s) <= input.seconds;
-      const lowest = Math.max(wanted, (firstPoint * 2 ** (p - 1)) / H);
+    for (const { p, s } of choices) {
+      const pointsAt = (f: number) => at(given ?? trunkPoints(p, f, H, B));
+      const fits = (f: number) => seconds(input, pointsAt(f), s) <= input.seconds;
+      // The first point trains at least MIN_BRANCH_STEPS steps of B.
+      const lowest = Math.max(wanted, (MIN_BRANCH_STEPS * B * 2 ** (p - 1)) / H);
       if (!given && lowest > MAX_TRUNK_FRACTION) continue;
       if (!fits(given ? 1 : lowest)) continue;
-      const f = given ? 1 : largestFitting(fits, lowest);
-      const points = pointsAt(f);
-      const largest = use[use.length - 1];
-      const plan = {
-        points: [...points],
-        trunk: !given,
-        sizes: use,
-        seeds: s,
-        branchSamples: points.map((u) => branchLength(u, largest, H)),
-        reachedFraction: points[points.length - 1] / H,
-        estimatedSeconds: seconds(input, points, use, s),
-      };
-      return { ...plan, summary: describe(plan, H) };
+      const points = pointsAt(given ? 1 : largestFitting(fits, lowest));
+      const plan = { points, trunk: !given, seeds: s, reachedFraction: points[points.length - 1].samples / H, estimatedSeconds: seconds(input, points, s) };
+      return { ...plan, summary: describe(plan, B, H) };
     }
   }
-  const min = seconds(input, given ?? trunkPoints(2, (firstPoint * 2) / H, H, B), sizes.slice(0, 2), 1);
+  const min = seconds(input, at(given ?? trunkPoints(2, (MIN_BRANCH_STEPS * B * 2) / H, H, B)), 1);
   return {
-    skip: `the ${Math.round(input.seconds)} s left for it are too few: even 2 checkpoints with branches at ${sizes.slice(0, 2).join(' and ')} need ~${Math.ceil(min)} s at ~${input.startupSeconds.toFixed(1)} s start-up per trial; give a larger --budget`,
+    skip: `the ${Math.round(input.seconds)} s left for it are too few: even ${given ? given.length : 2} checkpoint${given?.length === 1 ? '' : 's'} with one seed need ~${Math.ceil(min)} s at ~${input.startupSeconds.toFixed(1)} s start-up per trial; give a larger --budget`,
   };
 }

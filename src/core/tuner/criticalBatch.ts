@@ -120,12 +120,14 @@ export function criticalBatchMethod(o: {
   seeds: number;
   atLeast: boolean;
   largest: number;
+  tried?: readonly number[];
 }): string {
   const loss = o.lossSource === 'validation' ? 'validation loss (fixed evaluation set)' : 'training loss (no validation loss was reported)';
   const seeds = o.seeds > 1 ? `${o.seeds} seeds; low/high span the per-seed answers` : 'one seed, so low = high: no interval';
+  const tried = o.tried ? `; sizes tried by bisection (${[...o.tried].sort((a, b) => a - b).join(', ')}), taking the loss excess to grow with the batch` : '';
   const censored = o.atLeast ? `; the largest branch tried (${o.largest}) stayed within it, so the CBS is at least that` : '';
   return (
     `branches of ${Math.round(o.branchSamples)} samples each at k x B; ${loss} averaged over the last ${Math.round(BRANCH_SMOOTHING_FRACTION * 100)}% of each branch's samples; ` +
-    `CBS = the largest size whose loss is within ${(o.tolerance * 100).toFixed(1)}% of the k = 1 branch (unbroken from k = 1); ${seeds}${censored}`
+    `CBS = the largest size whose loss is within ${(o.tolerance * 100).toFixed(1)}% of the k = 1 branch (unbroken from k = 1)${tried}; ${seeds}${censored}`
   );
 }
