@@ -76,7 +76,7 @@ function overTheRun(rec: Rec): string[] {
   const lines: string[] = [];
   const cbs = rec.criticalBatchSize ?? [];
   if (cbs.length > 0) {
-    const at = cbs.map((p) => `${p.value}${p.low !== p.high ? ` (${p.low}–${p.high})` : ''} at ${count(p.samples)} samples${p.noiseScale ? ` [B_noise ~${formatNumber(p.noiseScale.value)}]` : ''}`);
+    const at = cbs.map((p) => `${p.atLeast ? '≥' : ''}${p.value}${p.low !== p.high ? ` (${p.low}–${p.high})` : ''} at ${count(p.samples)} samples${p.noiseScale ? ` [B_noise ~${formatNumber(p.noiseScale.value)}]` : ''}`);
     lines.push(`Critical batch size along the run (branched trials, ${cbs[0].checkpointSource === 'given' ? 'your checkpoints' : 'checkpoints the study trained'}): ${at.join(', ')}.`);
     lines.push(`  how: ${cbs[0].method}`);
   }

@@ -465,6 +465,8 @@ export interface CriticalBatchPoint {
   value: number;
   low: number;
   high: number;
+  /** The largest size tried stayed within the tolerance: the CBS is at least `value`, maybe more. */
+  atLeast?: boolean;
   /** Relative loss tolerance against the k = 1 branch (e.g. 0.01). */
   tolerance: number;
   /** How each branch's loss was smoothed and compared, in words. */

@@ -95,7 +95,7 @@ function outcome(p: BatchSizePlan | undefined): StudyOutcome {
     alternatives: {},
     candidates: [],
     evidence: { lrRule: 'sqrt', notes: [] },
-    criticalBatchSize: [point(1200, 64, 64, 128), point(4800, 128, 128, 128)],
+    criticalBatchSize: [point(1200, 64, 64, 128), { ...point(4800, 128, 128, 128), atLeast: true }],
     ...(p ? { plan: p } : {}),
   };
   return {
@@ -116,7 +116,7 @@ test('tune prints the plan over the run and the critical batch size along it', (
   const text = formatRecommendation(outcome(plan));
   assert.match(
     text,
-    /Critical batch size along the run \(branched trials, checkpoints the study trained\): 64 \(64–128\) at 1,200 samples \[B_noise ~90\], 128 at 4,800 samples/,
+    /Critical batch size along the run \(branched trials, checkpoints the study trained\): 64 \(64–128\) at 1,200 samples \[B_noise ~90\], ≥128 at 4,800 samples/,
   );
   assert.match(text, /plan: 32 until 1,000 samples, then 64 until 4,000, then 128 to the end/);
   const fixed = planHeadline({ ...plan, kind: 'fixed', stages: [{ fromSamples: 0, batchSize: 64, learningRate: 0.0014 }], speedupVsBestFixed: 1 });

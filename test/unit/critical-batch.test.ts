@@ -79,8 +79,8 @@ test('CBS: every size within tolerance is an "at least" answer; no k = 1 loss gi
 test("branch plan: a checkpoint's branch length and sizes (>= 8 steps each, under the ceiling); trunk points", () => {
   // A quarter of 10,000 samples = 2,500; sizes with >= 8 steps in it: 32..256 (8 x 256 = 2,048); rounded down to a multiple of 256.
   assert.deepEqual(branchPoint(10_000, 32, 1e9), { samples: 10_000, branchSamples: 2304, sizes: [32, 64, 128, 256] });
-  // Early: at least 8 steps at 2B (512 samples), so k = 1, 2 always compare.
-  assert.deepEqual(branchPoint(1_000, 32, 1e9), { samples: 1_000, branchSamples: 512, sizes: [32, 64] });
+  // Early: at least 8 steps at 4B (1,024 samples), so k = 1, 2, 4 always compare.
+  assert.deepEqual(branchPoint(1_000, 32, 1e9), { samples: 1_000, branchSamples: 1024, sizes: [32, 64, 128] });
   assert.deepEqual(branchPoint(1e6, 32, 300).sizes, [32, 64, 128, 256], 'the memory ceiling');
   assert.deepEqual(branchPoint(1e7, 32, 1e9).sizes, [32, 64, 128, 256, 512, 1024, 2048], 'up to 64 x B');
   assert.deepEqual([1, 2, 3, 4, 5, 7].map(bisectionProbes), [0, 1, 2, 2, 3, 3]);

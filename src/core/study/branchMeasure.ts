@@ -72,6 +72,7 @@ export function measurePoint(
     value: est.value,
     low: est.low,
     high: est.high,
+    ...(est.atLeast ? { atLeast: true } : {}),
     tolerance: CBS_TOLERANCE,
     method: criticalBatchMethod({
       tolerance: CBS_TOLERANCE,

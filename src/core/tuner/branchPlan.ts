@@ -59,13 +59,19 @@ export interface BranchPhasePlan {
 
 export type BranchPlanResult = BranchPhasePlan | { skip: string };
 
+/** Every branch trains at least MIN_BRANCH_STEPS steps at this multiple of B: early checkpoints still compare up to 4B. */
+export const MIN_LADDER_K = 4;
+
 /**
  * The branches from a checkpoint at `u` samples: BRANCH_LENGTH_FRACTION of u (at least
- * MIN_BRANCH_STEPS steps at 2B), and the sizes B, 2B, ... that train >= MIN_BRANCH_STEPS steps in
- * it, under the ceiling and MAX_BRANCH_K; the length rounded down to a multiple of the largest.
+ * MIN_BRANCH_STEPS steps at MIN_LADDER_K x B), and the sizes B, 2B, ... that train >=
+ * MIN_BRANCH_STEPS steps in it, under the ceiling and MAX_BRANCH_K; the length rounded down to a
+ * multiple of the largest.
  */
-export function branchPoint(u: number, batchSize: number, ceiling: number): BranchPoint {
-  const n = Math.max(MIN_BRANCH_STEPS * 2 * batchSize, Math.round(BRANCH_LENGTH_FRACTION * u));
+export function branchPoint(u: number, batchSize: number, ceiling: number, horizonSamples = Infinity): BranchPoint {
+  // A horizon too short for that (a branch over a quarter of it) keeps the minimum at 2B.
+  const k = 4 * MIN_BRANCH_STEPS * MIN_LADDER_K * batchSize <= horizonSamples ? MIN_LADDER_K : 2;
+  const n = Math.max(MIN_BRANCH_STEPS * k * batchSize, Math.round(BRANCH_LENGTH_FRACTION * u));
   const sizes = [batchSize];
   for (let b = 2 * batchSize; b <= ceiling && b <= MAX_BRANCH_K * batchSize && MIN_BRANCH_STEPS * b <= n; b *= 2) sizes.push(b);
   const top = sizes[sizes.length - 1];
@@ -161,7 +167,7 @@ export function planBranchPhase(input: BranchPlanInput): BranchPlanResult {
     return {
       skip: `every given checkpoint is at or past the horizon (${Math.round(H)} samples): give checkpoints from earlier in the run, or a longer --horizon`,
     };
-  const at = (us: readonly number[]) => us.map((u) => branchPoint(u, B, input.ceiling));
+  const at = (us: readonly number[]) => us.map((u) => branchPoint(u, B, input.ceiling, H));
   const { good, degraded } = preferences(given?.length);
   // A study-made trunk first tries the good choices half-way along the run, then as far as they fit, then the degraded ones.
   const passes: Array<{ choices: Choice[]; wanted: number }> = given
