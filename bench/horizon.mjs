@@ -20,7 +20,7 @@ import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTrainerRunner, fmt, loadTrainingConfig, median, root, runStudy, studyOptionsFor } from './lib/sweep.mjs';
-import { bestLoss, horizonRun, reachOf } from './lib/horizonRuns.mjs';
+import { bestLoss, horizonRun, reachOf, withoutRunLength } from './lib/horizonRuns.mjs';
 import { gpuProfile, measuredProfile, timeToTarget } from './lib/stepProfiles.mjs';
 import { fullBranchedSweep } from './lib/branchSweep.mjs';
 import { FULL_TASKS, SMOKE_TASKS } from './lib/horizonTasks.mjs';
@@ -122,7 +122,7 @@ async function benchTask(task) {
   writeFileSync(file, JSON.stringify(task.config, null, 2));
   const loaded = loadTrainingConfig(file);
   const o = studyOptionsFor(loaded, {});
-  const { steps: _s, epochs: _e, batch_schedule: _b, ...base } = loaded.config;
+  const base = withoutRunLength(loaded.config);
   const ctx = { runner, cacheDir, task, loaded, base, lrRule: o.lrRule, numTrain: o.datasetSize, seeds: Array.from({ length: task.branchSeeds }, (_, i) => i + 1) };
   log(`\n[${task.name}] sweep ${task.sweep.join(', ')} x seeds ${task.seeds.join(',')} to ${task.horizon} samples (lr rule ${o.lrRule})`);
   const fixed = [];

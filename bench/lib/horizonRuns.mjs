@@ -14,6 +14,15 @@ export const EVALS_PER_RUN = 40;
 /** Steps excluded from the measured step time (compile, warm caches). */
 const WARMUP_STEPS = 3;
 
+/** The config without its own run length and schedule: each arm sets its own. */
+export function withoutRunLength(config) {
+  const base = { ...config };
+  delete base.steps;
+  delete base.epochs;
+  delete base.batch_schedule;
+  return base;
+}
+
 const hash = (x) => createHash('sha256').update(JSON.stringify(x)).digest('hex').slice(0, 10);
 
 /** Runs of equal batch size: [{fromStep, batchSize}] (a plan's stages as it really ran). */
@@ -41,7 +50,7 @@ export async function horizonRun(ctx, arm, seed) {
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
   mkdirSync(ctx.cacheDir, { recursive: true });
   const c = loaded.config;
-  const { steps: _s, epochs: _e, batch_schedule: _b, ...base } = c;
+  const base = withoutRunLength(c);
   const B0 = c.batch_size;
   const lr0 = c.optimizer.learning_rate;
   let spec;

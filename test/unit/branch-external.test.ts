@@ -104,7 +104,7 @@ function project(): { dir: string; config: string } {
 test('tune a script that saves and resumes: CBS at >= 2 points along its run with B_noise, and a plan, in --json', { timeout: 180_000 }, () => {
   assert.ok(existsSync(join(ROOT, 'dist/cli.js')), 'run `npm run build` first');
   const { dir, config } = project();
-  const r = spawnSync(process.execPath, [join(ROOT, 'dist/cli.js'), 'tune', config, '--budget', '60', '--json', '--out', join(dir, 'out')], {
+  const r = spawnSync(process.execPath, [join(ROOT, 'dist/cli.js'), 'tune', config, '--budget', '75', '--json', '--out', join(dir, 'out')], {
     cwd: dir,
     encoding: 'utf8',
     timeout: 170_000,
@@ -140,13 +140,13 @@ async function studyOf(config: string, run: Record<string, unknown>, env: NodeJS
   const resolved = resolveStudy({
     file: config,
     text: readFileSync(config, 'utf8'),
-    run: { source: 'cli', budgetSeconds: 55, ...run },
+    run: { source: 'cli', budgetSeconds: 70, ...run },
     machine: { totalMemoryBytes: totalmem() },
   });
   assert.ok(resolved.ok, resolved.ok ? '' : resolved.message);
   assert.equal(resolved.runner.kind, 'external');
   if (resolved.runner.kind !== 'external') throw new Error('unreachable');
-  // A Python trial starts faster than the built-in trainer: planning with that lets a 55 s study branch.
+  // A Python trial starts faster than the built-in trainer: planning with that lets a 70 s study branch.
   const out = await runStudy({ ...resolved.options, startupSecondsGuess: 0.3 }, createRunner({ ...resolved.runner, pythonPath: PY }, { env }));
   return { out, json: outcomeJson(out, resolved) };
 }

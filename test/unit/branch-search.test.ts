@@ -34,7 +34,7 @@ function runnerOf(tried: TrialSpec[]): TrialRunner {
   return async (spec) => {
     tried.push(spec);
     const start = 3200;
-    const steps = Math.round(((spec.maxSteps ?? 0) - 100) as number);
+    const steps = Math.round((spec.maxSteps ?? 0) - 100);
     const loss = 0.5 * relative[spec.batchSize] * (1 + (spec.seed - 1) * 0.001);
     const evals = [0.5, 0.75, 1].map((f) => ({ step: 100 + Math.round(f * steps), samples: start + f * steps * spec.batchSize, time: f, valLoss: loss }));
     const last = {
