@@ -43,7 +43,11 @@ async function study(ctx) {
   const file = join(cacheDir, `${ctx.task.name}-study-h${ctx.task.horizon}-b${ctx.task.budget}.json`);
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
   log(`[${ctx.task.name}] study (budget ${ctx.task.budget} s, horizon ${ctx.task.horizon} samples)`);
-  const options = studyOptionsFor(ctx.loaded, { budgetSeconds: ctx.task.budget, horizon: String(ctx.task.horizon), outDir: join(resultsDir, 'horizon-studies') });
+  const options = studyOptionsFor(ctx.loaded, {
+    budgetSeconds: ctx.task.budget,
+    horizon: String(ctx.task.horizon),
+    outDir: join(resultsDir, 'horizon-studies'),
+  });
   const t0 = Date.now();
   const out = await runStudy(options, runner, (e) => {
     if (e.type === 'trial-end') log(`  ${e.trial.id}: ${e.trial.status}`);
@@ -93,14 +97,24 @@ function regrets(ctx, s, fixed, plans, profile, target) {
   const of = (b) => (b === undefined ? undefined : { batchSize: b, regret: bySize.get(nearest(ctx.task.sweep, b)) / best });
   const plan = plans.get(profile.name);
   const X = (b) => b / profile.t(b);
-  const earlyPick = profile.name === 'measured' ? s.pick : s.noiseScale !== undefined ? ctx.task.sweep.reduce((a, b) => ((b + s.noiseScale) / X(b) < (a + s.noiseScale) / X(a) ? b : a)) : s.pick;
+  const earlyPick =
+    profile.name === 'measured'
+      ? s.pick
+      : s.noiseScale !== undefined
+        ? ctx.task.sweep.reduce((a, b) => ((b + s.noiseScale) / X(b) < (a + s.noiseScale) / X(a) ? b : a))
+        : s.pick;
   const largest = Math.max(...ctx.task.sweep.filter((b) => fixed.some((r) => r.arm.batchSize === b && r.status === 'ok')));
   return {
     profile: profile.name,
     describe: profile.describe,
     timeToTarget: Object.fromEntries(bySize),
     best: { batchSize: bestB, seconds: best },
-    plan: plan && { kind: plan.plan.kind, sizes: plan.plan.stages.map((x) => x.batchSize), regret: ttt(plan.runs) / best, predictedSpeedup: plan.plan.speedupVsBestFixed },
+    plan: plan && {
+      kind: plan.plan.kind,
+      sizes: plan.plan.stages.map((x) => x.batchSize),
+      regret: ttt(plan.runs) / best,
+      predictedSpeedup: plan.plan.speedupVsBestFixed,
+    },
     newFixed: of(plan?.plan.bestFixed.batchSize),
     earlyOnly: of(earlyPick),
     largestThatFits: of(largest),
@@ -123,7 +137,16 @@ async function benchTask(task) {
   const loaded = loadTrainingConfig(file);
   const o = studyOptionsFor(loaded, {});
   const base = withoutRunLength(loaded.config);
-  const ctx = { runner, cacheDir, task, loaded, base, lrRule: o.lrRule, numTrain: o.datasetSize, seeds: Array.from({ length: task.branchSeeds }, (_, i) => i + 1) };
+  const ctx = {
+    runner,
+    cacheDir,
+    task,
+    loaded,
+    base,
+    lrRule: o.lrRule,
+    numTrain: o.datasetSize,
+    seeds: Array.from({ length: task.branchSeeds }, (_, i) => i + 1),
+  };
   log(`\n[${task.name}] sweep ${task.sweep.join(', ')} x seeds ${task.seeds.join(',')} to ${task.horizon} samples (lr rule ${o.lrRule})`);
   const fixed = [];
   for (const b of task.sweep)
@@ -153,7 +176,9 @@ async function benchTask(task) {
   const target = TARGET_MARGIN * Math.min(...task.sweep.map(bestMean));
   const byProfile = profiles.map((p) => regrets(ctx, s, fixed, plans, p, target));
   const sweepWall = fixed.reduce((a, r) => a + r.wallSeconds, 0);
-  const pts = s.criticalBatchSize.slice(0, task.branchPoints ?? Infinity).map((p) => ({ samples: p.samples, branchSamples: Number(/branches of (\d+) samples/.exec(p.method)?.[1]), study: p }));
+  const pts = s.criticalBatchSize
+    .slice(0, task.branchPoints ?? Infinity)
+    .map((p) => ({ samples: p.samples, branchSamples: Number(/branches of (\d+) samples/.exec(p.method)?.[1]), study: p }));
   const full = pts.length > 0 ? await fullBranchedSweep(ctx, pts) : { points: [], wallSeconds: 0 };
   const branchCost = s.trials.filter((t) => t.phase === 'branch').reduce((a, t) => a + t.wallSeconds, 0);
   const B = loaded.config.batch_size;
@@ -164,12 +189,25 @@ async function benchTask(task) {
     horizonSamples: task.horizon,
     horizonVsTrial: ((task.horizon / B) * (profiles[0].t(B) ?? NaN)) / trialTrain,
     targetValLoss: target,
-    study: { status: s.status, pick: s.pick, wallSeconds: s.wallSeconds, costVsSweep: s.wallSeconds / sweepWall, budget: s.budget, undetermined: s.undetermined, plan: s.plan },
+    study: {
+      status: s.status,
+      pick: s.pick,
+      wallSeconds: s.wallSeconds,
+      costVsSweep: s.wallSeconds / sweepWall,
+      budget: s.budget,
+      undetermined: s.undetermined,
+      plan: s.plan,
+    },
     sweep: task.sweep.map((b) => ({ batchSize: b, bestValLoss: bestMean(b), steps: Math.ceil(task.horizon / b), stepSeconds: profiles[0].t(b) })),
     sweepWallSeconds: sweepWall,
     profiles: byProfile,
     steps: measuredPlan ? stepsComparison(ctx, fixed, measuredPlan.runs, target, byProfile[0].best.batchSize) : undefined,
-    criticalBatchSize: pts.map((p, i) => ({ samples: p.samples, study: { value: p.study.value, low: p.study.low, high: p.study.high, seeds: p.study.branches[0]?.seeds }, full: full.points[i], withinOnePowerOfTwo: full.points[i]?.value !== undefined ? Math.abs(Math.log2(p.study.value / full.points[i].value)) <= 1 : undefined })),
+    criticalBatchSize: pts.map((p, i) => ({
+      samples: p.samples,
+      study: { value: p.study.value, low: p.study.low, high: p.study.high, seeds: p.study.branches[0]?.seeds },
+      full: full.points[i],
+      withinOnePowerOfTwo: full.points[i]?.value !== undefined ? Math.abs(Math.log2(p.study.value / full.points[i].value)) <= 1 : undefined,
+    })),
     cbsCost: { studySeconds: branchCost, fullSweepSeconds: full.wallSeconds, fraction: full.wallSeconds > 0 ? branchCost / full.wallSeconds : undefined },
   };
 }
@@ -184,16 +222,34 @@ function report(results) {
         `${r.task.padEnd(22)} ${p.profile.padEnd(9)} ${String(p.best.batchSize ?? '–').padStart(6)}  ${(p.plan ? `${p.plan.sizes.join('→')} ${fmt(p.plan.regret)}` : '–').padEnd(22)}  ${r2(p.newFixed).padEnd(12)}  ${r2(p.earlyOnly).padEnd(12)}  ${r2(p.largestThatFits).padEnd(12)}  ${r2(p.default32)}`,
       );
   for (const r of results) {
-    lines.push(`\n${r.task}: horizon ${r.horizonSamples} samples (${fmt(r.horizonVsTrial, 1)}x the study's longest trial), target val loss ${fmt(r.targetValLoss, 4)} (${TARGET_MARGIN}x the best reached)`);
-    lines.push(`  study: ${r.study.status}, pick ${r.study.pick}, ${fmt(r.study.wallSeconds, 0)} s = ${fmt(100 * r.study.costVsSweep, 1)}% of the sweep's ${fmt(r.sweepWallSeconds, 0)} s; plan: ${r.study.plan?.description ?? '–'}`);
+    lines.push(
+      `\n${r.task}: horizon ${r.horizonSamples} samples (${fmt(r.horizonVsTrial, 1)}x the study's longest trial), target val loss ${fmt(r.targetValLoss, 4)} (${TARGET_MARGIN}x the best reached)`,
+    );
+    lines.push(
+      `  study: ${r.study.status}, pick ${r.study.pick}, ${fmt(r.study.wallSeconds, 0)} s = ${fmt(100 * r.study.costVsSweep, 1)}% of the sweep's ${fmt(r.sweepWallSeconds, 0)} s; plan: ${r.study.plan?.description ?? '–'}`,
+    );
     for (const c of r.criticalBatchSize)
-      lines.push(`  CBS at ${c.samples} samples: study ${c.study.value} (${c.study.low}-${c.study.high}, ${c.study.seeds} seed(s)), full sweep ${c.full?.value ?? '–'} (${c.full?.low ?? '–'}-${c.full?.high ?? '–'}, ${c.full?.seeds} seeds, sizes to ${Math.max(...(c.full?.sizes ?? [0]))}): ${c.withinOnePowerOfTwo ? 'within' : 'NOT within'} one power of two`);
-    lines.push(`  CBS cost: study branch phase ${fmt(r.cbsCost.studySeconds, 0)} s vs full branched sweep ${fmt(r.cbsCost.fullSweepSeconds, 0)} s (${fmt(100 * (r.cbsCost.fraction ?? NaN), 1)}%)`);
-    if (r.steps) lines.push(`  steps to target: plan ${fmt(r.steps.planSteps, 0)} vs best fixed ${r.steps.bestFixed} ${fmt(r.steps.bestFixedSteps, 0)} (${fmt(100 * (1 - r.steps.planSteps / r.steps.bestFixedSteps), 0)}% fewer); best val loss ${fmt(r.steps.planBestLoss, 4)} vs ${fmt(r.steps.bestFixedBestLoss, 4)}`);
-    for (const p of r.profiles) lines.push(`  ${p.profile}: ${p.describe}; time to target per size: ${Object.entries(p.timeToTarget).map(([b, t]) => `${b}: ${fmt(t, 3)}`).join('  ')}`);
+      lines.push(
+        `  CBS at ${c.samples} samples: study ${c.study.value} (${c.study.low}-${c.study.high}, ${c.study.seeds} seed(s)), full sweep ${c.full?.value ?? '–'} (${c.full?.low ?? '–'}-${c.full?.high ?? '–'}, ${c.full?.seeds} seeds, sizes to ${Math.max(...(c.full?.sizes ?? [0]))}): ${c.withinOnePowerOfTwo ? 'within' : 'NOT within'} one power of two`,
+      );
+    lines.push(
+      `  CBS cost: study branch phase ${fmt(r.cbsCost.studySeconds, 0)} s vs full branched sweep ${fmt(r.cbsCost.fullSweepSeconds, 0)} s (${fmt(100 * (r.cbsCost.fraction ?? NaN), 1)}%)`,
+    );
+    if (r.steps)
+      lines.push(
+        `  steps to target: plan ${fmt(r.steps.planSteps, 0)} vs best fixed ${r.steps.bestFixed} ${fmt(r.steps.bestFixedSteps, 0)} (${fmt(100 * (1 - r.steps.planSteps / r.steps.bestFixedSteps), 0)}% fewer); best val loss ${fmt(r.steps.planBestLoss, 4)} vs ${fmt(r.steps.bestFixedBestLoss, 4)}`,
+      );
+    for (const p of r.profiles)
+      lines.push(
+        `  ${p.profile}: ${p.describe}; time to target per size: ${Object.entries(p.timeToTarget)
+          .map(([b, t]) => `${b}: ${fmt(t, 3)}`)
+          .join('  ')}`,
+      );
     for (const u of r.study.undetermined) lines.push(`  undetermined: ${u}`);
   }
-  lines.push('\ntargets: plan regret <= 1.10 (both profiles); CBS within one power of two at <= 10% of the full sweep\'s cost; >= 25% fewer steps where the CBS grows.');
+  lines.push(
+    "\ntargets: plan regret <= 1.10 (both profiles); CBS within one power of two at <= 10% of the full sweep's cost; >= 25% fewer steps where the CBS grows.",
+  );
   if (SMOKE) lines.push('smoke run: short horizon, one seed, few sizes: the numbers exercise the machinery and mean nothing.');
   return lines.join('\n');
 }
@@ -202,5 +258,12 @@ const results = [];
 for (const t of TASKS) results.push(await benchTask(t));
 console.log(report(results));
 const outFile = join(resultsDir, SMOKE ? 'horizon-smoke.json' : 'horizon.json');
-writeFileSync(outFile, JSON.stringify({ generatedAt: new Date().toISOString(), smoke: SMOKE, targetMargin: TARGET_MARGIN, results }, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2));
+writeFileSync(
+  outFile,
+  JSON.stringify(
+    { generatedAt: new Date().toISOString(), smoke: SMOKE, targetMargin: TARGET_MARGIN, results },
+    (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v),
+    2,
+  ),
+);
 console.log(`\nresults: ${outFile}`);

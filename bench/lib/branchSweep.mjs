@@ -31,7 +31,23 @@ async function trunk(ctx, samples) {
     const path = join(ctx.cacheDir, `${ctx.task.name}-trunk-${u}.btckpt`);
     const seg = await cached(`${path}.json`, async () => {
       const t0 = Date.now();
-      const r = await ctx.runner({ id: `trunk-${u}`, configPath: ctx.loaded.file, config: ctx.base, batchSize: B, learningRate: ctx.loaded.config.optimizer.learning_rate, seed: ctx.loaded.config.seed ?? 1, maxSteps: u / B, evalEvery: 0, microBatches: 0, schedule: { kind: 'constant' }, checkpointPath: path, ...(prev ? { resumeFrom: prev.path } : {}) }, {});
+      const r = await ctx.runner(
+        {
+          id: `trunk-${u}`,
+          configPath: ctx.loaded.file,
+          config: ctx.base,
+          batchSize: B,
+          learningRate: ctx.loaded.config.optimizer.learning_rate,
+          seed: ctx.loaded.config.seed ?? 1,
+          maxSteps: u / B,
+          evalEvery: 0,
+          microBatches: 0,
+          schedule: { kind: 'constant' },
+          checkpointPath: path,
+          ...(prev ? { resumeFrom: prev.path } : {}),
+        },
+        {},
+      );
       if (r.status !== 'ok' || !existsSync(path)) throw new Error(`trunk to ${u} samples: ${r.status} ${r.error?.message ?? ''}`);
       return { path, step: u / B, samples: u, wallSeconds: (Date.now() - t0) / 1000 };
     });
@@ -47,10 +63,31 @@ async function branch(ctx, cp, b, seed, n) {
   const steps = Math.ceil(n / b);
   return cached(join(ctx.cacheDir, `${ctx.task.name}-branch-${cp.samples}-${b}-s${seed}-n${n}.json`), async () => {
     const t0 = Date.now();
-    const r = await ctx.runner({ id: `full-branch-${cp.samples}-${b}-s${seed}`, configPath: ctx.loaded.file, config: ctx.base, batchSize: b, learningRate: scaleLearningRate(ctx.loaded.config.optimizer.learning_rate, B, b, ctx.lrRule), seed, resumeFrom: cp.path, maxSteps: cp.step + steps, evalEvery: Math.max(1, Math.round(steps / 12)), microBatches: 0, schedule: { kind: 'constant' } }, {});
+    const r = await ctx.runner(
+      {
+        id: `full-branch-${cp.samples}-${b}-s${seed}`,
+        configPath: ctx.loaded.file,
+        config: ctx.base,
+        batchSize: b,
+        learningRate: scaleLearningRate(ctx.loaded.config.optimizer.learning_rate, B, b, ctx.lrRule),
+        seed,
+        resumeFrom: cp.path,
+        maxSteps: cp.step + steps,
+        evalEvery: Math.max(1, Math.round(steps / 12)),
+        microBatches: 0,
+        schedule: { kind: 'constant' },
+      },
+      {},
+    );
     const last = r.steps[r.steps.length - 1];
     const ok = r.status === 'ok' && last && last.samples >= cp.samples + n;
-    const loss = ok ? smoothedFinalLoss(r.evals.map((e) => ({ samples: e.samples, loss: e.valLoss })), cp.samples, cp.samples + n) : NaN;
+    const loss = ok
+      ? smoothedFinalLoss(
+          r.evals.map((e) => ({ samples: e.samples, loss: e.valLoss })),
+          cp.samples,
+          cp.samples + n,
+        )
+      : NaN;
     return { loss: Number.isFinite(loss) ? loss : null, status: r.status, wallSeconds: (Date.now() - t0) / 1000 };
   });
 }
@@ -62,7 +99,10 @@ async function branch(ctx, cp, b, seed, n) {
 export async function fullBranchedSweep(ctx, points) {
   mkdirSync(ctx.cacheDir, { recursive: true });
   const B = ctx.loaded.config.batch_size;
-  const trunkSegs = await trunk(ctx, points.map((p) => p.samples));
+  const trunkSegs = await trunk(
+    ctx,
+    points.map((p) => p.samples),
+  );
   const out = [];
   let wall = trunkSegs.reduce((a, s) => a + s.wallSeconds, 0);
   for (const [i, p] of points.entries()) {
@@ -77,8 +117,15 @@ export async function fullBranchedSweep(ctx, points) {
         losses.push({ batchSize: b, seed, loss: r.loss ?? NaN });
       }
     const est = criticalBatchSize(losses, B, CBS_TOLERANCE);
-    out.push({ samples: p.samples, sizes, seeds: ctx.seeds.length, ...(est ? { value: est.value, low: est.low, high: est.high, atLeast: est.atLeast, branches: est.branches } : {}) });
-    process.stderr.write(`  full branched sweep at ${p.samples} samples: CBS ${est?.value ?? '–'} (${est?.low ?? '–'}-${est?.high ?? '–'}) over ${sizes.join(', ')} x ${ctx.seeds.length} seeds\n`);
+    out.push({
+      samples: p.samples,
+      sizes,
+      seeds: ctx.seeds.length,
+      ...(est ? { value: est.value, low: est.low, high: est.high, atLeast: est.atLeast, branches: est.branches } : {}),
+    });
+    process.stderr.write(
+      `  full branched sweep at ${p.samples} samples: CBS ${est?.value ?? '–'} (${est?.low ?? '–'}-${est?.high ?? '–'}) over ${sizes.join(', ')} x ${ctx.seeds.length} seeds\n`,
+    );
   }
   return { points: out, wallSeconds: wall };
 }

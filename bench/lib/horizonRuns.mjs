@@ -56,7 +56,14 @@ export async function horizonRun(ctx, arm, seed) {
   let spec;
   if (arm.kind === 'fixed') {
     const steps = Math.ceil(task.horizon / arm.batchSize);
-    spec = { batchSize: arm.batchSize, learningRate: scaleLearningRate(lr0, B0, arm.batchSize, ctx.lrRule), maxSteps: steps, schedule: { kind: 'constant' }, evalEvery: Math.max(1, Math.round(steps / EVALS_PER_RUN)), config: base };
+    spec = {
+      batchSize: arm.batchSize,
+      learningRate: scaleLearningRate(lr0, B0, arm.batchSize, ctx.lrRule),
+      maxSteps: steps,
+      schedule: { kind: 'constant' },
+      evalEvery: Math.max(1, Math.round(steps / EVALS_PER_RUN)),
+      config: base,
+    };
   } else {
     // The plan as the built-in trainer runs it once applied: stage 0's size and lr, the step schedule, lr co-scaled by the rule; stop at the horizon's samples.
     const p = arm.plan;
@@ -91,7 +98,8 @@ export async function horizonRun(ctx, arm, seed) {
 }
 
 /** Lowest validation loss a run reached (robust to overfitting at the end). */
-export const bestLoss = (run) => (run.status === 'ok' && run.evals.length > 0 ? Math.min(...run.evals.map((e) => e.valLoss).filter(Number.isFinite)) : Infinity);
+export const bestLoss = (run) =>
+  run.status === 'ok' && run.evals.length > 0 ? Math.min(...run.evals.map((e) => e.valLoss).filter(Number.isFinite)) : Infinity;
 
 /** First (fractional) step and samples at which the validation curve reaches `target`, interpolated; undefined if never. */
 export function reachOf(run, target) {

@@ -37,13 +37,50 @@ const MNIST_CNN = {
 };
 
 export const FULL_TASKS = [
-  { name: 'synthetic-regression', config: REGRESSION, flopsPerSample: mlpFlops([64, 128, 128, 1]), horizon: 600 * 1024, sweep: [16, 32, 64, 128, 256, 512, 1024], seeds: [1, 2], budget: 60, branchSeeds: 4 },
-  { name: 'mnist-mlp', config: MNIST_MLP, flopsPerSample: mlpFlops([784, 128, 10]), horizon: 120 * 1024, sweep: [16, 32, 64, 128, 256, 512, 1024], seeds: [1, 2], budget: 60, branchSeeds: 4 },
+  {
+    name: 'synthetic-regression',
+    config: REGRESSION,
+    flopsPerSample: mlpFlops([64, 128, 128, 1]),
+    horizon: 600 * 1024,
+    sweep: [16, 32, 64, 128, 256, 512, 1024],
+    seeds: [1, 2],
+    budget: 60,
+    branchSeeds: 4,
+  },
+  {
+    name: 'mnist-mlp',
+    config: MNIST_MLP,
+    flopsPerSample: mlpFlops([784, 128, 10]),
+    horizon: 120 * 1024,
+    sweep: [16, 32, 64, 128, 256, 512, 1024],
+    seeds: [1, 2],
+    budget: 60,
+    branchSeeds: 4,
+  },
   // Convolutions are ~10x slower per sample on the CPU backends: a shorter horizon, no 16, three seeds in the branched sweep.
-  { name: 'mnist-cnn', config: MNIST_CNN, flopsPerSample: cnnFlops, horizon: 20 * 1024, sweep: [32, 64, 128, 256, 512], seeds: [1, 2], budget: 120, branchSeeds: 3 },
+  {
+    name: 'mnist-cnn',
+    config: MNIST_CNN,
+    flopsPerSample: cnnFlops,
+    horizon: 20 * 1024,
+    sweep: [32, 64, 128, 256, 512],
+    seeds: [1, 2],
+    budget: 120,
+    branchSeeds: 3,
+  },
 ];
 
 const SMALL_REGRESSION = { ...REGRESSION, model: { type: 'mlp', hidden: [32], activation: 'relu' }, data: { ...REGRESSION.data, samples: 8000, features: 16 } };
 export const SMOKE_TASKS = [
-  { name: 'smoke-regression', config: SMALL_REGRESSION, flopsPerSample: mlpFlops([16, 32, 1]), horizon: 32 * 1024, sweep: [16, 32, 64, 128], seeds: [1], budget: 80, branchSeeds: 2, branchPoints: 2 },
+  {
+    name: 'smoke-regression',
+    config: SMALL_REGRESSION,
+    flopsPerSample: mlpFlops([16, 32, 1]),
+    horizon: 32 * 1024,
+    sweep: [16, 32, 64, 128],
+    seeds: [1],
+    budget: 80,
+    branchSeeds: 2,
+    branchPoints: 2,
+  },
 ];

@@ -21,7 +21,23 @@ export function measuredProfile(fixedRuns) {
   const table = new Map();
   for (const r of fixedRuns) for (const [b, ms] of Object.entries(r.stepMs ?? {})) table.set(Number(b), [...(table.get(Number(b)) ?? []), ms]);
   const t = new Map([...table].map(([b, ms]) => [b, median(ms) / 1000]));
-  return { name: 'measured', describe: 'median step time per batch size over the full-horizon runs on this machine', t: (b) => t.get(b), table: Object.fromEntries(t) };
+  // A size the sweep did not run (a plan's stage past its largest size): the line a + bB through the table (least squares).
+  const xs = [...t.keys()];
+  const mx = xs.reduce((a, x) => a + x, 0) / xs.length;
+  const my = [...t.values()].reduce((a, y) => a + y, 0) / xs.length;
+  const slope =
+    xs.reduce((a, x) => a + (x - mx) * (t.get(x) - my), 0) /
+    Math.max(
+      1e-12,
+      xs.reduce((a, x) => a + (x - mx) ** 2, 0),
+    );
+  const line = (b) => Math.max(1e-6, my + slope * (b - mx));
+  return {
+    name: 'measured',
+    describe: 'median step time per batch size over the full-horizon runs on this machine (sizes beyond the sweep: the least-squares line through them)',
+    t: (b) => t.get(b) ?? line(b),
+    table: Object.fromEntries(t),
+  };
 }
 
 export function gpuProfile(task) {
