@@ -1,6 +1,7 @@
 // `batch-tuner tune` arguments: the usage text and the flags, parsed with node:util parseArgs.
 import type { LrRule } from '../core/types';
-import { lrRuleReader, memoryLimitReader, nonEmpty, oneOf, parseCommandLine, positiveNumber, read, seedReader, UsageError } from './args';
+import { lrRuleReader, memoryLimitReader, nonEmpty, oneOf, parseCommandLine, positiveNumber, read, seedReader, UsageError, type Reader } from './args';
+import { readHorizon } from '../core/resolve/horizon';
 
 export const TUNE_USAGE = `Usage: batch-tuner tune <config> [options]
 
@@ -29,6 +30,13 @@ Options:
   --slurm-workers WHO    command (default: the command starts its workers, e.g. torchrun) |
                          srun (srun -n <world size>: one task per worker)
   --seed N               seed of the trials and the bootstrap (default: the config's, else 42)
+  --horizon N            length of the real run: N samples, or "600steps" (at the config's batch
+                         size) or "10epochs"; the study measures the critical batch size along it
+                         and plans the batch size over it (default: tuner.horizon, else the
+                         config's steps or epochs)
+  --from-checkpoint FILE branch from checkpoints of your own run (repeat the flag, or a comma-
+                         separated list) instead of training a trunk: .btckpt files from
+                         \`batch-tuner train --checkpoint-every\`, or your script's own
   --json                 one JSON object on stdout instead of the table
   --report FILE          also write a self-contained HTML report
   -h, --help             show this help`;
@@ -57,6 +65,9 @@ export interface TuneArgs {
   slurmExtraArgs?: string;
   slurmPendingTimeoutSeconds?: number;
   slurmWorkers?: 'srun' | 'command';
+  /** As written ("120000", "600steps", "10epochs"); the resolver converts it to samples. */
+  horizon?: string;
+  fromCheckpoint?: string[];
 }
 
 const OPTIONS = {
@@ -81,8 +92,25 @@ const OPTIONS = {
   'slurm-extra-args': { type: 'string' },
   'slurm-pending-timeout': { type: 'string' },
   'slurm-workers': { type: 'string' },
+  horizon: { type: 'string' },
+  'from-checkpoint': { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+/** --horizon: checked here (same words as tuner.horizon), converted to samples by the resolver. */
+const horizonReader: Reader<string> = (v) => {
+  const h = readHorizon(v ?? '');
+  if (typeof h === 'string') throw new UsageError(`--horizon ${h}`);
+  return v as string;
+};
+
+/** Every --from-checkpoint value, each possibly a comma-separated list. */
+function checkpointFiles(raw: unknown): string[] | undefined {
+  if (raw === undefined) return undefined;
+  const files = (Array.isArray(raw) ? raw : [raw]).flatMap((x) => String(x).split(',')).map((f) => f.trim());
+  if (files.some((f) => f === '')) throw new UsageError('--from-checkpoint expects checkpoint files (an empty name in the list)');
+  return files;
+}
 
 const READERS = {
   budget: positiveNumber('--budget', false),
@@ -105,6 +133,8 @@ const READERS = {
   'slurm-extra-args': nonEmpty('--slurm-extra-args expects srun options, e.g. "--qos=high"'),
   'slurm-pending-timeout': positiveNumber('--slurm-pending-timeout', false),
   'slurm-workers': oneOf('--slurm-workers', ['command', 'srun'] as const),
+  horizon: horizonReader,
+  'from-checkpoint': nonEmpty('--from-checkpoint expects a checkpoint file, e.g. checkpoints/ckpt-step-000300.btckpt'),
 };
 
 export function parseTuneArgs(args: string[]): TuneArgs | 'help' {
@@ -136,6 +166,8 @@ export function parseTuneArgs(args: string[]): TuneArgs | 'help' {
     slurmExtraArgs: read(v, 'slurm-extra-args', READERS['slurm-extra-args']),
     slurmPendingTimeoutSeconds: read(v, 'slurm-pending-timeout', READERS['slurm-pending-timeout']),
     slurmWorkers: read(v, 'slurm-workers', READERS['slurm-workers']),
+    horizon: read(v, 'horizon', READERS.horizon),
+    fromCheckpoint: checkpointFiles(v['from-checkpoint']),
   };
   return Object.fromEntries(Object.entries(out).filter(([, x]) => x !== undefined)) as TuneArgs;
 }

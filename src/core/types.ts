@@ -107,6 +107,8 @@ export interface TunerSpec {
   /** Data-parallel workers of every trial (default: what the global batch keys say, else 1). */
   world_size?: number;
   slurm?: SlurmTunerSpec;
+  /** Length of the real run (issue 11): samples, or "600steps" / "10epochs". Default: the config's steps/epochs. */
+  horizon?: number | string;
 }
 
 /** The tuner section's `slurm:` mapping (schemas/training-config.schema.json). */
@@ -481,6 +483,8 @@ export interface CriticalBatchPoint {
   value: number;
   low: number;
   high: number;
+  /** The largest size tried stayed within the tolerance: the CBS is at least `value`, maybe more. */
+  atLeast?: boolean;
   /** Relative loss tolerance against the k = 1 branch (e.g. 0.01). */
   tolerance: number;
   /** How each branch's loss was smoothed and compared, in words. */

@@ -162,7 +162,7 @@ export function planText(rec: Recommendation): string | undefined {
 /** "at 12k samples (loss 0.62): CBS 64 (32–128), B_noise 40 (30–55)" */
 export function criticalBatchText(c: CriticalBatchPoint): string {
   const n = c.noiseScale ? `, B_noise ${formatNumber(c.noiseScale.value)} (${formatNumber(c.noiseScale.low)}–${formatNumber(c.noiseScale.high)})` : '';
-  return `at ${formatCompact(c.samples)} samples (loss ${formatNumber(c.loss, 3)}): critical batch size ${c.value} (${c.low}–${c.high}, ${c.basis})${n}`;
+  return `at ${formatCompact(c.samples)} samples (loss ${formatNumber(c.loss, 3)}): critical batch size ${c.atLeast ? '≥' : ''}${c.value} (${c.low}–${c.high}, ${c.basis}${c.atLeast ? '; the largest size tried still kept up' : ''})${n}`;
 }
 
 /** "128 = 32 per micro-batch x 2 accumulation steps x 2 workers" */

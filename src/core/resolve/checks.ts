@@ -12,6 +12,7 @@ import { configKeyRange, failure, oneLine } from './classify';
 import type { Layer } from './provenance';
 import type { ResolveFailure, RunLayer } from './types';
 import { RUNNER_CHECKS } from './runnerSettings';
+import { readHorizon } from './horizon';
 
 /** A problem with a value, in words that follow its name ("must be ... (got ...)"). */
 type Check = (v: unknown) => string | undefined;
@@ -49,6 +50,11 @@ const CHECKS: Record<Exclude<keyof RunLayer, 'source'>, Check> = {
   learningRate: positiveNumber,
   steps: positiveInt,
   ...RUNNER_CHECKS,
+  horizon: (v) => {
+    const h = readHorizon(v);
+    return typeof h === 'string' ? h : undefined;
+  },
+  fromCheckpoints: (v) => (Array.isArray(v) && v.length > 0 && v.every((f) => typeof f === 'string' && f.trim() !== '' && !f.includes('\0')) ? undefined : `must name checkpoint files ${got(v)}`),
 };
 
 /** Where the config layer's value is: the tuner key's value (our `seed` at the top level). */

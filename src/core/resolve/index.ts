@@ -18,6 +18,7 @@ import { absoluteOutDir, settingName } from './layers';
 import { pick, type Layer, type Picked } from './provenance';
 import { runnerSpecOf } from './runnerSettings';
 import { currentGlobalBatch, globalBatchFacts, worldSizeFailure, type GlobalBatchFacts } from './worldSize';
+import { configHorizonSamples, horizonInSamples, readHorizon } from './horizon';
 
 export { RESOLVE_DEFAULTS, defaultOutDir } from './defaults';
 export { cliLayer, editorLayer, panelLayer, panelSettingsOf, configLayer, type CliSettingArgs, type EditorSettingValues } from './layers';
@@ -54,7 +55,7 @@ export function resolveStudy(input: ResolveInput): ResolveResult {
   const world = orDefault(pick(layers, 'worldSize'), RESOLVE_DEFAULTS.worldSize);
   const current = currentGlobalBatch(batch, world.value);
   if (current !== undefined) facts.currentBatchSize = current;
-  const { options, provenance } = studyOptions(input, layers, facts);
+  const { options, provenance } = studyOptions(input, layers, facts, c.kind === 'ours');
   const timeout = orDefault(pick(layers, 'trialTimeoutSeconds'), RESOLVE_DEFAULTS.trialTimeoutSeconds);
   provenance.trialTimeoutSeconds = timeout.source;
   provenance.worldSize = world.source;
@@ -85,7 +86,7 @@ function orDefault<T>(picked: Picked<T> | undefined, value: T, source: Provenanc
 }
 
 /** The study's settings from the layers, each with the layer that set it. */
-function studyOptions(input: ResolveInput, layers: readonly Layer[], facts: ConfigFacts): { options: StudyOptions; provenance: Partial<Record<SettingKey, Provenance>> } {
+function studyOptions(input: ResolveInput, layers: readonly Layer[], facts: ConfigFacts, ours: boolean): { options: StudyOptions; provenance: Partial<Record<SettingKey, Provenance>> } {
   const current = facts.currentBatchSize;
   const dataset = facts.datasetSize.value;
   const min = defaultMinBatchSize(current);
@@ -107,8 +108,10 @@ function studyOptions(input: ResolveInput, layers: readonly Layer[], facts: Conf
   };
   const candidates = pick(layers, 'candidates');
   const targetLoss = pick(layers, 'targetLoss');
+  const fromCheckpoints = pick(layers, 'fromCheckpoints');
+  const horizonSamples = horizonOf(layers, facts, ours);
   const provenance: Partial<Record<SettingKey, Provenance>> = { ...facts.provenance };
-  for (const [key, p] of Object.entries({ ...s, candidates, targetLoss })) if (p) provenance[key as SettingKey] = p.source;
+  for (const [key, p] of Object.entries({ ...s, candidates, targetLoss, horizonSamples, fromCheckpoints })) if (p) provenance[key as SettingKey] = p.source;
   const options: StudyOptions = {
     configPath: resolve(input.file),
     config: facts.config,
@@ -127,6 +130,8 @@ function studyOptions(input: ResolveInput, layers: readonly Layer[], facts: Conf
     parallel: s.parallel.value,
     seed: s.seed.value,
     outDir: s.outDir.value,
+    ...(horizonSamples ? { horizonSamples: horizonSamples.value } : {}),
+    ...(fromCheckpoints ? { fromCheckpoints: [...fromCheckpoints.value] } : {}),
   };
   return { options, provenance };
 }
@@ -137,4 +142,13 @@ function runnerFailure(layers: readonly Layer[], input: ResolveInput, hasCommand
   if (kind?.value !== 'slurm' || hasCommand) return undefined;
   const message = `${settingName(kind.source, 'runner')}: slurm runs your own training command as one Slurm job per trial, and this config has none (the built-in trainer runs on this machine only): add tuner.command, e.g. "\${python} train.py --config \${config}"`;
   return failure('invalid-setting', [makeDiagnostic(new LineIndex(input.text), input.file, 0, 0, message)], message);
+}
+
+/** The run's length in samples: --horizon / tuner.horizon, else the config's own steps or epochs (derived). */
+function horizonOf(layers: readonly Layer[], facts: ConfigFacts, ours: boolean): Picked<number> | undefined {
+  const set = pick(layers, 'horizon');
+  const h = set ? readHorizon(set.value) : undefined;
+  if (set && h && typeof h !== 'string') return { value: horizonInSamples(h, facts.currentBatchSize, facts.datasetSize.value), source: set.source };
+  const d = configHorizonSamples({ config: facts.config, ...(facts.steps !== undefined ? { steps: facts.steps } : {}), batchSize: facts.currentBatchSize, datasetSize: facts.datasetSize.value, ours });
+  return d !== undefined ? { value: d, source: 'derived' } : undefined;
 }

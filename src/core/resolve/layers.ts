@@ -23,6 +23,10 @@ export interface CliSettingArgs extends RunnerCliArgs {
   batchSize?: number;
   lr?: number;
   steps?: number;
+  /** --horizon as written ("120000", "600steps", "10epochs"). */
+  horizon?: string;
+  /** --from-checkpoint files, relative to the working directory. */
+  fromCheckpoint?: string[];
 }
 
 /** CLI flags -> the run layer. The working directory is the CLI's workspace folder (same studies as VS Code). */
@@ -43,6 +47,8 @@ export function cliLayer(args: CliSettingArgs, cwd: string = process.cwd()): Run
     learningRate: args.lr,
     steps: args.steps,
     ...runnerCliLayer(args),
+    horizon: args.horizon,
+    fromCheckpoints: args.fromCheckpoint?.map((f) => resolve(cwd, f)),
   });
 }
 
@@ -129,6 +135,7 @@ export function configLayer(tuner: TunerSpec | undefined, seed?: number): Settin
     trialTimeoutSeconds: t.timeout_seconds,
     command: t.command,
     shell: t.shell,
+    horizon: t.horizon,
     seed,
     ...runnerConfigLayer(t),
   });
@@ -148,6 +155,8 @@ const CLI_FLAGS: Partial<Record<keyof RunLayer, string>> = {
   batchSize: '--batch-size',
   learningRate: '--lr',
   steps: '--steps',
+  horizon: '--horizon',
+  fromCheckpoints: '--from-checkpoint',
 };
 const EDITOR_KEYS: Partial<Record<keyof RunLayer, string>> = {
   budgetSeconds: 'defaultBudgetSeconds',
@@ -171,6 +180,7 @@ export const CONFIG_KEYS: Partial<Record<keyof RunLayer, string>> = {
   trialTimeoutSeconds: 'timeout_seconds',
   command: 'command',
   shell: 'shell',
+  horizon: 'horizon',
   seed: 'seed',
   ...RUNNER_CONFIG_KEYS,
 };

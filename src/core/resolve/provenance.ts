@@ -46,6 +46,8 @@ export function settingsWithProvenance(r: ResolvedStudy): Partial<Record<Setting
     command: r.runner.kind !== 'trainer' ? r.runner.command : undefined,
     outDir: o.outDir,
     ...runnerValues(r),
+    horizonSamples: o.horizonSamples,
+    fromCheckpoints: o.fromCheckpoints,
   };
   const out: Partial<Record<SettingKey, { value: unknown; source: Provenance }>> = {};
   for (const [key, source] of Object.entries(r.provenance) as Array<[SettingKey, Provenance]>) {
@@ -86,6 +88,7 @@ const LABELS: Partial<Record<SettingKey, (v: unknown) => string>> = {
   runner: (v) => `runner ${String(v)}`,
   worldSize: (v) => `${String(v)} worker${v === 1 ? '' : 's'} per trial`,
   slurmPartition: (v) => `partition ${String(v)}`,
+  horizonSamples: (v) => `horizon ${(v as number).toLocaleString('en-US')} samples`,
 };
 
 /** Why a value is what it is, in the words the CLI prints: "default", "default: 80% of RAM", "config", "flag". */

@@ -59,6 +59,8 @@ export interface SettingsLayer {
   slurmPendingTimeoutSeconds?: number;
   /** Who starts the workers of a data-parallel trial: srun (-n worldSize tasks) or the command itself (torchrun). */
   slurmWorkers?: SlurmWorkers;
+  /** Length of the real run (issue 11): samples, or "600steps" / "10epochs" (core/resolve/horizon.ts). */
+  horizon?: number | string;
 }
 
 export type RunnerKindSetting = 'local' | 'slurm';
@@ -73,6 +75,8 @@ export interface RunLayer extends SettingsLayer {
   learningRate?: number;
   /** `train`: optimizer steps (default: the config's). */
   steps?: number;
+  /** `tune`: checkpoints of the person's own run to branch from (absolute paths). */
+  fromCheckpoints?: string[];
 }
 
 export interface ResolveInput {
@@ -116,7 +120,9 @@ export type SettingKey =
   | 'slurmCpusPerTask'
   | 'slurmExtraArgs'
   | 'slurmPendingTimeoutSeconds'
-  | 'slurmWorkers';
+  | 'slurmWorkers'
+  | 'horizonSamples'
+  | 'fromCheckpoints';
 
 /** How each trial becomes a Slurm job (the slurm runner; core/runner/slurm.ts). */
 export interface SlurmSettings {

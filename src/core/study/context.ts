@@ -100,18 +100,26 @@ export class StudyContext {
     return Math.min(1, Math.max(0, this.elapsed() / this.settings.budgetSeconds));
   }
 
-  /** Runs one trial; never rejects (the runner contract), records it, and measures start-up. */
-  async runTrial(given: TrialSpec, phase: StudyPhase): Promise<CompletedTrial> {
+  /**
+   * Runs one trial; never rejects (the runner contract), records it, and measures start-up.
+   * `stopAfterSteps`: stop it once it has reported that many steps (a probe that needs only where a
+   * checkpoint stands, from a script that may not honour maxSeconds).
+   */
+  async runTrial(given: TrialSpec, phase: StudyPhase, opts: { stopAfterSteps?: number } = {}): Promise<CompletedTrial> {
     // Every trial measures one fixed batch size: the config's batch_schedule must not take over.
     const spec: TrialSpec = { ...given, schedule: given.schedule ?? { kind: 'constant' } };
     const { id } = spec;
     this.persist({ type: 'trial-start', trialId: id, phase, batchSize: spec.batchSize, learningRate: spec.learningRate, seed: spec.seed });
     this.emit({ type: 'trial-start', trialId: id, phase, batchSize: spec.batchSize, learningRate: spec.learningRate, seed: spec.seed, ...(spec.maxSeconds !== undefined ? { maxSeconds: spec.maxSeconds } : {}) });
     const t0 = Date.now();
+    const own = new AbortController();
+    const signal = opts.stopAfterSteps === undefined ? this.signal : this.signal ? AbortSignal.any([this.signal, own.signal]) : own.signal;
+    let stepsSeen = 0;
     const result = await this.runner(
       spec,
       {
         onStep: (metrics) => {
+          if (opts.stopAfterSteps !== undefined && ++stepsSeen >= opts.stopAfterSteps) own.abort();
           this.emit({ type: 'step', trialId: id, phase, metrics });
           const now = Date.now();
           if (now - this.lastProgressAt > 250) {
@@ -121,7 +129,7 @@ export class StudyContext {
         },
         onEval: (metrics) => this.emit({ type: 'eval', trialId: id, phase, metrics }),
       },
-      this.signal,
+      signal,
     );
     const total = (Date.now() - t0) / 1000;
     const trainSeconds = trainingSeconds(result.steps);

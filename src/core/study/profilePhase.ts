@@ -10,7 +10,7 @@ import { nextBisection } from '../tuner/candidates';
 import { cappedMaxFit, fitMemory, memoryCheckSize, memoryPredictionError, predictPeakMemory, type MemoryFit } from '../tuner/memoryFit';
 import { scaleLearningRate } from '../tuner/lrScaling';
 import { median, quantile } from '../tuner/stats';
-import { measuredThroughput, stepTimeWindows, throughputSaturated, type StepTimeWindow } from '../tuner/throughput';
+import { interpolateThroughput, measuredThroughput, stepTimeWindows, throughputSaturated, type StepTimeWindow } from '../tuner/throughput';
 import { fitStepTimeModel, MIN_MODEL_BATCH_SIZES, modelThroughput } from '../tuner/stepTimeModel';
 import { throughputFromWindows } from '../tuner/throughputModel';
 import type { ProfiledCandidate, ThroughputInput } from '../tuner/recommend';
@@ -239,4 +239,24 @@ export async function runProfilePhase(ctx: StudyContext, secondsPerTrial: number
   if (st.firstFail !== undefined) out.oomCeiling = st.firstFail;
   if (st.fitting.length === 0 && st.ran.length > 0) out.allFailed = st.ran[0];
   return out;
+}
+
+/** X(B) from the profile: the step-time model when there is one, else the measured points (interpolated between them only). */
+export function profileThroughput(profile: ProfileOutcome): (b: number) => number | undefined {
+  const model = profile.throughput?.model;
+  if (model) return (b) => modelThroughput(model, b);
+  const points = profile.candidates.filter((c) => c.fits && c.samplesPerSecond !== undefined).map((c) => ({ batchSize: c.batchSize, samplesPerSecond: c.samplesPerSecond as number }));
+  return (b) => interpolateThroughput(points, b);
+}
+
+/**
+ * The largest batch a trial may use after the profile: the largest that ran and fit, or that the
+ * memory fit predicts to fit (and was not refuted by a failure), capped by the dataset.
+ */
+export function profileCeiling(profile: ProfileOutcome, datasetSize: number): number {
+  const sizes = profile.candidates.filter((c) => c.fits || c.predictedToFit).map((c) => c.batchSize);
+  if (profile.predictedMaxFit !== undefined) sizes.push(profile.predictedMaxFit);
+  let ceiling = Math.min(datasetSize, Math.max(0, ...sizes));
+  if (profile.oomCeiling !== undefined) ceiling = Math.min(ceiling, profile.oomCeiling - 1);
+  return ceiling;
 }

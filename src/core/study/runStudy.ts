@@ -1,21 +1,23 @@
-// The study engine: plan -> profile -> noise scale -> convergence -> recommend, within the budget,
+// The study engine: plan -> profile -> noise scale -> branch (the critical batch size along the run)
+// -> convergence -> recommend (with the plan over the run), within the budget,
 // reported to a listener as it goes and persisted line by line. An AbortSignal stops it; the
 // study is then saved as stopped, with whatever recommendation the data supports.
 import type { NoiseScaleEstimate, Recommendation, TrialRunner } from '../types';
 import { noiseTrialsFor, planBudget, planConvergence, type BudgetPlan } from '../tuner/budgetPlan';
 import { noiseSamplesFromSteps } from '../tuner/noiseScale';
 import { recommend } from '../tuner/recommend';
-import { modelThroughput } from '../tuner/stepTimeModel';
-import { interpolateThroughput } from '../tuner/throughput';
 import { StudyContext } from './context';
 import { chooseConvergenceCandidates, runConvergencePhase, type ConvergenceOutcome } from './convergencePhase';
 import { fitNoiseScaleFromRuns, runNoisePhase, type NoisePhaseOutcome } from './noisePhase';
-import { runProfilePhase, type ProfileOutcome } from './profilePhase';
+import { profileThroughput, runProfilePhase, type ProfileOutcome } from './profilePhase';
 import { resolveSettings, settingsErrors } from './settings';
 import { hashConfigText, newStudyId, StudyWriter } from './studyFile';
 import type { StudyListener, StudyOptions, StudyOutcome, StudyPlan, StudyStatus } from './types';
 import { withSchedule } from './scheduleStep';
 import { withParallelism } from './parallelismStep';
+import { runBranchPhase, type BranchOutcome } from './branchPhase';
+import { withPlan } from './planStep';
+import type { CompletedTrial } from './context';
 
 function persistStart(ctx: StudyContext, id: string): void {
   const { options, settings } = ctx;
@@ -37,6 +39,8 @@ function persistStart(ctx: StudyContext, id: string): void {
       ...(options.candidates ? { candidates: options.candidates } : {}),
       ...(settings.memoryLimitBytes !== undefined ? { memoryLimitBytes: settings.memoryLimitBytes } : {}),
       ...(settings.targetLoss !== undefined ? { targetLoss: settings.targetLoss } : {}),
+      ...(options.horizonSamples !== undefined ? { horizonSamples: options.horizonSamples } : {}),
+      ...(options.fromCheckpoints?.length ? { fromCheckpoints: options.fromCheckpoints } : {}),
     },
     ...(options.configText !== undefined ? { configHash: hashConfigText(options.configText) } : {}),
   });
@@ -52,6 +56,7 @@ function makePlan(ctx: StudyContext): { budget: BudgetPlan; plan: StudyPlan } {
     lrRule: settings.lrRule,
     warmupSteps: settings.warmupSteps,
     microBatches: settings.microBatches,
+    branch: branchWanted(options),
   });
   const warnings = [...budget.warnings];
   if (settings.parallel > 1 && !options.remoteRunner)
@@ -63,6 +68,7 @@ function makePlan(ctx: StudyContext): { budget: BudgetPlan; plan: StudyPlan } {
     profile: budget.profile,
     noise: budget.noise,
     convergence: budget.convergence,
+    ...(budget.branch.seconds > 0 ? { branch: budget.branch } : {}),
     reserve: budget.reserve,
     parallel: settings.parallel,
     lrRule: settings.lrRule,
@@ -72,6 +78,14 @@ function makePlan(ctx: StudyContext): { budget: BudgetPlan; plan: StudyPlan } {
   };
   return { budget, plan };
 }
+
+/** The study may branch: a horizon is known or checkpoints were given, and the branch phase was not turned off. */
+function branchWanted(o: StudyOptions): boolean {
+  return o.branchPhase !== false && (o.horizonSamples !== undefined || (o.fromCheckpoints?.length ?? 0) > 0);
+}
+
+/** Trials that started from fresh weights: branch-phase trials resume checkpoints, so their curves start mid-run. */
+const fromScratch = (trials: readonly CompletedTrial[]) => trials.filter((t) => t.summary.phase !== 'branch');
 
 /** Why a profile with nothing that fits ends the study. */
 function profileFailure(ctx: StudyContext, profile: ProfileOutcome): string {
@@ -85,18 +99,10 @@ function profileFailure(ctx: StudyContext, profile: ProfileOutcome): string {
   return `every trial failed; the first (batch ${first?.batchSize}) said: ${msg}${tail}\nfix the config so 'batch-tuner train' runs it, then tune again`;
 }
 
-/** X(B) for planning the convergence trials: the model when there is one, else the measured points. */
-function throughputFor(profile: ProfileOutcome): (b: number) => number | undefined {
-  const model = profile.throughput?.model;
-  if (model) return (b) => modelThroughput(model, b);
-  const points = profile.candidates.filter((c) => c.fits && c.samplesPerSecond !== undefined).map((c) => ({ batchSize: c.batchSize, samplesPerSecond: c.samplesPerSecond as number }));
-  return (b) => interpolateThroughput(points, b);
-}
-
 async function convergenceStep(ctx: StudyContext, budget: BudgetPlan, profile: ProfileOutcome, noise: NoiseScaleEstimate | undefined, notes: string[]): Promise<ConvergenceOutcome> {
   const { options, settings } = ctx;
   const cp = planConvergence(ctx.remaining() - budget.reserve.seconds, ctx.startupSeconds(), 3, settings.parallel);
-  const X = throughputFor(profile);
+  const X = profileThroughput(profile);
   const chosen = chooseConvergenceCandidates(profile.candidates, X, noise?.value ?? options.currentBatchSize, options.currentBatchSize, cp.candidates);
   if (cp.candidates < 2 || chosen.length < 2) {
     notes.push('no time was left for convergence trials: the pick rests on the throughput and noise-scale model alone');
@@ -107,13 +113,13 @@ async function convergenceStep(ctx: StudyContext, budget: BudgetPlan, profile: P
 }
 
 function provisionalNoiseScale(ctx: StudyContext): NoiseScaleEstimate | undefined {
-  const fit = fitNoiseScaleFromRuns(ctx.trials, [], ctx.settings.seed);
+  const fit = fitNoiseScaleFromRuns(fromScratch(ctx.trials), [], ctx.settings.seed);
   return 'estimate' in fit ? fit.estimate : undefined;
 }
 
 /** Gradient statistics when the runner reported them; else B_noise fitted to the loss curves; else why neither. */
 function noiseScaleFor(ctx: StudyContext, noise: NoisePhaseOutcome, conv: ConvergenceOutcome): { estimate?: NoiseScaleEstimate; crossCheck?: NoiseScaleEstimate; undetermined?: string } {
-  const fitted = fitNoiseScaleFromRuns(ctx.trials, conv.trials, ctx.settings.seed);
+  const fitted = fitNoiseScaleFromRuns(fromScratch(ctx.trials), conv.trials, ctx.settings.seed);
   if (noise.estimate) return { estimate: noise.estimate, ...('estimate' in fitted ? { crossCheck: fitted.estimate } : {}) };
   if ('estimate' in fitted) return { estimate: fitted.estimate };
   const withStats = noise.trials.reduce((n, t) => n + noiseSamplesFromSteps(t.result.steps).length, 0);
@@ -158,7 +164,7 @@ export async function runStudy(options: StudyOptions, runner: TrialRunner, liste
 
   // 1. Profile: two interleaved rounds, the step-time model, memory.
   ctx.setPhase('profile', `profiling ${settings.candidates.length} batch sizes (${settings.candidates.join(', ')}) in two interleaved rounds`);
-  const profileDeadline = settings.budgetSeconds - budget.reserve.seconds - budget.convergence.seconds - budget.noise.seconds;
+  const profileDeadline = settings.budgetSeconds - budget.reserve.seconds - budget.convergence.seconds - budget.noise.seconds - budget.branch.seconds;
   const profile = await runProfilePhase(ctx, budget.profile.secondsPerTrial, profileDeadline);
   if (profile.fitting.length === 0) return ctx.aborted ? finish('stopped', 'stopped before any trial finished') : finish('failed', profileFailure(ctx, profile));
   const notes = profileNotes(ctx, profile);
@@ -177,12 +183,15 @@ export async function runStudy(options: StudyOptions, runner: TrialRunner, liste
     ctx.emit({ type: 'noise-scale', estimate: noise.estimate });
   }
 
-  // 3. Convergence, with what is left of the budget (start-up now measured).
+  // 3. Branch: the critical batch size at checkpoints along the run (its own share of the budget).
+  const branch = ctx.aborted ? undefined : await branchStep(ctx, budget, profile);
+
+  // 4. Convergence, with what is left of the budget (start-up now measured).
   // Without gradient statistics, a first fit of B_noise to the profile's loss curves chooses the sizes to train.
   const provisional = noise.estimate ?? provisionalNoiseScale(ctx);
   const conv = ctx.aborted ? { measurements: [], trials: [] } : await convergenceStep(ctx, budget, profile, provisional, notes);
 
-  // 4. Recommend: B_noise from the gradients, else fitted to the loss curves of all runs.
+  // 5. Recommend: B_noise from the gradients, else fitted to the loss curves of all runs; the plan over the run.
   ctx.setPhase('recommend', 'choosing the batch size');
   const ns = noiseScaleFor(ctx, noise, conv);
   noiseScale = ns.estimate;
@@ -190,7 +199,7 @@ export async function runStudy(options: StudyOptions, runner: TrialRunner, liste
     ctx.persist({ type: 'noise-scale', estimate: noiseScale });
     ctx.emit({ type: 'noise-scale', estimate: noiseScale });
   }
-  recommendation = recommendStep(ctx, profile, noise, conv, ns, notes);
+  recommendation = recommendStep(ctx, profile, noise, conv, ns, notes, branch);
   if (recommendation) {
     ctx.persist({ type: 'recommendation', recommendation });
     ctx.emit({ type: 'recommendation', recommendation });
@@ -200,7 +209,7 @@ export async function runStudy(options: StudyOptions, runner: TrialRunner, liste
 }
 
 /** The recommendation from every phase's evidence, with a schedule when one is predicted >= 10% faster. */
-function recommendStep(ctx: StudyContext, profile: ProfileOutcome, noise: NoisePhaseOutcome, conv: ConvergenceOutcome, ns: ReturnType<typeof noiseScaleFor>, notes: string[]): Recommendation | undefined {
+function recommendStep(ctx: StudyContext, profile: ProfileOutcome, noise: NoisePhaseOutcome, conv: ConvergenceOutcome, ns: ReturnType<typeof noiseScaleFor>, notes: string[], branch: BranchOutcome | undefined): Recommendation | undefined {
   const { options, settings } = ctx;
   notes.push(`trial start-up (process, backend, data) measured at ~${ctx.startupSeconds().toFixed(1)} s per trial for this runner; ${ctx.trials.length} trials in ${Math.round(ctx.elapsed())} s of a ${settings.budgetSeconds} s budget`);
   const rec = recommend({
@@ -224,7 +233,24 @@ function recommendStep(ctx: StudyContext, profile: ProfileOutcome, noise: NoiseP
   if (!rec) return undefined;
   const historyB = ns.estimate?.historyBatchSize ?? noise.batchSize;
   const scheduled = withSchedule(rec, { ...(historyB !== undefined ? { measuredBatchSize: historyB } : {}), ...(profile.throughput ? { throughput: profile.throughput.model } : {}) });
-  return withParallelism(scheduled, ctx, profile);
+  return withParallelism(withPlan(scheduled, branch, ctx, profileThroughput(profile)), ctx, profile);
+}
+
+/** The branch phase within its share (undefined: the study has none); too small a budget is said, not silent. */
+async function branchStep(ctx: StudyContext, budget: BudgetPlan, profile: ProfileOutcome): Promise<BranchOutcome | undefined> {
+  if (!branchWanted(ctx.options)) return undefined;
+  const seconds = Math.min(budget.branch.seconds, ctx.remaining() - budget.reserve.seconds);
+  if (budget.branch.seconds === 0 || seconds <= 0) {
+    const why = budget.warnings.find((w) => /branch phase/.test(w)) ?? `no time was left in the ${ctx.settings.budgetSeconds} s budget (give a larger --budget)`;
+    return { points: [], sizes: [], undetermined: [`the critical batch size along the run: ${why}`], notes: [] };
+  }
+  ctx.setPhase('branch', `measuring the critical batch size along the run (~${Math.round(seconds)} s)`);
+  try {
+    return await runBranchPhase(ctx, profile, seconds);
+  } catch (e) {
+    // A bug here must not cost the study what the other phases measured.
+    return { points: [], sizes: [], undetermined: [`the critical batch size along the run: the branch phase failed (${e instanceof Error ? e.message : String(e)})`], notes: [] };
+  }
 }
 
 function profileNotes(ctx: StudyContext, profile: ProfileOutcome): string[] {

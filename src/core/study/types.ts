@@ -54,6 +54,16 @@ export interface StudyOptions {
   startupSecondsGuess?: number;
   /** Micro-batches per step of the noise-scale trial (default 4). */
   microBatches?: number;
+  /**
+   * Length of the run the person will train, in samples (issue 11): the config's steps/epochs, or
+   * --horizon / tuner.horizon. The branch phase measures the critical batch size along it; absent
+   * (and no checkpoints given): no branch phase.
+   */
+  horizonSamples?: number;
+  /** Checkpoints of the person's own run to branch from (absolute paths; --from-checkpoint): then no trunk is trained. */
+  fromCheckpoints?: string[];
+  /** Run the branch phase when a horizon or checkpoints allow it (default true; false: today's early-only study). */
+  branchPhase?: boolean;
 }
 
 /** How the budget will be spent, said up front. */
@@ -64,6 +74,8 @@ export interface StudyPlan {
   profile: { seconds: number; fraction: number; trials: number; secondsPerTrial: number; warmupSteps: number };
   noise: { seconds: number; fraction: number; trials: number; secondsPerTrial: number; microBatches: number };
   convergence: { seconds: number; fraction: number; candidates: number; seeds: number; secondsPerTrial: number };
+  /** Branched trials along the run (issue 11); absent or 0 s: the study has no branch phase (see warnings). */
+  branch?: { seconds: number; fraction: number };
   /** Noise-scale fit, recommendation and slack for start-up variance. */
   reserve: { seconds: number; fraction: number };
   parallel: number;
@@ -134,6 +146,10 @@ export interface StudyStartLine {
     targetLoss?: number;
     parallel: number;
     seed: number;
+    /** The run's length the branch phase measured along, samples (issue 11). */
+    horizonSamples?: number;
+    /** The person's checkpoints it branched from. */
+    fromCheckpoints?: string[];
   };
 }
 
