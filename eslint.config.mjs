@@ -24,6 +24,7 @@ const PURE_CORE = [
   'src/core/tuner/lrScaling.ts',
   'src/core/schedule/validate.ts',
   'src/core/config/suggest.ts',
+  'src/core/headline.ts',
 ];
 
 /** Files that are data or declarations rather than logic: exempt from max-lines. */

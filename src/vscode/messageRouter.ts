@@ -103,6 +103,9 @@ export class MessageRouter {
       case 'drawn':
         from.drawn?.(m.sentAt, m.drawnAt);
         return;
+      case 'pickCheckpoints':
+        from.post({ type: 'checkpointsPicked', paths: await pickCheckpointFiles(from.currentConfig()) });
+        return;
     }
   }
 
@@ -113,6 +116,32 @@ export class MessageRouter {
     if (result.applied) from.post({ type: 'applied', batchSize: m.batchSize, learningRate: m.learningRate });
     else from.post({ type: 'error', message: result.reason ?? 'nothing was changed' });
   }
+}
+
+/**
+ * Checkpoints of an earlier run (`batch-tuner train --checkpoint-every`), chosen in a file dialog
+ * that starts in the config's .batch-tuner/checkpoints/ when there is one; [] when cancelled.
+ */
+async function pickCheckpointFiles(config: vscode.Uri | undefined): Promise<string[]> {
+  const folder = config && vscode.Uri.joinPath(config, '..');
+  let defaultUri = folder;
+  if (folder) {
+    const ckpts = vscode.Uri.joinPath(folder, '.batch-tuner', 'checkpoints');
+    defaultUri = await vscode.workspace.fs.stat(ckpts).then(
+      () => ckpts,
+      () => folder,
+    );
+  }
+  const picked = await vscode.window.showOpenDialog({
+    title: 'Batch Tuner: Checkpoints to Branch From',
+    openLabel: 'Branch from these',
+    canSelectMany: true,
+    canSelectFiles: true,
+    canSelectFolders: false,
+    ...(defaultUri ? { defaultUri } : {}),
+    filters: { 'Checkpoints (Batch Tuner, PyTorch)': ['btckpt', 'pt', 'pth', 'ckpt', 'bin', 'safetensors'], 'All files': ['*'] },
+  });
+  return (picked ?? []).filter((u) => u.scheme === 'file').map((u) => u.fsPath);
 }
 
 /** A run that did not start (untrusted, busy, a config problem): the view says why. */

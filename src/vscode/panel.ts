@@ -166,7 +166,9 @@ export class PanelManager implements vscode.Disposable, WebviewEndpoint {
     if (!this.isOurs(e.session)) return;
     if (e.type === 'ended') {
       this.flush();
-      this.post({ type: 'running', running: false });
+      const r = e.result;
+      const ended = e.session.kind === 'tune' && (r.status === 'completed' || r.status === 'stopped' || r.status === 'failed') ? r.status : undefined;
+      this.post({ type: 'running', running: false, ...(ended ? { status: ended } : {}) });
       if (e.result.status === 'failed' && e.result.reason) this.post({ type: 'error', message: e.result.reason });
       return;
     }

@@ -47,6 +47,11 @@ const CHECKS: Record<Exclude<keyof RunLayer, 'source'>, Check> = {
   batchSize: positiveInt,
   learningRate: positiveNumber,
   steps: positiveInt,
+  fromCheckpoints: (v) => (Array.isArray(v) && v.every((p) => typeof p === 'string' && p.trim() !== '') ? undefined : `must be a list of checkpoint files ${got(v)}`),
+  horizon: (v) =>
+    v !== null && typeof v === 'object' && isPositiveNumber((v as { value?: unknown }).value) && ['steps', 'epochs', 'samples'].includes(String((v as { unit?: unknown }).unit))
+      ? undefined
+      : `must be a positive length in steps, epochs or samples ${got(v)}`,
 };
 
 /** Where the config layer's value is: the tuner key's value (our `seed` at the top level). */

@@ -92,6 +92,8 @@ export function panelLayer(panel: PanelSettings): RunLayer {
     memoryLimit: panel.memoryLimitBytes,
     budgetSeconds: panel.budgetSeconds,
     lrRule: panel.lrRule,
+    ...(panel.fromCheckpoints && panel.fromCheckpoints.length > 0 ? { fromCheckpoints: [...panel.fromCheckpoints] } : {}),
+    ...(panel.horizon ? { horizon: { ...panel.horizon } } : {}),
   };
 }
 

@@ -52,6 +52,10 @@ export interface RunLayer extends SettingsLayer {
   learningRate?: number;
   /** `train`: optimizer steps (default: the config's). */
   steps?: number;
+  /** `tune`: checkpoints of the person's earlier run to branch from (absolute paths; --from-checkpoint, the panel's picker). */
+  fromCheckpoints?: string[];
+  /** `tune`: the real run's length (--horizon, the panel's field); the resolver turns it into samples. Default: the config's. */
+  horizon?: { value: number; unit: 'steps' | 'epochs' | 'samples' };
 }
 
 export interface ResolveInput {
