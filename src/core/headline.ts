@@ -142,14 +142,17 @@ export interface StudyStatusText {
   /** A codicon name (the tree and the webviews share them). */
   icon: string;
   detail: string;
+  /** Worth a warning colour (failed, interrupted). */
+  warning?: boolean;
 }
 
 const STATUS_TEXT: Record<string, StudyStatusText> = {
   completed: { label: 'completed', icon: 'beaker', detail: 'The study ran to its end.' },
   running: { label: 'running', icon: 'sync', detail: 'The study is still writing results.' },
   stopped: { label: 'stopped', icon: 'circle-slash', detail: 'The study was stopped before its end; its recommendation rests on what it measured until then.' },
-  failed: { label: 'failed', icon: 'error', detail: 'The study failed; see its reason.' },
+  failed: { label: 'failed', icon: 'error', detail: 'The study failed; see its reason.', warning: true },
   interrupted: {
+    warning: true,
     label: 'interrupted',
     icon: 'debug-disconnect',
     detail: 'The study has no end and the process that ran it is gone (a crash, a closed window or a killed terminal): its results stop where it was cut off.',
@@ -158,4 +161,12 @@ const STATUS_TEXT: Record<string, StudyStatusText> = {
 
 export function studyStatusText(status: string): StudyStatusText {
   return STATUS_TEXT[status] ?? { label: status, icon: 'question', detail: `Study status "${status}".` };
+}
+
+/** A stored study in a list (the sidebar, Open Study): its pick and speed-up (present only when nothing was assumed), or its state. */
+export function studyEntryText(e: { status: string; recommendedBatchSize?: number; speedupVsCurrent?: number; trials: number }): string {
+  const status = studyStatusText(e.status);
+  if (e.recommendedBatchSize === undefined) return `${status.label} · ${e.trials} trials`;
+  const state = e.status === 'completed' ? '' : `${status.label} · `;
+  return `${state}Recommended ${e.recommendedBatchSize}${e.speedupVsCurrent ? ` · ${speedWords(e.speedupVsCurrent)}` : ''}`;
 }

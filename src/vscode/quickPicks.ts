@@ -1,6 +1,7 @@
 // The prompts a command shows when it was run without context (from the command palette).
 import * as vscode from 'vscode';
 import type { StudyListEntry } from '../core/study/types';
+import { studyEntryText, studyStatusText } from '../core/headline';
 import { ConfigCatalog } from './configCatalog';
 import type { Ctx } from './ctx';
 
@@ -83,8 +84,8 @@ export async function pickStudy(studies: StudyListEntry[]): Promise<StudyListEnt
   const chosen = await vscode.window.showQuickPick(
     studies.map((s) => ({
       label: `$(history) ${vscode.workspace.asRelativePath(s.configPath)}`,
-      description: `${new Date(s.startedAt).toLocaleString()} · ${s.status}`,
-      detail: s.recommendedBatchSize ? `recommended ${s.recommendedBatchSize}${s.speedupVsCurrent ? ` · ${s.speedupVsCurrent.toFixed(1)}x faster` : ''} · ${s.trials} trials` : `${s.trials} trials`,
+      description: `${new Date(s.startedAt).toLocaleString()} · ${studyStatusText(s.status).label}`,
+      detail: s.recommendedBatchSize !== undefined ? `${studyEntryText(s)} · ${s.trials} trials` : studyEntryText(s),
       study: s,
     })),
     { title: 'Batch Tuner: Open Study', placeHolder: 'Stored studies, newest first', matchOnDescription: true },
