@@ -24,6 +24,7 @@ const PURE_CORE = [
   'src/core/tuner/lrScaling.ts',
   'src/core/schedule/validate.ts',
   'src/core/config/suggest.ts',
+  'src/core/config/memorySize.ts',
   'src/core/headline.ts',
 ];
 

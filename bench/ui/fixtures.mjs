@@ -126,14 +126,32 @@ export function recommendationMessage(overrides = {}) {
         history: [1000, 4000, 8000, 16000, 24000].map((s, i) => ({ samples: s, loss: 2 - i * 0.3, value: 60 + i * 40, low: 40 + i * 30, high: 90 + i * 55 })),
       },
       alternatives: {
-        largestThatFits: { batchSize: 1024, learningRate: 0.0057, predictedTimeToTarget: time(1024), reason: 'Largest batch under the 4 GiB limit (Lightning/Accelerate style).' },
-        maxThroughput: { batchSize: 512, learningRate: 0.004, predictedTimeToTarget: time(512), samplesPerSecond: X(512), reason: 'Highest measured samples/s.' },
+        largestThatFits: {
+          batchSize: 1024,
+          learningRate: 0.0057,
+          predictedTimeToTarget: time(1024),
+          reason: 'Largest batch under the 4 GiB limit (Lightning/Accelerate style).',
+        },
+        maxThroughput: {
+          batchSize: 512,
+          learningRate: 0.004,
+          predictedTimeToTarget: time(512),
+          samplesPerSecond: X(512),
+          reason: 'Highest measured samples/s.',
+        },
         mostSampleEfficient: { batchSize: 8, learningRate: 0.0005, predictedTimeToTarget: time(8), reason: 'Fewest samples to the target loss.' },
       },
       candidates: sizes.map((b, i) => ({
         batchSize: b,
         status: b === 1024 ? 'predicted' : 'ok',
-        ...(b === 1024 ? {} : { samplesPerSecond: X(b) * (1 + 0.04 * Math.sin(b)), samplesPerSecondIqr: [X(b) * 0.94, X(b) * 1.05], peakMemoryBytes: 40 * MiB + b * 0.95 * MiB, throughputWindows: 12 }),
+        ...(b === 1024
+          ? {}
+          : {
+              samplesPerSecond: X(b) * (1 + 0.04 * Math.sin(b)),
+              samplesPerSecondIqr: [X(b) * 0.94, X(b) * 1.05],
+              peakMemoryBytes: 40 * MiB + b * 0.95 * MiB,
+              throughputWindows: 12,
+            }),
         fittedSamplesPerSecond: X(b),
         fittedSamplesPerSecondInterval: [X(b) * (0.97 - b / 40000), X(b) * (1.03 + b / 40000)],
         fits: true,
@@ -148,7 +166,13 @@ export function recommendationMessage(overrides = {}) {
         memoryLimitBytes: 4096 * MiB,
         memoryFit: { a: 40 * MiB, b: 0.95 * MiB, r2: 0.99 },
         predictedMaxFit: 4000,
-        memoryCheck: { batchSize: 1024, predictedPeakBytes: 40 * MiB + 1024 * 0.95 * MiB, status: 'ok', measuredPeakBytes: 40 * MiB + 1024 * 0.97 * MiB, relativeError: 0.019 },
+        memoryCheck: {
+          batchSize: 1024,
+          predictedPeakBytes: 40 * MiB + 1024 * 0.95 * MiB,
+          status: 'ok',
+          measuredPeakBytes: 40 * MiB + 1024 * 0.97 * MiB,
+          relativeError: 0.019,
+        },
         throughputModel: {
           overheadSeconds: 0.004,
           perSampleSeconds: 1 / 6000,

@@ -93,7 +93,8 @@ function assumptionText(assumed: string[]): string | undefined {
 function planParts(p: BatchSizePlan, arrow: string, assumption: string | undefined): HeadlineParts {
   const out: HeadlineParts = { pick: `Recommended ${arrow}` };
   if (assumption || p.basis === 'assumed') out.assumption = assumption ?? 'assumed plan: no speed-up given';
-  else if (p.speedupVsBestFixed !== undefined) out.speedup = { text: `${speedWords(p.speedupVsBestFixed)} than a fixed ${p.bestFixed.batchSize}`, basis: p.basis };
+  else if (p.speedupVsBestFixed !== undefined)
+    out.speedup = { text: `${speedWords(p.speedupVsBestFixed)} than a fixed ${p.bestFixed.batchSize}`, basis: p.basis };
   return out;
 }
 
@@ -133,7 +134,10 @@ export function parallelismText(p: Parallelism): string {
 
 /** One line per stage: "64 from the start", "128 from 120k samples" (with its learning rate). */
 export function planStageLines(plan: BatchSizePlan): string[] {
-  return plan.stages.map((s, i) => `${s.batchSize} ${i === 0 ? 'from the start' : `from ${formatCount(s.fromSamples)} samples`} (learning rate ${Number(s.learningRate.toPrecision(3))})`);
+  return plan.stages.map(
+    (s, i) =>
+      `${s.batchSize} ${i === 0 ? 'from the start' : `from ${formatCount(s.fromSamples)} samples`} (learning rate ${Number(s.learningRate.toPrecision(3))})`,
+  );
 }
 
 /** A study's state as a person reads it; `interrupted`: no end was written and its process is gone. */

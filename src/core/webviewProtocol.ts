@@ -123,7 +123,9 @@ function scheduleError(s: unknown): string | undefined {
 
 /** An absolute path without NUL or line breaks (POSIX `/...`, Windows `C:\...` or `\\server\...`). */
 function isAbsolutePath(p: unknown): p is string {
-  return typeof p === 'string' && p.length > 1 && p.length <= 4096 && !/[\0\r\n]/.test(p) && (p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p) || p.startsWith('\\\\'));
+  return (
+    typeof p === 'string' && p.length > 1 && p.length <= 4096 && !/[\0\r\n]/.test(p) && (p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p) || p.startsWith('\\\\'))
+  );
 }
 
 function checkpointsError(paths: unknown): string | undefined {

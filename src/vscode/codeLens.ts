@@ -34,17 +34,38 @@ export class BatchSizeCodeLensProvider implements vscode.CodeLensProvider {
     const running = this.ctx.studies.running;
     const busy = running !== undefined;
     // A plan's batch_schedule can be written into our own training format only (the built-in trainer).
-    const planWritable = study?.recommendation?.plan?.schedule !== undefined && (await resolveModule()).isOurTrainingFormat(document.fileName, document.getText());
+    const planWritable =
+      study?.recommendation?.plan?.schedule !== undefined && (await resolveModule()).isOurTrainingFormat(document.fileName, document.getText());
     const lenses: vscode.CodeLens[] = [];
     for (const site of sites) {
       const m = site.batchSize;
       const range = new vscode.Range(m.line, m.character, m.line, m.character + m.keyLength);
       const args = [document.uri];
       if (busy && running.configUri.toString() === document.uri.toString()) {
-        lenses.push(new vscode.CodeLens(range, { title: `$(sync~spin) ${running.kind === 'tune' ? 'Tuning' : 'Training'}: ${running.phase}… Stop`, command: 'batchTuner.stop', tooltip: 'Stop the running study' }));
+        lenses.push(
+          new vscode.CodeLens(range, {
+            title: `$(sync~spin) ${running.kind === 'tune' ? 'Tuning' : 'Training'}: ${running.phase}… Stop`,
+            command: 'batchTuner.stop',
+            tooltip: 'Stop the running study',
+          }),
+        );
       } else {
-        lenses.push(new vscode.CodeLens(range, { title: '$(beaker) Tune batch size', command: 'batchTuner.tune', arguments: args, tooltip: 'Measure throughput, memory and convergence at several batch sizes and recommend one' }));
-        lenses.push(new vscode.CodeLens(range, { title: 'Try batch size…', command: 'batchTuner.train', arguments: args, tooltip: 'Train once at a batch size you pick, with live charts' }));
+        lenses.push(
+          new vscode.CodeLens(range, {
+            title: '$(beaker) Tune batch size',
+            command: 'batchTuner.tune',
+            arguments: args,
+            tooltip: 'Measure throughput, memory and convergence at several batch sizes and recommend one',
+          }),
+        );
+        lenses.push(
+          new vscode.CodeLens(range, {
+            title: 'Try batch size…',
+            command: 'batchTuner.train',
+            arguments: args,
+            tooltip: 'Train once at a batch size you pick, with live charts',
+          }),
+        );
       }
       const rec = study?.recommendation;
       if (rec) lenses.push(new vscode.CodeLens(range, recommendationCommand(rec, m.value, document.uri, planWritable)));
@@ -64,7 +85,11 @@ function globalBatchLens(info: GlobalBatchInfo | undefined): vscode.CodeLens | u
   const key = (r.sites.global ?? r.sites.micro)?.key;
   if (!key) return undefined;
   const range = new vscode.Range(key.line, key.character, key.line, key.character + key.keyLength);
-  return new vscode.CodeLens(range, { title: info.label, command: '', tooltip: 'Samples per optimizer step: micro-batch x gradient-accumulation steps x data-parallel workers. Apply keeps them consistent.' });
+  return new vscode.CodeLens(range, {
+    title: info.label,
+    command: '',
+    tooltip: 'Samples per optimizer step: micro-batch x gradient-accumulation steps x data-parallel workers. Apply keeps them consistent.',
+  });
 }
 
 /**
@@ -96,8 +121,12 @@ function recommendationCommand(rec: Recommendation, currentValue: number, uri: v
   const title = recommendationTitle(rec, currentValue, planWritable);
   const tooltip = recommendationTooltip(rec);
   const plan = warmupPlan(rec);
-  if (plan) return planWritable ? { title, command: APPLY_PLAN_COMMAND, arguments: [uri], tooltip } : { title, command: 'batchTuner.openPanel', arguments: [uri], tooltip };
-  if (rec.batchSize === currentValue) return { title, command: 'batchTuner.openPanel', arguments: [uri], tooltip: `${tooltip}\nOpen the tuner panel with the study` };
+  if (plan)
+    return planWritable
+      ? { title, command: APPLY_PLAN_COMMAND, arguments: [uri], tooltip }
+      : { title, command: 'batchTuner.openPanel', arguments: [uri], tooltip };
+  if (rec.batchSize === currentValue)
+    return { title, command: 'batchTuner.openPanel', arguments: [uri], tooltip: `${tooltip}\nOpen the tuner panel with the study` };
   return { title, command: 'batchTuner.applyRecommendation', arguments: [uri], tooltip };
 }
 
@@ -144,7 +173,12 @@ export function registerCodeLens(ctx: Ctx): BatchSizeCodeLensProvider {
   ctx.push(ctx.store.onDidChange(() => provider.refresh()));
   ctx.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('batchTuner.codeLens') || e.affectsConfiguration('batchTuner.configGlobs') || e.affectsConfiguration('batchTuner.studyDirectory')) provider.refresh();
+      if (
+        e.affectsConfiguration('batchTuner.codeLens') ||
+        e.affectsConfiguration('batchTuner.configGlobs') ||
+        e.affectsConfiguration('batchTuner.studyDirectory')
+      )
+        provider.refresh();
     }),
   );
   return provider;

@@ -78,7 +78,8 @@ export class MessageRouter {
       case 'trainOnce': {
         const uri = await from.requireConfig();
         const lrRule = from.settings?.()?.lrRule;
-        if (uri) void trainConfig(this.host, this.studies, uri, m.batchSize, { steps: m.steps, schedule: m.schedule, lrRule }).then((r) => reportRefusal(from, r));
+        if (uri)
+          void trainConfig(this.host, this.studies, uri, m.batchSize, { steps: m.steps, schedule: m.schedule, lrRule }).then((r) => reportRefusal(from, r));
         return;
       }
       case 'apply':

@@ -91,7 +91,7 @@ export class PanelManager implements vscode.Disposable, WebviewEndpoint {
     const subs = [
       panel.webview.onDidReceiveMessage((m: unknown) => void this.router.receive(this, m)),
       panel.onDidDispose(() => {
-        subs.forEach((d) => d.dispose());
+        for (const d of subs) d.dispose();
         if (this.panel === panel) this.panel = undefined;
         clearTimeout(this.flushTimer);
         this.flushTimer = undefined;
@@ -232,6 +232,6 @@ export class PanelManager implements vscode.Disposable, WebviewEndpoint {
   dispose(): void {
     clearTimeout(this.flushTimer);
     this.panel?.dispose();
-    this.disposables.forEach((d) => d.dispose());
+    for (const d of this.disposables) d.dispose();
   }
 }

@@ -54,7 +54,11 @@ export function installInto(host: Host, python: string): vscode.Terminal | undef
   if (!isWorkspaceTrusted()) return undefined;
   const pkg = vscode.Uri.joinPath(host.extensionUri, 'python').fsPath;
   host.log.info(`installing the batch_tuner package: ${python} -m pip install ${pkg}`);
-  const terminal = vscode.window.createTerminal({ name: `Install batch-tuner (${path.basename(python)})`, shellPath: python, shellArgs: ['-m', 'pip', 'install', pkg] });
+  const terminal = vscode.window.createTerminal({
+    name: `Install batch-tuner (${path.basename(python)})`,
+    shellPath: python,
+    shellArgs: ['-m', 'pip', 'install', pkg],
+  });
   terminal.show();
   return terminal;
 }

@@ -55,7 +55,10 @@ export async function pickBatchSize(current: number | undefined, datasetSize: nu
     items.push({ label: String(b), value: b, description: b === current ? 'current' : undefined, picked: b === current });
   }
   items.push({ label: '$(edit) Custom…', description: 'Type any batch size' });
-  const chosen = await vscode.window.showQuickPick(items, { title: 'Batch Tuner: Train with Batch Size', placeHolder: current ? `The config uses ${current}` : 'Batch size to train with' });
+  const chosen = await vscode.window.showQuickPick(items, {
+    title: 'Batch Tuner: Train with Batch Size',
+    placeHolder: current ? `The config uses ${current}` : 'Batch size to train with',
+  });
   if (!chosen) return undefined;
   if (chosen.value !== undefined) return chosen.value;
   const typed = await vscode.window.showInputBox({

@@ -31,7 +31,17 @@ export interface TrainOptions {
 }
 
 /** The settings line of a study, in the CLI's words and order (`batch-tuner tune` prints the same). */
-const STUDY_SETTINGS: readonly SettingKey[] = ['budgetSeconds', 'minBatchSize', 'maxBatchSize', 'memoryLimitBytes', 'lrRule', 'parallel', 'seed', 'trialTimeoutSeconds', 'datasetSize'];
+const STUDY_SETTINGS: readonly SettingKey[] = [
+  'budgetSeconds',
+  'minBatchSize',
+  'maxBatchSize',
+  'memoryLimitBytes',
+  'lrRule',
+  'parallel',
+  'seed',
+  'trialTimeoutSeconds',
+  'datasetSize',
+];
 const TRAIN_SETTINGS: readonly SettingKey[] = ['seed', 'trialTimeoutSeconds', 'lrRule'];
 
 /** What a caller must not do now (untrusted, busy), as the result it returns; undefined when it may run. */
@@ -60,7 +70,9 @@ export async function tuneConfig(host: Host, studies: StudyService, uri: vscode.
   const notify = options.notify !== false;
   void checkBeforeRun(host, r.resolved.runner, uri);
   const watch = await watchForMissingPackage(host, studies, r.resolved.runner);
-  const result = await studies.runStudy(uri, r.resolved, notify).finally(() => watch.dispose());
+  const result = await studies.runStudy(uri, r.resolved, notify).finally(() => {
+    watch.dispose();
+  });
   if (notify && result.status === 'completed' && result.recommendation) announce(uri, result.recommendation);
   return result;
 }
@@ -75,7 +87,9 @@ export async function trainConfig(host: Host, studies: StudyService, uri: vscode
   if (!r.ok) return { status: 'invalid-config', reason: r.reason };
   const { describeSettings } = await resolveModule();
   const t = r.resolved.train;
-  host.log.info(`training ${vscode.workspace.asRelativePath(uri)} at batch size ${t.batchSize}, learning rate ${t.learningRate}: ${describeSettings(r.resolved, TRAIN_SETTINGS)}`);
+  host.log.info(
+    `training ${vscode.workspace.asRelativePath(uri)} at batch size ${t.batchSize}, learning rate ${t.learningRate}: ${describeSettings(r.resolved, TRAIN_SETTINGS)}`,
+  );
   const spec: TrialSpec = {
     id: `train-${t.batchSize}-${Date.now().toString(36)}`,
     configPath: r.resolved.options.configPath,
@@ -89,7 +103,9 @@ export async function trainConfig(host: Host, studies: StudyService, uri: vscode
   };
   void checkBeforeRun(host, r.resolved.runner, uri);
   const watch = await watchForMissingPackage(host, studies, r.resolved.runner);
-  return studies.runTrial(uri, r.resolved.runner, spec, options.notify !== false).finally(() => watch.dispose());
+  return studies.runTrial(uri, r.resolved.runner, spec, options.notify !== false).finally(() => {
+    watch.dispose();
+  });
 }
 
 /** The recommendation's headline (the same words as the panel, CodeLens and the CLI), with Apply and Open Panel, when a study started from the UI ends. */

@@ -52,9 +52,13 @@ export class ConfigTreeProvider implements vscode.TreeDataProvider<Node> {
         // Workspace discovery happens here, when the tree is first shown, never at activation.
         const entries = await this.withRunningConfig(await this.ctx.catalog.discover());
         return Promise.all(
-          entries.map(
-            async (e): Promise<Node> => ({ kind: 'config', uri: e.uri, sites: e.sites, recommendation: (await this.ctx.store.latestStudy(e.uri))?.recommendation, outsideGlobs: e.outsideGlobs }),
-          ),
+          entries.map(async (e): Promise<Node> => ({
+            kind: 'config',
+            uri: e.uri,
+            sites: e.sites,
+            recommendation: (await this.ctx.store.latestStudy(e.uri))?.recommendation,
+            outsideGlobs: e.outsideGlobs,
+          })),
         );
       }
       if (node.kind === 'config') {
@@ -102,7 +106,11 @@ export class ConfigTreeProvider implements vscode.TreeDataProvider<Node> {
         const bs = node.sites[0]?.batchSize;
         const current = bs ? (Number.isNaN(bs.value) ? '?' : String(bs.value)) : undefined;
         const rec = node.recommendation;
-        item.description = [current ? `batch ${current}` : undefined, rec ? configRecommendation(rec, current) : undefined, node.outsideGlobs ? 'running (outside batchTuner.configGlobs)' : undefined]
+        item.description = [
+          current ? `batch ${current}` : undefined,
+          rec ? configRecommendation(rec, current) : undefined,
+          node.outsideGlobs ? 'running (outside batchTuner.configGlobs)' : undefined,
+        ]
           .filter(Boolean)
           .join(' · ');
         item.contextValue = rec && String(rec.batchSize) !== current ? 'config.recommended' : 'config';
@@ -112,13 +120,20 @@ export class ConfigTreeProvider implements vscode.TreeDataProvider<Node> {
         md.appendMarkdown(`\n\n${sites}`);
         if (rec) md.appendText(`\n\n${recommendationHeadline(rec)}\n${recommendationTooltip(rec)}`);
         item.tooltip = md;
-        item.command = { title: 'Open', command: 'vscode.open', arguments: [node.uri, { selection: bs ? new vscode.Range(bs.line, bs.character, bs.line, bs.character + bs.keyLength) : undefined }] };
+        item.command = {
+          title: 'Open',
+          command: 'vscode.open',
+          arguments: [node.uri, { selection: bs ? new vscode.Range(bs.line, bs.character, bs.line, bs.character + bs.keyLength) : undefined }],
+        };
         item.id = `config:${node.uri.toString()}`;
         return item;
       }
       case 'running': {
         const s = node.session;
-        const item = new vscode.TreeItem(`${s.kind === 'tune' ? 'Tuning' : 'Training'}: ${s.phase} ${Math.round(s.progress * 100)}%`, vscode.TreeItemCollapsibleState.Expanded);
+        const item = new vscode.TreeItem(
+          `${s.kind === 'tune' ? 'Tuning' : 'Training'}: ${s.phase} ${Math.round(s.progress * 100)}%`,
+          vscode.TreeItemCollapsibleState.Expanded,
+        );
         item.iconPath = new vscode.ThemeIcon('sync~spin');
         item.description = s.message;
         item.contextValue = 'running';
@@ -128,7 +143,10 @@ export class ConfigTreeProvider implements vscode.TreeDataProvider<Node> {
       case 'study': {
         const e = node.entry;
         const when = new Date(e.startedAt);
-        const item = new vscode.TreeItem(`Study ${when.toLocaleString()}`, e.trials > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+        const item = new vscode.TreeItem(
+          `Study ${when.toLocaleString()}`,
+          e.trials > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+        );
         const status = studyStatusText(e.status);
         item.iconPath = new vscode.ThemeIcon(status.icon, status.warning ? new vscode.ThemeColor('list.warningForeground') : undefined);
         item.description = studyEntryText(e);
@@ -142,13 +160,20 @@ export class ConfigTreeProvider implements vscode.TreeDataProvider<Node> {
         const item = new vscode.TreeItem(`batch ${t.batchSize}`, vscode.TreeItemCollapsibleState.None);
         const [icon, color] = STATUS_ICON[t.status] ?? ['circle-outline', 'foreground'];
         item.iconPath = new vscode.ThemeIcon(icon, new vscode.ThemeColor(color));
-        const parts = [t.phase, t.samplesPerSecond ? `${Math.round(t.samplesPerSecond)} samples/s` : undefined, t.finalLoss !== undefined ? `loss ${t.finalLoss.toPrecision(3)}` : undefined, t.status !== 'ok' ? t.status : undefined];
+        const parts = [
+          t.phase,
+          t.samplesPerSecond ? `${Math.round(t.samplesPerSecond)} samples/s` : undefined,
+          t.finalLoss !== undefined ? `loss ${t.finalLoss.toPrecision(3)}` : undefined,
+          t.status !== 'ok' ? t.status : undefined,
+        ];
         item.description = parts.filter(Boolean).join(' · ');
         item.tooltip = new vscode.MarkdownString(
           [
             `**${t.id}** — ${t.status}`,
             `batch size ${t.batchSize}, learning rate ${t.learningRate.toPrecision(3)}, seed ${t.seed}`,
-            t.samplesPerSecond ? `throughput ${Math.round(t.samplesPerSecond)} samples/s${t.samplesPerSecondIqr ? ` (IQR ${Math.round(t.samplesPerSecondIqr[0])}–${Math.round(t.samplesPerSecondIqr[1])})` : ''}` : '',
+            t.samplesPerSecond
+              ? `throughput ${Math.round(t.samplesPerSecond)} samples/s${t.samplesPerSecondIqr ? ` (IQR ${Math.round(t.samplesPerSecondIqr[0])}–${Math.round(t.samplesPerSecondIqr[1])})` : ''}`
+              : '',
             t.peakMemoryBytes ? `peak memory ${(t.peakMemoryBytes / 2 ** 20).toFixed(1)} MiB` : '',
             `wall ${t.wallSeconds.toFixed(1)} s${t.backend ? ` on ${t.backend}` : ''}`,
             t.error ? `error: ${t.error.message}` : '',

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Recommendation, StepMetrics, TrialSummary } from '../../src/core/types';
+import type { Recommendation, StepMetrics } from '../../src/core/types';
 import { NoiseScaleEma, SeriesStore } from '../../webview/charts/seriesStore';
 import { goodputLines, scheduleLines, trialLines } from '../../webview/charts/chartLines';
 
@@ -116,17 +116,6 @@ test('scheduleLines: the batch size in force for scheduled trials and the live n
   assert.deepEqual(Array.from(tuner.xs), [100, 200], 'history sorted by samples');
   assert.deepEqual(Array.from(tuner.ys), [60, 90]);
   assert.ok(withRec.some((l) => l.label === 'interval high'));
-});
-
-const trial = (id: string, batchSize: number, sps: number | undefined, status: TrialSummary['status'] = 'ok'): TrialSummary => ({
-  id,
-  status,
-  batchSize,
-  learningRate: 0.01,
-  seed: 1,
-  samplesPerSecond: sps,
-  wallSeconds: 1,
-  phase: 'profile',
 });
 
 test('goodputLines marks the recommendation and the current batch size', () => {

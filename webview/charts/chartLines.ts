@@ -1,6 +1,6 @@
 // What each chart draws, built from the series store, the trial summaries and the
 // recommendation. Pure (given a theme's colours): unit-tested in node.
-import type { Recommendation, TrialSummary } from '../../src/core/types';
+import type { Recommendation } from '../../src/core/types';
 import type { ChartTheme } from '../shared/theme';
 import { seriesStyle } from '../shared/theme';
 import type { Column, SeriesStore } from './seriesStore';

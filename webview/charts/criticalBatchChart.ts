@@ -20,21 +20,55 @@ export function criticalBatchChart(rec: Recommendation | undefined, theme: Palet
   const cbsColor = theme.palette[0];
   const noiseColor = theme.palette[1];
   const lines: Line[] = [
-    { key: 'cbs', label: 'critical batch size', color: cbsColor, width: 2, points: true, pointSize: 7, xs: points.map((p) => p.samples), ys: points.map((p) => p.value) },
+    {
+      key: 'cbs',
+      label: 'critical batch size',
+      color: cbsColor,
+      width: 2,
+      points: true,
+      pointSize: 7,
+      xs: points.map((p) => p.samples),
+      ys: points.map((p) => p.value),
+    },
   ];
   const whiskers: Whisker[] = points.map((p) => ({ x: p.samples, lo: p.low, hi: p.high, color: cbsColor }));
   const noise = points.filter((p) => p.noiseScale !== undefined && p.noiseScale.value > 0);
   if (noise.length > 0) {
-    lines.push({ key: 'bnoise', label: 'B_noise', color: noiseColor, dash: [4, 3], points: true, pointSize: 6, xs: noise.map((p) => p.samples + offset), ys: noise.map((p) => p.noiseScale?.value ?? NaN) });
+    lines.push({
+      key: 'bnoise',
+      label: 'B_noise',
+      color: noiseColor,
+      dash: [4, 3],
+      points: true,
+      pointSize: 6,
+      xs: noise.map((p) => p.samples + offset),
+      ys: noise.map((p) => p.noiseScale?.value ?? NaN),
+    });
     for (const p of noise) if (p.noiseScale) whiskers.push({ x: p.samples + offset, lo: p.noiseScale.low, hi: p.noiseScale.high, color: noiseColor });
   }
   if (plan && plan.stages.length > 0) {
     const stages = [...plan.stages].sort((a, b) => a.fromSamples - b.fromSamples);
     const xs = [...stages.map((s) => s.fromSamples), horizon];
     const ys = [...stages.map((s) => s.batchSize), stages[stages.length - 1].batchSize];
-    lines.push({ key: 'plan', label: plan.kind === 'warmup' ? 'plan (batch warm-up)' : 'plan (fixed)', color: theme.palette[2], width: 2.5, stepped: true, xs, ys });
+    lines.push({
+      key: 'plan',
+      label: plan.kind === 'warmup' ? 'plan (batch warm-up)' : 'plan (fixed)',
+      color: theme.palette[2],
+      width: 2.5,
+      stepped: true,
+      xs,
+      ys,
+    });
     if (plan.kind === 'warmup')
-      lines.push({ key: 'fixed', label: `best fixed ${plan.bestFixed.batchSize}`, color: theme.muted, width: 1, dash: [2, 3], xs: [0, horizon], ys: [plan.bestFixed.batchSize, plan.bestFixed.batchSize] });
+      lines.push({
+        key: 'fixed',
+        label: `best fixed ${plan.bestFixed.batchSize}`,
+        color: theme.muted,
+        width: 1,
+        dash: [2, 3],
+        xs: [0, horizon],
+        ys: [plan.bestFixed.batchSize, plan.bestFixed.batchSize],
+      });
   }
   return { lines, decorations: { whiskers } };
 }

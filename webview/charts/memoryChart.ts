@@ -52,7 +52,18 @@ function fitLines(rec: Recommendation, lo: number, largestProfiled: number, hi: 
 export function memoryChart(trials: Iterable<TrialSummary>, rec: Recommendation | undefined, theme: Palette): ChartContent {
   const { peaks, oom } = measuredPeaks(trials, rec);
   const sizes = [...peaks.keys()].sort((a, b) => a - b);
-  const lines: Line[] = [{ key: 'peak', label: 'peak memory (measured)', color: theme.palette[0], points: true, line: false, pointSize: 7, xs: sizes, ys: sizes.map((b) => peaks.get(b) as number) }];
+  const lines: Line[] = [
+    {
+      key: 'peak',
+      label: 'peak memory (measured)',
+      color: theme.palette[0],
+      points: true,
+      line: false,
+      pointSize: 7,
+      xs: sizes,
+      ys: sizes.map((b) => peaks.get(b) as number),
+    },
+  ];
   const ev = rec?.evidence;
   const check = ev?.memoryCheck;
   const all = [...sizes, ...oom, ...(check ? [check.batchSize] : [])];
@@ -66,10 +77,29 @@ export function memoryChart(trials: Iterable<TrialSummary>, rec: Recommendation 
   if (limit !== undefined && limit > 0) {
     lines.push({ key: 'limit', label: 'memory limit', color: red, width: 1.5, dash: [2, 3], xs: [lo, hi], ys: [limit, limit] });
     if (ev?.predictedMaxFit !== undefined)
-      lines.push({ key: 'max-fit', label: `largest predicted to fit (${ev.predictedMaxFit})`, color: theme.highlight, points: true, line: false, pointSize: 9, xs: [ev.predictedMaxFit], ys: [limit] });
+      lines.push({
+        key: 'max-fit',
+        label: `largest predicted to fit (${ev.predictedMaxFit})`,
+        color: theme.highlight,
+        points: true,
+        line: false,
+        pointSize: 9,
+        xs: [ev.predictedMaxFit],
+        ys: [limit],
+      });
   }
-  if (oom.length > 0 && limit !== undefined) lines.push({ key: 'oom', label: 'out of memory', color: red, points: true, line: false, pointSize: 9, xs: oom, ys: oom.map(() => limit) });
+  if (oom.length > 0 && limit !== undefined)
+    lines.push({ key: 'oom', label: 'out of memory', color: red, points: true, line: false, pointSize: 9, xs: oom, ys: oom.map(() => limit) });
   if (check?.measuredPeakBytes !== undefined)
-    lines.push({ key: 'check', label: `checked at ${check.batchSize}`, color: theme.palette[3], points: true, line: false, pointSize: 9, xs: [check.batchSize], ys: [check.measuredPeakBytes] });
+    lines.push({
+      key: 'check',
+      label: `checked at ${check.batchSize}`,
+      color: theme.palette[3],
+      points: true,
+      line: false,
+      pointSize: 9,
+      xs: [check.batchSize],
+      ys: [check.measuredPeakBytes],
+    });
   return { lines };
 }

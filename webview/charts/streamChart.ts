@@ -144,7 +144,9 @@ export class StreamChart {
     // Log axes cannot show zero or negative values.
     if (this.spec.xLog || this.spec.yLog) for (const r of reduced) dropNonPositive(r, !!this.spec.xLog, !!this.spec.yLog);
     const data = (dense && !this.spec.xLog && hi > lo ? alignOnPixelGrid(reduced, x0, x1, columns) : alignSeries(reduced)) as uPlot.AlignedData;
-    const signature = lines.map((l) => `${l.label}|${l.color}|${l.dash?.join(',') ?? ''}|${l.points ?? ''}|${l.line ?? ''}|${l.fillTo ?? ''}|${l.legend ?? ''}`).join(';');
+    const signature = lines
+      .map((l) => `${l.label}|${l.color}|${l.dash?.join(',') ?? ''}|${l.points ?? ''}|${l.line ?? ''}|${l.fillTo ?? ''}|${l.legend ?? ''}`)
+      .join(';');
     if (!this.plot || signature !== this.signature) {
       this.plot?.destroy();
       this.plot = new uPlot(this.options(lines), data, this.plotHost);

@@ -55,7 +55,7 @@ function xy(points: SizePoint[], y: (p: SizePoint) => number = (p) => p.y): { xs
  * side (the sizes are discrete points on a log2 axis).
  */
 export function bandRange(rec: Recommendation | undefined, theme: Palette): XRange[] {
-  const band = rec?.band as Recommendation['band'] | undefined;
+  const band = rec?.band;
   if (!band) return [];
   const color = theme.palette[2];
   const label = `within ${Math.round(band.tolerance * 100)}%${band.basis === 'assumed' ? ' (assumed)' : ''}`;
@@ -66,7 +66,12 @@ export function bandRange(rec: Recommendation | undefined, theme: Palette): XRan
 function fittedLines(rec: Recommendation | undefined, measured: SizePoint[], theme: Palette): Line[] {
   const fitted = (rec?.candidates ?? [])
     .filter((c) => c.fittedSamplesPerSecond !== undefined && c.fittedSamplesPerSecond > 0)
-    .map((c) => ({ x: c.batchSize, y: c.fittedSamplesPerSecond as number, lo: c.fittedSamplesPerSecondInterval?.[0], hi: c.fittedSamplesPerSecondInterval?.[1] }))
+    .map((c) => ({
+      x: c.batchSize,
+      y: c.fittedSamplesPerSecond as number,
+      lo: c.fittedSamplesPerSecondInterval?.[0],
+      hi: c.fittedSamplesPerSecondInterval?.[1],
+    }))
     .sort(byX);
   if (fitted.length === 0) return [];
   const color = theme.palette[1];
@@ -76,11 +81,21 @@ function fittedLines(rec: Recommendation | undefined, measured: SizePoint[], the
   const lines: Line[] = [];
   const withInterval = fitted.filter((p) => p.lo !== undefined && p.hi !== undefined);
   if (withInterval.length > 1) {
-    lines.push({ key: 'fit-hi', label: 'fit 90% high', color: withAlpha(color, 0.35), width: 0.5, legend: false, fillTo: 'fit-lo', fillColor: withAlpha(color, 0.16), ...xy(withInterval, (p) => p.hi as number) });
+    lines.push({
+      key: 'fit-hi',
+      label: 'fit 90% high',
+      color: withAlpha(color, 0.35),
+      width: 0.5,
+      legend: false,
+      fillTo: 'fit-lo',
+      fillColor: withAlpha(color, 0.16),
+      ...xy(withInterval, (p) => p.hi as number),
+    });
     lines.push({ key: 'fit-lo', label: 'fit 90% low', color: withAlpha(color, 0.35), width: 0.5, legend: false, ...xy(withInterval, (p) => p.lo as number) });
   }
   if (inside.length > 0) lines.push({ key: 'fit', label: withInterval.length > 1 ? 'fitted X(B), 90% band' : 'fitted X(B)', color, width: 2, ...xy(inside) });
-  if (beyond.length > (inside.length > 0 ? 1 : 0)) lines.push({ key: 'fit-beyond', label: 'fitted, not run (extrapolated)', color, width: 2, dash: [5, 4], ...xy(beyond) });
+  if (beyond.length > (inside.length > 0 ? 1 : 0))
+    lines.push({ key: 'fit-beyond', label: 'fitted, not run (extrapolated)', color, width: 2, dash: [5, 4], ...xy(beyond) });
   return lines;
 }
 
@@ -88,11 +103,26 @@ function fittedLines(rec: Recommendation | undefined, measured: SizePoint[], the
 export function throughputChart(trials: Iterable<TrialSummary>, rec: Recommendation | undefined, theme: Palette): ChartContent {
   const measured = measuredThroughput(trials, rec);
   const color = theme.palette[0];
-  const lines: Line[] = [...fittedLines(rec, measured, theme), { key: 'measured', label: 'measured (median, IQR)', color, points: true, line: false, pointSize: 7, ...xy(measured) }];
+  const lines: Line[] = [
+    ...fittedLines(rec, measured, theme),
+    { key: 'measured', label: 'measured (median, IQR)', color, points: true, line: false, pointSize: 7, ...xy(measured) },
+  ];
   // A study from before the model (issue 10) marked predicted sizes instead.
-  const predicted = (rec?.candidates ?? []).filter((c) => c.status === 'predicted' && c.samplesPerSecond !== undefined && c.fittedSamplesPerSecond === undefined);
+  const predicted = (rec?.candidates ?? []).filter(
+    (c) => c.status === 'predicted' && c.samplesPerSecond !== undefined && c.fittedSamplesPerSecond === undefined,
+  );
   if (predicted.length > 0)
-    lines.push({ key: 'predicted', label: 'predicted (not run)', color: theme.palette[1], points: true, line: false, pointSize: 6, ...xy(predicted.map((c) => ({ x: c.batchSize, y: c.samplesPerSecond as number })).sort(byX)) });
-  const whiskers: Whisker[] = measured.filter((p) => p.lo !== undefined && p.hi !== undefined).map((p) => ({ x: p.x, lo: p.lo as number, hi: p.hi as number, color }));
+    lines.push({
+      key: 'predicted',
+      label: 'predicted (not run)',
+      color: theme.palette[1],
+      points: true,
+      line: false,
+      pointSize: 6,
+      ...xy(predicted.map((c) => ({ x: c.batchSize, y: c.samplesPerSecond as number })).sort(byX)),
+    });
+  const whiskers: Whisker[] = measured
+    .filter((p) => p.lo !== undefined && p.hi !== undefined)
+    .map((p) => ({ x: p.x, lo: p.lo as number, hi: p.hi as number, color }));
   return { lines, decorations: { whiskers, xRanges: bandRange(rec, theme) } };
 }

@@ -4,19 +4,13 @@
 import { HORIZON_UNITS, MAX_CHECKPOINTS, type HorizonLength, type PanelSettings } from '../../src/core/webviewProtocol';
 import { codicon, h, replaceChildren, uniqueId } from '../shared/dom';
 import { button, type Button, type SelectElement, type TextField } from '../shared/elements';
-import { normalizeCheckpoints, parseHorizon } from './state';
+import { baseName, normalizeCheckpoints, parseHorizon } from './state';
 
 export interface BranchCallbacks {
   /** The horizon or the checkpoint list changed (undefined: not set). */
   onChange(patch: Pick<PanelSettings, 'fromCheckpoints' | 'horizon'>): void;
   /** Ask the host for a file dialog. */
   onPick(): void;
-}
-
-/** The file's name (the list shows names; the full path is the tooltip). */
-export function baseName(path: string): string {
-  const parts = path.split(/[\\/]/);
-  return parts[parts.length - 1] || path;
 }
 
 export class BranchControls {
@@ -32,13 +26,13 @@ export class BranchControls {
 
   constructor(private readonly cb: BranchCallbacks) {
     const fieldId = uniqueId('horizon');
-    this.horizonField = document.createElement('vscode-textfield') as TextField;
+    this.horizonField = document.createElement('vscode-textfield');
     this.horizonField.id = fieldId;
     (this.horizonField as unknown as { label: string }).label = 'Length of the real run';
     this.horizonField.placeholder = "config's own";
     this.horizonField.classList.add('horizon-field');
     this.horizonField.addEventListener('change', () => this.horizonChanged());
-    this.unit = document.createElement('vscode-single-select') as SelectElement;
+    this.unit = document.createElement('vscode-single-select');
     this.unit.setAttribute('aria-label', 'Unit of the run length');
     for (const u of HORIZON_UNITS) {
       const o = document.createElement('vscode-option');
@@ -63,7 +57,11 @@ export class BranchControls {
         this.error,
       ),
       h('div', { class: 'slider-row' }, h('div', { class: 'control-label' }, 'From checkpoints'), this.list, this.pick),
-      h('div', { class: 'hint' }, 'The study branches from points along the run to measure the critical batch size there, and plans the batch size for the whole run.'),
+      h(
+        'div',
+        { class: 'hint' },
+        'The study branches from points along the run to measure the critical batch size there, and plans the batch size for the whole run.',
+      ),
     );
     this.renderList();
   }
@@ -111,7 +109,11 @@ export class BranchControls {
   private renderList(): void {
     this.pick.disabled = this.disabled || this.checkpoints.length >= MAX_CHECKPOINTS;
     const items = this.checkpoints.map((p, i) => {
-      const remove = h('button', { type: 'button', class: 'link-button', 'aria-label': `Remove ${baseName(p)}`, title: 'Remove', disabled: this.disabled }, codicon('close'));
+      const remove = h(
+        'button',
+        { type: 'button', class: 'link-button', 'aria-label': `Remove ${baseName(p)}`, title: 'Remove', disabled: this.disabled },
+        codicon('close'),
+      );
       remove.addEventListener('click', () => {
         this.checkpoints = this.checkpoints.filter((_, j) => j !== i);
         this.renderList();

@@ -75,19 +75,49 @@ export function planSection(rec: Recommendation, applyPlan: Button | null): HTML
   const warm = warmupPlan(rec);
   const parts = headlineParts(rec);
   const title = warm
-    ? h('div', { class: 'rec-plan-title' }, codicon('graph-line'), ` Plan over the run: ${plan.description}`, parts.speedup ? h('span', {}, ` · ${parts.speedup.text} `, tag(parts.speedup.basis)) : null)
-    : h('div', { class: 'rec-plan-title' }, codicon('graph-line'), ` Plan over the run: a fixed ${plan.stages[0]?.batchSize ?? rec.batchSize} `, tag(plan.basis), h('span', { class: 'hint' }, ` — ${plan.description}`));
+    ? h(
+        'div',
+        { class: 'rec-plan-title' },
+        codicon('graph-line'),
+        ` Plan over the run: ${plan.description}`,
+        parts.speedup ? h('span', {}, ` · ${parts.speedup.text} `, tag(parts.speedup.basis)) : null,
+      )
+    : h(
+        'div',
+        { class: 'rec-plan-title' },
+        codicon('graph-line'),
+        ` Plan over the run: a fixed ${plan.stages[0]?.batchSize ?? rec.batchSize} `,
+        tag(plan.basis),
+        h('span', { class: 'hint' }, ` — ${plan.description}`),
+      );
   const compare = planComparison(plan);
   const table = warm
     ? h(
         'table',
         { class: 'rec-plan-stages' },
         h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'From'), h('th', { scope: 'col' }, 'Batch'), h('th', { scope: 'col' }, 'Learning rate'))),
-        h('tbody', {}, ...planRows(plan).map((r) => h('tr', {}, h('td', {}, r.from), h('td', { class: 'num' }, String(r.batchSize)), h('td', { class: 'num' }, r.learningRate)))),
+        h(
+          'tbody',
+          {},
+          ...planRows(plan).map((r) =>
+            h('tr', {}, h('td', {}, r.from), h('td', { class: 'num' }, String(r.batchSize)), h('td', { class: 'num' }, r.learningRate)),
+          ),
+        ),
       )
     : null;
-  const external = warm && !plan.schedule ? h('div', { class: 'hint' }, 'For your own script: change the batch size at these points (or let Batch Tuner drive it through the control file).') : null;
-  return h('div', { class: 'rec-plan', 'data-testid': 'rec-plan' }, title, table, compare ? h('div', { class: 'hint' }, compare, ' ', tag(plan.basis)) : null, external, applyPlan);
+  const external =
+    warm && !plan.schedule
+      ? h('div', { class: 'hint' }, 'For your own script: change the batch size at these points (or let Batch Tuner drive it through the control file).')
+      : null;
+  return h(
+    'div',
+    { class: 'rec-plan', 'data-testid': 'rec-plan' },
+    title,
+    table,
+    compare ? h('div', { class: 'hint' }, compare, ' ', tag(plan.basis)) : null,
+    external,
+    applyPlan,
+  );
 }
 
 /** The study's state when it is not simply finished: running, stopped, failed, or interrupted (its process gone). */

@@ -32,6 +32,7 @@ interface BoardChart {
 const FRAME_BUDGET_MS = 6;
 
 const seconds = (v: number) => formatDuration(v);
+const lines = (f: () => ChartContent['lines']) => (): ChartContent => ({ lines: f() });
 /** Loss ticks on a log axis: 3 significant digits without trailing zeros. */
 const formatTick = (v: number) => String(Number(v.toPrecision(3)));
 
@@ -50,13 +51,22 @@ export class ChartBoard {
   constructor(onDrawn: (sentAt: number, drawnAt: number) => void) {
     this.theme = readChartTheme();
     this.element = h('section', { class: 'charts', 'aria-label': 'Live charts' });
-    const add = (spec: ChartSpec, source: BoardChart['source'], content: () => ChartContent, shown?: () => boolean) => {
-      const cell = h('div', { class: 'chart-cell' });
-      this.element.append(cell);
-      this.charts.push({ chart: new StreamChart(cell, spec, this.theme, () => this.loop?.request()), source, content, shown, cell, drawnVersion: -1, costMs: 2 });
-    };
-    const lines = (f: () => ChartContent['lines']) => () => ({ lines: f() });
-    add(
+    this.addLossCharts();
+    this.addBatchSizeCharts();
+    this.updateShown();
+    this.loop = new FrameLoop(() => this.render(), onDrawn);
+    // Charts that resized (ResizeObserver marks them dirty) need a frame too.
+  }
+
+  private add(spec: ChartSpec, source: BoardChart['source'], content: () => ChartContent, shown?: () => boolean): void {
+    const cell = h('div', { class: 'chart-cell' });
+    this.element.append(cell);
+    this.charts.push({ chart: new StreamChart(cell, spec, this.theme, () => this.loop?.request()), source, content, shown, cell, drawnVersion: -1, costMs: 2 });
+  }
+
+  /** Loss against samples and against wall-clock time, one line per trial (streamed). */
+  private addLossCharts(): void {
+    this.add(
       {
         title: 'Loss vs samples',
         xLabel: 'samples',
@@ -69,7 +79,7 @@ export class ChartBoard {
       'live',
       lines(() => trialLines(this.store, this.theme, 'samples', 'loss')),
     );
-    add(
+    this.add(
       {
         title: 'Loss vs wall-clock',
         xLabel: 'time',
@@ -82,7 +92,11 @@ export class ChartBoard {
       'live',
       lines(() => trialLines(this.store, this.theme, 'time', 'loss')),
     );
-    add(
+  }
+
+  /** What depends on the batch size: throughput, memory, goodput, the batch size in force, the critical batch size. */
+  private addBatchSizeCharts(): void {
+    this.add(
       {
         title: 'Throughput vs batch size',
         xLabel: 'batch size',
@@ -96,7 +110,7 @@ export class ChartBoard {
       'summary',
       () => throughputChart(this.trials.values(), this.recommendation, this.theme),
     );
-    add(
+    this.add(
       {
         title: 'Peak memory vs batch size',
         xLabel: 'batch size',
@@ -110,7 +124,7 @@ export class ChartBoard {
       'summary',
       () => memoryChart(this.trials.values(), this.recommendation, this.theme),
     );
-    add(
+    this.add(
       {
         title: 'Goodput vs batch size',
         xLabel: 'batch size',
@@ -123,7 +137,7 @@ export class ChartBoard {
       'summary',
       lines(() => goodputLines(this.recommendation, this.theme)),
     );
-    add(
+    this.add(
       {
         title: 'Batch size and noise scale',
         xLabel: 'samples',
@@ -136,7 +150,7 @@ export class ChartBoard {
       'live',
       lines(() => scheduleLines(this.store, this.theme, this.recommendation)),
     );
-    add(
+    this.add(
       {
         title: 'Critical batch size over training',
         xLabel: 'samples',
@@ -151,9 +165,6 @@ export class ChartBoard {
       () => criticalBatchChart(this.recommendation, this.theme),
       () => (this.recommendation?.criticalBatchSize?.length ?? 0) > 0,
     );
-    this.updateShown();
-    this.loop = new FrameLoop(() => this.render(), onDrawn);
-    // Charts that resized (ResizeObserver marks them dirty) need a frame too.
   }
 
   appendMetrics(batches: readonly MetricsBatch[], sentAt: number): void {

@@ -108,7 +108,14 @@ export class SettingsControls {
     });
 
     const lrRow = h('div', { class: 'slider-row' }, h('label', { class: 'control-label', for: lrId }, 'Learning-rate rule'), this.lrRule);
-    const rows: Array<[TaggedKey, HTMLElement]> = [['batchSize', this.batch.element], ['minBatchSize', this.minBatch.element], ['maxBatchSize', this.maxBatch.element], ['memoryLimitBytes', this.memory.element], ['budgetSeconds', this.budget.element], ['lrRule', lrRow]];
+    const rows: Array<[TaggedKey, HTMLElement]> = [
+      ['batchSize', this.batch.element],
+      ['minBatchSize', this.minBatch.element],
+      ['maxBatchSize', this.maxBatch.element],
+      ['memoryLimitBytes', this.memory.element],
+      ['budgetSeconds', this.budget.element],
+      ['lrRule', lrRow],
+    ];
     for (const [key, row] of rows) {
       // Beside the label (positioned on its line), outside its accessible name.
       const tag = h('span', { class: 'provenance-tag', hidden: true });

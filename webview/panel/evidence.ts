@@ -43,7 +43,10 @@ function noiseLine(rec: Recommendation): EvidenceLine {
   const n = rec.noiseScale;
   if (!n) {
     const assumed = rec.evidence.assumedNoiseScale;
-    return { text: `Gradient noise scale: not measured${assumed !== undefined ? `; B_noise = ${formatCount(assumed)} assumed (the current batch size)` : ''}.`, tags: ['assumed'] };
+    return {
+      text: `Gradient noise scale: not measured${assumed !== undefined ? `; B_noise = ${formatCount(assumed)} assumed (the current batch size)` : ''}.`,
+      tags: ['assumed'],
+    };
   }
   const how = n.source === 'loss-curves' ? 'fitted to the loss curves, S(B) = S_min (1 + B_noise/B)' : 'from gradient statistics';
   return {
@@ -57,7 +60,10 @@ function throughputLines(rec: Recommendation): EvidenceLine[] {
   const picked = rec.candidates.find((c) => c.batchSize === rec.batchSize);
   if (picked?.samplesPerSecond !== undefined && measured(picked)) {
     const iqr = picked.samplesPerSecondIqr ? ` (IQR ${formatCount(picked.samplesPerSecondIqr[0])}–${formatCount(picked.samplesPerSecondIqr[1])})` : '';
-    out.push({ text: `At ${rec.batchSize}: ${formatThroughput(picked.samplesPerSecond)}${iqr}, peak memory ${formatBytes(picked.peakMemoryBytes)}.`, tags: ['measured'] });
+    out.push({
+      text: `At ${rec.batchSize}: ${formatThroughput(picked.samplesPerSecond)}${iqr}, peak memory ${formatBytes(picked.peakMemoryBytes)}.`,
+      tags: ['measured'],
+    });
   }
   const m = rec.evidence.throughputModel;
   if (m) {
@@ -75,11 +81,16 @@ function memoryLines(rec: Recommendation): EvidenceLine[] {
   if (ev.memoryLimitBytes === undefined) return [];
   const x = extrapolation(rec);
   const out: EvidenceLine[] = [];
-  const fit = ev.memoryFit ? ` Fit: peak ≈ ${formatBytes(ev.memoryFit.a)} + ${formatBytes(ev.memoryFit.b)}·B${ev.memoryFit.r2 !== undefined ? ` (R² ${ev.memoryFit.r2.toFixed(2)})` : ''}.` : '';
+  const fit = ev.memoryFit
+    ? ` Fit: peak ≈ ${formatBytes(ev.memoryFit.a)} + ${formatBytes(ev.memoryFit.b)}·B${ev.memoryFit.r2 !== undefined ? ` (R² ${ev.memoryFit.r2.toFixed(2)})` : ''}.`
+    : '';
   out.push({ text: `Memory limit ${formatBytes(ev.memoryLimitBytes)}.${fit}`, tags: ev.memoryFit ? ['fitted'] : [] });
   if (ev.predictedMaxFit !== undefined) {
     const beyond = x.memoryBeyondProfiled && x.largestProfiled !== undefined ? `, beyond the largest profiled batch ${x.largestProfiled}` : '';
-    out.push({ text: `Largest batch predicted to fit: ${formatCount(ev.predictedMaxFit)}${beyond}.`, tags: x.memoryBeyondProfiled ? ['fitted', 'extrapolated'] : ['fitted'] });
+    out.push({
+      text: `Largest batch predicted to fit: ${formatCount(ev.predictedMaxFit)}${beyond}.`,
+      tags: x.memoryBeyondProfiled ? ['fitted', 'extrapolated'] : ['fitted'],
+    });
   }
   const check = ev.memoryCheck;
   if (check) {
@@ -99,7 +110,10 @@ export function evidenceLines(rec: Recommendation): EvidenceLine[] {
   const lines: EvidenceLine[] = [noiseLine(rec), ...throughputLines(rec), ...memoryLines(rec)];
   if (ev.startupSeconds !== undefined) lines.push({ text: `Trial start-up: ${formatDuration(ev.startupSeconds)} per trial.`, tags: ['measured'] });
   if (ev.verdict) lines.push({ text: `Decided by the ${ev.verdict.by}: ${ev.verdict.rule}`, tags: [] });
-  lines.push({ text: `Learning-rate rule: ${ev.lrRule}${ev.targetLoss !== undefined ? `; target loss ${formatLoss(ev.targetLoss)} (${ev.lossSource ?? 'validation'} loss)` : ''}.`, tags: [] });
+  lines.push({
+    text: `Learning-rate rule: ${ev.lrRule}${ev.targetLoss !== undefined ? `; target loss ${formatLoss(ev.targetLoss)} (${ev.lossSource ?? 'validation'} loss)` : ''}.`,
+    tags: [],
+  });
   if (rec.band?.note) lines.push({ text: `Band: ${rec.band.note}`, tags: [] });
   return [...lines, ...ev.notes.map((text) => ({ text, tags: [] as Tag[] }))];
 }
@@ -116,18 +130,24 @@ export function timeBasis(rec: Recommendation): Tag {
 /** The predicted time to target with its basis. */
 export function timeToTargetLine(rec: Recommendation): EvidenceLine | undefined {
   if (rec.predictedTimeToTarget === undefined) return undefined;
-  const current = rec.current.predictedTimeToTarget !== undefined ? ` (current ${rec.current.batchSize}: ${formatDuration(rec.current.predictedTimeToTarget)})` : '';
+  const current =
+    rec.current.predictedTimeToTarget !== undefined ? ` (current ${rec.current.batchSize}: ${formatDuration(rec.current.predictedTimeToTarget)})` : '';
   return { text: `Predicted time to target ${formatDuration(rec.predictedTimeToTarget)}${current}`, tags: [timeBasis(rec)] };
 }
 
 /** A plan's stages as table rows. */
 export function planRows(plan: BatchSizePlan): Array<{ from: string; batchSize: number; learningRate: string }> {
-  return plan.stages.map((s, i) => ({ from: i === 0 ? 'start' : `${compactCount(s.fromSamples)} samples`, batchSize: s.batchSize, learningRate: formatLearningRate(s.learningRate) }));
+  return plan.stages.map((s, i) => ({
+    from: i === 0 ? 'start' : `${compactCount(s.fromSamples)} samples`,
+    batchSize: s.batchSize,
+    learningRate: formatLearningRate(s.learningRate),
+  }));
 }
 
 /** "2.1k steps, 4 min 10 s — a fixed 128: 2.8k steps, 5 min 30 s" */
 export function planComparison(plan: BatchSizePlan): string | undefined {
-  const part = (steps?: number, seconds?: number) => [steps !== undefined ? `${compactCount(Math.round(steps))} steps` : '', seconds !== undefined ? formatDuration(seconds) : ''].filter(Boolean).join(', ');
+  const part = (steps?: number, seconds?: number) =>
+    [steps !== undefined ? `${compactCount(Math.round(steps))} steps` : '', seconds !== undefined ? formatDuration(seconds) : ''].filter(Boolean).join(', ');
   const mine = part(plan.predictedSteps, plan.predictedSeconds);
   const fixed = part(plan.bestFixed.predictedSteps, plan.bestFixed.predictedSeconds);
   if (!mine && !fixed) return undefined;

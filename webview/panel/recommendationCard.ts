@@ -141,7 +141,15 @@ export class RecommendationCard {
       h(
         'thead',
         {},
-        h('tr', {}, h('th', { scope: 'col' }, 'Rule'), h('th', { scope: 'col' }, 'Batch'), h('th', { scope: 'col' }, 'Time to target'), h('th', { scope: 'col' }, 'Why'), h('td', {})),
+        h(
+          'tr',
+          {},
+          h('th', { scope: 'col' }, 'Rule'),
+          h('th', { scope: 'col' }, 'Batch'),
+          h('th', { scope: 'col' }, 'Time to target'),
+          h('th', { scope: 'col' }, 'Why'),
+          h('td', {}),
+        ),
       ),
       h(
         'tbody',

@@ -75,7 +75,8 @@ export function parseHorizon(text: string, unit: HorizonLength['unit']): { ok: t
   if (t === '') return { ok: true };
   const m = /^(\d+(?:\.\d+)?)([kKmM]?)$/.exec(t);
   const value = m ? Number(m[1]) * (m[2] === '' ? 1 : /k/i.test(m[2]) ? 1e3 : 1e6) : NaN;
-  if (!(value > 0) || value > 1e15) return { ok: false, error: `Enter the run's length in ${unit}, e.g. 20000 or 20k; leave it empty for the config's own length.` };
+  if (!(value > 0) || value > 1e15)
+    return { ok: false, error: `Enter the run's length in ${unit}, e.g. 20000 or 20k; leave it empty for the config's own length.` };
   // Steps and samples are whole numbers; epochs may be fractional (2.5 epochs).
   return { ok: true, value: { value: unit === 'epochs' ? value : Math.round(value), unit } };
 }
@@ -94,4 +95,10 @@ export function settingsEqual(a: PanelSettings, b: PanelSettings): boolean {
 export function withRange(s: PanelSettings, which: 'min' | 'max', value: number): PanelSettings {
   if (which === 'min') return { ...s, minBatchSize: value, maxBatchSize: Math.max(value, s.maxBatchSize) };
   return { ...s, maxBatchSize: value, minBatchSize: Math.min(value, s.minBatchSize) };
+}
+
+/** The file's name (the checkpoint list shows names; the full path is the tooltip). */
+export function baseName(path: string): string {
+  const parts = path.split(/[\\/]/);
+  return parts[parts.length - 1] || path;
 }

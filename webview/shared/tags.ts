@@ -29,13 +29,19 @@ export function headlineElement(rec: Recommendation): HTMLElement {
   const p = headlineParts(rec);
   const size = String(rec.batchSize);
   const at = p.pick.endsWith(` ${size}`) ? p.pick.length - size.length : -1;
-  const pick = at > 0 ? h('span', { class: 'rec-pick' }, p.pick.slice(0, at), h('strong', { 'data-testid': 'rec-batch-size' }, size)) : h('span', { class: 'rec-pick' }, h('strong', {}, p.pick));
+  const pick =
+    at > 0
+      ? h('span', { class: 'rec-pick' }, p.pick.slice(0, at), h('strong', { 'data-testid': 'rec-batch-size' }, size))
+      : h('span', { class: 'rec-pick' }, h('strong', {}, p.pick));
   const pieces: HTMLElement[] = [pick];
   const band = tagged(p.band, 'rec-band');
   if (band) pieces.push(band);
   const speed = tagged(p.speedup, rec.speedupVsCurrent !== undefined && rec.speedupVsCurrent > 1.05 ? 'rec-speedup good' : 'rec-speedup');
   if (speed) pieces.push(speed);
-  if (p.assumption) pieces.push(h('span', { class: 'rec-assumption', title: 'Nothing resting on an assumption is presented as a measurement' }, codicon('warning'), ` ${p.assumption}`));
+  if (p.assumption)
+    pieces.push(
+      h('span', { class: 'rec-assumption', title: 'Nothing resting on an assumption is presented as a measurement' }, codicon('warning'), ` ${p.assumption}`),
+    );
   const out = h('div', { class: 'rec-headline' }, codicon('lightbulb'));
   pieces.forEach((piece, i) => out.append(...(i > 0 ? [h('span', { class: 'sep', 'aria-hidden': 'true' }, ' · '), piece] : [piece])));
   return out;

@@ -67,7 +67,12 @@ function render(): void {
       'state',
     ),
     s.study?.status === 'interrupted'
-      ? h('div', { class: 'notice notice-warning', 'data-testid': 'study-interrupted' }, codicon('debug-disconnect'), h('span', {}, studyStatusText('interrupted').detail))
+      ? h(
+          'div',
+          { class: 'notice notice-warning', 'data-testid': 'study-interrupted' },
+          codicon('debug-disconnect'),
+          h('span', {}, studyStatusText('interrupted').detail),
+        )
       : null,
     s.current
       ? row(
@@ -102,7 +107,14 @@ function recommendationBlock(rec: Recommendation): HTMLElement {
       n ? h('span', {}, ` · B_noise ≈ ${formatCount(n.value)} `, tag(n.source === 'loss-curves' ? 'fitted' : 'measured')) : null,
     ),
     rec.parallelism ? h('div', { class: 'hint' }, parallelismText(rec.parallelism)) : null,
-    undetermined.length > 0 ? h('div', { class: 'hint', title: undetermined.join('\n') }, codicon('question'), ` ${undetermined.length} thing${undetermined.length === 1 ? '' : 's'} undetermined: ${undetermined[0]}`) : null,
+    undetermined.length > 0
+      ? h(
+          'div',
+          { class: 'hint', title: undetermined.join('\n') },
+          codicon('question'),
+          ` ${undetermined.length} thing${undetermined.length === 1 ? '' : 's'} undetermined: ${undetermined[0]}`,
+        )
+      : null,
   );
 }
 
