@@ -5,7 +5,7 @@
 // trial fails with "No module named 'batch_tuner'".
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, isAbsolute, resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 
 /** `import batch_tuner`, `import x, batch_tuner`, `from batch_tuner import ...`, `from batch_tuner.hf import ...` (not in a comment). */
 const IMPORT_RE = /^[ \t]*(?:import[ \t]+(?:[\w.]+[ \t]*,[ \t]*)*batch_tuner\b|from[ \t]+batch_tuner(?:\.[\w.]+)?[ \t]+import\b)/m;
@@ -29,7 +29,8 @@ const PYTHON_NAME = /^python(?:\d+(?:\.\d+)*)?(?:\.exe)?$/i;
 export function interpreterOf(words: readonly string[], defaultInterpreter: string): string {
   const first = words[0];
   if (first === undefined || first === '${python}') return defaultInterpreter;
-  return PYTHON_NAME.test(basename(first)) ? first : defaultInterpreter;
+  // Either separator: a Windows path in a template read on any platform.
+  return PYTHON_NAME.test(first.split(/[\\/]/).pop() ?? first) ? first : defaultInterpreter;
 }
 
 /** The Python scripts a command template names (`train.py`, `${workspaceFolder}/train.py`), as absolute paths that exist. */
