@@ -128,6 +128,7 @@ test('memory chart: measured peaks, the fit solid to the largest profiled batch 
   assert.deepEqual(Array.from(byKey.get('oom')?.xs ?? []), [2048]);
   assert.deepEqual(Array.from(byKey.get('check')?.ys ?? []), [700 * MiB]);
   assert.deepEqual(Array.from(byKey.get('max-fit')?.xs ?? []), [1500]);
+  assert.deepEqual(Array.from(byKey.get('max-fit')?.ys ?? []), [40 * MiB + 1500 * 0.625 * MiB], 'on the fit, not on the limit');
   assert.deepEqual(sizeGrid(12, 100), [12, 16, 32, 64, 100]);
   assert.deepEqual(measuredPeaks([trial('x', 8, 1, { peakMemoryBytes: 10 }), trial('y', 8, 1, { peakMemoryBytes: 12 })], undefined).peaks.get(8), 12);
   assert.equal(memoryChart([], undefined, theme).lines[0].xs.length, 0);

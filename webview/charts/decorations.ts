@@ -37,16 +37,20 @@ export function drawXRanges(u: uPlot, ranges: readonly XRange[], font: string): 
     const a = u.valToPos(r.from, 'x', true);
     const b = u.valToPos(r.to, 'x', true);
     if (!Number.isFinite(a) || !Number.isFinite(b)) continue;
-    const left = Math.min(a, b);
-    const width = Math.max(1, Math.abs(b - a));
+    // The part inside the plot: a range may start or end beyond the axis.
+    const left = Math.max(bbox.left, Math.min(a, b));
+    const right = Math.min(bbox.left + bbox.width, Math.max(a, b));
+    if (right <= left) continue;
     ctx.fillStyle = r.color;
-    ctx.fillRect(left, bbox.top, width, bbox.height);
+    ctx.fillRect(left, bbox.top, Math.max(1, right - left), bbox.height);
     if (r.label) {
       ctx.fillStyle = r.labelColor ?? r.color;
       ctx.font = font;
       ctx.textBaseline = 'top';
-      ctx.textAlign = 'center';
-      ctx.fillText(r.label, left + width / 2, bbox.top + 4 * devicePixelRatioOf());
+      // Centred on the visible part; a part narrower than the text starts it at the part's left edge.
+      const fits = ctx.measureText(r.label).width + 4 <= right - left;
+      ctx.textAlign = fits ? 'center' : 'left';
+      ctx.fillText(r.label, fits ? (left + right) / 2 : left + 2, bbox.top + 4 * devicePixelRatioOf());
     }
   }
   ctx.restore();

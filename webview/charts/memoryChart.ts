@@ -76,17 +76,21 @@ export function memoryChart(trials: Iterable<TrialSummary>, rec: Recommendation 
   const red = theme.palette[4];
   if (limit !== undefined && limit > 0) {
     lines.push({ key: 'limit', label: 'memory limit', color: red, width: 1.5, dash: [2, 3], xs: [lo, hi], ys: [limit, limit] });
-    if (ev?.predictedMaxFit !== undefined)
+    // On the fit (its predicted peak there), not on the limit: the cap may be the dataset or the search range.
+    const maxFit = ev?.predictedMaxFit;
+    if (maxFit !== undefined) {
+      const y = ev?.memoryFit ? ev.memoryFit.a + ev.memoryFit.b * maxFit : limit;
       lines.push({
         key: 'max-fit',
-        label: `largest predicted to fit (${ev.predictedMaxFit})`,
+        label: `largest predicted to fit (${maxFit})`,
         color: theme.highlight,
         points: true,
         line: false,
         pointSize: 9,
-        xs: [ev.predictedMaxFit],
-        ys: [limit],
+        xs: [maxFit],
+        ys: [y],
       });
+    }
   }
   if (oom.length > 0 && limit !== undefined)
     lines.push({ key: 'oom', label: 'out of memory', color: red, points: true, line: false, pointSize: 9, xs: oom, ys: oom.map(() => limit) });

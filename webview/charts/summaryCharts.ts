@@ -88,7 +88,7 @@ function fittedLines(rec: Recommendation | undefined, measured: SizePoint[], the
       width: 0.5,
       legend: false,
       fillTo: 'fit-lo',
-      fillColor: withAlpha(color, 0.16),
+      fillColor: withAlpha(color, 0.12),
       ...xy(withInterval, (p) => p.hi as number),
     });
     lines.push({ key: 'fit-lo', label: 'fit 90% low', color: withAlpha(color, 0.35), width: 0.5, legend: false, ...xy(withInterval, (p) => p.lo as number) });

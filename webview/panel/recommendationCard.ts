@@ -134,6 +134,9 @@ export class RecommendationCard {
   }
 
   private alternatives(rec: Recommendation): HTMLElement {
+    const a = rec.alternatives;
+    // A column of "–" says nothing: the times are shown only when some alternative has one.
+    const timed = [a.largestThatFits, a.maxThroughput, a.mostSampleEfficient].some((c) => c?.predictedTimeToTarget !== undefined);
     return h(
       'table',
       { class: 'rec-alternatives' },
@@ -146,7 +149,7 @@ export class RecommendationCard {
           {},
           h('th', { scope: 'col' }, 'Rule'),
           h('th', { scope: 'col' }, 'Batch'),
-          h('th', { scope: 'col' }, 'Time to target'),
+          timed ? h('th', { scope: 'col' }, 'Time to target') : null,
           h('th', { scope: 'col' }, 'Why'),
           h('td', {}),
         ),
@@ -154,15 +157,15 @@ export class RecommendationCard {
       h(
         'tbody',
         {},
-        this.alternativeRow(rec, 'Largest that fits', rec.alternatives.largestThatFits),
-        this.alternativeRow(rec, 'Max throughput', rec.alternatives.maxThroughput),
-        this.alternativeRow(rec, 'Most sample-efficient', rec.alternatives.mostSampleEfficient),
+        this.alternativeRow(rec, timed, 'Largest that fits', a.largestThatFits),
+        this.alternativeRow(rec, timed, 'Max throughput', a.maxThroughput),
+        this.alternativeRow(rec, timed, 'Most sample-efficient', a.mostSampleEfficient),
       ),
     );
   }
 
   /** One alternative, with its own Apply: a person may prefer, say, the largest batch that fits. */
-  private alternativeRow(rec: Recommendation, name: string, c: BatchSizeChoice | undefined): HTMLElement | null {
+  private alternativeRow(rec: Recommendation, timed: boolean, name: string, c: BatchSizeChoice | undefined): HTMLElement | null {
     if (!c) return null;
     const apply = document.createElement('vscode-button');
     apply.setAttribute('secondary', '');
@@ -179,7 +182,9 @@ export class RecommendationCard {
       {},
       h('th', { scope: 'row' }, name),
       h('td', { class: 'num' }, String(c.batchSize), isExtrapolatedSize(rec, c.batchSize) ? [' ', tag('extrapolated')] : null),
-      h('td', { class: 'num' }, formatDuration(c.predictedTimeToTarget), c.predictedTimeToTarget !== undefined ? [' ', tag(timeBasis(rec))] : null),
+      timed
+        ? h('td', { class: 'num' }, formatDuration(c.predictedTimeToTarget), c.predictedTimeToTarget !== undefined ? [' ', tag(timeBasis(rec))] : null)
+        : null,
       h('td', {}, c.reason),
       h('td', {}, apply),
     );
