@@ -114,12 +114,9 @@ export class ConfigTreeProvider implements vscode.TreeDataProvider<Node> {
           .filter(Boolean)
           .join(' · ');
         item.contextValue = rec && String(rec.batchSize) !== current ? 'config.recommended' : 'config';
-        const sites = node.sites.map((s) => `- line ${s.batchSize.line + 1}: \`${s.batchSize.key}\` = ${s.batchSize.value}`).join('\n');
-        const md = new vscode.MarkdownString();
-        md.appendText(node.uri.fsPath);
-        md.appendMarkdown(`\n\n${sites}`);
-        if (rec) md.appendText(`\n\n${recommendationHeadline(rec)}\n${recommendationTooltip(rec)}`);
-        item.tooltip = md;
+        // Plain text (nothing from a file or a study rendered as Markdown).
+        const sites = node.sites.map((s) => `line ${s.batchSize.line + 1}: ${s.batchSize.key} = ${s.batchSize.value}`);
+        item.tooltip = [node.uri.fsPath, ...sites, ...(rec ? ['', recommendationHeadline(rec), recommendationTooltip(rec)] : [])].join('\n');
         item.command = {
           title: 'Open',
           command: 'vscode.open',
@@ -167,20 +164,19 @@ export class ConfigTreeProvider implements vscode.TreeDataProvider<Node> {
           t.status !== 'ok' ? t.status : undefined,
         ];
         item.description = parts.filter(Boolean).join(' · ');
-        item.tooltip = new vscode.MarkdownString(
-          [
-            `**${t.id}** — ${t.status}`,
-            `batch size ${t.batchSize}, learning rate ${t.learningRate.toPrecision(3)}, seed ${t.seed}`,
-            t.samplesPerSecond
-              ? `throughput ${Math.round(t.samplesPerSecond)} samples/s${t.samplesPerSecondIqr ? ` (IQR ${Math.round(t.samplesPerSecondIqr[0])}–${Math.round(t.samplesPerSecondIqr[1])})` : ''}`
-              : '',
-            t.peakMemoryBytes ? `peak memory ${(t.peakMemoryBytes / 2 ** 20).toFixed(1)} MiB` : '',
-            `wall ${t.wallSeconds.toFixed(1)} s${t.backend ? ` on ${t.backend}` : ''}`,
-            t.error ? `error: ${t.error.message}` : '',
-          ]
-            .filter(Boolean)
-            .join('\n\n'),
-        );
+        // Plain text: a trial's id, backend and error come from a study file or a script's output, never rendered as Markdown.
+        item.tooltip = [
+          `${t.id} — ${t.status}`,
+          `batch size ${t.batchSize}, learning rate ${t.learningRate.toPrecision(3)}, seed ${t.seed}`,
+          t.samplesPerSecond
+            ? `throughput ${Math.round(t.samplesPerSecond)} samples/s${t.samplesPerSecondIqr ? ` (IQR ${Math.round(t.samplesPerSecondIqr[0])}–${Math.round(t.samplesPerSecondIqr[1])})` : ''}`
+            : '',
+          t.peakMemoryBytes ? `peak memory ${(t.peakMemoryBytes / 2 ** 20).toFixed(1)} MiB` : '',
+          `wall ${t.wallSeconds.toFixed(1)} s${t.backend ? ` on ${t.backend}` : ''}`,
+          t.error ? `error: ${t.error.message}` : '',
+        ]
+          .filter(Boolean)
+          .join('\n');
         item.contextValue = 'trial';
         return item;
       }
