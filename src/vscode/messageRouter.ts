@@ -7,7 +7,7 @@ import { validatePanelMessage, type HostToPanel, type PanelSettings, type PanelT
 import { applyToConfig } from './apply';
 import { errorMessage, type Host } from './ctx';
 import { trainConfig, tuneConfig } from './runs';
-import type { SessionResult, StudyService } from './studyService';
+import type { ServiceEvent, SessionResult, StudyService } from './studyService';
 import type { StudyStore } from './studyStore';
 
 type WithoutVersion<T> = T extends unknown ? Omit<T, 'v'> : never;
@@ -143,6 +143,13 @@ async function pickCheckpointFiles(config: vscode.Uri | undefined): Promise<stri
     filters: { 'Checkpoints (Batch Tuner, PyTorch)': ['btckpt', 'pt', 'pth', 'ckpt', 'bin', 'safetensors'], 'All files': ['*'] },
   });
   return (picked ?? []).filter((u) => u.scheme === 'file').map((u) => u.fsPath);
+}
+
+/** `running: false` for a session that ended, with how a study ended (completed, stopped, failed) for the card and the live view. */
+export function endedMessage(e: Extract<ServiceEvent, { type: 'ended' }>): HostMessage {
+  const r = e.result;
+  const ended = e.session.kind === 'tune' && (r.status === 'completed' || r.status === 'stopped' || r.status === 'failed') ? r.status : undefined;
+  return { type: 'running', running: false, ...(ended ? { status: ended } : {}) };
 }
 
 /** A run that did not start (untrusted, busy, a config problem): the view says why. */

@@ -6,7 +6,7 @@ import { WEBVIEW_PROTOCOL_VERSION, type MetricsBatch, type PanelInit, type Panel
 import { isObj } from '../core/guards';
 import { ConfigCatalog } from './configCatalog';
 import type { Host } from './ctx';
-import type { HostMessage, MessageRouter, WebviewEndpoint } from './messageRouter';
+import { endedMessage, type HostMessage, type MessageRouter, type WebviewEndpoint } from './messageRouter';
 import { buildPanelInit } from './panelInit';
 import type { ServiceEvent, Session, StudyService } from './studyService';
 import type { StudyStore } from './studyStore';
@@ -166,9 +166,7 @@ export class PanelManager implements vscode.Disposable, WebviewEndpoint {
     if (!this.isOurs(e.session)) return;
     if (e.type === 'ended') {
       this.flush();
-      const r = e.result;
-      const ended = e.session.kind === 'tune' && (r.status === 'completed' || r.status === 'stopped' || r.status === 'failed') ? r.status : undefined;
-      this.post({ type: 'running', running: false, ...(ended ? { status: ended } : {}) });
+      this.post(endedMessage(e));
       if (e.result.status === 'failed' && e.result.reason) this.post({ type: 'error', message: e.result.reason });
       return;
     }
