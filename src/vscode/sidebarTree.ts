@@ -100,31 +100,8 @@ export class ConfigTreeProvider implements vscode.TreeDataProvider<Node> {
 
   getTreeItem(node: Node): vscode.TreeItem {
     switch (node.kind) {
-      case 'config': {
-        const item = new vscode.TreeItem(ConfigCatalog.label(node.uri), vscode.TreeItemCollapsibleState.Collapsed);
-        item.resourceUri = node.uri;
-        const bs = node.sites[0]?.batchSize;
-        const current = bs ? (Number.isNaN(bs.value) ? '?' : String(bs.value)) : undefined;
-        const rec = node.recommendation;
-        item.description = [
-          current ? `batch ${current}` : undefined,
-          rec ? configRecommendation(rec, current) : undefined,
-          node.outsideGlobs ? 'running (outside batchTuner.configGlobs)' : undefined,
-        ]
-          .filter(Boolean)
-          .join(' · ');
-        item.contextValue = rec && String(rec.batchSize) !== current ? 'config.recommended' : 'config';
-        // Plain text (nothing from a file or a study rendered as Markdown).
-        const sites = node.sites.map((s) => `line ${s.batchSize.line + 1}: ${s.batchSize.key} = ${s.batchSize.value}`);
-        item.tooltip = [node.uri.fsPath, ...sites, ...(rec ? ['', recommendationHeadline(rec), recommendationTooltip(rec)] : [])].join('\n');
-        item.command = {
-          title: 'Open',
-          command: 'vscode.open',
-          arguments: [node.uri, { selection: bs ? new vscode.Range(bs.line, bs.character, bs.line, bs.character + bs.keyLength) : undefined }],
-        };
-        item.id = `config:${node.uri.toString()}`;
-        return item;
-      }
+      case 'config':
+        return configItem(node);
       case 'running': {
         const s = node.session;
         const item = new vscode.TreeItem(
@@ -152,34 +129,8 @@ export class ConfigTreeProvider implements vscode.TreeDataProvider<Node> {
         item.id = `study:${e.file}`;
         return item;
       }
-      case 'trial': {
-        const t = node.trial;
-        const item = new vscode.TreeItem(`batch ${t.batchSize}`, vscode.TreeItemCollapsibleState.None);
-        const [icon, color] = STATUS_ICON[t.status] ?? ['circle-outline', 'foreground'];
-        item.iconPath = new vscode.ThemeIcon(icon, new vscode.ThemeColor(color));
-        const parts = [
-          t.phase,
-          t.samplesPerSecond ? `${Math.round(t.samplesPerSecond)} samples/s` : undefined,
-          t.finalLoss !== undefined ? `loss ${t.finalLoss.toPrecision(3)}` : undefined,
-          t.status !== 'ok' ? t.status : undefined,
-        ];
-        item.description = parts.filter(Boolean).join(' · ');
-        // Plain text: a trial's id, backend and error come from a study file or a script's output, never rendered as Markdown.
-        item.tooltip = [
-          `${t.id} — ${t.status}`,
-          `batch size ${t.batchSize}, learning rate ${t.learningRate.toPrecision(3)}, seed ${t.seed}`,
-          t.samplesPerSecond
-            ? `throughput ${Math.round(t.samplesPerSecond)} samples/s${t.samplesPerSecondIqr ? ` (IQR ${Math.round(t.samplesPerSecondIqr[0])}–${Math.round(t.samplesPerSecondIqr[1])})` : ''}`
-            : '',
-          t.peakMemoryBytes ? `peak memory ${(t.peakMemoryBytes / 2 ** 20).toFixed(1)} MiB` : '',
-          `wall ${t.wallSeconds.toFixed(1)} s${t.backend ? ` on ${t.backend}` : ''}`,
-          t.error ? `error: ${t.error.message}` : '',
-        ]
-          .filter(Boolean)
-          .join('\n');
-        item.contextValue = 'trial';
-        return item;
-      }
+      case 'trial':
+        return trialItem(node.trial);
       case 'message': {
         const item = new vscode.TreeItem(node.text);
         item.iconPath = new vscode.ThemeIcon('warning');
@@ -187,6 +138,62 @@ export class ConfigTreeProvider implements vscode.TreeDataProvider<Node> {
       }
     }
   }
+}
+
+/** A training config: its batch size, the latest recommendation's headline, and why it is listed when the globs miss it. */
+function configItem(node: Extract<Node, { kind: 'config' }>): vscode.TreeItem {
+  const item = new vscode.TreeItem(ConfigCatalog.label(node.uri), vscode.TreeItemCollapsibleState.Collapsed);
+  item.resourceUri = node.uri;
+  const bs = node.sites[0]?.batchSize;
+  const current = bs ? (Number.isNaN(bs.value) ? '?' : String(bs.value)) : undefined;
+  const rec = node.recommendation;
+  item.description = [
+    current ? `batch ${current}` : undefined,
+    rec ? configRecommendation(rec, current) : undefined,
+    node.outsideGlobs ? 'running (outside batchTuner.configGlobs)' : undefined,
+  ]
+    .filter(Boolean)
+    .join(' · ');
+  item.contextValue = rec && String(rec.batchSize) !== current ? 'config.recommended' : 'config';
+  // Plain text (nothing from a file or a study rendered as Markdown).
+  const sites = node.sites.map((s) => `line ${s.batchSize.line + 1}: ${s.batchSize.key} = ${s.batchSize.value}`);
+  item.tooltip = [node.uri.fsPath, ...sites, ...(rec ? ['', recommendationHeadline(rec), recommendationTooltip(rec)] : [])].join('\n');
+  item.command = {
+    title: 'Open',
+    command: 'vscode.open',
+    arguments: [node.uri, { selection: bs ? new vscode.Range(bs.line, bs.character, bs.line, bs.character + bs.keyLength) : undefined }],
+  };
+  item.id = `config:${node.uri.toString()}`;
+  return item;
+}
+
+/** One trial: what it measured, in plain text. */
+function trialItem(t: TrialSummary): vscode.TreeItem {
+  const item = new vscode.TreeItem(`batch ${t.batchSize}`, vscode.TreeItemCollapsibleState.None);
+  const [icon, color] = STATUS_ICON[t.status] ?? ['circle-outline', 'foreground'];
+  item.iconPath = new vscode.ThemeIcon(icon, new vscode.ThemeColor(color));
+  const parts = [
+    t.phase,
+    t.samplesPerSecond ? `${Math.round(t.samplesPerSecond)} samples/s` : undefined,
+    t.finalLoss !== undefined ? `loss ${t.finalLoss.toPrecision(3)}` : undefined,
+    t.status !== 'ok' ? t.status : undefined,
+  ];
+  item.description = parts.filter(Boolean).join(' · ');
+  // Plain text: a trial's id, backend and error come from a study file or a script's output, never rendered as Markdown.
+  item.tooltip = [
+    `${t.id} — ${t.status}`,
+    `batch size ${t.batchSize}, learning rate ${t.learningRate.toPrecision(3)}, seed ${t.seed}`,
+    t.samplesPerSecond
+      ? `throughput ${Math.round(t.samplesPerSecond)} samples/s${t.samplesPerSecondIqr ? ` (IQR ${Math.round(t.samplesPerSecondIqr[0])}–${Math.round(t.samplesPerSecondIqr[1])})` : ''}`
+      : '',
+    t.peakMemoryBytes ? `peak memory ${(t.peakMemoryBytes / 2 ** 20).toFixed(1)} MiB` : '',
+    `wall ${t.wallSeconds.toFixed(1)} s${t.backend ? ` on ${t.backend}` : ''}`,
+    t.error ? `error: ${t.error.message}` : '',
+  ]
+    .filter(Boolean)
+    .join('\n');
+  item.contextValue = 'trial';
+  return item;
 }
 
 /** "Recommended 128 · 64–256 within 10% · 1.4x faster (measured)", or "✓ recommended · 16–64 within 10%" when the key holds the pick. */
