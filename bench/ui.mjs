@@ -29,7 +29,13 @@ const quantile = (xs, q) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * (s.length - 1) + 0.5))];
 };
-const stats = (xs) => ({ n: xs.length, p50: quantile(xs, 0.5), p95: quantile(xs, 0.95), max: xs.length ? Math.max(...xs) : NaN, mean: xs.reduce((a, b) => a + b, 0) / (xs.length || 1) });
+const stats = (xs) => ({
+  n: xs.length,
+  p50: quantile(xs, 0.5),
+  p95: quantile(xs, 0.95),
+  max: xs.length ? Math.max(...xs) : NaN,
+  mean: xs.reduce((a, b) => a + b, 0) / (xs.length || 1),
+});
 
 const server = await startServer();
 const browser = await launchBrowser();
@@ -41,7 +47,12 @@ try {
   const CHUNK = 4000;
   for (let from = 0; from < PRELOAD; from += CHUNK) {
     const n = Math.min(CHUNK, PRELOAD - from);
-    await send(page, { v: 1, type: 'metrics', sentAt: Date.now(), batches: BATCHES.map((b) => ({ trialId: `bench-${b}`, batchSize: b, steps: steps(b, from, n), evals: [] })) });
+    await send(page, {
+      v: 1,
+      type: 'metrics',
+      sentAt: Date.now(),
+      batches: BATCHES.map((b) => ({ trialId: `bench-${b}`, batchSize: b, steps: steps(b, from, n), evals: [] })),
+    });
   }
   await page.waitForTimeout(500);
 
@@ -82,7 +93,12 @@ try {
             v: 1,
             type: 'metrics',
             sentAt: Date.now(),
-            batches: batches.map((b, k) => ({ trialId: `bench-${b}`, batchSize: b, steps: streamed[k].slice(i * perMessage, (i + 1) * perMessage), evals: [] })),
+            batches: batches.map((b, k) => ({
+              trialId: `bench-${b}`,
+              batchSize: b,
+              steps: streamed[k].slice(i * perMessage, (i + 1) * perMessage),
+              evals: [],
+            })),
           },
           '*',
         );
@@ -101,7 +117,7 @@ try {
     },
     { streamed, batches: BATCHES, perMessage: PER_MESSAGE, messages: STREAMED, rate: RATE },
   );
-  result.pointsPerSeries = await page.evaluate(() => document.querySelectorAll('.chart').length);
+  result.pointsPerSeries = await page.evaluate(() => document.querySelectorAll('.chart:not([hidden])').length);
   result.errors = errors;
   result.version = browser.version();
   await page.close();
@@ -113,11 +129,25 @@ try {
 const draw = stats(result.frames);
 const latency = stats(result.latency);
 const reported = stats(result.drawn);
-const longFrames = result.intervals.filter((x) => x > 1000 / 60 * 1.5).length;
+const longFrames = result.intervals.filter((x) => x > (1000 / 60) * 1.5).length;
 const report = {
   date: new Date().toISOString(),
-  machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, chromium: result.version, note: 'shared 2-core machine with other jobs running: timings are noisy' },
-  workload: { series: SERIES, pointsPerSeries: POINTS, updatesPerSecond: RATE, measuredSeconds: Number(result.seconds.toFixed(1)), pointsPerSeriesPerUpdate: PER_MESSAGE, preloadedPerSeries: PRELOAD, charts: result.pointsPerSeries, viewport: '1400x1000' },
+  machine: {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model,
+    chromium: result.version,
+    note: 'shared 2-core machine with other jobs running: timings are noisy',
+  },
+  workload: {
+    series: SERIES,
+    pointsPerSeries: POINTS,
+    updatesPerSecond: RATE,
+    measuredSeconds: Number(result.seconds.toFixed(1)),
+    pointsPerSeriesPerUpdate: PER_MESSAGE,
+    preloadedPerSeries: PRELOAD,
+    charts: result.pointsPerSeries,
+    viewport: '1400x1000',
+  },
   drawMsPerFrame: draw,
   targetMs: 8,
   meetsTarget: draw.p95 < 8,
@@ -129,7 +159,9 @@ mkdirSync('bench/results', { recursive: true });
 writeFileSync('bench/results/ui.json', JSON.stringify(report, null, 2) + '\n');
 
 const f = (x) => (Number.isFinite(x) ? x.toFixed(2).padStart(8) : '       –');
-console.log(`Batch Tuner UI benchmark — ${SERIES} series × ${POINTS} points, ${RATE} updates/s for ${report.workload.measuredSeconds} s, 6 charts (${report.machine.chromium}, ${report.machine.cpus} CPUs, noisy shared machine)`);
+console.log(
+  `Batch Tuner UI benchmark — ${SERIES} series × ${POINTS} points, ${RATE} updates/s for ${report.workload.measuredSeconds} s, ${report.workload.charts} charts shown (${report.machine.chromium}, ${report.machine.cpus} CPUs, noisy shared machine)`,
+);
 console.log('metric                                     n      p50      p95      max');
 console.log(`draw time per frame (ms)              ${String(draw.n).padStart(6)} ${f(draw.p50)} ${f(draw.p95)} ${f(draw.max)}`);
 console.log(`post -> drawn latency (ms)            ${String(latency.n).padStart(6)} ${f(latency.p50)} ${f(latency.p95)} ${f(latency.max)}`);

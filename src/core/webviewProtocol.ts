@@ -18,6 +18,32 @@ export interface PanelSettings {
   budgetSeconds: number;
   lrRule: LrRule;
   schedule?: BatchScheduleSpec;
+  /**
+   * Checkpoints of an earlier `batch-tuner train --checkpoint-every` run to branch from (absolute
+   * paths, picked in a file dialog by the host): the study's branch phase then trains no trunk.
+   */
+  fromCheckpoints?: string[];
+  /** How long the real run will be (the branch phase measures the critical batch size along it); absent: the config's own length. */
+  horizon?: HorizonLength;
+}
+
+/** A run's length as a person states it; the resolver turns it into samples with the config's batch size and dataset. */
+export interface HorizonLength {
+  value: number;
+  unit: 'steps' | 'epochs' | 'samples';
+}
+
+export const HORIZON_UNITS: ReadonlyArray<HorizonLength['unit']> = ['steps', 'epochs', 'samples'];
+/** At most this many checkpoints per study (a few points along the run are what the branch phase uses). */
+export const MAX_CHECKPOINTS = 16;
+
+/** The study shown: its state (`interrupted`: no end written and its process gone) and when it ran. */
+export interface PanelStudyInfo {
+  /** completed | stopped | failed | running | interrupted (a stored study's status, or running now). */
+  status: string;
+  reason?: string;
+  startedAt?: string;
+  endedAt?: string;
 }
 
 export interface PanelInit {
@@ -40,9 +66,11 @@ export interface PanelInit {
   running: boolean;
   trials: TrialSummary[];
   recommendation?: Recommendation;
+  /** The study the trials and the recommendation come from (absent: none yet). */
+  study?: PanelStudyInfo;
 }
 
-export type PanelProvenance = Partial<Record<keyof Omit<PanelSettings, 'schedule'> | 'datasetSize', Provenance>>;
+export type PanelProvenance = Partial<Record<keyof Omit<PanelSettings, 'schedule' | 'fromCheckpoints' | 'horizon'> | 'datasetSize', Provenance>>;
 
 /** Points for one trial, appended to its series. */
 export interface MetricsBatch {
@@ -58,8 +86,11 @@ export type HostToPanel =
   | { v: 1; type: 'trial'; trial: TrialSummary }
   | { v: 1; type: 'phase'; phase: StudyPhase; message: string; progress: number }
   | { v: 1; type: 'recommendation'; recommendation: Recommendation }
-  | { v: 1; type: 'running'; running: boolean }
+  /** A session started or ended; `status`: how a study ended (completed, stopped, failed). */
+  | { v: 1; type: 'running'; running: boolean; status?: 'completed' | 'stopped' | 'failed' }
   | { v: 1; type: 'applied'; batchSize: number; learningRate?: number }
+  /** The files the person chose in the host's "from checkpoint" dialog (absolute paths; empty: cancelled). */
+  | { v: 1; type: 'checkpointsPicked'; paths: string[] }
   | { v: 1; type: 'error'; message: string };
 
 export type PanelToHost =
@@ -71,6 +102,8 @@ export type PanelToHost =
   | { v: 1; type: 'settingsChanged'; settings: PanelSettings }
   | { v: 1; type: 'openConfig' }
   | { v: 1; type: 'exportReport' }
+  /** Open a file dialog for checkpoints of an earlier run (the webview cannot read the disk itself). */
+  | { v: 1; type: 'pickCheckpoints' }
   /** Sidebar quick actions: reveal the tuner panel; start a study on the active editor's config. */
   | { v: 1; type: 'openPanel' }
   | { v: 1; type: 'tuneActiveConfig' }
@@ -88,6 +121,26 @@ function scheduleError(s: unknown): string | undefined {
   return first && scheduleProblemMessage(first);
 }
 
+/** An absolute path without NUL or line breaks (POSIX `/...`, Windows `C:\...` or `\\server\...`). */
+function isAbsolutePath(p: unknown): p is string {
+  return (
+    typeof p === 'string' && p.length > 1 && p.length <= 4096 && !/[\0\r\n]/.test(p) && (p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p) || p.startsWith('\\\\'))
+  );
+}
+
+function checkpointsError(paths: unknown): string | undefined {
+  if (paths === undefined) return undefined;
+  if (!Array.isArray(paths) || paths.length > MAX_CHECKPOINTS) return `settings.fromCheckpoints must be a list of at most ${MAX_CHECKPOINTS} files`;
+  const bad = paths.findIndex((p) => !isAbsolutePath(p));
+  return bad >= 0 ? `settings.fromCheckpoints[${bad}] must be an absolute file path` : undefined;
+}
+
+function horizonError(h: unknown): string | undefined {
+  if (h === undefined) return undefined;
+  if (!isObj(h) || !isPosNum(h.value) || h.value > 1e15) return 'settings.horizon.value must be a positive number';
+  return HORIZON_UNITS.includes(h.unit as HorizonLength['unit']) ? undefined : `settings.horizon.unit must be one of ${HORIZON_UNITS.join(', ')}`;
+}
+
 function settingsError(s: unknown): string | undefined {
   if (!isObj(s)) return 'settings must be an object';
   if (!isPosInt(s.batchSize)) return 'settings.batchSize must be a positive integer';
@@ -96,7 +149,7 @@ function settingsError(s: unknown): string | undefined {
   if (!isPosNum(s.memoryLimitBytes)) return 'settings.memoryLimitBytes must be a positive number';
   if (!isPosNum(s.budgetSeconds) || s.budgetSeconds > 24 * 3600) return 'settings.budgetSeconds must be between 0 and 86400';
   if (!isRule(s.lrRule)) return 'settings.lrRule must be linear, sqrt or none';
-  return scheduleError(s.schedule);
+  return checkpointsError(s.fromCheckpoints) ?? horizonError(s.horizon) ?? scheduleError(s.schedule);
 }
 
 /** Validates a message posted by a webview. Unknown or malformed messages are rejected, never acted on. */
@@ -110,6 +163,7 @@ export function validatePanelMessage(msg: unknown): { ok: true; value: PanelToHo
     case 'stop':
     case 'openConfig':
     case 'exportReport':
+    case 'pickCheckpoints':
     case 'openPanel':
     case 'tuneActiveConfig':
       return ok;

@@ -32,6 +32,8 @@ export interface BatchTunerTestApi {
   configTree(): Promise<Array<{ label: string; description?: string; contextValue?: string }>>;
   /** The last result of a study or training run started from anywhere. */
   lastResult(): SessionResult | undefined;
+  /** The "Install batch-tuner into <interpreter>" offers shown so far (interpreter, script or trial, message). */
+  installOffers(): ReadonlyArray<{ python: string; script?: string; trialId?: string; message: string }>;
 }
 
 export interface BatchTunerApi {

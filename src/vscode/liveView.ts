@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import { WEBVIEW_PROTOCOL_VERSION } from '../core/webviewProtocol';
 import type { Host } from './ctx';
-import type { HostMessage, MessageRouter, WebviewEndpoint } from './messageRouter';
+import { endedMessage, type HostMessage, type MessageRouter, type WebviewEndpoint } from './messageRouter';
 import { buildPanelInit } from './panelInit';
 import type { ServiceEvent, StudyService } from './studyService';
 import type { StudyStore } from './studyStore';
@@ -66,7 +66,7 @@ export class LiveViewProvider implements vscode.WebviewViewProvider, WebviewEndp
       return;
     }
     if (e.type === 'ended') {
-      this.post({ type: 'running', running: false });
+      this.post(endedMessage(e));
       if ((e.result.status === 'completed' || e.result.status === 'stopped' || e.result.status === 'failed') && e.result.recommendation)
         this.post({ type: 'recommendation', recommendation: e.result.recommendation });
       return;

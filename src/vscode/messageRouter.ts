@@ -7,7 +7,7 @@ import { validatePanelMessage, type HostToPanel, type PanelSettings, type PanelT
 import { applyToConfig } from './apply';
 import { errorMessage, type Host } from './ctx';
 import { trainConfig, tuneConfig } from './runs';
-import type { SessionResult, StudyService } from './studyService';
+import type { ServiceEvent, SessionResult, StudyService } from './studyService';
 import type { StudyStore } from './studyStore';
 
 type WithoutVersion<T> = T extends unknown ? Omit<T, 'v'> : never;
@@ -78,7 +78,8 @@ export class MessageRouter {
       case 'trainOnce': {
         const uri = await from.requireConfig();
         const lrRule = from.settings?.()?.lrRule;
-        if (uri) void trainConfig(this.host, this.studies, uri, m.batchSize, { steps: m.steps, schedule: m.schedule, lrRule }).then((r) => reportRefusal(from, r));
+        if (uri)
+          void trainConfig(this.host, this.studies, uri, m.batchSize, { steps: m.steps, schedule: m.schedule, lrRule }).then((r) => reportRefusal(from, r));
         return;
       }
       case 'apply':
@@ -103,6 +104,9 @@ export class MessageRouter {
       case 'drawn':
         from.drawn?.(m.sentAt, m.drawnAt);
         return;
+      case 'pickCheckpoints':
+        from.post({ type: 'checkpointsPicked', paths: await pickCheckpointFiles(from.currentConfig()) });
+        return;
     }
   }
 
@@ -113,6 +117,39 @@ export class MessageRouter {
     if (result.applied) from.post({ type: 'applied', batchSize: m.batchSize, learningRate: m.learningRate });
     else from.post({ type: 'error', message: result.reason ?? 'nothing was changed' });
   }
+}
+
+/**
+ * Checkpoints of an earlier run (`batch-tuner train --checkpoint-every`), chosen in a file dialog
+ * that starts in the config's .batch-tuner/checkpoints/ when there is one; [] when cancelled.
+ */
+async function pickCheckpointFiles(config: vscode.Uri | undefined): Promise<string[]> {
+  const folder = config && vscode.Uri.joinPath(config, '..');
+  let defaultUri = folder;
+  if (folder) {
+    const ckpts = vscode.Uri.joinPath(folder, '.batch-tuner', 'checkpoints');
+    defaultUri = await vscode.workspace.fs.stat(ckpts).then(
+      () => ckpts,
+      () => folder,
+    );
+  }
+  const picked = await vscode.window.showOpenDialog({
+    title: 'Batch Tuner: Checkpoints to Branch From',
+    openLabel: 'Branch from these',
+    canSelectMany: true,
+    canSelectFiles: true,
+    canSelectFolders: false,
+    ...(defaultUri ? { defaultUri } : {}),
+    filters: { 'Checkpoints (Batch Tuner, PyTorch)': ['btckpt', 'pt', 'pth', 'ckpt', 'bin', 'safetensors'], 'All files': ['*'] },
+  });
+  return (picked ?? []).filter((u) => u.scheme === 'file').map((u) => u.fsPath);
+}
+
+/** `running: false` for a session that ended, with how a study ended (completed, stopped, failed) for the card and the live view. */
+export function endedMessage(e: Extract<ServiceEvent, { type: 'ended' }>): HostMessage {
+  const r = e.result;
+  const ended = e.session.kind === 'tune' && (r.status === 'completed' || r.status === 'stopped' || r.status === 'failed') ? r.status : undefined;
+  return { type: 'running', running: false, ...(ended ? { status: ended } : {}) };
 }
 
 /** A run that did not start (untrusted, busy, a config problem): the view says why. */

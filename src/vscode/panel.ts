@@ -6,7 +6,7 @@ import { WEBVIEW_PROTOCOL_VERSION, type MetricsBatch, type PanelInit, type Panel
 import { isObj } from '../core/guards';
 import { ConfigCatalog } from './configCatalog';
 import type { Host } from './ctx';
-import type { HostMessage, MessageRouter, WebviewEndpoint } from './messageRouter';
+import { endedMessage, type HostMessage, type MessageRouter, type WebviewEndpoint } from './messageRouter';
 import { buildPanelInit } from './panelInit';
 import type { ServiceEvent, Session, StudyService } from './studyService';
 import type { StudyStore } from './studyStore';
@@ -91,7 +91,7 @@ export class PanelManager implements vscode.Disposable, WebviewEndpoint {
     const subs = [
       panel.webview.onDidReceiveMessage((m: unknown) => void this.router.receive(this, m)),
       panel.onDidDispose(() => {
-        subs.forEach((d) => d.dispose());
+        for (const d of subs) d.dispose();
         if (this.panel === panel) this.panel = undefined;
         clearTimeout(this.flushTimer);
         this.flushTimer = undefined;
@@ -166,7 +166,7 @@ export class PanelManager implements vscode.Disposable, WebviewEndpoint {
     if (!this.isOurs(e.session)) return;
     if (e.type === 'ended') {
       this.flush();
-      this.post({ type: 'running', running: false });
+      this.post(endedMessage(e));
       if (e.result.status === 'failed' && e.result.reason) this.post({ type: 'error', message: e.result.reason });
       return;
     }
@@ -230,6 +230,6 @@ export class PanelManager implements vscode.Disposable, WebviewEndpoint {
   dispose(): void {
     clearTimeout(this.flushTimer);
     this.panel?.dispose();
-    this.disposables.forEach((d) => d.dispose());
+    for (const d of this.disposables) d.dispose();
   }
 }

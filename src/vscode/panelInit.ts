@@ -7,7 +7,7 @@ import * as vscode from 'vscode';
 import type { StudyRecord } from '../core/study/types';
 import type { ResolvedStudy } from '../core/resolve/types';
 import type { Recommendation, TrialSummary } from '../core/types';
-import type { PanelInit, PanelProvenance, PanelSettings } from '../core/webviewProtocol';
+import type { PanelInit, PanelProvenance, PanelSettings, PanelStudyInfo } from '../core/webviewProtocol';
 import { RESOLVE_DEFAULTS, defaultMaxBatchSize, defaultMinBatchSize } from '../core/resolve/defaults';
 import { parseMemorySize } from '../core/config/memorySize';
 import { defaultLrRule } from '../core/tuner/lrScaling';
@@ -45,11 +45,13 @@ export async function buildPanelInit(studies: StudyService, store: StudyStore, r
   const ours = running && req.uri && running.configUri.toString() === req.uri.toString() ? running : undefined;
   let trials: TrialSummary[] = ours?.trials ?? [];
   let recommendation: Recommendation | undefined = ours?.recommendation;
+  let study: PanelStudyInfo | undefined = ours && ours.kind === 'tune' ? { status: 'running' } : undefined;
   if (!ours && req.uri) {
     const latest: StudyRecord | undefined = req.studyFile ? await store.readStudy(req.studyFile) : await store.latestStudy(req.uri);
     if (latest) {
       trials = latest.trials.map(({ series: _series, ...t }) => t);
       recommendation = latest.recommendation;
+      study = { status: latest.status, startedAt: latest.startedAt, ...(latest.endedAt ? { endedAt: latest.endedAt } : {}), ...(latest.reason ? { reason: latest.reason } : {}) };
     }
     trials = [...trials, ...studies.adHocTrials(req.uri)];
   }
@@ -66,6 +68,7 @@ export async function buildPanelInit(studies: StudyService, store: StudyStore, r
     running: running !== undefined,
     trials,
     recommendation,
+    ...(study ? { study } : {}),
   };
   return { init, ...(part.problem ? { problem: part.problem } : {}) };
 }

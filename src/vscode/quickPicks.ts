@@ -1,6 +1,7 @@
 // The prompts a command shows when it was run without context (from the command palette).
 import * as vscode from 'vscode';
 import type { StudyListEntry } from '../core/study/types';
+import { studyEntryText, studyStatusText } from '../core/headline';
 import { ConfigCatalog } from './configCatalog';
 import type { Ctx } from './ctx';
 
@@ -54,7 +55,10 @@ export async function pickBatchSize(current: number | undefined, datasetSize: nu
     items.push({ label: String(b), value: b, description: b === current ? 'current' : undefined, picked: b === current });
   }
   items.push({ label: '$(edit) Custom…', description: 'Type any batch size' });
-  const chosen = await vscode.window.showQuickPick(items, { title: 'Batch Tuner: Train with Batch Size', placeHolder: current ? `The config uses ${current}` : 'Batch size to train with' });
+  const chosen = await vscode.window.showQuickPick(items, {
+    title: 'Batch Tuner: Train with Batch Size',
+    placeHolder: current ? `The config uses ${current}` : 'Batch size to train with',
+  });
   if (!chosen) return undefined;
   if (chosen.value !== undefined) return chosen.value;
   const typed = await vscode.window.showInputBox({
@@ -83,8 +87,8 @@ export async function pickStudy(studies: StudyListEntry[]): Promise<StudyListEnt
   const chosen = await vscode.window.showQuickPick(
     studies.map((s) => ({
       label: `$(history) ${vscode.workspace.asRelativePath(s.configPath)}`,
-      description: `${new Date(s.startedAt).toLocaleString()} · ${s.status}`,
-      detail: s.recommendedBatchSize ? `recommended ${s.recommendedBatchSize}${s.speedupVsCurrent ? ` · ${s.speedupVsCurrent.toFixed(1)}x faster` : ''} · ${s.trials} trials` : `${s.trials} trials`,
+      description: `${new Date(s.startedAt).toLocaleString()} · ${studyStatusText(s.status).label}`,
+      detail: s.recommendedBatchSize !== undefined ? `${studyEntryText(s)} · ${s.trials} trials` : studyEntryText(s),
       study: s,
     })),
     { title: 'Batch Tuner: Open Study', placeHolder: 'Stored studies, newest first', matchOnDescription: true },

@@ -4,10 +4,12 @@
 // output channel, then the session.
 import * as vscode from 'vscode';
 import type { RunLayer, SettingKey } from '../core/resolve/types';
+import { recommendationHeadline, warmupPlan } from '../core/headline';
 import type { BatchScheduleSpec, LrRule, Recommendation, TrialSpec } from '../core/types';
 import type { PanelSettings } from '../core/webviewProtocol';
 import { resolveModule } from './coreModules';
 import type { Host } from './ctx';
+import { checkBeforeRun, watchForMissingPackage } from './pythonPackage';
 import { resolveForRun } from './studyConfig';
 import type { SessionResult, StudyService } from './studyService';
 import { ensureTrusted } from './trust';
@@ -29,7 +31,17 @@ export interface TrainOptions {
 }
 
 /** The settings line of a study, in the CLI's words and order (`batch-tuner tune` prints the same). */
-const STUDY_SETTINGS: readonly SettingKey[] = ['budgetSeconds', 'minBatchSize', 'maxBatchSize', 'memoryLimitBytes', 'lrRule', 'parallel', 'seed', 'trialTimeoutSeconds', 'datasetSize'];
+const STUDY_SETTINGS: readonly SettingKey[] = [
+  'budgetSeconds',
+  'minBatchSize',
+  'maxBatchSize',
+  'memoryLimitBytes',
+  'lrRule',
+  'parallel',
+  'seed',
+  'trialTimeoutSeconds',
+  'datasetSize',
+];
 const TRAIN_SETTINGS: readonly SettingKey[] = ['seed', 'trialTimeoutSeconds', 'lrRule'];
 
 /** What a caller must not do now (untrusted, busy), as the result it returns; undefined when it may run. */
@@ -56,7 +68,11 @@ export async function tuneConfig(host: Host, studies: StudyService, uri: vscode.
   host.log.info(`tuning ${vscode.workspace.asRelativePath(uri)}: ${describeSettings(r.resolved, STUDY_SETTINGS)}`);
   for (const note of r.resolved.notes) host.log.info(`note: ${note}`);
   const notify = options.notify !== false;
-  const result = await studies.runStudy(uri, r.resolved, notify);
+  void checkBeforeRun(host, r.resolved.runner, uri);
+  const watch = await watchForMissingPackage(host, studies, r.resolved.runner);
+  const result = await studies.runStudy(uri, r.resolved, notify).finally(() => {
+    watch.dispose();
+  });
   if (notify && result.status === 'completed' && result.recommendation) announce(uri, result.recommendation);
   return result;
 }
@@ -71,7 +87,9 @@ export async function trainConfig(host: Host, studies: StudyService, uri: vscode
   if (!r.ok) return { status: 'invalid-config', reason: r.reason };
   const { describeSettings } = await resolveModule();
   const t = r.resolved.train;
-  host.log.info(`training ${vscode.workspace.asRelativePath(uri)} at batch size ${t.batchSize}, learning rate ${t.learningRate}: ${describeSettings(r.resolved, TRAIN_SETTINGS)}`);
+  host.log.info(
+    `training ${vscode.workspace.asRelativePath(uri)} at batch size ${t.batchSize}, learning rate ${t.learningRate}: ${describeSettings(r.resolved, TRAIN_SETTINGS)}`,
+  );
   const spec: TrialSpec = {
     id: `train-${t.batchSize}-${Date.now().toString(36)}`,
     configPath: r.resolved.options.configPath,
@@ -83,17 +101,26 @@ export async function trainConfig(host: Host, studies: StudyService, uri: vscode
     ...(options.maxSeconds !== undefined ? { maxSeconds: options.maxSeconds } : {}),
     ...(options.schedule ? { schedule: options.schedule } : {}),
   };
-  return studies.runTrial(uri, r.resolved.runner, spec, options.notify !== false);
+  void checkBeforeRun(host, r.resolved.runner, uri);
+  const watch = await watchForMissingPackage(host, studies, r.resolved.runner);
+  return studies.runTrial(uri, r.resolved.runner, spec, options.notify !== false).finally(() => {
+    watch.dispose();
+  });
 }
 
-/** The recommendation, with Apply and Open Panel, when a study started from the UI ends. */
+/** The recommendation's headline (the same words as the panel, CodeLens and the CLI), with Apply and Open Panel, when a study started from the UI ends. */
+export function announcement(label: string, rec: Recommendation): { text: string; actions: string[] } {
+  const plan = warmupPlan(rec);
+  const same = rec.batchSize === rec.current.batchSize && !plan;
+  const lr = plan ? '' : ` (learning rate ${rec.learningRate.toPrecision(3)})`;
+  const undetermined = rec.undetermined?.length ? ` Undetermined: ${rec.undetermined.join(' ')}` : '';
+  const text = `Batch Tuner, ${label}: ${recommendationHeadline(rec)}${lr}.${undetermined}`;
+  // A warm-up plan is applied from the panel, where its stages are shown (and only into our own format).
+  return { text, actions: same || plan ? ['Open Panel'] : ['Apply', 'Open Panel'] };
+}
+
 function announce(configUri: vscode.Uri, rec: Recommendation): void {
-  const label = vscode.workspace.asRelativePath(configUri);
-  const same = rec.batchSize === rec.current.batchSize;
-  const text = same
-    ? `Batch Tuner: ${label} already uses the recommended batch size ${rec.batchSize}.`
-    : `Batch Tuner: batch size ${rec.batchSize} (learning rate ${rec.learningRate.toPrecision(3)}) is recommended for ${label}${rec.speedupVsCurrent !== undefined ? `: ${rec.speedupVsCurrent.toFixed(1)}x faster to the target loss than ${rec.current.batchSize}` : ' (it rests on an assumption, so no speed-up is given)'}.`;
-  const actions = same ? ['Open Panel'] : ['Apply', 'Open Panel'];
+  const { text, actions } = announcement(vscode.workspace.asRelativePath(configUri), rec);
   void vscode.window.showInformationMessage(text, ...actions).then((choice) => {
     if (choice === 'Apply') void vscode.commands.executeCommand('batchTuner.applyRecommendation', configUri);
     else if (choice === 'Open Panel') void vscode.commands.executeCommand('batchTuner.openPanel', configUri);

@@ -2,13 +2,16 @@
 import * as vscode from 'vscode';
 import type { BatchSizeSite } from '../core/config/types';
 import type { StudyListEntry } from '../core/study/types';
+import { headlineParts, recommendationHeadline, studyEntryText, studyStatusText } from '../core/headline';
 import type { Recommendation, TrialStatus, TrialSummary } from '../core/types';
-import { ConfigCatalog } from './configCatalog';
+import { recommendationTooltip } from './codeLens';
+import { ConfigCatalog, type ConfigEntry } from './configCatalog';
 import { errorMessage, type Ctx } from './ctx';
 import type { Session } from './studyService';
 
 type Node =
-  | { kind: 'config'; uri: vscode.Uri; sites: BatchSizeSite[]; recommendation?: Recommendation }
+  /** `outsideGlobs`: listed only because a study on it is running (it does not match batchTuner.configGlobs). */
+  | { kind: 'config'; uri: vscode.Uri; sites: BatchSizeSite[]; recommendation?: Recommendation; outsideGlobs?: boolean }
   | { kind: 'running'; session: Session }
   | { kind: 'study'; entry: StudyListEntry }
   | { kind: 'trial'; trial: TrialSummary; configUri: vscode.Uri }
@@ -47,9 +50,15 @@ export class ConfigTreeProvider implements vscode.TreeDataProvider<Node> {
     try {
       if (!node) {
         // Workspace discovery happens here, when the tree is first shown, never at activation.
-        const entries = await this.ctx.catalog.discover();
+        const entries = await this.withRunningConfig(await this.ctx.catalog.discover());
         return Promise.all(
-          entries.map(async (e): Promise<Node> => ({ kind: 'config', uri: e.uri, sites: e.sites, recommendation: (await this.ctx.store.latestStudy(e.uri))?.recommendation })),
+          entries.map(async (e): Promise<Node> => ({
+            kind: 'config',
+            uri: e.uri,
+            sites: e.sites,
+            recommendation: (await this.ctx.store.latestStudy(e.uri))?.recommendation,
+            outsideGlobs: e.outsideGlobs,
+          })),
         );
       }
       if (node.kind === 'config') {
@@ -72,24 +81,33 @@ export class ConfigTreeProvider implements vscode.TreeDataProvider<Node> {
     }
   }
 
+  /**
+   * The configs found by the globs, plus the config of a running study when the globs miss it (a
+   * study started from the CLI's file, a command, or a config opened from elsewhere): a person
+   * must always see what is running.
+   */
+  private async withRunningConfig(entries: ConfigEntry[]): Promise<Array<ConfigEntry & { outsideGlobs?: boolean }>> {
+    const running = this.ctx.studies.running;
+    if (!running || entries.some((e) => e.uri.toString() === running.configUri.toString())) return entries;
+    let sites: BatchSizeSite[] = [];
+    try {
+      sites = await this.ctx.catalog.sitesIn(await vscode.workspace.openTextDocument(running.configUri));
+    } catch (err) {
+      this.ctx.log.debug(`sidebar: cannot read ${running.configUri.fsPath}: ${errorMessage(err)}`);
+    }
+    return [...entries, { uri: running.configUri, sites, outsideGlobs: true }].sort((a, b) => a.uri.fsPath.localeCompare(b.uri.fsPath));
+  }
+
   getTreeItem(node: Node): vscode.TreeItem {
     switch (node.kind) {
-      case 'config': {
-        const item = new vscode.TreeItem(ConfigCatalog.label(node.uri), vscode.TreeItemCollapsibleState.Collapsed);
-        item.resourceUri = node.uri;
-        const bs = node.sites[0]?.batchSize;
-        const current = bs ? (Number.isNaN(bs.value) ? '?' : String(bs.value)) : undefined;
-        const rec = node.recommendation;
-        item.description = current ? `batch ${current}${rec && String(rec.batchSize) !== current ? ` → ${rec.batchSize} recommended` : rec ? ' ✓' : ''}` : undefined;
-        item.contextValue = rec && String(rec.batchSize) !== current ? 'config.recommended' : 'config';
-        item.tooltip = new vscode.MarkdownString(`\`${node.uri.fsPath}\`\n\n${node.sites.map((s) => `- line ${s.batchSize.line + 1}: \`${s.batchSize.key}\` = ${s.batchSize.value}`).join('\n')}`);
-        item.command = { title: 'Open', command: 'vscode.open', arguments: [node.uri, { selection: bs ? new vscode.Range(bs.line, bs.character, bs.line, bs.character + bs.keyLength) : undefined }] };
-        item.id = `config:${node.uri.toString()}`;
-        return item;
-      }
+      case 'config':
+        return configItem(node);
       case 'running': {
         const s = node.session;
-        const item = new vscode.TreeItem(`${s.kind === 'tune' ? 'Tuning' : 'Training'}: ${s.phase} ${Math.round(s.progress * 100)}%`, vscode.TreeItemCollapsibleState.Expanded);
+        const item = new vscode.TreeItem(
+          `${s.kind === 'tune' ? 'Tuning' : 'Training'}: ${s.phase} ${Math.round(s.progress * 100)}%`,
+          vscode.TreeItemCollapsibleState.Expanded,
+        );
         item.iconPath = new vscode.ThemeIcon('sync~spin');
         item.description = s.message;
         item.contextValue = 'running';
@@ -99,38 +117,20 @@ export class ConfigTreeProvider implements vscode.TreeDataProvider<Node> {
       case 'study': {
         const e = node.entry;
         const when = new Date(e.startedAt);
-        const item = new vscode.TreeItem(`Study ${when.toLocaleString()}`, e.trials > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
-        item.iconPath = new vscode.ThemeIcon(e.status === 'completed' ? 'beaker' : e.status === 'running' ? 'sync' : e.status === 'failed' ? 'error' : 'circle-slash');
-        item.description = e.recommendedBatchSize
-          ? `recommended ${e.recommendedBatchSize}${e.speedupVsCurrent ? ` · ${e.speedupVsCurrent.toFixed(1)}x faster` : ''}`
-          : `${e.status} · ${e.trials} trials`;
-        item.tooltip = `${e.file}\n${e.status}, ${e.trials} trial(s)`;
+        const item = new vscode.TreeItem(
+          `Study ${when.toLocaleString()}`,
+          e.trials > 0 ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
+        );
+        const status = studyStatusText(e.status);
+        item.iconPath = new vscode.ThemeIcon(status.icon, status.warning ? new vscode.ThemeColor('list.warningForeground') : undefined);
+        item.description = studyEntryText(e);
+        item.tooltip = `${e.file}\n${status.label}, ${e.trials} trial(s)\n${status.detail}`;
         item.contextValue = e.recommendedBatchSize ? 'study.recommended' : 'study';
         item.id = `study:${e.file}`;
         return item;
       }
-      case 'trial': {
-        const t = node.trial;
-        const item = new vscode.TreeItem(`batch ${t.batchSize}`, vscode.TreeItemCollapsibleState.None);
-        const [icon, color] = STATUS_ICON[t.status] ?? ['circle-outline', 'foreground'];
-        item.iconPath = new vscode.ThemeIcon(icon, new vscode.ThemeColor(color));
-        const parts = [t.phase, t.samplesPerSecond ? `${Math.round(t.samplesPerSecond)} samples/s` : undefined, t.finalLoss !== undefined ? `loss ${t.finalLoss.toPrecision(3)}` : undefined, t.status !== 'ok' ? t.status : undefined];
-        item.description = parts.filter(Boolean).join(' · ');
-        item.tooltip = new vscode.MarkdownString(
-          [
-            `**${t.id}** — ${t.status}`,
-            `batch size ${t.batchSize}, learning rate ${t.learningRate.toPrecision(3)}, seed ${t.seed}`,
-            t.samplesPerSecond ? `throughput ${Math.round(t.samplesPerSecond)} samples/s${t.samplesPerSecondIqr ? ` (IQR ${Math.round(t.samplesPerSecondIqr[0])}–${Math.round(t.samplesPerSecondIqr[1])})` : ''}` : '',
-            t.peakMemoryBytes ? `peak memory ${(t.peakMemoryBytes / 2 ** 20).toFixed(1)} MiB` : '',
-            `wall ${t.wallSeconds.toFixed(1)} s${t.backend ? ` on ${t.backend}` : ''}`,
-            t.error ? `error: ${t.error.message}` : '',
-          ]
-            .filter(Boolean)
-            .join('\n\n'),
-        );
-        item.contextValue = 'trial';
-        return item;
-      }
+      case 'trial':
+        return trialItem(node.trial);
       case 'message': {
         const item = new vscode.TreeItem(node.text);
         item.iconPath = new vscode.ThemeIcon('warning');
@@ -138,6 +138,69 @@ export class ConfigTreeProvider implements vscode.TreeDataProvider<Node> {
       }
     }
   }
+}
+
+/** A training config: its batch size, the latest recommendation's headline, and why it is listed when the globs miss it. */
+function configItem(node: Extract<Node, { kind: 'config' }>): vscode.TreeItem {
+  const item = new vscode.TreeItem(ConfigCatalog.label(node.uri), vscode.TreeItemCollapsibleState.Collapsed);
+  item.resourceUri = node.uri;
+  const bs = node.sites[0]?.batchSize;
+  const current = bs ? (Number.isNaN(bs.value) ? '?' : String(bs.value)) : undefined;
+  const rec = node.recommendation;
+  item.description = [
+    current ? `batch ${current}` : undefined,
+    rec ? configRecommendation(rec, current) : undefined,
+    node.outsideGlobs ? 'running (outside batchTuner.configGlobs)' : undefined,
+  ]
+    .filter(Boolean)
+    .join(' · ');
+  item.contextValue = rec && String(rec.batchSize) !== current ? 'config.recommended' : 'config';
+  // Plain text (nothing from a file or a study rendered as Markdown).
+  const sites = node.sites.map((s) => `line ${s.batchSize.line + 1}: ${s.batchSize.key} = ${s.batchSize.value}`);
+  item.tooltip = [node.uri.fsPath, ...sites, ...(rec ? ['', recommendationHeadline(rec), recommendationTooltip(rec)] : [])].join('\n');
+  item.command = {
+    title: 'Open',
+    command: 'vscode.open',
+    arguments: [node.uri, { selection: bs ? new vscode.Range(bs.line, bs.character, bs.line, bs.character + bs.keyLength) : undefined }],
+  };
+  item.id = `config:${node.uri.toString()}`;
+  return item;
+}
+
+/** One trial: what it measured, in plain text. */
+function trialItem(t: TrialSummary): vscode.TreeItem {
+  const item = new vscode.TreeItem(`batch ${t.batchSize}`, vscode.TreeItemCollapsibleState.None);
+  const [icon, color] = STATUS_ICON[t.status] ?? ['circle-outline', 'foreground'];
+  item.iconPath = new vscode.ThemeIcon(icon, new vscode.ThemeColor(color));
+  const parts = [
+    t.phase,
+    t.samplesPerSecond ? `${Math.round(t.samplesPerSecond)} samples/s` : undefined,
+    t.finalLoss !== undefined ? `loss ${t.finalLoss.toPrecision(3)}` : undefined,
+    t.status !== 'ok' ? t.status : undefined,
+  ];
+  item.description = parts.filter(Boolean).join(' · ');
+  // Plain text: a trial's id, backend and error come from a study file or a script's output, never rendered as Markdown.
+  item.tooltip = [
+    `${t.id} — ${t.status}`,
+    `batch size ${t.batchSize}, learning rate ${t.learningRate.toPrecision(3)}, seed ${t.seed}`,
+    t.samplesPerSecond
+      ? `throughput ${Math.round(t.samplesPerSecond)} samples/s${t.samplesPerSecondIqr ? ` (IQR ${Math.round(t.samplesPerSecondIqr[0])}–${Math.round(t.samplesPerSecondIqr[1])})` : ''}`
+      : '',
+    t.peakMemoryBytes ? `peak memory ${(t.peakMemoryBytes / 2 ** 20).toFixed(1)} MiB` : '',
+    `wall ${t.wallSeconds.toFixed(1)} s${t.backend ? ` on ${t.backend}` : ''}`,
+    t.error ? `error: ${t.error.message}` : '',
+  ]
+    .filter(Boolean)
+    .join('\n');
+  item.contextValue = 'trial';
+  return item;
+}
+
+/** "Recommended 128 · 64–256 within 10% · 1.4x faster (measured)", or "✓ recommended · 16–64 within 10%" when the key holds the pick. */
+function configRecommendation(rec: Recommendation, current: string | undefined): string {
+  if (String(rec.batchSize) !== current || rec.plan?.kind === 'warmup') return recommendationHeadline(rec);
+  const band = headlineParts(rec).band;
+  return `✓ recommended${band ? ` · ${band.text}` : ''}`;
 }
 
 export function registerSidebarTree(ctx: Ctx): ConfigTreeProvider {

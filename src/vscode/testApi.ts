@@ -3,6 +3,7 @@
 import type { BatchTunerTestApi } from './api';
 import { setCommandPromptOverride, suggestTrainingCommand } from './commandPrompt';
 import type { Ctx } from './ctx';
+import { installOffersMade } from './pythonPackage';
 import type { ConfigTreeProvider } from './sidebarTree';
 import type { SessionResult } from './studyService';
 import { setTrustOverride } from './trust';
@@ -22,5 +23,6 @@ export function createTestApi(ctx: Ctx, tree: ConfigTreeProvider): BatchTunerTes
     panelMetricsSent: () => ctx.panels.metricsSent,
     lastResult: () => lastResult,
     configTree: () => tree.snapshot(),
+    installOffers: () => installOffersMade(),
   };
 }

@@ -39,8 +39,11 @@ function assert(cond, message) {
 const panelState = () =>
   frame.evaluate(() => ({
     running: !document.querySelector('[data-testid="stop"]')?.hasAttribute('disabled'),
-    chartsWithPoints: document.querySelectorAll('.chart:not(.chart-is-empty)').length,
-    charts: document.querySelectorAll('.chart').length,
+    chartsWithPoints: document.querySelectorAll('.chart:not([hidden]):not(.chart-is-empty)').length,
+    // Shown charts: the critical-batch-size chart stays hidden until a study measures it.
+    charts: document.querySelectorAll('.chart:not([hidden])').length,
+    headline: document.querySelector('.rec-headline')?.textContent ?? null,
+    basisTags: document.querySelectorAll('.rec-card .basis-tag').length,
     recommendation: document.querySelector('[data-testid="rec-batch-size"]')?.textContent ?? null,
     trials: document.querySelectorAll('.trial-table tbody tr:not(:has(.empty-row))').length,
     error: document.querySelector('.error-banner:not([hidden]) .error-text')?.textContent ?? null,
@@ -141,6 +144,11 @@ try {
     assert(Number(done.recommendation) >= 1, `recommended ${done.recommendation}`);
     assert(done.trials >= 2, `${done.trials} trials listed`);
     assert(done.chartsWithPoints >= 5, `${done.chartsWithPoints} charts with points`);
+    // The one headline, with a tag on each number: a speed-up only with its basis, or what was assumed.
+    console.log(`     headline: ${done.headline}`);
+    assert(/(Recommended|Keep) \d+/.test(done.headline ?? ''), `headline "${done.headline}"`);
+    assert(/faster (measured|fitted)|about as fast|the speed|no speed-up given|^\W*Keep/.test(done.headline ?? '') || !/faster/.test(done.headline ?? ''), `a speed-up without its basis: "${done.headline}"`);
+    assert(done.basisTags >= 3, `${done.basisTags} basis tags on the card`);
   });
 
   await step('screenshot of the panel in the dark theme', async () => {

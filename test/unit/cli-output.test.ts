@@ -69,8 +69,8 @@ test('recommendation: a fitted noise scale and a predicted speed-up say fitted',
 
 test('an assumed noise scale: the assumption stated, no speed-up anywhere in the text', () => {
   const all = text(assumedRecommendation());
-  assert.match(all, /^Recommended 128 · 64–256 within 10% · assumed noise scale: no speed-up given$/m);
-  assert.match(all, /No speed-up is given against the current 32: the noise scale was assumed, not measured\./);
+  assert.match(all, /^Recommended 128 · 64–256 within 10% \(assumed\) · assumed noise scale \(B_noise = 32\): no speed-up given$/m);
+  assert.match(all, /No speed-up is given against the current 32: the noise scale \(B_noise = 32\) was assumed, not measured\./);
   assert.match(all, /noise scale \(assumed\): B_noise = 32 assumed \(the current batch size\)/);
   assert.match(all, /Time to target predicted with an assumed B_noise\./);
   assert.doesNotMatch(all, /\d(\.\d+)?x faster/);

@@ -23,7 +23,7 @@ test('headline: a speed-up the model predicted says fitted', () => {
 });
 
 test('headline: an assumed noise scale gives no speed-up and says what was assumed', () => {
-  assert.equal(recommendationHeadline(assumedRecommendation()), 'Recommended 128 · 64–256 within 10% · assumed noise scale: no speed-up given');
+  assert.equal(recommendationHeadline(assumedRecommendation()), 'Recommended 128 · 64–256 within 10% (assumed) · assumed noise scale (B_noise = 32): no speed-up given');
 });
 
 test('headline: the current size kept; a band of one size is not repeated', () => {
@@ -93,10 +93,10 @@ test('report charts: throughput with points, spread, fit, interval and band; mem
 test('report: an assumed noise scale gives no speed-up anywhere, and says so', () => {
   const html = renderStudyReport(recordOf(assumedRecommendation()));
   const text = visibleText(html);
-  assert.ok(text.includes('Recommended 128 · 64–256 within 10% · assumed noise scale: no speed-up given'));
+  assert.ok(text.includes('Recommended 128 · 64–256 within 10% (assumed) · assumed noise scale (B_noise = 32): no speed-up given'));
   assert.doesNotMatch(html, /\d(\.\d+)?x faster/, 'no speed-up figure');
   for (const s of ['1.52x', '1.5x', '1.37x', '1.4x', '1.3x']) assert.ok(!html.includes(s), `${s} is not shown`);
-  assert.match(text, /This pick rests on an assumption \(noise scale\)/);
+  assert.match(text, /This pick rests on an assumption \(noise scale \(B_noise = 32\)\)/);
   assert.match(text, /assumed\s*Gradient noise scale: B_noise = 32 assumed \(the current batch size\)/);
   assert.match(text, /speed-up vs the current 32\s*not given \(assumption\)\s*not given \(assumption\)/);
   assert.match(text, /time to target\s*predicted with an assumed B_noise/);

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Recommendation, StepMetrics, TrialSummary } from '../../src/core/types';
+import type { Recommendation, StepMetrics } from '../../src/core/types';
 import { NoiseScaleEma, SeriesStore } from '../../webview/charts/seriesStore';
-import { goodputLines, scheduleLines, throughputLines, trialLines } from '../../webview/charts/chartLines';
+import { goodputLines, scheduleLines, trialLines } from '../../webview/charts/chartLines';
 
 const theme = { palette: ['#1', '#2', '#3', '#4', '#5', '#6'], highlight: '#fg', muted: '#mu' };
 
@@ -116,31 +116,6 @@ test('scheduleLines: the batch size in force for scheduled trials and the live n
   assert.deepEqual(Array.from(tuner.xs), [100, 200], 'history sorted by samples');
   assert.deepEqual(Array.from(tuner.ys), [60, 90]);
   assert.ok(withRec.some((l) => l.label === 'interval high'));
-});
-
-const trial = (id: string, batchSize: number, sps: number | undefined, status: TrialSummary['status'] = 'ok'): TrialSummary => ({
-  id,
-  status,
-  batchSize,
-  learningRate: 0.01,
-  seed: 1,
-  samplesPerSecond: sps,
-  wallSeconds: 1,
-  phase: 'profile',
-});
-
-test('throughputLines: measured points sorted by batch size, one per size, predictions apart', () => {
-  const rec = {
-    candidates: [
-      { batchSize: 2048, status: 'predicted', samplesPerSecond: 9000, fits: false },
-      { batchSize: 8, status: 'ok', samplesPerSecond: 800, fits: true },
-    ],
-  } as unknown as Recommendation;
-  const lines = throughputLines([trial('a', 64, 4000), trial('b', 16, 2000), trial('c', 64, 4200), trial('d', 32, undefined, 'oom')], rec, theme);
-  assert.deepEqual(Array.from(lines[0].xs), [8, 16, 64]);
-  assert.deepEqual(Array.from(lines[0].ys), [800, 2000, 4200]);
-  assert.equal(lines[1].label, 'predicted');
-  assert.deepEqual(Array.from(lines[1].xs), [2048]);
 });
 
 test('goodputLines marks the recommendation and the current batch size', () => {

@@ -1,6 +1,6 @@
 // What each chart draws, built from the series store, the trial summaries and the
 // recommendation. Pure (given a theme's colours): unit-tested in node.
-import type { Recommendation, TrialSummary } from '../../src/core/types';
+import type { Recommendation } from '../../src/core/types';
 import type { ChartTheme } from '../shared/theme';
 import { seriesStyle } from '../shared/theme';
 import type { Column, SeriesStore } from './seriesStore';
@@ -77,27 +77,6 @@ interface Point {
 function sortedLine(points: Point[]): { xs: number[]; ys: number[] } {
   const p = [...points].sort((a, b) => a.x - b.x);
   return { xs: p.map((q) => q.x), ys: p.map((q) => q.y) };
-}
-
-/** Throughput vs batch size: measured trials (median samples/s) and the tuner's predictions. */
-export function throughputLines(trials: Iterable<TrialSummary>, rec: Recommendation | undefined, theme: Palette): Line[] {
-  // One point per batch size: the best measured median (repeat trials at one size agree closely).
-  const measured = new Map<number, number>();
-  for (const t of trials) {
-    if (t.samplesPerSecond === undefined || !(t.samplesPerSecond > 0)) continue;
-    measured.set(t.batchSize, Math.max(measured.get(t.batchSize) ?? 0, t.samplesPerSecond));
-  }
-  const predicted: Point[] = [];
-  for (const c of rec?.candidates ?? []) {
-    if (c.samplesPerSecond === undefined) continue;
-    if (c.status === 'predicted') predicted.push({ x: c.batchSize, y: c.samplesPerSecond });
-    else if (!measured.has(c.batchSize)) measured.set(c.batchSize, c.samplesPerSecond);
-  }
-  const lines: Line[] = [
-    { label: 'measured', color: theme.palette[0], points: true, pointSize: 7, width: 2, ...sortedLine([...measured].map(([x, y]) => ({ x, y }))) },
-  ];
-  if (predicted.length > 0) lines.push({ label: 'predicted', color: theme.palette[1], points: true, pointSize: 6, dash: [5, 4], ...sortedLine(predicted) });
-  return lines;
 }
 
 /** Goodput (throughput × statistical efficiency, Pollux) vs batch size, with the pick and the current size marked. */

@@ -4,6 +4,7 @@
 import uPlot from 'uplot';
 import type { ChartTheme } from '../shared/theme';
 import { alignOnPixelGrid, alignSeries, decimateMinMax, type XY } from './decimate';
+import { drawWhiskers, drawXRanges, type Decorations } from './decorations';
 import { MinMaxBins } from './minMaxBins';
 
 export interface Line {
@@ -18,8 +19,19 @@ export interface Line {
   line?: boolean;
   stepped?: boolean;
   pointSize?: number;
+  /** Fill the area between this line and the line with this key (an interval band), in `fillColor`. */
+  fillTo?: string;
+  fillColor?: string;
+  /** false: not listed in the legend (the edges of a band; the band's centre line names it). */
+  legend?: boolean;
   xs: ArrayLike<number>;
   ys: ArrayLike<number>;
+}
+
+/** What one draw shows: the lines, and shaded ranges and error bars on the canvas. */
+export interface ChartContent {
+  lines: Line[];
+  decorations?: Decorations;
 }
 
 export interface ChartSpec {
@@ -34,6 +46,8 @@ export interface ChartSpec {
   /** Shown over the plot while no series has a point. */
   emptyText: string;
   height?: number;
+  /** The y range also holds the error bars (decorations.whiskers), not only the lines. */
+  yHoldsWhiskers?: boolean;
 }
 
 export class StreamChart {
@@ -43,7 +57,8 @@ export class StreamChart {
   private readonly plotHost: HTMLDivElement;
   private readonly empty: HTMLDivElement;
   private readonly resizeObserver: ResizeObserver;
-  private lastLines: Line[] = [];
+  private lastContent: ChartContent = { lines: [] };
+  private decorations: Decorations = {};
   private readonly bins = new Map<string, MinMaxBins>();
   private width = 0;
   /** Set when the chart must redraw even if its data did not change (resize, theme, zoom). */
@@ -93,8 +108,10 @@ export class StreamChart {
   }
 
   /** Decimates, aligns and hands the lines to uPlot; rebuilds the plot when the series set changed. */
-  draw(lines: Line[]): void {
-    this.lastLines = lines;
+  draw(content: ChartContent): void {
+    const lines = content.lines;
+    this.lastContent = content;
+    this.decorations = content.decorations ?? {};
     this.dirty = false;
     const hasPoints = lines.some((l) => l.xs.length > 0);
     this.empty.hidden = hasPoints;
@@ -127,10 +144,13 @@ export class StreamChart {
     // Log axes cannot show zero or negative values.
     if (this.spec.xLog || this.spec.yLog) for (const r of reduced) dropNonPositive(r, !!this.spec.xLog, !!this.spec.yLog);
     const data = (dense && !this.spec.xLog && hi > lo ? alignOnPixelGrid(reduced, x0, x1, columns) : alignSeries(reduced)) as uPlot.AlignedData;
-    const signature = lines.map((l) => `${l.label}|${l.color}|${l.dash?.join(',') ?? ''}|${l.points ?? ''}|${l.line ?? ''}`).join(';');
+    const signature = lines
+      .map((l) => `${l.label}|${l.color}|${l.dash?.join(',') ?? ''}|${l.points ?? ''}|${l.line ?? ''}|${l.fillTo ?? ''}|${l.legend ?? ''}`)
+      .join(';');
     if (!this.plot || signature !== this.signature) {
       this.plot?.destroy();
       this.plot = new uPlot(this.options(lines), data, this.plotHost);
+      hideLegendRows(this.plot, lines);
       this.signature = signature;
       if (this.zoom) this.plot.setScale('x', { min: this.zoom[0], max: this.zoom[1] });
     } else {
@@ -139,7 +159,7 @@ export class StreamChart {
   }
 
   redraw(): void {
-    this.draw(this.lastLines);
+    this.draw(this.lastContent);
   }
 
   destroy(): void {
@@ -164,6 +184,7 @@ export class StreamChart {
     });
     const scaleX: uPlot.Scale = this.spec.xLog ? { time: false, distr: 3, log: this.spec.xLog } : { time: false };
     const scaleY: uPlot.Scale = this.spec.yLog ? { distr: 3, log: this.spec.yLog } : {};
+    if (this.spec.yHoldsWhiskers) scaleY.range = (_u, min, max) => this.yRange(min, max);
     return {
       width: this.width,
       height: this.height(),
@@ -171,9 +192,11 @@ export class StreamChart {
       // The y axis is wider: its tick labels ("572 MiB", "12.3k") sit beside it.
       axes: [axis(this.spec.xLabel, this.spec.xFormat), axis(this.spec.yLabel, this.spec.yFormat, 64)],
       legend: { show: true, live: true },
+      bands: bandsOf(lines),
       cursor: { drag: { x: true, y: false, setScale: true } },
       series: [
-        { label: this.spec.xLabel, value: (_u, v) => (v === null ? '–' : (this.spec.xFormat ?? String)(v)) },
+        // Values only under the cursor: an empty cell, never a row of "–" placeholders.
+        { label: this.spec.xLabel, value: (_u, v) => (v === null ? '' : (this.spec.xFormat ?? String)(v)) },
         ...lines.map((l): uPlot.Series => ({
           label: l.label,
           stroke: l.color,
@@ -182,10 +205,12 @@ export class StreamChart {
           spanGaps: true,
           paths: l.line === false ? () => null : l.stepped ? uPlot.paths.stepped!({ align: 1 }) : undefined,
           points: { show: l.points ?? false, size: l.pointSize ?? 6, stroke: l.color, fill: l.color },
-          value: (_u, v) => (v === null ? '–' : (this.spec.yFormat ?? String)(v)),
+          value: (_u, v) => (v === null ? '' : (this.spec.yFormat ?? String)(v)),
         })),
       ],
       hooks: {
+        drawClear: [(u) => drawXRanges(u, this.decorations.xRanges ?? [], font)],
+        draw: [(u) => drawWhiskers(u, this.decorations.whiskers ?? [])],
         setSelect: [
           (u) => {
             // A drag zoom: redraw with decimation over the zoomed range, not the whole series.
@@ -205,6 +230,38 @@ export class StreamChart {
       },
     };
   }
+
+  /** The lines' y range widened to hold the error bars, padded as uPlot pads its own. */
+  private yRange(min: number | null, max: number | null): uPlot.Range.MinMax {
+    let lo = min ?? Infinity;
+    let hi = max ?? -Infinity;
+    for (const w of this.decorations.whiskers ?? []) {
+      if (Number.isFinite(w.lo) && (!this.spec.yLog || w.lo > 0)) lo = Math.min(lo, w.lo);
+      if (Number.isFinite(w.hi)) hi = Math.max(hi, w.hi);
+    }
+    if (!Number.isFinite(lo) || !Number.isFinite(hi)) return [min, max];
+    return this.spec.yLog ? uPlot.rangeLog(lo, hi, this.spec.yLog, false) : uPlot.rangeNum(lo, hi, 0.1, true);
+  }
+}
+
+/** uPlot bands (fills between two series) for the lines with `fillTo`; series index = line index + 1 (0 is x). */
+function bandsOf(lines: Line[]): uPlot.Band[] {
+  const out: uPlot.Band[] = [];
+  lines.forEach((l, i) => {
+    if (!l.fillTo) return;
+    const j = lines.findIndex((o) => (o.key ?? o.label) === l.fillTo);
+    if (j >= 0) out.push({ series: [i + 1, j + 1], fill: l.fillColor ?? l.color });
+  });
+  return out;
+}
+
+/** Legend rows of lines marked legend: false are hidden (row 0 is x). */
+function hideLegendRows(plot: uPlot, lines: Line[]): void {
+  const rows = plot.root.querySelectorAll<HTMLElement>('.u-legend .u-series');
+  lines.forEach((l, i) => {
+    const row = rows[i + 1];
+    if (row && l.legend === false) row.hidden = true;
+  });
 }
 
 function keepAll(l: Line): XY {

@@ -1,11 +1,16 @@
-// The live charts of the panel: loss vs samples and vs wall-clock, memory vs time, throughput
-// and goodput vs batch size, and (issue 6) batch size in force with the noise scale.
+// The charts of the panel: loss vs samples and vs wall-clock (live), throughput vs batch size
+// (measured spread, fitted model and band, near-optimal band), peak memory vs batch size (fit and
+// limit), goodput vs batch size, the batch size in force with the noise scale (live, issue 6), and
+// the critical batch size over training with the plan (issue 11, when the study measured it).
 import type { Recommendation, TrialSummary } from '../../src/core/types';
 import type { MetricsBatch } from '../../src/core/webviewProtocol';
-import { goodputLines, scheduleLines, throughputLines, trialLines } from '../charts/chartLines';
+import { goodputLines, scheduleLines, trialLines } from '../charts/chartLines';
+import { criticalBatchChart } from '../charts/criticalBatchChart';
 import { FrameLoop } from '../charts/frameLoop';
+import { memoryChart } from '../charts/memoryChart';
 import { SeriesStore, type SeriesSnapshot } from '../charts/seriesStore';
-import { StreamChart, type ChartSpec, type Line } from '../charts/streamChart';
+import { StreamChart, type ChartContent, type ChartSpec } from '../charts/streamChart';
+import { throughputChart } from '../charts/summaryCharts';
 import { h } from '../shared/dom';
 import { formatBytes, formatCount, formatDuration } from '../shared/format';
 import { readChartTheme, type ChartTheme } from '../shared/theme';
@@ -14,7 +19,10 @@ interface BoardChart {
   chart: StreamChart;
   /** 'live': redraw when step data changed; 'summary': when trials or the recommendation changed. */
   source: 'live' | 'summary';
-  lines(): Line[];
+  content(): ChartContent;
+  /** False: the chart has nothing to show for this study (its cell is hidden). */
+  shown?(): boolean;
+  cell: HTMLElement;
   drawnVersion: number;
   /** Recent cost of one draw, ms (build + decimate + uPlot's canvas commit). */
   costMs: number;
@@ -24,6 +32,7 @@ interface BoardChart {
 const FRAME_BUDGET_MS = 6;
 
 const seconds = (v: number) => formatDuration(v);
+const lines = (f: () => ChartContent['lines']) => (): ChartContent => ({ lines: f() });
 /** Loss ticks on a log axis: 3 significant digits without trailing zeros. */
 const formatTick = (v: number) => String(Number(v.toPrecision(3)));
 
@@ -42,12 +51,22 @@ export class ChartBoard {
   constructor(onDrawn: (sentAt: number, drawnAt: number) => void) {
     this.theme = readChartTheme();
     this.element = h('section', { class: 'charts', 'aria-label': 'Live charts' });
-    const add = (spec: ChartSpec, source: BoardChart['source'], lines: () => Line[]) => {
-      const host = h('div', { class: 'chart-cell' });
-      this.element.append(host);
-      this.charts.push({ chart: new StreamChart(host, spec, this.theme, () => this.loop?.request()), source, lines, drawnVersion: -1, costMs: 2 });
-    };
-    add(
+    this.addLossCharts();
+    this.addBatchSizeCharts();
+    this.updateShown();
+    this.loop = new FrameLoop(() => this.render(), onDrawn);
+    // Charts that resized (ResizeObserver marks them dirty) need a frame too.
+  }
+
+  private add(spec: ChartSpec, source: BoardChart['source'], content: () => ChartContent, shown?: () => boolean): void {
+    const cell = h('div', { class: 'chart-cell' });
+    this.element.append(cell);
+    this.charts.push({ chart: new StreamChart(cell, spec, this.theme, () => this.loop?.request()), source, content, shown, cell, drawnVersion: -1, costMs: 2 });
+  }
+
+  /** Loss against samples and against wall-clock time, one line per trial (streamed). */
+  private addLossCharts(): void {
+    this.add(
       {
         title: 'Loss vs samples',
         xLabel: 'samples',
@@ -58,9 +77,9 @@ export class ChartBoard {
         emptyText: 'Loss curves appear here as trials run.',
       },
       'live',
-      () => trialLines(this.store, this.theme, 'samples', 'loss'),
+      lines(() => trialLines(this.store, this.theme, 'samples', 'loss')),
     );
-    add(
+    this.add(
       {
         title: 'Loss vs wall-clock',
         xLabel: 'time',
@@ -71,14 +90,13 @@ export class ChartBoard {
         emptyText: 'Loss against time, one line per batch size.',
       },
       'live',
-      () => trialLines(this.store, this.theme, 'time', 'loss'),
+      lines(() => trialLines(this.store, this.theme, 'time', 'loss')),
     );
-    add(
-      { title: 'Memory vs time', xLabel: 'time', yLabel: 'memory', xFormat: seconds, yFormat: formatBytes, emptyText: 'Memory in use during each trial.' },
-      'live',
-      () => trialLines(this.store, this.theme, 'time', 'memory'),
-    );
-    add(
+  }
+
+  /** What depends on the batch size: throughput, memory, goodput, the batch size in force, the critical batch size. */
+  private addBatchSizeCharts(): void {
+    this.add(
       {
         title: 'Throughput vs batch size',
         xLabel: 'batch size',
@@ -86,12 +104,27 @@ export class ChartBoard {
         xLog: 2,
         xFormat: formatCount,
         yFormat: formatCount,
-        emptyText: 'Measured samples/s per batch size.',
+        emptyText: 'Measured samples/s per batch size, with the fitted model.',
+        yHoldsWhiskers: true,
       },
       'summary',
-      () => throughputLines(this.trials.values(), this.recommendation, this.theme),
+      () => throughputChart(this.trials.values(), this.recommendation, this.theme),
     );
-    add(
+    this.add(
+      {
+        title: 'Peak memory vs batch size',
+        xLabel: 'batch size',
+        yLabel: 'peak memory (log)',
+        xLog: 2,
+        yLog: 2,
+        xFormat: formatCount,
+        yFormat: formatBytes,
+        emptyText: 'Peak memory per batch size, the fit and the limit.',
+      },
+      'summary',
+      () => memoryChart(this.trials.values(), this.recommendation, this.theme),
+    );
+    this.add(
       {
         title: 'Goodput vs batch size',
         xLabel: 'batch size',
@@ -102,9 +135,9 @@ export class ChartBoard {
         emptyText: 'Goodput and the pick appear with the recommendation.',
       },
       'summary',
-      () => goodputLines(this.recommendation, this.theme),
+      lines(() => goodputLines(this.recommendation, this.theme)),
     );
-    add(
+    this.add(
       {
         title: 'Batch size and noise scale',
         xLabel: 'samples',
@@ -115,10 +148,23 @@ export class ChartBoard {
         emptyText: 'Batch size in force and gradient noise scale over training.',
       },
       'live',
-      () => scheduleLines(this.store, this.theme, this.recommendation),
+      lines(() => scheduleLines(this.store, this.theme, this.recommendation)),
     );
-    this.loop = new FrameLoop(() => this.render(), onDrawn);
-    // Charts that resized (ResizeObserver marks them dirty) need a frame too.
+    this.add(
+      {
+        title: 'Critical batch size over training',
+        xLabel: 'samples',
+        yLabel: 'batch size (log)',
+        yLog: 2,
+        xFormat: formatCount,
+        yFormat: formatCount,
+        emptyText: 'The critical batch size along the run, measured by branching from checkpoints.',
+        yHoldsWhiskers: true,
+      },
+      'summary',
+      () => criticalBatchChart(this.recommendation, this.theme),
+      () => (this.recommendation?.criticalBatchSize?.length ?? 0) > 0,
+    );
   }
 
   appendMetrics(batches: readonly MetricsBatch[], sentAt: number): void {
@@ -141,6 +187,7 @@ export class ChartBoard {
 
   setRecommendation(rec: Recommendation | undefined): void {
     this.recommendation = rec;
+    this.updateShown();
     this.summaryVersion++;
     // The noise-scale chart shows the recommendation's history too.
     this.store.version++;
@@ -167,6 +214,17 @@ export class ChartBoard {
     this.loop?.request();
   }
 
+  /** Cells of charts with nothing to show for this study are hidden (and skipped by render). */
+  private updateShown(): void {
+    for (const c of this.charts) {
+      const hide = c.shown ? !c.shown() : false;
+      if (c.cell.hidden !== hide) {
+        c.cell.hidden = hide;
+        c.chart.dirty = true;
+      }
+    }
+  }
+
   private render(): { drawn: number; pending: boolean } {
     let drawn = 0;
     let pending = false;
@@ -186,7 +244,7 @@ export class ChartBoard {
         continue;
       }
       const s = performance.now();
-      c.chart.draw(c.lines());
+      c.chart.draw(c.content());
       c.drawnVersion = version;
       planned += c.costMs;
       marks.push({ chart: c, syncMs: performance.now() - s });

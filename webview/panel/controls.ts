@@ -20,6 +20,7 @@ import {
   positionToBatch,
   positionToMemory,
 } from '../shared/logScale';
+import { BranchControls } from './branchControls';
 import { ScheduleEditor } from './scheduleEditor';
 import type { ScheduleFieldValues, ScheduleKind } from './scheduleSpec';
 import { SliderRow, type SliderRowOptions } from './sliderRow';
@@ -32,7 +33,7 @@ const LR_RULE_TEXT: ReadonlyArray<readonly [LrRule, string]> = [
   ['none', 'None (keep the learning rate)'],
 ];
 
-type TaggedKey = Exclude<keyof PanelSettings, 'schedule'>;
+type TaggedKey = Exclude<keyof PanelSettings, 'schedule' | 'fromCheckpoints' | 'horizon'>;
 
 /** Where a value came from, as the tag next to its label says it (the panel's own changes need no tag). */
 const TAG: Partial<Record<NonNullable<PanelProvenance[TaggedKey]>, [string, string]>> = {
@@ -45,6 +46,8 @@ const TAG: Partial<Record<NonNullable<PanelProvenance[TaggedKey]>, [string, stri
 export interface ControlsCallbacks {
   onSettings(settings: PanelSettings): void;
   onScheduleDraft(kind: ScheduleKind, values: ScheduleFieldValues): void;
+  /** "Add checkpoints…": the host opens a file dialog. */
+  onPickCheckpoints(): void;
 }
 
 export class SettingsControls {
@@ -60,6 +63,7 @@ export class SettingsControls {
   private readonly lrRule: SelectElement;
   private readonly scale: HTMLDivElement;
   readonly schedule: ScheduleEditor;
+  readonly branch: BranchControls;
   /** The provenance tags, and the values they describe (a value changed here loses its tag). */
   private readonly tags = new Map<TaggedKey, HTMLSpanElement>();
   private provenance: PanelProvenance = {};
@@ -93,8 +97,25 @@ export class SettingsControls {
       onDraft: (kind, values) => this.cb.onScheduleDraft(kind, values),
     });
 
+    this.branch = new BranchControls({
+      onChange: (patch) => {
+        const next: PanelSettings = { ...this.settings, ...patch };
+        if (!patch.fromCheckpoints) delete next.fromCheckpoints;
+        if (!patch.horizon) delete next.horizon;
+        this.change(next);
+      },
+      onPick: () => this.cb.onPickCheckpoints(),
+    });
+
     const lrRow = h('div', { class: 'slider-row' }, h('label', { class: 'control-label', for: lrId }, 'Learning-rate rule'), this.lrRule);
-    const rows: Array<[TaggedKey, HTMLElement]> = [['batchSize', this.batch.element], ['minBatchSize', this.minBatch.element], ['maxBatchSize', this.maxBatch.element], ['memoryLimitBytes', this.memory.element], ['budgetSeconds', this.budget.element], ['lrRule', lrRow]];
+    const rows: Array<[TaggedKey, HTMLElement]> = [
+      ['batchSize', this.batch.element],
+      ['minBatchSize', this.minBatch.element],
+      ['maxBatchSize', this.maxBatch.element],
+      ['memoryLimitBytes', this.memory.element],
+      ['budgetSeconds', this.budget.element],
+      ['lrRule', lrRow],
+    ];
     for (const [key, row] of rows) {
       // Beside the label (positioned on its line), outside its accessible name.
       const tag = h('span', { class: 'provenance-tag', hidden: true });
@@ -117,6 +138,7 @@ export class SettingsControls {
         this.budget.element,
         lrRow,
       ),
+      this.branch.element,
     );
     this.renderScale();
     this.setProvenance(init);
@@ -233,6 +255,7 @@ export class SettingsControls {
     this.memory.set(settings.memoryLimitBytes);
     this.budget.set(settings.budgetSeconds);
     this.lrRule.value = settings.lrRule;
+    this.branch.show(settings);
     this.renderTags();
   }
 
@@ -244,6 +267,7 @@ export class SettingsControls {
     for (const r of [this.batch, this.minBatch, this.maxBatch, this.memory, this.budget]) r.setDisabled(disabled);
     this.lrRule.disabled = disabled;
     this.schedule.setDisabled(disabled);
+    this.branch.setDisabled(disabled);
   }
 
   private change(next: PanelSettings, moved?: 'min' | 'max'): void {

@@ -8,7 +8,7 @@ import 'uplot/dist/uPlot.min.css';
 import '@vscode/codicons/dist/codicon.css';
 import './panel.css';
 import { button, registerCodiconStylesheet } from '../shared/elements';
-import type { HostToPanel, PanelInit, PanelSettings } from '../../src/core/webviewProtocol';
+import type { HostToPanel, PanelInit, PanelSettings, PanelStudyInfo } from '../../src/core/webviewProtocol';
 import { codicon, debounce, h } from '../shared/dom';
 import { onThemeChange } from '../shared/theme';
 import { connectToHost } from '../shared/vscodeApi';
@@ -33,6 +33,8 @@ app.classList.add('panel');
 let init: PanelInit | undefined;
 let controls: SettingsControls | undefined;
 let running = false;
+/** The study the card describes (its state: running, stopped, interrupted, ...). */
+let study: PanelStudyInfo | undefined;
 
 const postSettings = debounce((settings: PanelSettings) => host.post({ type: 'settingsChanged', settings }), 300);
 
@@ -157,6 +159,7 @@ function onInit(i: PanelInit): void {
         postSettings(s);
       },
       onScheduleDraft: (kind, values) => persist({ scheduleKind: kind, scheduleValues: values }),
+      onPickCheckpoints: () => host.post({ type: 'pickCheckpoints' }),
     });
     controlsHost.replaceChildren(controls.element);
   } else {
@@ -169,7 +172,8 @@ function onInit(i: PanelInit): void {
   if (!settingsEqual(settings, normalizeSettings(i.settings, i))) postSettings(settings);
   trials.reset(i.trials);
   charts.setTrials(i.trials);
-  rec.show(i.recommendation);
+  study = i.study;
+  rec.show(i.recommendation, study);
   rec.setTrusted(i.trusted);
   charts.setRecommendation(i.recommendation);
   if (running) status.setPhase('plan', 'running', NaN);
@@ -197,7 +201,7 @@ function onMessage(m: HostToPanel): void {
       status.setPhase(m.phase, m.message, m.progress);
       break;
     case 'recommendation':
-      rec.show(m.recommendation);
+      rec.show(m.recommendation, study);
       rec.setTrusted(init?.trusted ?? false);
       charts.setRecommendation(m.recommendation);
       updateButtons();
@@ -206,12 +210,15 @@ function onMessage(m: HostToPanel): void {
       running = m.running;
       if (!running) {
         trials.stopRunning();
+        if (m.status) study = { status: m.status };
+        if (m.status) rec.show(rec.recommendation, study);
         if (!rec.recommendation) status.setIdle('Stopped');
       } else {
         // A new session: its trials and curves replace the last one's (ids such as "profile-64"
         // repeat between studies); the last recommendation stays until the new one arrives.
         status.clearError();
         status.setPhase('plan', 'starting', NaN);
+        study = undefined;
         trials.reset([]);
         charts.setTrials([]);
         charts.clearSeries();
@@ -221,6 +228,9 @@ function onMessage(m: HostToPanel): void {
       break;
     case 'applied':
       rec.applied(m.batchSize, m.learningRate);
+      break;
+    case 'checkpointsPicked':
+      controls?.branch.addPicked(m.paths);
       break;
     case 'error':
       status.showError(m.message);

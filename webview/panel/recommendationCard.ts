@@ -1,10 +1,17 @@
-// The recommendation: the pick and its learning rate, the predicted speed-up over the config's
-// current batch size, the alternatives other tools would pick, and why (noise scale with its
-// interval, the throughput and memory that decided it, the tuner's notes); Apply writes it.
+// The recommendation: one headline (core/headline.ts, the same words as CodeLens, the sidebar and
+// the CLI), what it rests on with a tag per number (measured / fitted / assumed / extrapolated),
+// what could not be determined, the split into micro-batch x accumulation x workers, the plan over
+// the run with its stages, the study's state, the alternatives and the evidence; Apply writes the
+// pick, Apply plan the plan's batch_schedule.
+import { warmupPlan } from '../../src/core/headline';
 import type { BatchScheduleSpec, BatchSizeChoice, Recommendation } from '../../src/core/types';
+import type { PanelStudyInfo } from '../../src/core/webviewProtocol';
 import { codicon, h, replaceChildren } from '../shared/dom';
 import type { Button, Checkbox } from '../shared/elements';
-import { formatBytes, formatCount, formatDuration, formatLearningRate, formatLoss, formatSpeedup, formatThroughput } from '../shared/format';
+import { formatDuration, formatLearningRate, formatSpeedup } from '../shared/format';
+import { headlineElement, tag } from '../shared/tags';
+import { basisRow, evidenceDetails, parallelismRow, planSection, studyRow, subLine, undeterminedList } from './cardSections';
+import { isExtrapolatedSize, timeBasis } from './evidence';
 import { describeSchedule } from './scheduleSpec';
 
 export interface ApplyRequest {
@@ -71,62 +78,94 @@ export class RecommendationCard {
     this.status.textContent = `Applied: batch size ${batchSize}${learningRate !== undefined ? `, learning rate ${formatLearningRate(learningRate)}` : ''}.`;
   }
 
-  show(rec: Recommendation | undefined): void {
+  show(rec: Recommendation | undefined, study?: PanelStudyInfo): void {
     this.rec = rec;
-    this.element.hidden = !rec;
+    this.element.hidden = !rec && !study;
     this.status.textContent = '';
-    if (!rec) return;
-    this.applySchedule.hidden = !rec.schedule;
     this.altButtons = [];
+    if (!rec) {
+      // A study without a recommendation (interrupted, failed, stopped early) still says so.
+      replaceChildren(this.body, studyRow(study));
+      this.applyButton.hidden = true;
+      this.applyLr.hidden = true;
+      this.applySchedule.hidden = true;
+      return;
+    }
+    this.applyButton.hidden = false;
+    this.applyButton.textContent = warmupPlan(rec) ? `Apply fixed ${rec.batchSize}` : 'Apply to config';
+    this.applyLr.hidden = false;
+    this.applySchedule.hidden = !rec.schedule || !!warmupPlan(rec);
     replaceChildren(
       this.body,
-      headline(rec),
+      headlineElement(rec),
+      subLine(rec),
+      basisRow(rec),
+      undeterminedList(rec),
+      parallelismRow(rec),
+      planSection(rec, this.planButton(rec)),
+      studyRow(study),
+      !warmupPlan(rec) && rec.schedule ? legacySchedule(rec.schedule) : null,
+      this.alternatives(rec),
+      evidenceDetails(rec),
+    );
+    this.setTrusted(this.trusted);
+  }
+
+  /** "Apply plan": the first stage's batch size and the plan's batch_schedule (built-in trainer only). */
+  private planButton(rec: Recommendation): Button | null {
+    const plan = warmupPlan(rec);
+    const first = plan?.stages[0];
+    if (!plan?.schedule || !first) return null;
+    const schedule = plan.schedule;
+    const b = document.createElement('vscode-button');
+    b.setAttribute('icon', 'check-all');
+    b.textContent = 'Apply plan';
+    b.title = `Write batch size ${first.batchSize} and this batch_schedule into the config`;
+    b.dataset.testid = 'apply-plan';
+    b.addEventListener('click', () => {
+      if (b.disabled) return;
+      const req: ApplyRequest = { batchSize: first.batchSize, schedule };
+      if (this.applyLr.checked) req.learningRate = first.learningRate;
+      this.status.textContent = 'Applying…';
+      this.onApply(req);
+    });
+    this.altButtons.push(b);
+    return b;
+  }
+
+  private alternatives(rec: Recommendation): HTMLElement {
+    const a = rec.alternatives;
+    // A column of "–" says nothing: the times are shown only when some alternative has one.
+    const timed = [a.largestThatFits, a.maxThroughput, a.mostSampleEfficient].some((c) => c?.predictedTimeToTarget !== undefined);
+    return h(
+      'table',
+      { class: 'rec-alternatives' },
+      h('caption', {}, 'Alternatives'),
       h(
-        'div',
-        { class: 'rec-sub' },
-        `Predicted time to target: ${formatDuration(rec.predictedTimeToTarget)} (current: ${formatDuration(rec.current.predictedTimeToTarget)}).`,
-        rec.batchSize === rec.current.batchSize ? ' The config already uses this batch size.' : '',
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          h('th', { scope: 'col' }, 'Rule'),
+          h('th', { scope: 'col' }, 'Batch'),
+          timed ? h('th', { scope: 'col' }, 'Time to target') : null,
+          h('th', { scope: 'col' }, 'Why'),
+          h('td', {}),
+        ),
       ),
-      rec.schedule
-        ? h(
-            'div',
-            { class: 'rec-schedule' },
-            codicon('graph-line'),
-            ` Schedule: ${rec.schedule.description} — ${describeSchedule(rec.schedule.schedule)}`,
-            rec.schedule.speedupVsBestFixed !== undefined ? ` (${formatSpeedup(rec.schedule.speedupVsBestFixed)} vs the best fixed size)` : '',
-          )
-        : null,
       h(
-        'table',
-        { class: 'rec-alternatives' },
-        h('caption', {}, 'Alternatives'),
-        h(
-          'thead',
-          {},
-          h(
-            'tr',
-            {},
-            h('th', { scope: 'col' }, 'Rule'),
-            h('th', { scope: 'col' }, 'Batch'),
-            h('th', { scope: 'col' }, 'Time to target'),
-            h('th', { scope: 'col' }, 'Why'),
-            h('td', {}),
-          ),
-        ),
-        h(
-          'tbody',
-          {},
-          this.alternativeRow('Largest that fits', rec.alternatives.largestThatFits),
-          this.alternativeRow('Max throughput', rec.alternatives.maxThroughput),
-          this.alternativeRow('Most sample-efficient', rec.alternatives.mostSampleEfficient),
-        ),
+        'tbody',
+        {},
+        this.alternativeRow(rec, timed, 'Largest that fits', a.largestThatFits),
+        this.alternativeRow(rec, timed, 'Max throughput', a.maxThroughput),
+        this.alternativeRow(rec, timed, 'Most sample-efficient', a.mostSampleEfficient),
       ),
-      h('details', { class: 'rec-why', open: true }, h('summary', {}, 'Why'), h('ul', {}, ...whyLines(rec).map((w) => h('li', {}, w)))),
     );
   }
 
   /** One alternative, with its own Apply: a person may prefer, say, the largest batch that fits. */
-  private alternativeRow(name: string, c: BatchSizeChoice | undefined): HTMLElement | null {
+  private alternativeRow(rec: Recommendation, timed: boolean, name: string, c: BatchSizeChoice | undefined): HTMLElement | null {
     if (!c) return null;
     const apply = document.createElement('vscode-button');
     apply.setAttribute('secondary', '');
@@ -142,8 +181,10 @@ export class RecommendationCard {
       'tr',
       {},
       h('th', { scope: 'row' }, name),
-      h('td', { class: 'num' }, String(c.batchSize)),
-      h('td', { class: 'num' }, formatDuration(c.predictedTimeToTarget)),
+      h('td', { class: 'num' }, String(c.batchSize), isExtrapolatedSize(rec, c.batchSize) ? [' ', tag('extrapolated')] : null),
+      timed
+        ? h('td', { class: 'num' }, formatDuration(c.predictedTimeToTarget), c.predictedTimeToTarget !== undefined ? [' ', tag(timeBasis(rec))] : null)
+        : null,
       h('td', {}, c.reason),
       h('td', {}, apply),
     );
@@ -162,44 +203,13 @@ export class RecommendationCard {
   }
 }
 
-/** The pick, its learning rate and the predicted speed-up over the config's current batch size. */
-function headline(rec: Recommendation): HTMLElement {
+/** A schedule proposed by a study from before the plan (issue 6): its description and speed-up. */
+function legacySchedule(sched: NonNullable<Recommendation['schedule']>): HTMLElement {
   return h(
     'div',
-    { class: 'rec-headline' },
-    codicon('lightbulb'),
-    h('span', { class: 'rec-pick' }, 'Batch size ', h('strong', { 'data-testid': 'rec-batch-size' }, String(rec.batchSize))),
-    h('span', { class: 'rec-lr' }, `learning rate ${formatLearningRate(rec.learningRate)}`),
-    rec.speedupVsCurrent === undefined
-      ? h('span', { class: 'rec-speedup' }, 'no speed-up given: the pick rests on an assumption')
-      : h(
-          'span',
-          { class: rec.speedupVsCurrent > 1.05 ? 'rec-speedup good' : 'rec-speedup' },
-          `${formatSpeedup(rec.speedupVsCurrent)} vs current ${rec.current.batchSize}`,
-        ),
+    { class: 'rec-schedule' },
+    codicon('graph-line'),
+    ` Schedule: ${sched.description} — ${describeSchedule(sched.schedule)}`,
+    sched.speedupVsBestFixed !== undefined ? ` (${formatSpeedup(sched.speedupVsBestFixed)} vs the best fixed size)` : '',
   );
-}
-
-/** Why this pick: the noise scale with its interval, the throughput and memory that decided it, the tuner's notes. */
-export function whyLines(rec: Recommendation): string[] {
-  const why: string[] = [];
-  const n = rec.noiseScale;
-  if (n)
-    why.push(
-      `Gradient noise scale B_noise ≈ ${formatCount(n.value)} (interval ${formatCount(n.low)}–${formatCount(n.high)}): batches much larger than this buy little progress per sample.`,
-    );
-  const picked = rec.candidates.find((c) => c.batchSize === rec.batchSize);
-  if (picked?.samplesPerSecond !== undefined) {
-    const iqr = picked.samplesPerSecondIqr ? ` (IQR ${formatCount(picked.samplesPerSecondIqr[0])}–${formatCount(picked.samplesPerSecondIqr[1])})` : '';
-    why.push(`Measured ${formatThroughput(picked.samplesPerSecond)}${iqr} at ${rec.batchSize}, peak memory ${formatBytes(picked.peakMemoryBytes)}.`);
-  }
-  const ev = rec.evidence;
-  if (ev.memoryLimitBytes !== undefined) {
-    const fit = ev.memoryFit;
-    const fitText = fit ? ` (peak ≈ ${formatBytes(fit.a)} + ${formatBytes(fit.b)}·B${fit.r2 !== undefined ? `, R² ${fit.r2.toFixed(2)}` : ''})` : '';
-    const largest = ev.predictedMaxFit ? `; largest predicted to fit: ${ev.predictedMaxFit}` : '';
-    why.push(`Memory limit ${formatBytes(ev.memoryLimitBytes)}${largest}${fitText}${ev.oomCeiling ? `; out of memory at ${ev.oomCeiling}` : ''}.`);
-  }
-  why.push(`Learning-rate rule: ${ev.lrRule}${ev.targetLoss !== undefined ? `; target loss ${formatLoss(ev.targetLoss)}` : ''}.`);
-  return [...why, ...ev.notes];
 }

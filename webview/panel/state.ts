@@ -1,6 +1,6 @@
 // What the panel remembers across hiding and reloads (vscode.getState/setState), and the rules
 // that keep settings consistent with the dataset and the machine. Pure: unit-tested in node.
-import type { PanelInit, PanelSettings } from '../../src/core/webviewProtocol';
+import { HORIZON_UNITS, MAX_CHECKPOINTS, type HorizonLength, type PanelInit, type PanelSettings } from '../../src/core/webviewProtocol';
 import { LR_RULES } from '../../src/core/tuner/lrScaling';
 import type { ScheduleFieldValues, ScheduleKind } from './scheduleSpec';
 
@@ -46,7 +46,39 @@ export function normalizeSettings(
   };
   const schedule = s && 'schedule' in s ? s.schedule : base.schedule;
   if (schedule && schedule.kind !== 'constant') settings.schedule = schedule;
+  const checkpoints = normalizeCheckpoints(s && 'fromCheckpoints' in s ? s.fromCheckpoints : base.fromCheckpoints);
+  if (checkpoints.length > 0) settings.fromCheckpoints = checkpoints;
+  const horizon = s && 'horizon' in s ? s.horizon : base.horizon;
+  if (horizon && isHorizon(horizon)) settings.horizon = { value: horizon.value, unit: horizon.unit };
   return settings;
+}
+
+/** Checkpoint paths in order, each once, at most MAX_CHECKPOINTS (the host validates them again). */
+export function normalizeCheckpoints(paths: unknown): string[] {
+  if (!Array.isArray(paths)) return [];
+  const out: string[] = [];
+  for (const p of paths) if (typeof p === 'string' && p.trim() !== '' && !out.includes(p)) out.push(p);
+  return out.slice(0, MAX_CHECKPOINTS);
+}
+
+function isHorizon(h: unknown): h is HorizonLength {
+  const x = h as Partial<HorizonLength> | undefined;
+  return typeof x?.value === 'number' && Number.isFinite(x.value) && x.value > 0 && x.value <= 1e15 && HORIZON_UNITS.includes(x.unit as HorizonLength['unit']);
+}
+
+/**
+ * What a person types as the run's length: "20000", "20k", "1.5M" (k = 10^3, M = 10^6), in the
+ * chosen unit; empty = the config's own length (undefined, ok); anything else is an error.
+ */
+export function parseHorizon(text: string, unit: HorizonLength['unit']): { ok: true; value?: HorizonLength } | { ok: false; error: string } {
+  const t = text.trim().replace(/[,_\s]/g, '');
+  if (t === '') return { ok: true };
+  const m = /^(\d+(?:\.\d+)?)([kKmM]?)$/.exec(t);
+  const value = m ? Number(m[1]) * (m[2] === '' ? 1 : /k/i.test(m[2]) ? 1e3 : 1e6) : NaN;
+  if (!(value > 0) || value > 1e15)
+    return { ok: false, error: `Enter the run's length in ${unit}, e.g. 20000 or 20k; leave it empty for the config's own length.` };
+  // Steps and samples are whole numbers; epochs may be fractional (2.5 epochs).
+  return { ok: true, value: { value: unit === 'epochs' ? value : Math.round(value), unit } };
 }
 
 /** The settings to start from: the saved ones when they belong to this config, else the host's. */
@@ -63,4 +95,10 @@ export function settingsEqual(a: PanelSettings, b: PanelSettings): boolean {
 export function withRange(s: PanelSettings, which: 'min' | 'max', value: number): PanelSettings {
   if (which === 'min') return { ...s, minBatchSize: value, maxBatchSize: Math.max(value, s.maxBatchSize) };
   return { ...s, maxBatchSize: value, minBatchSize: Math.min(value, s.minBatchSize) };
+}
+
+/** The file's name (the checkpoint list shows names; the full path is the tooltip). */
+export function baseName(path: string): string {
+  const parts = path.split(/[\\/]/);
+  return parts[parts.length - 1] || path;
 }

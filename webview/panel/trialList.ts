@@ -2,6 +2,7 @@
 import type { TrialStatus, TrialSummary } from '../../src/core/types';
 import { codicon, h } from '../shared/dom';
 import { formatBytes, formatDuration, formatLearningRate, formatLoss, formatThroughput } from '../shared/format';
+import { tag } from '../shared/tags';
 
 const STATUS: Record<TrialStatus | 'running', { icon: string; text: string; cls: string }> = {
   running: { icon: 'loading', text: 'running', cls: 'status-running' },
@@ -29,7 +30,8 @@ export class TrialList {
     this.element = h(
       'section',
       { class: 'card trials', 'aria-label': 'Trials' },
-      h('div', { class: 'card-title' }, 'Trials ', this.count),
+      // Every number in this table was read off a trial.
+      h('div', { class: 'card-title' }, 'Trials ', this.count, tag('measured')),
       h(
         'table',
         { class: 'trial-table' },

@@ -7,7 +7,10 @@ import '@vscode/codicons/dist/codicon.css';
 import './sidebar.css';
 import { button, registerCodiconStylesheet, type ProgressBar } from '../shared/elements';
 import { codicon, h, replaceChildren } from '../shared/dom';
-import { formatCount, formatDuration, formatLearningRate, formatLoss, formatSpeedup, formatThroughput } from '../shared/format';
+import { parallelismText, studyStatusText, warmupPlan } from '../../src/core/headline';
+import type { Recommendation } from '../../src/core/types';
+import { formatCount, formatLearningRate, formatLoss, formatThroughput } from '../shared/format';
+import { headlineElement, tag } from '../shared/tags';
 import { connectToHost } from '../shared/vscodeApi';
 import { bestSoFar, emptySummary, reduceSummary } from './studySummary';
 
@@ -56,11 +59,21 @@ function render(): void {
       'State',
       s.running
         ? `${s.phase ?? 'starting'}${s.phaseMessage ? ` — ${s.phaseMessage}` : ''}${s.progress !== undefined && Number.isFinite(s.progress) ? ` (${Math.round(s.progress * 100)}%)` : ''}`
-        : rec
-          ? 'done'
-          : 'idle',
+        : s.study && s.study.status !== 'running'
+          ? studyStatusText(s.study.status).label
+          : rec
+            ? 'done'
+            : 'idle',
       'state',
     ),
+    s.study?.status === 'interrupted'
+      ? h(
+          'div',
+          { class: 'notice notice-warning', 'data-testid': 'study-interrupted' },
+          codicon('debug-disconnect'),
+          h('span', {}, studyStatusText('interrupted').detail),
+        )
+      : null,
     s.current
       ? row(
           'Running',
@@ -71,21 +84,38 @@ function render(): void {
     row('Trials', `${s.trials.size} (${[...s.trials.values()].filter((t) => t.status !== 'ok').length} failed)`),
     fastest ? row('Fastest', `B=${fastest.batchSize} · ${formatThroughput(fastest.samplesPerSecond)}`) : null,
     lowestLoss ? row('Lowest loss', `B=${lowestLoss.batchSize} · ${formatLoss(lowestLoss.finalValLoss ?? lowestLoss.finalLoss)}`) : null,
-    rec
-      ? h(
-          'div',
-          { class: 'rec' },
-          h('div', { class: 'rec-title' }, codicon('lightbulb'), ' Recommended ', h('strong', { 'data-testid': 'rec-batch-size' }, String(rec.batchSize))),
-          h(
-            'div',
-            { class: 'hint' },
-            `lr ${formatLearningRate(rec.learningRate)} · ${formatSpeedup(rec.speedupVsCurrent)} vs ${rec.current.batchSize} · ${formatDuration(rec.predictedTimeToTarget)} to target${rec.noiseScale ? ` · B_noise ≈ ${formatCount(rec.noiseScale.value)}` : ''}`,
-          ),
-        )
-      : null,
+    rec ? recommendationBlock(rec) : null,
     s.applied ? h('div', { class: 'hint' }, codicon('check'), ` Applied batch size ${s.applied.batchSize}`) : null,
   ];
   replaceChildren(body, parts);
+}
+
+/** The headline (the same words as the panel, CodeLens and the CLI), then the learning rate, noise scale, split and open questions. */
+function recommendationBlock(rec: Recommendation): HTMLElement {
+  const plan = warmupPlan(rec);
+  const n = rec.noiseScale;
+  const undetermined = rec.undetermined ?? [];
+  return h(
+    'div',
+    { class: 'rec' },
+    headlineElement(rec),
+    plan ? h('div', { class: 'hint' }, 'best fixed size ', h('strong', { 'data-testid': 'rec-batch-size' }, String(rec.batchSize))) : null,
+    h(
+      'div',
+      { class: 'hint' },
+      `lr ${formatLearningRate(rec.learningRate)} · config has ${rec.current.batchSize}`,
+      n ? h('span', {}, ` · B_noise ≈ ${formatCount(n.value)} `, tag(n.source === 'loss-curves' ? 'fitted' : 'measured')) : null,
+    ),
+    rec.parallelism ? h('div', { class: 'hint' }, parallelismText(rec.parallelism)) : null,
+    undetermined.length > 0
+      ? h(
+          'div',
+          { class: 'hint', title: undetermined.join('\n') },
+          codicon('question'),
+          ` ${undetermined.length} thing${undetermined.length === 1 ? '' : 's'} undetermined: ${undetermined[0]}`,
+        )
+      : null,
+  );
 }
 
 host.onMessage((m) => {

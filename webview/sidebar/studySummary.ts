@@ -1,6 +1,6 @@
 // The compact facts the sidebar shows, folded from host messages. Pure: unit-tested in node.
 import type { Recommendation, StudyPhase, TrialSummary } from '../../src/core/types';
-import type { HostToPanel } from '../../src/core/webviewProtocol';
+import type { HostToPanel, PanelStudyInfo } from '../../src/core/webviewProtocol';
 
 export interface RunningTrial {
   trialId: string;
@@ -20,6 +20,8 @@ export interface StudySummary {
   trials: Map<string, TrialSummary>;
   current?: RunningTrial;
   recommendation?: Recommendation;
+  /** The study shown (its state: interrupted, stopped, ...). */
+  study?: PanelStudyInfo;
   error?: string;
   applied?: { batchSize: number; learningRate?: number };
 }
@@ -37,6 +39,7 @@ export function reduceSummary(s: StudySummary, m: HostToPanel): StudySummary {
       s.running = m.init.running;
       s.trials = new Map(m.init.trials.map((t) => [t.id, t]));
       s.recommendation = m.init.recommendation;
+      s.study = m.init.study;
       s.current = undefined;
       s.error = undefined;
       break;
@@ -61,14 +64,21 @@ export function reduceSummary(s: StudySummary, m: HostToPanel): StudySummary {
       break;
     case 'running':
       s.running = m.running;
-      if (m.running) s.error = undefined;
-      else s.current = undefined;
+      if (m.running) {
+        s.error = undefined;
+        s.study = { status: 'running' };
+      } else {
+        s.current = undefined;
+        if (m.status) s.study = { status: m.status };
+      }
       break;
     case 'applied':
       s.applied = { batchSize: m.batchSize, learningRate: m.learningRate };
       break;
     case 'error':
       s.error = m.message;
+      break;
+    case 'checkpointsPicked':
       break;
   }
   return s;

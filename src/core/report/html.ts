@@ -10,7 +10,7 @@ import { CHART_SCRIPT } from './chartScript';
 import { chartsSection } from './chartsSection';
 import { contentSecurityPolicy } from './csp';
 import { escaped, scriptJson, scriptText, styleText, trusted, type SafeHtml } from './escape';
-import { recommendationHeadline } from './headline';
+import { recommendationHeadline } from '../headline';
 import { planSection } from './planSection';
 import { alternativesSection, decisionSection, recommendationCard } from './recommendationSection';
 import { metadataSection, studyHeader, studyName, trialsSection } from './studySection';

@@ -2,7 +2,7 @@
 export { renderStudyReport } from './html';
 export { buildCharts, alignSeries, type ChartSpec } from './chartData';
 export { formatBytes, formatSeconds, formatNumber, formatCompact } from './format';
-export { recommendationHeadline, headlineParts, basisSummary, assumedQuantities, formatSpeedup, type HeadlineParts } from './headline';
+export { recommendationHeadline, headlineParts, basisSummary, assumedQuantities, formatSpeedupFactor, type HeadlineParts } from '../headline';
 export {
   bandText,
   convergenceText,

@@ -2,7 +2,7 @@
 // measured / fitted / assumed tags, and the headline with its parts styled apart.
 import type { Recommendation } from '../types';
 import { escaped, type HtmlValue, type SafeHtml } from './escape';
-import { headlineParts } from './headline';
+import { headlineParts } from '../headline';
 
 const BASES = new Set(['measured', 'fitted', 'assumed']);
 
@@ -55,8 +55,8 @@ export function headlineMarkup(rec: Recommendation): SafeHtml {
   const p = headlineParts(rec);
   const sep = escaped`<span class="sep"> · </span>`;
   const parts: SafeHtml[] = [escaped`<span class="pick">${p.pick}</span>`];
-  if (p.band) parts.push(escaped`<span class="band">${p.band}</span>`);
-  if (p.speedup) parts.push(escaped`<span class="speedup">${p.speedup}</span>`);
+  if (p.band) parts.push(escaped`<span class="band">${p.band.basis === 'assumed' ? `${p.band.text} (assumed)` : p.band.text}</span>`);
+  if (p.speedup) parts.push(escaped`<span class="speedup">${p.speedup.text} (${p.speedup.basis})</span>`);
   if (p.assumption) parts.push(escaped`<span class="assumption">${p.assumption}</span>`);
   return escaped`<div class="headline" data-testid="headline">${parts.map((x, i) => (i === 0 ? x : escaped`${sep}${x}`))}</div>`;
 }

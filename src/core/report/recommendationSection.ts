@@ -4,7 +4,7 @@
 import type { Recommendation } from '../types';
 import { escaped, type SafeHtml } from './escape';
 import { formatNumber, formatSeconds } from './format';
-import { assumedQuantities, formatSpeedup } from './headline';
+import { assumedQuantities, formatSpeedupFactor } from '../headline';
 import { basisTag, factTable, headlineMarkup, table } from './markup';
 import { bandText, convergenceText, learningRateText, memoryText, noiseScaleText, speedupText, throughputText, verdictText } from './recommendationText';
 
@@ -36,7 +36,7 @@ function undeterminedList(rec: Recommendation): SafeHtml | string {
 }
 
 export function recommendationCard(rec: Recommendation): SafeHtml {
-  const assumed = assumedQuantities(rec.basis);
+  const assumed = assumedQuantities(rec);
   const memory = memoryText(rec);
   return escaped`<div class="card">${headlineMarkup(rec)}
 <div>The pick: batch size ${rec.batchSize}, ${learningRateText(rec)}.</div>
@@ -52,8 +52,8 @@ ${undeterminedList(rec)}</div>`;
 /** Measured against predicted, for the quantities the verdict weighs. */
 function evidenceTable(rec: Recommendation): SafeHtml {
   const e = rec.evidence;
-  const assumed = assumedQuantities(rec.basis).length > 0;
-  const speed = (x: number | undefined) => (x === undefined ? '–' : assumed ? 'not given (assumption)' : formatSpeedup(x));
+  const assumed = assumedQuantities(rec).length > 0;
+  const speed = (x: number | undefined) => (x === undefined ? '–' : assumed ? 'not given (assumption)' : formatSpeedupFactor(x));
   const pick = rec.candidates?.find((c) => c.batchSize === rec.batchSize);
   const steps = pick?.measuredStepsToTarget;
   const x = pick?.fittedSamplesPerSecond;

@@ -4,7 +4,7 @@
 // the model extrapolates beyond the measured batch sizes says so. Plain strings: the report escapes.
 import type { CandidateEvidence, CriticalBatchPoint, Parallelism, Recommendation } from '../types';
 import { formatBytes, formatCompact, formatNumber, formatSeconds } from './format';
-import { assumedQuantities, formatSpeedup } from './headline';
+import { assumedQuantities, formatSpeedupFactor } from '../headline';
 
 /** The batch sizes throughput was measured at (profile trials), smallest and largest. */
 export function measuredRange(rec: Recommendation): { low: number; high: number } | undefined {
@@ -39,15 +39,15 @@ export function learningRateText(rec: Recommendation): string {
 /** The speed-up against the current batch size, measured and predicted side by side; none when anything is assumed. */
 export function speedupText(rec: Recommendation): string {
   const cur = rec.current.batchSize;
-  const assumed = assumedQuantities(rec.basis);
+  const assumed = assumedQuantities(rec);
   if (assumed.length > 0)
     return `No speed-up is given against the current ${cur}: the ${assumed.join(' and ')} ${assumed.length > 1 ? 'were' : 'was'} assumed, not measured.`;
   if (rec.batchSize === cur) return `The current batch size ${cur} is already the best found.`;
   const e = rec.evidence;
   const parts: string[] = [];
   if (e.measuredSpeedupVsCurrent !== undefined)
-    parts.push(`measured ${formatSpeedup(e.measuredSpeedupVsCurrent)} (the convergence runs' steps to the target, timed by the step-time model)`);
-  if (e.predictedSpeedupVsCurrent !== undefined) parts.push(`the fitted model predicts ${formatSpeedup(e.predictedSpeedupVsCurrent)}`);
+    parts.push(`measured ${formatSpeedupFactor(e.measuredSpeedupVsCurrent)} (the convergence runs' steps to the target, timed by the step-time model)`);
+  if (e.predictedSpeedupVsCurrent !== undefined) parts.push(`the fitted model predicts ${formatSpeedupFactor(e.predictedSpeedupVsCurrent)}`);
   const times =
     rec.predictedTimeToTarget !== undefined
       ? `; predicted time to the target ${formatSeconds(rec.current.predictedTimeToTarget)} at ${cur} -> ${formatSeconds(rec.predictedTimeToTarget)} (fitted)`
@@ -154,7 +154,7 @@ export function planText(rec: Recommendation): string | undefined {
   const mine = pred(p.predictedSteps, p.predictedSeconds);
   const fixed = pred(p.bestFixed.predictedSteps, p.bestFixed.predictedSeconds);
   const vs = p.kind === 'warmup' ? ` against a fixed ${p.bestFixed.batchSize}${fixed ? ` (${fixed})` : ''}` : '';
-  const speed = p.kind === 'warmup' && p.speedupVsBestFixed !== undefined && p.basis !== 'assumed' ? `, ${formatSpeedup(p.speedupVsBestFixed)} faster` : '';
+  const speed = p.kind === 'warmup' && p.speedupVsBestFixed !== undefined && p.basis !== 'assumed' ? `, ${formatSpeedupFactor(p.speedupVsBestFixed)} faster` : '';
   const head = p.kind === 'warmup' ? 'batch warm-up' : 'one batch size for the whole run';
   return `Plan over ${formatCompact(p.horizonSamples)} samples (${head}, ${p.basis}): ${p.description}${mine ? `; predicted ${mine}${vs}${speed}` : ''}.`;
 }

@@ -101,6 +101,9 @@ export function panelLayer(panel: PanelSettings): RunLayer {
     memoryLimit: panel.memoryLimitBytes,
     budgetSeconds: panel.budgetSeconds,
     lrRule: panel.lrRule,
+    ...(panel.fromCheckpoints && panel.fromCheckpoints.length > 0 ? { fromCheckpoints: [...panel.fromCheckpoints] } : {}),
+    // "600steps", "10epochs", "120000samples": the form --horizon and tuner.horizon take (core/resolve/horizon.ts).
+    ...(panel.horizon ? { horizon: `${panel.horizon.value}${panel.horizon.unit}` } : {}),
   };
 }
 

@@ -75,7 +75,7 @@ export interface RunLayer extends SettingsLayer {
   learningRate?: number;
   /** `train`: optimizer steps (default: the config's). */
   steps?: number;
-  /** `tune`: checkpoints of the person's own run to branch from (absolute paths). */
+  /** `tune`: checkpoints of the person's earlier run to branch from (absolute paths; --from-checkpoint, the panel's picker). */
   fromCheckpoints?: string[];
 }
 

@@ -108,8 +108,10 @@ suite('Apply: the global batch, and only what a study may write', () => {
     await vscode.commands.executeCommand('batchTuner.openPanel', uri);
     const doc = await vscode.workspace.openTextDocument(uri);
     const before = doc.getText();
-    // Numbers only, so the webview protocol's shape check lets it through; the one schedule validator does not.
-    assert.deepEqual(await api.test.postFromPanel({ v: 1, type: 'apply', batchSize: 32, schedule: { kind: 'step', every_steps: 10, command: 1 } }), { accepted: true });
+    // The webview protocol checks a schedule with the one schedule validator: refused at the door, nothing written.
+    const outcome = await api.test.postFromPanel({ v: 1, type: 'apply', batchSize: 32, schedule: { kind: 'step', every_steps: 10, command: 1 } });
+    assert.equal(outcome.accepted, false);
+    assert.match(outcome.error ?? '', /batch_schedule: unknown key "command" for kind step/);
     assert.equal(doc.getText(), before, 'a schedule with an unknown key was written');
     const bad = await vscode.commands.executeCommand<ApplyResult>('batchTuner.applyRecommendation', uri, { batchSize: 32, learningRate: Number.POSITIVE_INFINITY });
     assert.equal(bad?.applied, false);
