@@ -116,7 +116,9 @@ export function formatRecommendation(o: StudyOutcome): string {
   const lines: string[] = [];
   const status = STATUS_LINE.get(String(o.status));
   if (status) lines.push(status);
-  lines.push(recommendationHeadline(rec), `  batch size ${rec.batchSize}, ${learningRateText(rec)}`, `  ${speedupText(rec)}`);
+  // With a warm-up plan the headline names the plan; the fixed pick is what it was weighed against.
+  const fixed = rec.plan?.kind === 'warmup' ? `  as one fixed size: batch size ${rec.batchSize}` : `  batch size ${rec.batchSize}`;
+  lines.push(recommendationHeadline(rec), `${fixed}, ${learningRateText(rec)}`, `  ${speedupText(rec)}`);
   lines.push(...restsOn(rec), ...overTheRun(rec));
   if (rec.undetermined.length > 0) lines.push('Could not determine:', ...rec.undetermined.map((u) => `  - ${u}`));
   const alt = rec.alternatives;

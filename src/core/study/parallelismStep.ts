@@ -8,22 +8,12 @@ import { recommendParallelism } from '../tuner/parallelism';
 import type { ProfileOutcome } from './profilePhase';
 import type { StudyContext } from './context';
 
-/** The largest global batch that fits with the margin, and how that is known. */
-function memoryCeiling(profile: ProfileOutcome): { batch: number; how: string } | undefined {
-  const ran = profile.candidates.filter((c) => c.fits).map((c) => c.batchSize);
-  const largestRan = ran.length > 0 ? Math.max(...ran) : undefined;
+/** The largest global batch that fits with the margin: the memory fit's, else the largest that ran (below any out-of-memory ceiling). */
+function memoryCeiling(profile: ProfileOutcome): { batch: number } | undefined {
   const fit = profile.predictedMaxFit;
-  if (fit !== undefined && Number.isFinite(fit) && fit >= 1)
-    return { batch: fit, how: `the memory fit's largest batch under the limit with the margin (and within the search range), ${fit}` };
-  if (largestRan === undefined) return undefined;
-  const oom = profile.oomCeiling;
-  return {
-    batch: largestRan,
-    how:
-      oom !== undefined
-        ? `the largest batch that ran, ${largestRan}, below the out-of-memory ceiling ${oom}`
-        : `the largest batch that ran, ${largestRan} (no memory ceiling was reached)`,
-  };
+  if (fit !== undefined && Number.isFinite(fit) && fit >= 1) return { batch: fit };
+  const ran = profile.candidates.filter((c) => c.fits).map((c) => c.batchSize);
+  return ran.length > 0 ? { batch: Math.max(...ran) } : undefined;
 }
 
 /** Micro-batch sizes to consider: powers of two and the divisors of the per-worker share, up to the ceiling. */
@@ -44,7 +34,7 @@ export function parallelismFor(rec: Recommendation, profile: ProfileOutcome, wor
   const memory = memoryCeiling(profile);
   const global = rec.batchSize;
   const workers = `${worldSize} worker${worldSize === 1 ? '' : 's'}`;
-  const goodput = `global batch ${global} from goodput${rec.basis.noiseScale === 'assumed' ? ' (B_noise assumed)' : ''}${rec.plan ? ` over the run's plan (${rec.plan.description})` : ''}`;
+  const goodput = `global batch ${global}: the recommended size${rec.basis.noiseScale === 'assumed' ? ' (B_noise assumed)' : ''}`;
   if (!canAccumulate || !memory) {
     const micro = global / worldSize;
     if (!Number.isInteger(micro)) return undefined;
@@ -70,7 +60,7 @@ export function parallelismFor(rec: Recommendation, profile: ProfileOutcome, wor
   });
   const p = plan.parallelism;
   const bridge = p.accumulationSteps === 1 ? "each worker's whole share fits, so no accumulation" : `${p.accumulationSteps} accumulation steps bridge the two`;
-  const reason = `${goodput}; micro-batch ${p.microBatchSize} per worker x ${workers}, the largest that splits it within memory (${memory.how}: ${ceiling} per worker); ${bridge}${plan.adjustments.length ? `; ${plan.adjustments.join('; ')}` : ''}`;
+  const reason = `${goodput}; micro-batch ${p.microBatchSize} per worker x ${workers}, the largest that splits it within memory (up to ${ceiling} per worker fit); ${bridge}${plan.adjustments.length ? `; ${plan.adjustments.join('; ')}` : ''}`;
   return { ...p, reason };
 }
 

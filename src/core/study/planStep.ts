@@ -30,7 +30,9 @@ export function withPlan(
     return out;
   }
   const lr = (b: number) => scaleLearningRate(o.currentLearningRate, o.currentBatchSize, b, ctx.settings.lrRule);
-  const fixedSizes = rec.candidates.filter((c) => (c.fits || c.inBand !== undefined) && !c.diverged).map((c) => c.batchSize);
+  // One verdict: the plan is weighed against the fixed size the recommendation picked (by the model
+  // or by the measurement), not against another fixed size the plan's own model would prefer.
+  const fixedSizes = [rec.batchSize];
   try {
     const plan = batchSizePlan({
       points: branch.points.map((p) => ({ samples: p.samples, value: p.value })),
