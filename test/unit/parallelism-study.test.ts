@@ -108,7 +108,7 @@ test('three numbers: micro-batch from the memory ceiling per worker, global from
   assert.deepEqual([p?.microBatchSize, p?.accumulationSteps, p?.worldSize, p?.globalBatchSize], [32, 4, 2, 256]);
   assert.match(
     p!.reason!,
-    /global batch 256: the recommended size; micro-batch 32 per worker x 2 workers, the largest that splits it within memory \(up to 50 per worker fit\); 4 accumulation steps bridge the two/,
+    /global batch 256: the recommended size; micro-batch 32 per worker x 2 workers, the largest that splits it within memory \(up to 50 per worker fit, by the memory fit\); 4 accumulation steps bridge the two/,
   );
   // The whole share fits: no accumulation.
   assert.deepEqual(parallelismFor(rec(64), profile({ candidates: ran([16, 32, 64]), predictedMaxFit: 100 }), 2, true)?.accumulationSteps, 1);

@@ -8,12 +8,15 @@ import { recommendParallelism } from '../tuner/parallelism';
 import type { ProfileOutcome } from './profilePhase';
 import type { StudyContext } from './context';
 
-/** The largest global batch that fits with the margin: the memory fit's, else the largest that ran (below any out-of-memory ceiling). */
-function memoryCeiling(profile: ProfileOutcome): { batch: number } | undefined {
+/** The largest global batch that fits with the margin, and how that is known (in a few words). */
+function memoryCeiling(profile: ProfileOutcome): { batch: number; how: string } | undefined {
   const fit = profile.predictedMaxFit;
-  if (fit !== undefined && Number.isFinite(fit) && fit >= 1) return { batch: fit };
+  if (fit !== undefined && Number.isFinite(fit) && fit >= 1) return { batch: fit, how: 'by the memory fit' };
   const ran = profile.candidates.filter((c) => c.fits).map((c) => c.batchSize);
-  return ran.length > 0 ? { batch: Math.max(...ran) } : undefined;
+  if (ran.length === 0) return undefined;
+  const largest = Math.max(...ran);
+  const oom = profile.oomCeiling;
+  return { batch: largest, how: oom !== undefined ? `the largest batch that ran, ${largest}, below the out-of-memory ceiling ${oom}` : `the largest batch that ran, ${largest}` };
 }
 
 /** Micro-batch sizes to consider: powers of two and the divisors of the per-worker share, up to the ceiling. */
@@ -60,7 +63,7 @@ export function parallelismFor(rec: Recommendation, profile: ProfileOutcome, wor
   });
   const p = plan.parallelism;
   const bridge = p.accumulationSteps === 1 ? "each worker's whole share fits, so no accumulation" : `${p.accumulationSteps} accumulation steps bridge the two`;
-  const reason = `${goodput}; micro-batch ${p.microBatchSize} per worker x ${workers}, the largest that splits it within memory (up to ${ceiling} per worker fit); ${bridge}${plan.adjustments.length ? `; ${plan.adjustments.join('; ')}` : ''}`;
+  const reason = `${goodput}; micro-batch ${p.microBatchSize} per worker x ${workers}, the largest that splits it within memory (up to ${ceiling} per worker fit, ${memory.how}); ${bridge}${plan.adjustments.length ? `; ${plan.adjustments.join('; ')}` : ''}`;
   return { ...p, reason };
 }
 
