@@ -50,6 +50,16 @@ export function editorSettingValues(document: vscode.TextDocument): EditorSettin
     command: commandFor(document, c),
     studyDirectory: explicit<string>(c, 'studyDirectory'),
     workspaceFolder: folder?.uri.fsPath,
+    // Where trials run (issue 13; docs/clusters.md): checked by the resolver like every setting.
+    runner: explicit<string>(c, 'runner'),
+    slurmPartition: explicit<string>(c, 'slurm.partition'),
+    slurmAccount: explicit<string>(c, 'slurm.account'),
+    slurmGres: explicit<string>(c, 'slurm.gres'),
+    slurmTimeLimit: explicit<string>(c, 'slurm.timeLimit'),
+    slurmCpusPerTask: explicit<number>(c, 'slurm.cpusPerTask'),
+    slurmExtraArgs: explicit<string[]>(c, 'slurm.extraArgs'),
+    slurmPendingTimeoutSeconds: explicit<number>(c, 'slurm.pendingTimeoutSeconds'),
+    slurmWorkers: explicit<string>(c, 'slurm.workers'),
   };
   return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as EditorSettingValues;
 }
