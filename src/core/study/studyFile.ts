@@ -35,6 +35,19 @@ export function newStudyId(configPath: string, now = new Date()): string {
   return `${now.toISOString().replace(/[:.]/g, '-')}-${base}`;
 }
 
+/**
+ * mkdir -p that names the real cause: Node's recursive mkdir says ENOENT on a read-only file
+ * system; a plain mkdir of the last folder then tells EROFS or EACCES.
+ */
+function makeDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    mkdirSync(dir);
+  }
+}
+
 export class StudyWriter {
   readonly file: string;
   /** Bytes of complete lines written: a failed append is cut back to this (no torn line mid-file). */
@@ -51,7 +64,7 @@ export class StudyWriter {
   }
   /** Appends one line; throws when it cannot (the folder is read-only, the disk is full). */
   append(line: StudyLine): void {
-    if (this.size === 0) mkdirSync(this.dir, { recursive: true });
+    if (this.size === 0) makeDir(this.dir);
     const text = JSON.stringify(line, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)) + '\n';
     try {
       appendFileSync(this.file, text);
