@@ -147,7 +147,8 @@ export function validatePanelMessage(msg: unknown): Checked {
       error: `message is not plain data (a cycle, over ${MAX_MESSAGE_DEPTH} levels, over ${MAX_MESSAGE_VALUES} values or a string over ${MAX_MESSAGE_STRING} characters)`,
     };
   if (msg.v !== WEBVIEW_PROTOCOL_VERSION) return { ok: false, error: `unsupported webview protocol version ${describe(msg.v)}` };
-  const fail = (error: string): Checked => ({ ok: false, error: `${describe(msg.type)}: ${error}` });
+  // Cut short: a schedule's error quotes the value it got, and a list can be long.
+  const fail = (error: string): Checked => ({ ok: false, error: `${describe(msg.type)}: ${error.length > 300 ? `${error.slice(0, 300)}…` : error}` });
   const ok = (value: PanelToHost): Checked => ({ ok: true, value });
   switch (msg.type) {
     case 'ready':

@@ -1,22 +1,23 @@
 // Limits on what a config file may be before any parser sees it: its size, its nesting and its
 // encoding. Every config text in a workspace is untrusted (CodeLens and the sidebar read them in
 // Restricted Mode too), so no file may freeze the host or exhaust its stack:
-// - size: every parser here is linear, but yaml's runs at ~2 µs a byte on a busy machine; 1 MiB
-//   bounds a file to about a second and is 20x the largest real training config seen.
+// - size: every parser here is linear, but yaml's costs up to ~8 µs a byte on a busy machine (a
+//   long line of `key: value` pairs); 256 KiB bounds a file to about 2 s there and is 5x the
+//   largest real training script seen (configs are a few KiB).
 // - nesting: yaml's composer, jsonc-parser and our tree walkers recurse once per level; past
 //   a few thousand levels the stack overflows, and near the limit V8 can abort the process
 //   outright (a regexp compiled with the stack exhausted: uncatchable). Nesting is measured
 //   without recursion (a bracket scan for JSON, yaml's own iterative CST for YAML) and capped.
 // - encoding: a file that is not UTF-8 gets an error naming the first bad byte, not mojibake.
 import { isUtf8 } from 'node:buffer';
-import { Composer, Parser, YAMLParseError, type CST, type Document, type DocumentOptions, type ParseOptions, type SchemaOptions } from 'yaml';
+import { Composer, isAlias, Parser, visit, YAMLParseError, type CST, type Document, type DocumentOptions, type ParseOptions, type SchemaOptions } from 'yaml';
 import { parse as parseJsonc, type ParseError, type ParseOptions as JsoncOptions } from 'jsonc-parser';
 import { jsonNestingOffset } from '../boundedJson';
 import type { ConfigFormat } from './types';
 import { tomlNestingOffset } from './toml';
 
 /** Longest config text read (characters). */
-export const MAX_CONFIG_CHARS = 1 << 20;
+export const MAX_CONFIG_CHARS = 256 * 1024;
 /** Deepest nesting of mappings and lists (a training config needs 4; DeepSpeed/Hydra under 10). */
 export const MAX_CONFIG_NESTING = 64;
 
@@ -70,10 +71,14 @@ function cstNestingOffset(tokens: CST.Token[]): number {
       stack.push({ token: token.value, depth });
     } else if (token.type === 'block-map' || token.type === 'block-seq' || token.type === 'flow-collection') {
       if (depth + 1 > MAX_CONFIG_NESTING) return token.offset;
+      // `[a: 1]`: a pair in a flow sequence is a mapping of its own, one level more than the CST shows.
+      const pairLevel = token.type === 'flow-collection' && token.start.source === '[' ? 1 : 0;
       for (const item of token.items) {
-        const it = item as { key?: CST.Token | null; value?: CST.Token };
-        if (it.key) stack.push({ token: it.key, depth: depth + 1 });
-        stack.push({ token: it.value, depth: depth + 1 });
+        const it = item as { key?: CST.Token | null; sep?: unknown[]; value?: CST.Token };
+        const inner = depth + 1 + (it.sep ? pairLevel : 0);
+        if (inner > MAX_CONFIG_NESTING) return token.offset;
+        if (it.key) stack.push({ token: it.key, depth: inner });
+        stack.push({ token: it.value, depth: inner });
       }
     }
   }
@@ -94,7 +99,8 @@ export function parseYamlBounded(text: string, options: YamlOptions = {}): Docum
   const deep = cstNestingOffset(tokens);
   if (deep >= 0) throw nestingError(deep);
   let doc: Document.Parsed | undefined;
-  for (const next of new Composer(options).compose(tokens, true, text.length)) {
+  // logLevel 'error': a workspace file's warnings are reported by the caller, never printed to the host's stderr.
+  for (const next of new Composer({ logLevel: 'error', ...options }).compose(tokens, true, text.length)) {
     if (!doc) doc = next;
     else {
       doc.errors.push(
@@ -106,11 +112,36 @@ export function parseYamlBounded(text: string, options: YamlOptions = {}): Docum
   return doc as Document.Parsed;
 }
 
+/** Aliases a document may expand (yaml's guard against alias bombs: "billion laughs"). */
+const MAX_ALIAS_COUNT = 100;
+
+/**
+ * A parsed document as plain data. yaml throws from toJS for an alias bomb or an alias without
+ * its anchor: here that is an InputLimitError at the first alias, with yaml's words.
+ */
+export function yamlToJs(doc: Document.Parsed): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (e) {
+    if (!(e instanceof Error)) throw e;
+    let offset = 0;
+    let length = 0;
+    visit(doc, {
+      Alias(_key, node) {
+        if (!isAlias(node) || !node.range) return undefined;
+        [offset, length] = [node.range[0], node.range[1] - node.range[0]];
+        return visit.BREAK;
+      },
+    });
+    throw new InputLimitError(`YAML aliases: ${e.message.split('\n')[0]}; write the values out instead of aliasing them`, offset, length);
+  }
+}
+
 /** yaml's parse(): the value of a YAML text, bounded; throws its first error (or InputLimitError). */
 export function parseYamlValue(text: string, options: YamlOptions = {}): unknown {
   const doc = parseYamlBounded(text, { uniqueKeys: false, ...options });
   if (doc.errors.length > 0) throw doc.errors[0];
-  return doc.toJS({ maxAliasCount: 100 });
+  return yamlToJs(doc);
 }
 
 /** jsonc-parser's parse(), bounded: throws InputLimitError instead of overflowing the stack. */

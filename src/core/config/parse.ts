@@ -11,7 +11,7 @@ import { schemaProblems, type SchemaProblem } from './schemaErrors';
 import { semanticProblems } from './semantic';
 import { applyConfigDefaults } from './defaults';
 import { outsideSchedule, scheduleProblems } from './scheduleChecks';
-import { decodeConfigBytes, InputLimitError, jsonLimitError, parseYamlBounded, sizeLimitError } from './limits';
+import { decodeConfigBytes, InputLimitError, jsonLimitError, parseYamlBounded, sizeLimitError, yamlToJs } from './limits';
 
 export interface ParsedConfig {
   config?: TrainingConfig;
@@ -80,10 +80,14 @@ function parseYamlSyntax(text: string, file: string, index: LineIndex): Syntax {
     diagnostics.push(makeDiagnostic(index, file, start, end - start, `YAML: ${w.message.split('\n')[0]}`, 'warning'));
   }
   if (diagnostics.some((d) => d.severity === 'error')) return { root: null, data: undefined, diagnostics };
-  const root = yamlRoot(doc);
-  const duplicates = duplicateKeys(root, index, file, 'mapping');
-  if (duplicates.length) return { root: null, data: undefined, diagnostics: [...diagnostics, ...duplicates] };
-  return { root, data: doc.toJS({ maxAliasCount: 100 }), diagnostics };
+  try {
+    const root = yamlRoot(doc);
+    const duplicates = duplicateKeys(root, index, file, 'mapping');
+    if (duplicates.length) return { root: null, data: undefined, diagnostics: [...diagnostics, ...duplicates] };
+    return { root, data: yamlToJs(doc), diagnostics };
+  } catch (e) {
+    return { root: null, data: undefined, diagnostics: [...diagnostics, ...limitDiagnostic(e, index, file)] };
+  }
 }
 
 function jsonErrorMessage(e: ParseError, text: string): { offset: number; length: number; message: string } {
@@ -197,8 +201,11 @@ function readConfigText(file: string): string {
     throw new ConfigError([makeDiagnostic(new LineIndex(text), file, offset, length, message)]);
   };
   try {
-    // The size before the read: a multi-GB file must not be loaded to be refused.
-    const big = sizeLimitError(statSync(file).size);
+    // Before the read: a pipe or device would block or never end, a multi-GB file must not be loaded to be refused.
+    const st = statSync(file);
+    if (st.isDirectory()) fail('cannot read the config: is a folder, not a file; check the path');
+    if (!st.isFile()) fail('cannot read the config: not a regular file (a pipe or a device); point to the config file itself');
+    const big = sizeLimitError(st.size);
     if (big) fail(big.message);
     const bytes = readFileSync(file);
     try {

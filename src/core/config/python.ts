@@ -179,11 +179,19 @@ export function pythonValues(text: string, wanted: (name: string) => boolean): P
 export function pythonSites(text: string): BatchSizeSite[] {
   const numbers = pythonValues(text, (n) => isBatchSizeName(n) || isLearningRateName(n)).filter((v) => typeof v.literal === 'number');
   const batches = numbers.filter((v) => isBatchSizeName(v.name));
-  const lrs = numbers.filter((v) => !isBatchSizeName(v.name));
+  // The first learning rate per group, and per group and owner: a map hit per batch size (a scan
+  // per batch size was quadratic in a call with thousands of keyword arguments).
+  const byGroup = new Map<string, PythonValue>();
+  const byOwner = new Map<string, PythonValue>();
+  for (const l of numbers) {
+    if (isBatchSizeName(l.name)) continue;
+    if (!byGroup.has(l.group)) byGroup.set(l.group, l);
+    const key = JSON.stringify([l.group, l.owner ?? null]);
+    if (!byOwner.has(key)) byOwner.set(key, l);
+  }
   return batches
     .map((b) => {
-      const candidates = lrs.filter((l) => l.group === b.group);
-      const lr = candidates.find((l) => l.owner === b.owner) ?? candidates[0];
+      const lr = byOwner.get(JSON.stringify([b.group, b.owner ?? null])) ?? byGroup.get(b.group);
       return { batchSize: b.match, ...(lr ? { learningRate: lr.match } : {}) };
     })
     .sort((a, b) => a.batchSize.keyOffset - b.batchSize.keyOffset);
