@@ -4,6 +4,7 @@
 // left by a killed study is taken over.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,6 +89,12 @@ test('in one process: a held lock refuses a second claim until released; garbage
   const d = claimLock(outDir, CONFIG);
   assert.ok('held' in d, 'an unreadable lock is stale');
   d.held();
+
+  // A pipe under the lock's name: not read (a read would block), taken over.
+  assert.equal(spawnSync('mkfifo', [studyLockFile(outDir, CONFIG)]).status, 0);
+  const f = claimLock(outDir, CONFIG);
+  assert.ok('held' in f, 'a pipe is no lock');
+  f.held();
 
   const other = `not-${hostname()}`;
   writeFileSync(studyLockFile(outDir, CONFIG), JSON.stringify({ pid: 1, host: other, configPath: CONFIG, since: '2026-01-01T00:00:00Z', token: 'x' }));

@@ -67,13 +67,15 @@ const heldTokens = new Set<string>();
 
 function readLock(file: string): { content?: LockContent; ino: number } | undefined {
   try {
-    const ino = statSync(file).ino;
-    const parsed = parseJsonBounded(readFileSync(file, 'utf8').slice(0, 64 * 1024));
-    if ('problem' in parsed) return { ino };
+    const st = statSync(file);
+    // A pipe, a folder or a huge file under the lock's name is no lock of ours (and must not block the read).
+    if (!st.isFile() || st.size > 64 * 1024) return { ino: st.ino };
+    const parsed = parseJsonBounded(readFileSync(file, 'utf8'));
+    if ('problem' in parsed) return { ino: st.ino };
     try {
-      return { ino, content: lockContent(parsed.value, 'lock') };
+      return { ino: st.ino, content: lockContent(parsed.value, 'lock') };
     } catch {
-      return { ino }; // not a lock of ours: stale
+      return { ino: st.ino }; // not a lock of ours: stale
     }
   } catch {
     return undefined; // gone since
