@@ -25,6 +25,9 @@ export interface FuzzReport {
   slowestMs: number;
   slowestLabel: string;
   totalMs: number;
+  /** Median and 99th percentile of the per-input times, ms. */
+  p50Ms: number;
+  p99Ms: number;
 }
 
 /** Generous: a linear parser takes well under 1 ms on these inputs; a super-linear one, seconds. */
@@ -42,7 +45,8 @@ function timed(fn: () => void): { ms: number; error?: unknown } {
 
 /** Runs `handle` on each input; collects exceptions and the slowest input (re-timed when over the bound). */
 export function fuzz<T>(inputs: Iterable<{ label: string; input: T }>, handle: (input: T) => void): FuzzReport {
-  const report: FuzzReport = { inputs: 0, failures: [], slowestMs: 0, slowestLabel: '', totalMs: 0 };
+  const report: FuzzReport = { inputs: 0, failures: [], slowestMs: 0, slowestLabel: '', totalMs: 0, p50Ms: 0, p99Ms: 0 };
+  const times: number[] = [];
   const started = performance.now();
   for (const { label, input } of inputs) {
     report.inputs++;
@@ -53,17 +57,22 @@ export function fuzz<T>(inputs: Iterable<{ label: string; input: T }>, handle: (
     }
     if (run.error)
       report.failures.push({ label, error: run.error instanceof Error ? `${run.error.name}: ${run.error.message}`.slice(0, 300) : typeof run.error });
+    times.push(run.ms);
     if (run.ms > report.slowestMs) {
       report.slowestMs = run.ms;
       report.slowestLabel = label;
     }
   }
   report.totalMs = performance.now() - started;
+  times.sort((a, b) => a - b);
+  report.p50Ms = times[Math.floor(times.length / 2)] ?? 0;
+  report.p99Ms = times[Math.floor(times.length * 0.99)] ?? 0;
   return report;
 }
 
 export function summary(name: string, r: FuzzReport): string {
-  return `${name}: ${r.inputs} inputs in ${(r.totalMs / 1000).toFixed(1)} s, ${r.failures.length} exceptions, slowest ${r.slowestMs.toFixed(2)} ms (${r.slowestLabel})`;
+  const ms = (x: number) => `${x.toFixed(2)} ms`;
+  return `${name}: ${r.inputs} inputs in ${(r.totalMs / 1000).toFixed(1)} s, ${r.failures.length} exceptions, median ${ms(r.p50Ms)}, p99 ${ms(r.p99Ms)}, slowest ${ms(r.slowestMs)} (${r.slowestLabel})`;
 }
 
 /** Characters that matter to one format or another, and some that matter to none. */
