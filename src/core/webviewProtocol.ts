@@ -114,6 +114,43 @@ const isPosInt = (x: unknown): x is number => typeof x === 'number' && Number.is
 const isPosNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x) && x > 0;
 const isRule = isLrRule;
 
+/** Bounds of a message's data: a real message is a few levels and a few dozen values. */
+const MAX_MESSAGE_DEPTH = 16;
+const MAX_MESSAGE_VALUES = 10_000;
+const MAX_MESSAGE_STRING = 64 * 1024;
+
+/**
+ * True when `x` is plain JSON-like data within the bounds: null, booleans, numbers, short strings,
+ * arrays and plain objects, acyclic (a cycle never ends, so it runs into the depth bound).
+ * Checked without recursion before anything reads the message: structured clone carries cycles
+ * and any depth, and the validators below print values with JSON.stringify.
+ */
+function isPlainData(x: unknown): boolean {
+  const stack: Array<[unknown, number]> = [[x, 0]];
+  let seen = 0;
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (++seen > MAX_MESSAGE_VALUES || depth > MAX_MESSAGE_DEPTH) return false;
+    if (v === null || typeof v === 'boolean' || typeof v === 'number') continue;
+    if (typeof v === 'string') {
+      if (v.length > MAX_MESSAGE_STRING) return false;
+      continue;
+    }
+    if (typeof v !== 'object') return false; // undefined, functions, symbols, bigints
+    const proto = Object.getPrototypeOf(v) as unknown;
+    if (Array.isArray(v)) for (const item of v as unknown[]) stack.push([item, depth + 1]);
+    else if (proto === Object.prototype || proto === null) for (const item of Object.values(v)) stack.push([item, depth + 1]);
+    else return false; // Date, Map, typed arrays, class instances: not something a panel sends
+  }
+  return true;
+}
+
+/** A value in an error message: short, and never a throw. */
+function describe(x: unknown): string {
+  const text = typeof x === 'string' ? x : typeof x === 'number' || typeof x === 'boolean' || x === null || x === undefined ? String(x) : typeof x;
+  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
+}
+
 /** The schedule validator's first problem, in the words config diagnostics use (undefined: none given, or valid). */
 function scheduleError(s: unknown): string | undefined {
   if (s === undefined) return undefined;
@@ -152,12 +189,29 @@ function settingsError(s: unknown): string | undefined {
   return checkpointsError(s.fromCheckpoints) ?? horizonError(s.horizon) ?? scheduleError(s.schedule);
 }
 
-/** Validates a message posted by a webview. Unknown or malformed messages are rejected, never acted on. */
-export function validatePanelMessage(msg: unknown): { ok: true; value: PanelToHost } | { ok: false; error: string } {
+/** The validated settings, with only the fields PanelSettings has. */
+function settingsOf(s: Record<string, unknown>): PanelSettings {
+  const { batchSize, minBatchSize, maxBatchSize, memoryLimitBytes, budgetSeconds, lrRule, schedule } = s as unknown as PanelSettings;
+  return { batchSize, minBatchSize, maxBatchSize, memoryLimitBytes, budgetSeconds, lrRule, ...(schedule !== undefined ? { schedule } : {}) };
+}
+
+type Checked = { ok: true; value: PanelToHost } | { ok: false; error: string };
+
+/**
+ * Validates a message posted by a webview. Unknown or malformed messages are rejected, never
+ * acted on; an accepted one comes back rebuilt with only the fields its type has.
+ */
+export function validatePanelMessage(msg: unknown): Checked {
   if (!isObj(msg)) return { ok: false, error: 'message is not an object' };
-  if (msg.v !== WEBVIEW_PROTOCOL_VERSION) return { ok: false, error: `unsupported webview protocol version ${String(msg.v)}` };
-  const ok = { ok: true as const, value: msg as unknown as PanelToHost };
-  const fail = (error: string) => ({ ok: false as const, error: `${String(msg.type)}: ${error}` });
+  if (!isPlainData(msg))
+    return {
+      ok: false,
+      error: `message is not plain data (a cycle, over ${MAX_MESSAGE_DEPTH} levels, over ${MAX_MESSAGE_VALUES} values or a string over ${MAX_MESSAGE_STRING} characters)`,
+    };
+  if (msg.v !== WEBVIEW_PROTOCOL_VERSION) return { ok: false, error: `unsupported webview protocol version ${describe(msg.v)}` };
+  // Cut short: a schedule's error quotes the value it got, and a list can be long.
+  const fail = (error: string): Checked => ({ ok: false, error: `${describe(msg.type)}: ${error.length > 300 ? `${error.slice(0, 300)}…` : error}` });
+  const ok = (value: PanelToHost): Checked => ({ ok: true, value });
   switch (msg.type) {
     case 'ready':
     case 'stop':
@@ -166,27 +220,37 @@ export function validatePanelMessage(msg: unknown): { ok: true; value: PanelToHo
     case 'pickCheckpoints':
     case 'openPanel':
     case 'tuneActiveConfig':
-      return ok;
+      return ok({ v: 1, type: msg.type });
     case 'start':
     case 'settingsChanged': {
       const e = settingsError(msg.settings);
-      return e ? fail(e) : ok;
+      return e ? fail(e) : ok({ v: 1, type: msg.type, settings: settingsOf(msg.settings as Record<string, unknown>) });
     }
-    case 'trainOnce': {
-      if (!isPosInt(msg.batchSize)) return fail('batchSize must be a positive integer');
-      if (msg.steps !== undefined && !isPosInt(msg.steps)) return fail('steps must be a positive integer');
-      const e = scheduleError(msg.schedule);
-      return e ? fail(e) : ok;
-    }
-    case 'apply': {
-      if (!isPosInt(msg.batchSize)) return fail('batchSize must be a positive integer');
-      if (msg.learningRate !== undefined && !isPosNum(msg.learningRate)) return fail('learningRate must be a positive number');
-      const e = scheduleError(msg.schedule);
-      return e ? fail(e) : ok;
-    }
+    case 'trainOnce':
+    case 'apply':
+      return batchMessage(msg, fail, ok);
     case 'drawn':
-      return typeof msg.sentAt === 'number' && typeof msg.drawnAt === 'number' ? ok : fail('sentAt and drawnAt must be numbers');
+      return isFiniteNum(msg.sentAt) && isFiniteNum(msg.drawnAt)
+        ? ok({ v: 1, type: 'drawn', sentAt: msg.sentAt, drawnAt: msg.drawnAt })
+        : fail('sentAt and drawnAt must be numbers');
     default:
-      return { ok: false, error: `unknown message type "${String(msg.type)}"` };
+      return { ok: false, error: `unknown message type "${describe(msg.type)}"` };
   }
+}
+
+const isFiniteNum = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+
+/** trainOnce and apply: a batch size, and a step count or a learning rate, and a schedule. */
+function batchMessage(msg: Record<string, unknown>, fail: (e: string) => Checked, ok: (v: PanelToHost) => Checked): Checked {
+  if (!isPosInt(msg.batchSize)) return fail('batchSize must be a positive integer');
+  const e = scheduleError(msg.schedule);
+  const schedule = msg.schedule !== undefined ? { schedule: msg.schedule as BatchScheduleSpec } : {};
+  if (msg.type === 'trainOnce') {
+    if (msg.steps !== undefined && !isPosInt(msg.steps)) return fail('steps must be a positive integer');
+    return e ? fail(e) : ok({ v: 1, type: 'trainOnce', batchSize: msg.batchSize, ...(msg.steps !== undefined ? { steps: msg.steps } : {}), ...schedule });
+  }
+  if (msg.learningRate !== undefined && !isPosNum(msg.learningRate)) return fail('learningRate must be a positive number');
+  return e
+    ? fail(e)
+    : ok({ v: 1, type: 'apply', batchSize: msg.batchSize, ...(msg.learningRate !== undefined ? { learningRate: msg.learningRate } : {}), ...schedule });
 }

@@ -13,6 +13,8 @@ const BY_EXTENSION: Record<string, ConfigFormat> = {
 };
 
 const FORMATS: readonly string[] = ['yaml', 'json', 'toml', 'python'];
+/** How much of a text without a known extension is looked at to tell its format. */
+const SNIFF_CHARS = 64 * 1024;
 
 export function isConfigFormat(x: string): x is ConfigFormat {
   return FORMATS.includes(x);
@@ -34,7 +36,8 @@ export function detectFormat(fileName: string, text?: string): ConfigFormat {
   const byExt = BY_EXTENSION[extensionOf(fileName)];
   if (byExt) return byExt;
   if (text === undefined) return 'yaml';
-  const t = text.replace(/^\uFEFF/, '');
+  // The head is enough to tell, and the text may be anything (a data file, megabytes long).
+  const t = text.slice(0, SNIFF_CHARS).replace(/^\uFEFF/, '');
   const firstCode = t.split('\n').map((l) => l.trim()).find((l) => l !== '' && !l.startsWith('#') && !l.startsWith('//')) ?? '';
   // A TOML table header ([tool.x]) also starts with a bracket; JSON arrays have commas or quotes.
   if (/^\[\[?\s*[A-Za-z0-9_-]+(\s*\.\s*[A-Za-z0-9_-]+)*\s*\]\]?\s*(#.*)?$/.test(firstCode)) return 'toml';

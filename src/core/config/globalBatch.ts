@@ -4,7 +4,7 @@
 // gradient_accumulation_steps * number of GPUs", https://www.deepspeed.ai/docs/config-json/) and
 // NeMo/Megatron's (global = micro x data-parallel size x accumulation); HF and Lightning state the
 // per-device batch and the accumulation and leave the world size to the launcher.
-import { parse as parseYaml } from 'yaml';
+import { parseYamlValue } from './limits';
 import type { ConfigDiagnostic, ConfigFormat, KeyMatch } from './types';
 import { LineIndex, makeDiagnostic } from './diagnostics';
 import { resolveFormat } from './format';
@@ -106,7 +106,7 @@ function deviceCount(v: ConfigValue, text: string): number | 'auto' | undefined 
     const start = v.match.valueOffset;
     const column = start - (text.lastIndexOf('\n', start - 1) + 1);
     try {
-      x = parseYaml(' '.repeat(column) + text.slice(start, start + v.match.valueLength));
+      x = parseYamlValue(' '.repeat(column) + text.slice(start, start + v.match.valueLength));
     } catch {
       return undefined;
     }

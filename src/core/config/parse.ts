@@ -1,7 +1,6 @@
 // Reading a training config: syntax (YAML or JSON/JSONC), schema, and semantic checks, every
 // problem at the exact place of the offending key or value.
-import { readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
+import { readFileSync, statSync } from 'node:fs';
 import { parseTree, printParseErrorCode, ParseErrorCode, type ParseError } from 'jsonc-parser';
 import type { TrainingConfig } from '../types';
 import type { ConfigDiagnostic, ConfigFormat, LoadedConfig } from './types';
@@ -12,6 +11,7 @@ import { schemaProblems, type SchemaProblem } from './schemaErrors';
 import { semanticProblems } from './semantic';
 import { applyConfigDefaults } from './defaults';
 import { outsideSchedule, scheduleProblems } from './scheduleChecks';
+import { decodeConfigBytes, InputLimitError, jsonLimitError, parseYamlBounded, sizeLimitError, yamlToJs } from './limits';
 
 export interface ParsedConfig {
   config?: TrainingConfig;
@@ -25,8 +25,7 @@ export interface ParseOptions {
 }
 
 /** Clearer words for the yaml parser's errors people hit most; others keep the parser's message. */
-const YAML_MESSAGES: Record<string, (snippet: string) => string> = {
-  DUPLICATE_KEY: (k) => `duplicate key \`${k}\`: a key may appear once per mapping; remove or rename one`,
+const YAML_MESSAGES: Record<string, () => string> = {
   TAB_AS_INDENT: () => 'tab used for indentation: YAML indents with spaces only; replace the tab with spaces',
   MULTIPLE_DOCS: () => 'the file holds more than one YAML document (`---`); a training config is one document',
 };
@@ -37,16 +36,43 @@ interface Syntax {
   diagnostics: ConfigDiagnostic[];
 }
 
+/**
+ * Duplicate keys, found in one pass over the tree (yaml's own check compares every pair of keys
+ * of a mapping: quadratic). JSON parsers silently keep the last duplicate; for a config that hides
+ * a mistake.
+ */
+function duplicateKeys(root: SourceNode | null, index: LineIndex, file: string, container: 'mapping' | 'object'): ConfigDiagnostic[] {
+  const out: ConfigDiagnostic[] = [];
+  const stack: SourceNode[] = root ? [root] : [];
+  while (stack.length > 0) {
+    const n = stack.pop() as SourceNode;
+    const keys = new Set<string>();
+    for (const e of n.entries ?? []) {
+      if (keys.has(e.key)) out.push(makeDiagnostic(index, file, e.keyStart, e.keyEnd - e.keyStart, `duplicate key \`${e.key}\`: a key may appear once per ${container}; remove or rename one`));
+      keys.add(e.key);
+      if (e.value) stack.push(e.value);
+    }
+    for (const i of n.items ?? []) stack.push(i);
+  }
+  return out.sort((a, b) => a.offset - b.offset);
+}
+
+function limitDiagnostic(e: unknown, index: LineIndex, file: string): ConfigDiagnostic[] {
+  if (!(e instanceof InputLimitError)) throw e;
+  return [makeDiagnostic(index, file, e.offset, e.length, e.message)];
+}
+
 function parseYamlSyntax(text: string, file: string, index: LineIndex): Syntax {
-  const doc = parseDocument(text, { keepSourceTokens: true, uniqueKeys: true, prettyErrors: false });
+  let doc;
+  try {
+    doc = parseYamlBounded(text, { keepSourceTokens: true, uniqueKeys: false, prettyErrors: false });
+  } catch (e) {
+    return { root: null, data: undefined, diagnostics: limitDiagnostic(e, index, file) };
+  }
   const diagnostics: ConfigDiagnostic[] = [];
   for (const e of doc.errors) {
-    const [start, pend] = e.pos;
-    // yaml points at the first character of a duplicate key; cover the whole key.
-    const keyLength = e.code === 'DUPLICATE_KEY' ? (/^(?:"(?:[^"\\\n]|\\.)*"|'[^'\n]*'|[^:#\n]*[^:#\s])/.exec(text.slice(start))?.[0].length ?? 0) : 0;
-    const end = Math.max(pend, start + keyLength);
-    const custom = YAML_MESSAGES[e.code]?.(text.slice(start, end));
-    const message = custom || `YAML syntax error: ${e.message.split('\n')[0]}`;
+    const [start, end] = e.pos;
+    const message = YAML_MESSAGES[e.code]?.() || `YAML syntax error: ${e.message.split('\n')[0]}`;
     diagnostics.push(makeDiagnostic(index, file, start, end - start, message));
   }
   for (const w of doc.warnings) {
@@ -54,15 +80,25 @@ function parseYamlSyntax(text: string, file: string, index: LineIndex): Syntax {
     diagnostics.push(makeDiagnostic(index, file, start, end - start, `YAML: ${w.message.split('\n')[0]}`, 'warning'));
   }
   if (diagnostics.some((d) => d.severity === 'error')) return { root: null, data: undefined, diagnostics };
-  return { root: yamlRoot(doc), data: doc.toJS({ maxAliasCount: 100 }), diagnostics };
+  try {
+    const root = yamlRoot(doc);
+    const duplicates = duplicateKeys(root, index, file, 'mapping');
+    if (duplicates.length) return { root: null, data: undefined, diagnostics: [...diagnostics, ...duplicates] };
+    return { root, data: yamlToJs(doc), diagnostics };
+  } catch (e) {
+    return { root: null, data: undefined, diagnostics: [...diagnostics, ...limitDiagnostic(e, index, file)] };
+  }
 }
 
 function jsonErrorMessage(e: ParseError, text: string): { offset: number; length: number; message: string } {
   const ch = text[e.offset];
   // A trailing comma shows up as "property name / value expected" at the closing bracket.
   if ((e.error === ParseErrorCode.PropertyNameExpected || e.error === ParseErrorCode.ValueExpected) && (ch === '}' || ch === ']')) {
-    const comma = text.slice(0, e.offset).search(/,\s*$/);
-    if (comma >= 0)
+    // The comma just before the bracket (whitespace between), found by stepping back: a search of
+    // the whole prefix per error was quadratic in a file full of errors.
+    let comma = e.offset - 1;
+    while (comma >= 0 && /\s/.test(text[comma])) comma--;
+    if (text[comma] === ',')
       return { offset: comma, length: 1, message: 'trailing comma: strict JSON allows no comma before `' + ch + '`; remove it (or name the file .jsonc)' };
   }
   switch (e.error) {
@@ -80,6 +116,8 @@ function jsonErrorMessage(e: ParseError, text: string): { offset: number; length
 
 function parseJsonSyntax(text: string, file: string, index: LineIndex): Syntax {
   const jsonc = allowsJsonComments(file);
+  const limit = jsonLimitError(text, jsonc);
+  if (limit) return { root: null, data: undefined, diagnostics: limitDiagnostic(limit, index, file) };
   const errors: ParseError[] = [];
   const tree = parseTree(text, errors, { disallowComments: !jsonc, allowTrailingComma: jsonc, allowEmptyContent: false });
   const diagnostics: ConfigDiagnostic[] = [];
@@ -91,21 +129,7 @@ function parseJsonSyntax(text: string, file: string, index: LineIndex): Syntax {
     diagnostics.push(makeDiagnostic(index, file, m.offset, m.length, m.message));
   }
   const root = fromJson(tree);
-  // JSON parsers silently keep the last duplicate; for a config that hides a mistake.
-  const walk = (n: SourceNode | null) => {
-    if (!n) return;
-    if (n.kind === 'map') {
-      const keys = new Set<string>();
-      for (const e of n.entries ?? []) {
-        if (keys.has(e.key))
-          diagnostics.push(makeDiagnostic(index, file, e.keyStart, e.keyEnd - e.keyStart, `duplicate key \`${e.key}\`: a key may appear once per object; remove or rename one`));
-        keys.add(e.key);
-        walk(e.value);
-      }
-    }
-    for (const i of n.items ?? []) walk(i);
-  };
-  walk(root);
+  diagnostics.push(...duplicateKeys(root, index, file, 'object'));
   if (diagnostics.length) return { root: null, data: undefined, diagnostics };
   return { root, data: toPlain(root), diagnostics };
 }
@@ -135,6 +159,8 @@ export function problemRange(root: SourceNode | null, p: { path: string[]; at: '
 export function parseTrainingConfig(text: string, file: string, options: ParseOptions = {}): ParsedConfig {
   const format = detectFormat(file, text);
   const index = new LineIndex(text);
+  const big = sizeLimitError(text.length);
+  if (big) return { format, diagnostics: [makeDiagnostic(index, file, 0, 0, big.message)] };
   if (format !== 'yaml' && format !== 'json') {
     return {
       format,
@@ -169,16 +195,36 @@ export function parseTrainingConfig(text: string, file: string, options: ParseOp
   return { format, diagnostics: unique, config: applyConfigDefaults(data as TrainingConfig) };
 }
 
-/** Reads and validates a config; throws ConfigError (one `file:line:col: error: ...` per line) on any error. */
-export function loadTrainingConfig(file: string, options: ParseOptions = {}): LoadedConfig {
-  let text: string;
+/** A config file's text; ConfigError when it cannot be read, is too large or is not UTF-8. */
+function readConfigText(file: string): string {
+  const fail = (message: string, text = '', offset = 0, length = 0): never => {
+    throw new ConfigError([makeDiagnostic(new LineIndex(text), file, offset, length, message)]);
+  };
   try {
-    text = readFileSync(file, 'utf8');
+    // Before the read: a pipe or device would block or never end, a multi-GB file must not be loaded to be refused.
+    const st = statSync(file);
+    if (st.isDirectory()) fail('cannot read the config: is a folder, not a file; check the path');
+    if (!st.isFile()) fail('cannot read the config: not a regular file (a pipe or a device); point to the config file itself');
+    const big = sizeLimitError(st.size);
+    if (big) fail(big.message);
+    const bytes = readFileSync(file);
+    try {
+      return decodeConfigBytes(bytes);
+    } catch (e) {
+      if (!(e instanceof InputLimitError)) throw e;
+      return fail(e.message, bytes.toString('utf8'), e.offset, e.length);
+    }
   } catch (e) {
+    if (e instanceof ConfigError) throw e;
     const err = e as NodeJS.ErrnoException;
     const why = err.code === 'ENOENT' ? 'file not found' : err.code === 'EISDIR' ? 'is a folder, not a file' : err.message;
-    throw new ConfigError([makeDiagnostic(new LineIndex(''), file, 0, 0, `cannot read the config: ${why}; check the path`)]);
+    return fail(`cannot read the config: ${why}; check the path`);
   }
+}
+
+/** Reads and validates a config; throws ConfigError (one `file:line:col: error: ...` per line) on any error. */
+export function loadTrainingConfig(file: string, options: ParseOptions = {}): LoadedConfig {
+  const text = readConfigText(file);
   const parsed = parseTrainingConfig(text, file, options);
   if (!parsed.config) throw new ConfigError(parsed.diagnostics.filter((d) => d.severity === 'error'));
   return { file, format: parsed.format, text, config: parsed.config };

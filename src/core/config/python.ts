@@ -38,20 +38,43 @@ function keyMatch(index: LineIndex, key: string, path: string[], keyTok: { start
   };
 }
 
-/** Index of the matching close bracket of tokens[open]. */
-function closeOf(tokens: PyToken[], open: number): number {
-  const d = tokens[open].depth;
-  for (let j = open + 1; j < tokens.length; j++) if (tokens[j].kind === 'op' && tokens[j].depth === d && /[)\]}]/.test(tokens[j].text)) return j;
-  return tokens.length;
+/**
+ * How brackets nest, computed once with a stack (scanning for them per token was quadratic in a
+ * call with thousands of arguments): for each token the bracket that encloses it (-1: none), and
+ * for each opening bracket its direct children (closers of nested brackets included).
+ */
+interface Brackets {
+  enclosing: Int32Array;
+  children: Map<number, number[]>;
+}
+
+function bracketsOf(tokens: PyToken[]): Brackets {
+  const enclosing = new Int32Array(tokens.length).fill(-1);
+  const children = new Map<number, number[]>();
+  const stack: number[] = [];
+  tokens.forEach((t, i) => {
+    const isOp = t.kind === 'op';
+    if (isOp && /^[)\]}]$/.test(t.text)) stack.pop();
+    const parent = stack.length > 0 ? stack[stack.length - 1] : -1;
+    enclosing[i] = parent;
+    if (parent >= 0) {
+      const list = children.get(parent);
+      if (list) list.push(i);
+      else children.set(parent, [i]);
+    }
+    if (isOp && /^[([{]$/.test(t.text)) stack.push(i);
+  });
+  return { enclosing, children };
 }
 
 /** Index of the bracket `open` (one level up) that encloses tokens[i]; -1 when it is another bracket. */
-function enclosingOpen(tokens: PyToken[], i: number, open: '(' | '{'): number {
-  const d = tokens[i].depth - 1;
-  let j = i - 1;
-  while (j >= 0 && !(tokens[j].depth === d && tokens[j].kind === 'op' && /[([{]/.test(tokens[j].text))) j--;
+function enclosingOpen(tokens: PyToken[], b: Brackets, i: number, open: '(' | '{'): number {
+  const j = b.enclosing[i];
   return j >= 0 && tokens[j].text === open ? j : -1;
 }
+
+/** The group of an assignment: its scope's dotted name (built only for a match: scopes can be deep). */
+const scopeIdOf = (scopes: ReadonlyArray<{ name: string }>) => `scope:${scopes.map((s) => s.name).join('.')}`;
 
 const isEnd = (t: PyToken | undefined) => !t || t.kind === 'newline' || t.kind === 'comment' || (t.kind === 'op' && t.text === ';');
 
@@ -62,6 +85,7 @@ const literalOf = (t: PyToken): number | string => (t.kind === 'number' ? python
 /** Every literal bound to a name `wanted` accepts (the name as written: `--batch-size`, `batch_size`). */
 export function pythonValues(text: string, wanted: (name: string) => boolean): PythonValue[] {
   const tokens = tokenizePython(text).filter((t) => t.kind !== 'comment');
+  const brackets = bracketsOf(tokens);
   const index = new LineIndex(text);
   const found: PythonValue[] = [];
   const add = (name: string, path: string[], keyTok: { start: number; end: number }, valueTok: PyToken, extra: Omit<PythonValue, 'match' | 'literal' | 'name'>) => {
@@ -79,15 +103,13 @@ export function pythonValues(text: string, wanted: (name: string) => boolean): P
         scopes.push({ name: tokens[defAt + 1].text, indent: t.indent });
     }
     const scopePath = scopes.length ? [scopes[scopes.length - 1].name] : [];
-    const scopeId = `scope:${scopes.map((s) => s.name).join('.')}`;
 
     // argparse: <parser>.add_argument('--batch-size', ..., default=32)
     if (t.kind === 'name' && t.text === 'add_argument' && tokens[i + 1]?.text === '(' && tokens[i - 1]?.text === '.') {
       const open = i + 1;
-      const close = closeOf(tokens, open);
       argparseCalls.add(open);
       const receiver = tokens[i - 2]?.kind === 'name' ? tokens[i - 2].text : '?';
-      const inner = tokens.slice(open + 1, close).filter((x) => x.depth === tokens[open].depth + 1);
+      const inner = (brackets.children.get(open) ?? []).map((j) => tokens[j]);
       const options = inner.filter((x, j) => x.kind === 'string' && (j === 0 || inner[j - 1].text === ',') && /^-/.test(pythonStringContent(x.text)));
       const d = inner.findIndex((x, j) => x.text === 'default' && inner[j + 1]?.text === '=' && (j === 0 || inner[j - 1].text === ','));
       const value = d >= 0 ? inner[d + 2] : undefined;
@@ -109,7 +131,7 @@ export function pythonValues(text: string, wanted: (name: string) => boolean): P
       const value = tokens[eq + 1];
       const after = tokens[eq + 2];
       if (tokens[eq]?.text === '=' && isLiteral(value) && (prev?.text === '(' || prev?.text === ',') && (!after || after.text === ',' || after.text === ')')) {
-        const open = enclosingOpen(tokens, i, '(');
+        const open = enclosingOpen(tokens, brackets, i, '(');
         if (open >= 0 && !argparseCalls.has(open)) {
           const callee = tokens[open - 1]?.kind === 'name' ? tokens[open - 1].text : undefined;
           add(t.text, [...scopePath, t.text], t, value, { group: `call:${open}`, ...(callee ? { callee } : {}) });
@@ -123,7 +145,7 @@ export function pythonValues(text: string, wanted: (name: string) => boolean): P
       const prev = tokens[i - 1];
       const after = tokens[i + 3];
       const key = pythonStringContent(t.text);
-      const open = enclosingOpen(tokens, i, '{');
+      const open = enclosingOpen(tokens, brackets, i, '{');
       if (open >= 0 && (prev?.text === '{' || prev?.text === ',') && (!after || after.text === ',' || after.text === '}') && !/^[rRbBfF]*['"]{3}/.test(t.text))
         add(key, [...scopePath, key], t, tokens[i + 2], { group: `dict:${open}` });
       continue;
@@ -146,7 +168,7 @@ export function pythonValues(text: string, wanted: (name: string) => boolean): P
         const last = parts[parts.length - 1];
         const target = parts.map((p) => p.text).join('.');
         const owner = parts.length > 1 ? parts[parts.length - 2].text : undefined;
-        add(last.text, [...scopePath, target], last, tokens[k + 1], { group: scopeId, ...(owner ? { owner } : {}) });
+        add(last.text, [...scopePath, target], last, tokens[k + 1], { group: scopeIdOf(scopes), ...(owner ? { owner } : {}) });
       }
     }
   }
@@ -157,11 +179,19 @@ export function pythonValues(text: string, wanted: (name: string) => boolean): P
 export function pythonSites(text: string): BatchSizeSite[] {
   const numbers = pythonValues(text, (n) => isBatchSizeName(n) || isLearningRateName(n)).filter((v) => typeof v.literal === 'number');
   const batches = numbers.filter((v) => isBatchSizeName(v.name));
-  const lrs = numbers.filter((v) => !isBatchSizeName(v.name));
+  // The first learning rate per group, and per group and owner: a map hit per batch size (a scan
+  // per batch size was quadratic in a call with thousands of keyword arguments).
+  const byGroup = new Map<string, PythonValue>();
+  const byOwner = new Map<string, PythonValue>();
+  for (const l of numbers) {
+    if (isBatchSizeName(l.name)) continue;
+    if (!byGroup.has(l.group)) byGroup.set(l.group, l);
+    const key = JSON.stringify([l.group, l.owner ?? null]);
+    if (!byOwner.has(key)) byOwner.set(key, l);
+  }
   return batches
     .map((b) => {
-      const candidates = lrs.filter((l) => l.group === b.group);
-      const lr = candidates.find((l) => l.owner === b.owner) ?? candidates[0];
+      const lr = byOwner.get(JSON.stringify([b.group, b.owner ?? null])) ?? byGroup.get(b.group);
       return { batchSize: b.match, ...(lr ? { learningRate: lr.match } : {}) };
     })
     .sort((a, b) => a.batchSize.keyOffset - b.batchSize.keyOffset);

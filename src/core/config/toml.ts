@@ -2,6 +2,7 @@
 // offsets — [tables], [[array tables]], dotted and quoted keys, inline tables, arrays,
 // comments and all four string forms — without evaluating dates or building a document.
 import type { FlatEntry } from './sites';
+import { MAX_CONFIG_NESTING } from './limits';
 
 const BARE_KEY = /[A-Za-z0-9_-]/;
 // Decimal/hex/octal/binary integers, floats, inf/nan (TOML 1.0 §Integer, §Float).
@@ -93,13 +94,34 @@ class Scanner {
     }
   }
 
-  /** A value; records key/value entries found inside inline tables. */
+  /** Past the nesting limit: the rest of an array or inline table, skipped without recursion. */
+  skipNested(): void {
+    let depth = 0;
+    while (this.pos < this.text.length) {
+      const c = this.peek();
+      if (c === '"' || c === "'") {
+        this.string();
+        continue;
+      }
+      if (c === '#') this.skipComment();
+      else if (c === '[' || c === '{') depth++;
+      else if (c === ']' || c === '}') depth--;
+      this.pos++;
+      if (depth <= 0) return;
+    }
+  }
+
+  /** A value; records key/value entries found inside inline tables (down to MAX_CONFIG_NESTING). */
   value(path: string[]): { start: number; end: number; scalar?: unknown; isScalar: boolean } {
     const start = this.pos;
     const c = this.peek();
     if (c === '"' || c === "'") {
       const s = this.string();
       return { start, end: this.pos, scalar: s, isScalar: true };
+    }
+    if ((c === '{' || c === '[') && path.length >= MAX_CONFIG_NESTING) {
+      this.skipNested();
+      return { start, end: this.pos, isScalar: false };
     }
     if (c === '{') {
       this.pos++;
@@ -156,6 +178,8 @@ class Scanner {
     const last = parts[parts.length - 1];
     const index = this.entries.length;
     const v = this.value(path);
+    // A key path deeper than the limit is read past, not kept (its walkers would pay per level).
+    if (path.length > MAX_CONFIG_NESTING) return true;
     // Insert before entries of an inline table value so entries stay in source order.
     this.entries.splice(index, 0, {
       path,
@@ -181,7 +205,11 @@ export function tomlEntries(text: string): FlatEntry[] {
     if (s.peek() === '[') {
       const array = s.peek(1) === '[';
       s.pos += array ? 2 : 1;
-      table = s.key().map((p) => p.name);
+      // Longer than the limit: every entry under it is read past, so keep no more than that.
+      table = s
+        .key()
+        .slice(0, MAX_CONFIG_NESTING + 1)
+        .map((p) => p.name);
       s.skipSpace();
       s.pos += array ? 2 : 1;
       s.skipSpace();
@@ -198,4 +226,26 @@ export function tomlEntries(text: string): FlatEntry[] {
     s.skipLine();
   }
   return s.entries;
+}
+
+/**
+ * Offset of the `[` or `{` that opens nesting level `max + 1` in a TOML text, or -1: strings and
+ * comments skipped, linear. (A table header `[a.b]` opens and closes a level on its own line.)
+ */
+export function tomlNestingOffset(text: string, max = MAX_CONFIG_NESTING): number {
+  const s = new Scanner(text);
+  let depth = 0;
+  while (s.pos < text.length) {
+    const c = s.peek();
+    if (c === '"' || c === "'") {
+      s.string();
+      continue;
+    }
+    if (c === '#') s.skipComment();
+    else if (c === '[' || c === '{') {
+      if (++depth > max) return s.pos;
+    } else if ((c === ']' || c === '}') && depth > 0) depth--;
+    s.pos++;
+  }
+  return -1;
 }

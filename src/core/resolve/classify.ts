@@ -2,13 +2,12 @@
 // run it), a user's own config (trained by a command), or one of ours with mistakes (every
 // problem at file:line:col). Whether a user's config has a command depends on the layers, so the
 // `no-command` failure is built here but decided in ./index.ts.
-import { parseDocument } from 'yaml';
-import { parse as parseJsonc } from 'jsonc-parser';
 import type { TrainingConfig } from '../types';
 import type { ConfigDiagnostic, ConfigFormat } from '../config/types';
 import { detectFormat } from '../config/format';
 import { LineIndex, makeDiagnostic } from '../config/diagnostics';
 import { parseTrainingConfig } from '../config/parse';
+import { configLimitError, parseJsoncValue, parseYamlValue } from '../config/limits';
 import { flattenTree, sourceTreeOf, type FlatEntry } from '../config/sites';
 import { tomlEntries } from '../config/toml';
 import { ExternalConfigError, readExternalConfig, type ExternalConfig } from '../runner/externalConfig';
@@ -34,7 +33,7 @@ export function isOurTrainingFormat(file: string, text: string, format: ConfigFo
   if (!/\bmodel\b/.test(text) || !/\bdata\b/.test(text)) return false;
   let root: unknown;
   try {
-    root = format === 'yaml' ? parseDocument(text, { uniqueKeys: false }).toJS({ maxAliasCount: 100 }) : parseJsonc(text, [], { allowTrailingComma: true });
+    root = format === 'yaml' ? parseYamlValue(text) : parseJsoncValue(text);
   } catch {
     // A YAML syntax error: ours only if the top-level keys are plainly there.
     return /^model[ \t]*:/m.test(text) && /^data[ \t]*:/m.test(text) && /^[ \t]+type[ \t]*:/m.test(text) && /^[ \t]+source[ \t]*:/m.test(text);
@@ -58,6 +57,10 @@ export function oneLine(d: ConfigDiagnostic): string {
 
 /** Classifies a config from its text (the editor's buffer or the file on disk). */
 export function classifyConfig(file: string, text: string, format: ConfigFormat = detectFormat(file, text)): Classified {
+  // Beyond the size or nesting limits no reader below may see it (their recursion could abort the process).
+  const limit = configLimitError(text, format);
+  if (limit)
+    return { kind: 'invalid', failure: failure('invalid-config', [makeDiagnostic(new LineIndex(text), file, limit.offset, limit.length, limit.message)]) };
   const parsed = parseTrainingConfig(text, file);
   const errors = parsed.diagnostics.filter((d) => d.severity === 'error');
   if (parsed.config && errors.length === 0) return { kind: 'ours', format: parsed.format, config: parsed.config, entries: entriesOf(text, parsed.format) };

@@ -169,7 +169,8 @@ export class MetricsNormaliser {
       batchSize,
       learningRate: r.learningRate ?? this.c.spec.learningRate,
       stepTimeMs: dt > 0 ? (dt * 1000) / dStep : 0,
-      samplesPerSecond: dt > 0 ? (samples - prev.samples) / dt : 0,
+      // A counter that went back (a script that restarted it) gives no rate, not a negative one.
+      samplesPerSecond: dt > 0 && samples >= prev.samples ? (samples - prev.samples) / dt : 0,
       time: clock,
       ...this.memory(r.memoryBytes),
       ...(r.gradSqNorm !== undefined ? { gradSqNorm: r.gradSqNorm } : {}),

@@ -4,6 +4,7 @@
 // `step 10 loss 0.5`, the Hugging Face Trainer's `{'loss': 0.12, ...}`) so loss and
 // throughput still appear. Everything here is pure: no I/O, bounded memory.
 import { isObj } from '../guards';
+import { MAX_JSON_NESTING, parseJsonBounded } from '../boundedJson';
 
 export const METRICS_PROTOCOL_VERSION = 1;
 export const STDOUT_PREFIX = 'batch-tuner: ';
@@ -115,7 +116,7 @@ export function recordFromObject(o: unknown): ParsedLine {
   if (!isObj(o)) return { kind: 'malformed', reason: 'not a JSON object' };
   let warning: string | undefined;
   if (o.v !== undefined && o.v !== METRICS_PROTOCOL_VERSION) {
-    if (typeof o.v !== 'number') return { kind: 'malformed', reason: `"v" must be a number (got ${JSON.stringify(o.v)})` };
+    if (typeof o.v !== 'number') return { kind: 'malformed', reason: `"v" must be a number (got ${preview(printable(o.v), 60)})` };
     // A newer reporter: read the fields v1 knows, say so once.
     warning = `metrics protocol version ${o.v} is newer than this Batch Tuner understands (v${METRICS_PROTOCOL_VERSION}): only v1 fields were read; update Batch Tuner`;
   }
@@ -168,7 +169,7 @@ export function recordFromObject(o: unknown): ParsedLine {
       return checkpointRecord(o, warning);
     case 'log': {
       const level = o.level === 'warn' || o.level === 'error' ? o.level : 'info';
-      return { kind: 'record', warning, record: { type: 'log', level, message: typeof o.message === 'string' ? o.message : JSON.stringify(o.message) } };
+      return { kind: 'record', warning, record: { type: 'log', level, message: typeof o.message === 'string' ? o.message : printable(o.message) } };
     }
     default:
       // Unknown record types from a newer reporter are skipped, not errors.
@@ -203,7 +204,7 @@ function stepRecord(o: Obj, warning: string | undefined): ParsedLine {
 function checkpointRecord(o: Obj, warning: string | undefined): ParsedLine {
   const path = o.path;
   if (typeof path !== 'string' || !path.trim() || path.length > MAX_PATH_CHARS || path.includes('\0')) {
-    return { kind: 'malformed', reason: `checkpoint record needs a "path": the file the state was saved to (got ${preview(JSON.stringify(path) ?? 'nothing', 60)})` };
+    return { kind: 'malformed', reason: `checkpoint record needs a "path": the file the state was saved to (got ${preview(path === undefined ? 'nothing' : printable(path), 60)})` };
   }
   const step = o.step;
   if (typeof step !== 'number' || !Number.isInteger(step) || step < 0) return { kind: 'malformed', reason: 'checkpoint record needs "step": optimizer steps done, an integer >= 0' };
@@ -214,17 +215,25 @@ function checkpointRecord(o: Obj, warning: string | undefined): ParsedLine {
   return { kind: 'record', warning, record: defined({ type: 'checkpoint' as const, path, step, samples }) };
 }
 
-/** One line of the metrics file. Blank lines are ignored. */
+/** JSON text of a value for a message; never throws (a cyclic or too-deep value has none). */
+function printable(v: unknown): string {
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return '(a value that cannot be shown)';
+  }
+}
+
+/**
+ * One line of the metrics file. Blank lines are ignored. Nesting is bounded before JSON.parse
+ * (a record is flat; a deeply nested `message` would overflow JSON.stringify's stack).
+ */
 export function parseMetricsLine(line: string): ParsedLine {
   const text = line.trim();
   if (!text) return { kind: 'ignored' };
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    return { kind: 'malformed', reason: `not JSON (${e instanceof Error ? e.message : String(e)}): ${preview(text)}` };
-  }
-  return recordFromObject(value);
+  const parsed = parseJsonBounded(text, MAX_JSON_NESTING);
+  if ('problem' in parsed) return { kind: 'malformed', reason: `${parsed.problem.message}: ${preview(text)}` };
+  return recordFromObject(parsed.value);
 }
 
 /** One line of stdout: a protocol record when it starts with `batch-tuner: `, else nothing. */

@@ -28,6 +28,21 @@ export function trainingSeconds(steps: ReadonlyArray<{ time: number }>): number 
   return ((steps[n - 1].time - steps[0].time) * n) / (n - 1);
 }
 
+/** Why a write failed, in words (the errno code kept for searching). */
+function writeFailure(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  const words: Record<string, string> = {
+    ENOSPC: 'the disk is full',
+    EDQUOT: 'the disk quota is used up',
+    EROFS: 'the folder is on a read-only file system',
+    EACCES: 'no permission to write there',
+    EPERM: 'no permission to write there',
+    ENOENT: 'the folder was removed',
+  };
+  const message = e instanceof Error ? e.message : String(e);
+  return code && words[code] ? `${words[code]} (${code})` : message;
+}
+
 export class StudyContext {
   readonly started = Date.now();
   readonly trials: CompletedTrial[] = [];
@@ -80,11 +95,15 @@ export class StudyContext {
     } catch (e) {
       // A full disk or a deleted folder must not end the trials: warn once and go on unsaved.
       this.persistFailed = true;
-      this.emit({ type: 'warning', message: `cannot write the study file ${this.writer.file} (${e instanceof Error ? e.message : String(e)}): the study goes on but is not saved; check the --out folder` });
+      this.emit({
+        type: 'warning',
+        message: `cannot write the study file ${this.writer.file}: ${writeFailure(e)}. The study goes on, but from here on it is not saved; free space or pick a writable study folder (--out, or the batchTuner.studyDirectory setting)`,
+      });
     }
   }
+  /** The study file, once it holds a line (a folder that cannot be written leaves none to open). */
   get studyFile(): string | undefined {
-    return this.writer?.file;
+    return this.writer?.written ? this.writer.file : undefined;
   }
 
   setPhase(phase: StudyPhase, message: string): void {

@@ -12,6 +12,7 @@ import { fitNoiseScaleFromRuns, runNoisePhase, type NoisePhaseOutcome } from './
 import { profileThroughput, runProfilePhase, type ProfileOutcome } from './profilePhase';
 import { resolveSettings, settingsErrors } from './settings';
 import { hashConfigText, newStudyId, StudyWriter } from './studyFile';
+import { currentIdentity, lockStudy, type StudyLockOutcome } from './studyLock';
 import type { StudyListener, StudyOptions, StudyOutcome, StudyPlan, StudyStatus } from './types';
 import { withSchedule } from './scheduleStep';
 import { withParallelism } from './parallelismStep';
@@ -43,6 +44,7 @@ function persistStart(ctx: StudyContext, id: string): void {
       ...(options.fromCheckpoints?.length ? { fromCheckpoints: options.fromCheckpoints } : {}),
     },
     ...(options.configText !== undefined ? { configHash: hashConfigText(options.configText) } : {}),
+    writer: currentIdentity(),
   });
 }
 
@@ -132,10 +134,20 @@ function noiseScaleFor(ctx: StudyContext, noise: NoisePhaseOutcome, conv: Conver
   return { undetermined: `${why}, and B_noise could not be fitted from loss curves instead: ${fitted.undetermined}` };
 }
 
+/** Runs a study; one per config at a time (studyLock.ts): a second is refused unless forced. */
 export async function runStudy(options: StudyOptions, runner: TrialRunner, listener?: StudyListener, signal?: AbortSignal): Promise<StudyOutcome> {
-  const settings = resolveSettings(options);
   const id = newStudyId(options.configPath);
   const writer = options.outDir !== undefined ? new StudyWriter(options.outDir, id) : undefined;
+  const lock = lockStudy(options, writer?.file);
+  try {
+    return await runLockedStudy(options, runner, listener, signal, id, lock.refused ? undefined : writer, lock);
+  } finally {
+    lock.release();
+  }
+}
+
+async function runLockedStudy(options: StudyOptions, runner: TrialRunner, listener: StudyListener | undefined, signal: AbortSignal | undefined, id: string, writer: StudyWriter | undefined, lock: StudyLockOutcome): Promise<StudyOutcome> {
+  const settings = resolveSettings(options);
   const ctx = new StudyContext(options, settings, runner, listener, writer, signal);
   persistStart(ctx, id);
   const { budget, plan } = makePlan(ctx);
@@ -153,9 +165,12 @@ export async function runStudy(options: StudyOptions, runner: TrialRunner, liste
     if (recommendation) out.recommendation = recommendation;
     if (noiseScale) out.noiseScale = noiseScale;
     if (studyFile) out.studyFile = studyFile;
+    if (lock.refused && lock.holder) out.lockedBy = lock.holder;
     return out;
   };
 
+  if (lock.refused) return finish('failed', lock.refused);
+  if (lock.warning) ctx.warn(lock.warning);
   const errors = settingsErrors(options, settings);
   if (errors.length > 0) return finish('failed', errors.join('; '));
   ctx.persist({ type: 'plan', plan });

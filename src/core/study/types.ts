@@ -64,6 +64,12 @@ export interface StudyOptions {
   fromCheckpoints?: string[];
   /** Run the branch phase when a horizon or checkpoints allow it (default true; false: today's early-only study). */
   branchPhase?: boolean;
+  /**
+   * Run even when another study on this config holds its lock (studyLock.ts). Without it such a
+   * study is refused (status failed, with who holds the lock): two studies on one config time
+   * their trials on the same machine and distort each other's results.
+   */
+  force?: boolean;
 }
 
 /** How the budget will be spent, said up front. */
@@ -118,12 +124,31 @@ export interface StudyOutcome {
   trials: Array<TrialSummary & { series: TrialSeries }>;
   studyFile?: string;
   elapsedSeconds: number;
+  /** The study that holds this config's lock, when this one was refused for it (see StudyOptions.force). */
+  lockedBy?: LockHolder;
+}
+
+/** Who holds a config's study lock (the lock file's content, studyLock.ts). */
+export interface LockHolder extends WriterIdentity {
+  configPath: string;
+  /** When the holder took the lock (ISO 8601). */
+  since: string;
+  studyFile?: string;
 }
 
 // ---------------------------------------------------------------------------------------------
 // The JSONL file: one line per event. `v` is the file format version.
 
 export const STUDY_FILE_VERSION = 1;
+
+/** The process writing a study: with its start time, an identity that survives pid reuse. */
+export interface WriterIdentity {
+  pid: number;
+  /** Start time of the process in clock ticks after boot (/proc/<pid>/stat field 22; Linux only). */
+  startTicks?: number;
+  /** Where it runs: a study folder on a shared disk may be written from another machine. */
+  host?: string;
+}
 
 export interface StudyStartLine {
   v: 1;
@@ -132,6 +157,8 @@ export interface StudyStartLine {
   time: string;
   configPath: string;
   configHash?: string;
+  /** Who writes the file (absent in studies written before it was recorded). */
+  writer?: WriterIdentity;
   currentBatchSize: number;
   currentLearningRate: number;
   optimizer: string;
@@ -164,6 +191,20 @@ export type StudyLine =
   | { v: 1; type: 'warning'; time: string; message: string }
   | { v: 1; type: 'study-end'; time: string; status: StudyStatus; reason?: string; elapsedSeconds: number };
 
+/**
+ * What a study file says about its study: how it ended (completed, stopped, failed), or, without
+ * an end line, `running` (its process is alive, or it runs on another machine) or `interrupted`
+ * (its process is gone: killed, crashed or the machine restarted; `reason` says which process).
+ */
+export type StudyFileStatus = StudyStatus | 'running' | 'interrupted';
+
+/** A line of a study file that could not be read, and why (a torn last line after a crash, a hand edit). */
+export interface SkippedLine {
+  /** 1-based line number. */
+  line: number;
+  reason: string;
+}
+
 /** A study read back from its file. */
 export interface StudyRecord {
   file: string;
@@ -171,8 +212,8 @@ export interface StudyRecord {
   start: StudyStartLine;
   startedAt: string;
   endedAt?: string;
-  /** `running` when there is no study-end line (still running, or the process died). */
-  status: StudyStatus | 'running';
+  status: StudyFileStatus;
+  /** Why it failed or stopped, or which process was interrupted. */
   reason?: string;
   plan?: StudyPlan;
   phases: Array<{ phase: StudyPhase; message: string; time: string }>;
@@ -181,8 +222,10 @@ export interface StudyRecord {
   recommendation?: Recommendation;
   warnings: string[];
   elapsedSeconds?: number;
-  /** Lines that could not be parsed (a half-written last line after a crash). */
+  /** Lines that could not be read: not JSON, not UTF-8, or not the shape of their type (see `skipped`). */
   skippedLines: number;
+  /** The first few skipped lines and why (at most 5; `skippedLines` counts them all). */
+  skipped?: SkippedLine[];
 }
 
 /** A short entry for lists (the sidebar). */
@@ -191,7 +234,9 @@ export interface StudyListEntry {
   id: string;
   configPath: string;
   startedAt: string;
-  status: StudyStatus | 'running';
+  status: StudyFileStatus;
+  /** Why it failed or stopped, or which process was interrupted. */
+  reason?: string;
   recommendedBatchSize?: number;
   speedupVsCurrent?: number;
   trials: number;
