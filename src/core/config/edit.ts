@@ -243,7 +243,7 @@ function replaceValue(ctx: EditContext, keyStart: number, keyEnd: number, node: 
   const newText = isPlainObject(v) && Object.keys(v).length > 0 ? eol + yamlLines(v, keyIndent + unit, unit, eol).join(eol) : ` ${yamlFlow(v)}`;
   // Keep a trailing newline that a block value's range swallowed.
   const oldText = text.slice(from, to);
-  const trailing = /(\r?\n)+$/.exec(oldText)?.[0] ?? '';
+  const trailing = oldText.slice(trailingNewlinesStart(oldText));
   ctx.edits.push({ offset: from, length: to - from, newText: newText + trailing });
 }
 
@@ -400,4 +400,11 @@ export function withBatchSize(text: string, formatOrFileName: ConfigFormat | str
     }
   }
   return applyConfigEdits(text, format, changes).text;
+}
+
+/** Where the run of line breaks at the end of `s` starts (s.length: none); a backwards scan, linear where /(\r?\n)+$/ is quadratic. */
+function trailingNewlinesStart(s: string): number {
+  let i = s.length;
+  while (i > 0 && s[i - 1] === '\n') i -= s[i - 2] === '\r' ? 2 : 1;
+  return i;
 }

@@ -4,8 +4,9 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants as fsConstants, fchmodSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
-import { parse as parseJsonc, type ParseError } from 'jsonc-parser';
+import { YAMLParseError } from 'yaml';
+import type { ParseError } from 'jsonc-parser';
+import { InputLimitError, parseJsoncValue, parseYamlValue } from '../config/limits';
 import type { TunerSpec } from '../types';
 import type { BatchSizeSite, ConfigDiagnostic, ConfigFormat } from '../config/types';
 import { detectFormat } from '../config/format';
@@ -61,15 +62,21 @@ function errorAt(file: string, text: string, offset: number, length: number, mes
 function documentData(file: string, text: string, format: ConfigFormat): unknown {
   if (format === 'yaml') {
     try {
-      return parseYaml(text, { uniqueKeys: false });
+      return parseYamlValue(text, { uniqueKeys: false });
     } catch (e) {
-      const offset = e instanceof YAMLParseError ? e.pos[0] : 0;
+      const offset = e instanceof YAMLParseError ? e.pos[0] : e instanceof InputLimitError ? e.offset : 0;
       throw errorAt(file, text, offset, 0, `the YAML cannot be read (${e instanceof Error ? e.message.split('\n')[0] : String(e)}): fix the syntax`);
     }
   }
   if (format === 'json') {
     const errors: ParseError[] = [];
-    const data: unknown = parseJsonc(text, errors, { allowTrailingComma: true, disallowComments: false });
+    let data: unknown;
+    try {
+      data = parseJsoncValue(text, errors, { allowTrailingComma: true, disallowComments: false });
+    } catch (e) {
+      if (e instanceof InputLimitError) throw errorAt(file, text, e.offset, e.length, e.message);
+      throw e;
+    }
     if (errors.length) throw errorAt(file, text, errors[0].offset, errors[0].length, `the JSON cannot be read (error code ${errors[0].error}): fix the syntax`);
     return data;
   }
