@@ -54,10 +54,11 @@ function header(study: ResolvedStudy): string {
 }
 
 /** Runs the study with SIGINT, SIGTERM and SIGHUP as Stop (twice: quit at once); the exit status a stop gives, if one did. */
-async function runStoppable(study: ResolvedStudy, progress: TuneProgress): Promise<{ outcome: StudyOutcome; stopCode?: number }> {
+async function runStoppable(study: ResolvedStudy, progress: TuneProgress, force: boolean): Promise<{ outcome: StudyOutcome; stopCode?: number }> {
   const stop = stopOnSignals((line) => process.stderr.write(`${line}\n`));
   try {
-    const outcome = await runStudy(study.options, createRunner(study.runner), (e) => progress.on(e), stop.signal);
+    const options = force ? { ...study.options, force: true } : study.options;
+    const outcome = await runStudy(options, createRunner(study.runner), (e) => progress.on(e), stop.signal);
     return { outcome, ...(stop.stoppedBy() ? { stopCode: exitCodeAfter(stop, 0) } : {}) };
   } finally {
     await stop.release();
@@ -82,7 +83,7 @@ export async function runTuneCommand(args: string[]): Promise<number> {
   if (typeof set === 'number') return set;
   const { a, study } = set;
   if (!a.json) process.stderr.write(header(study));
-  const { outcome, stopCode } = await runStoppable(study, new TuneProgress(study.options.budgetSeconds ?? 0));
+  const { outcome, stopCode } = await runStoppable(study, new TuneProgress(study.options.budgetSeconds ?? 0), a.force);
   printOutcome(a, study, outcome);
   if (stopCode !== undefined) {
     if (outcome.studyFile) process.stderr.write(`study saved as ${outcome.status} in ${outcome.studyFile}\n`);

@@ -38,6 +38,7 @@ Options:
                          separated list) instead of training a trunk: .btckpt files from
                          \`batch-tuner train --checkpoint-every\`, or your script's own
   --json                 one JSON object on stdout instead of the table
+  --force                run even when another study on this config is running (both are distorted)
   --report FILE          also write a self-contained HTML report
   -h, --help             show this help`;
 
@@ -54,6 +55,8 @@ export interface TuneArgs {
   parallel?: number;
   seed?: number;
   json: boolean;
+  /** Run even when another study on this config is running (its lock). */
+  force: boolean;
   report?: string;
   worldSize?: number;
   runner?: 'local' | 'slurm';
@@ -81,6 +84,7 @@ const OPTIONS = {
   parallel: { type: 'string' },
   seed: { type: 'string' },
   json: { type: 'boolean' },
+  force: { type: 'boolean' },
   report: { type: 'string' },
   'world-size': { type: 'string' },
   runner: { type: 'string' },
@@ -146,6 +150,7 @@ export function parseTuneArgs(args: string[]): TuneArgs | 'help' {
   const out: TuneArgs = {
     config: positionals[0],
     json: v.json === true,
+    force: v.force === true,
     budget: read(v, 'budget', READERS.budget),
     min: read(v, 'min', READERS.min),
     max: read(v, 'max', READERS.max),

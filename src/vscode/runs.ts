@@ -19,6 +19,8 @@ export interface TuneOptions {
   settings?: Partial<PanelSettings>;
   /** Show a progress notification with Cancel, and the recommendation at the end (default true). */
   notify?: boolean;
+  /** Run even when another study on this config is running (its lock); both are then distorted. */
+  force?: boolean;
 }
 
 export interface TrainOptions {
@@ -70,11 +72,20 @@ export async function tuneConfig(host: Host, studies: StudyService, uri: vscode.
   const notify = options.notify !== false;
   void checkBeforeRun(host, r.resolved.runner, uri);
   const watch = await watchForMissingPackage(host, studies, r.resolved.runner);
-  const result = await studies.runStudy(uri, r.resolved, notify).finally(() => {
+  const study = options.force ? { ...r.resolved, options: { ...r.resolved.options, force: true } } : r.resolved;
+  const result = await studies.runStudy(uri, study, notify).finally(() => {
     watch.dispose();
   });
   if (notify && result.status === 'completed' && result.recommendation) announce(uri, result.recommendation);
+  if (notify && 'lockedBy' in result && result.lockedBy) offerRunAnyway(uri, result.reason ?? 'another study on this config is running', options);
   return result;
+}
+
+/** Another study on the config holds its lock: say so, and offer to run both anyway (both are then distorted). */
+function offerRunAnyway(uri: vscode.Uri, reason: string, options: TuneOptions): void {
+  void vscode.window.showWarningMessage(`Batch Tuner: ${reason}`, 'Run Anyway').then((choice) => {
+    if (choice) void vscode.commands.executeCommand('batchTuner.tune', uri, { ...options, force: true });
+  });
 }
 
 /** Trains once at one batch size (learning rate scaled by the resolved rule), streaming metrics like a study trial. */

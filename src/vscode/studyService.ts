@@ -4,7 +4,7 @@
 // finished study to the store. What to run — settings, defaults, the runner — is decided before
 // it gets here, by the one resolver (./studyConfig.ts).
 import * as vscode from 'vscode';
-import type { StudyEvent } from '../core/study/types';
+import type { LockHolder, StudyEvent } from '../core/study/types';
 import type { ResolvedStudy, RunnerSpec } from '../core/resolve/types';
 import type { Recommendation, StudyPhase, TrialResult, TrialRunner, TrialSpec, TrialSummary } from '../core/types';
 import { runnerModule, studyModule } from './coreModules';
@@ -28,7 +28,15 @@ export interface Session {
 }
 
 export type SessionResult =
-  | { status: 'completed' | 'stopped' | 'failed'; reason?: string; recommendation?: Recommendation; studyFile?: string; trial?: TrialSummary }
+  | {
+      status: 'completed' | 'stopped' | 'failed';
+      reason?: string;
+      recommendation?: Recommendation;
+      studyFile?: string;
+      trial?: TrialSummary;
+      /** Refused: another study on this config holds its lock (pid, since when). */
+      lockedBy?: LockHolder;
+    }
   | { status: 'untrusted'; reason: string }
   | { status: 'busy'; reason: string }
   | { status: 'invalid-config'; reason: string };
@@ -64,7 +72,7 @@ export class StudyService implements vscode.Disposable {
         const runner = await this.runner(study.runner);
         const { runStudy } = await studyModule();
         const outcome = await runStudy(study.options, runner, (event) => this.onStudyEvent(session, event), session.abort.signal);
-        return { status: outcome.status, reason: outcome.reason, recommendation: outcome.recommendation, studyFile: outcome.studyFile };
+        return { status: outcome.status, reason: outcome.reason, recommendation: outcome.recommendation, studyFile: outcome.studyFile, ...(outcome.lockedBy ? { lockedBy: outcome.lockedBy } : {}) };
       } catch (err) {
         this.host.log.error(`study on ${session.label} failed: ${errorMessage(err)}`);
         return { status: 'failed', reason: errorMessage(err) };
@@ -214,7 +222,8 @@ export class StudyService implements vscode.Disposable {
     this.host.log.info(`${session.kind} on ${session.label} ${result.status}${result.reason ? `: ${result.reason}` : ''}`);
     this.store.invalidate();
     this.emitter.fire({ type: 'ended', session, result });
-    if (result.status === 'failed') {
+    // A study refused for another one's lock is offered "Run Anyway" by its caller (runs.ts).
+    if (result.status === 'failed' && !('lockedBy' in result && result.lockedBy)) {
       const what = session.kind === 'tune' ? 'the study' : 'training';
       void vscode.window.showErrorMessage(`Batch Tuner: ${what} on ${session.label} failed: ${result.reason ?? 'see the output'}`, 'Show Output').then((c) => c && this.host.log.show());
     }
