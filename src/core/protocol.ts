@@ -51,7 +51,7 @@ export function validateStepMetrics(m: unknown): ValidationResult<StepMetrics> {
   // A diverged run reports NaN/Infinity loss: that is a measurement, not a protocol error.
   if (typeof m.loss !== 'number' && m.loss !== null) return { ok: false, error: 'step metrics: "loss" must be a number' };
   for (const k of STEP_OPTIONAL) if (!isOptNum(m[k])) return { ok: false, error: `step metrics: "${k}" must be a finite number when present` };
-  return { ok: true, value: { ...(m as unknown as StepMetrics), loss: m.loss === null ? NaN : (m.loss as number) } };
+  return { ok: true, value: { ...(m as unknown as StepMetrics), loss: m.loss === null ? NaN : (m.loss) } };
 }
 
 export function validateEvalMetrics(m: unknown): ValidationResult<EvalMetrics> {

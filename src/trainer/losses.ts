@@ -10,7 +10,7 @@ export function meanLoss(kind: LossKind, output: tf.Tensor, y: tf.Tensor, classe
       const target = y.dtype === 'int32' ? tf.cast(tf.oneHot(y as tf.Tensor1D, classes), 'float32') : y;
       return tf.losses.meanSquaredError(target, output) as tf.Scalar;
     }
-    const oneHot = tf.oneHot(y as tf.Tensor1D, classes);
+    const oneHot = tf.oneHot(y, classes);
     if (outputsProbabilities) {
       // The model already applied softmax: -mean(sum(y * log p)), clipped away from log(0).
       return tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.log(tf.clipByValue(output, 1e-7, 1))), -1))) as tf.Scalar;

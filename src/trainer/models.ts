@@ -1,6 +1,6 @@
 // Builds the model a config names. Weights are initialised from the trial's seed, so the
 // same seed gives the same losses on the same backend.
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';

@@ -61,7 +61,7 @@ export function editorSettingValues(document: vscode.TextDocument): EditorSettin
     slurmPendingTimeoutSeconds: explicit<number>(c, 'slurm.pendingTimeoutSeconds'),
     slurmWorkers: explicit<string>(c, 'slurm.workers'),
   };
-  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as EditorSettingValues;
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
 }
 
 /**

@@ -81,7 +81,7 @@ test("each placeholder's environment variable is the one the script gets, with t
   const v = placeholderValues(spec, files, split, '/usr/bin/python3', '/ws');
   const env = trialEnvironment({}, spec, files, split, '/usr/bin/python3');
   for (const [name, envName] of Object.entries(PLACEHOLDER_ENV)) {
-    assert.equal(env[envName as string], String(v[name as keyof PlaceholderValues]), `${name} / ${envName}`);
+    assert.equal(env[envName], String(v[name as keyof PlaceholderValues]), `${name} / ${envName}`);
   }
 });
 

@@ -36,7 +36,7 @@ test('every property has a description, and every object forbids unknown keys', 
 
 test('the schema is valid draft-07 and its defaultSnippets are valid configs', () => {
   const ajv = new Ajv({ strict: false });
-  assert.ok(ajv.validateSchema(trainingConfigSchema as object), JSON.stringify(ajv.errors));
+  assert.ok(ajv.validateSchema(trainingConfigSchema), JSON.stringify(ajv.errors));
   const defs = (trainingConfigSchema as unknown as { definitions: Record<string, { defaultSnippets?: Array<{ body: Json }> }> }).definitions;
   const base: Json = { model: { type: 'mlp' }, data: { source: 'mnist' }, optimizer: { name: 'adam', learning_rate: 0.001 }, batch_size: 32 };
   let checked = 0;
@@ -44,7 +44,7 @@ test('the schema is valid draft-07 and its defaultSnippets are valid configs', (
     for (const snippet of def.defaultSnippets ?? []) {
       const body = JSON.parse(JSON.stringify(snippet.body).replace(/\$\{\d+:([^}]*)\}/g, '$1')) as Json;
       const config: Json = { ...base, [section]: body };
-      if (section === 'data' && body.source === 'csv') (body as Json).path = 'package.json'; // a file that exists
+      if (section === 'data' && body.source === 'csv') (body).path = 'package.json'; // a file that exists
       const r = parseTrainingConfig(stringify(config), `${process.cwd()}/snippet.yaml`);
       assert.deepEqual(r.diagnostics.map((d) => d.message), [], `${section}: ${JSON.stringify(body)}`);
       checked++;

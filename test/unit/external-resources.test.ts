@@ -19,7 +19,7 @@ test('parses nvidia-smi compute-apps CSV (MiB) and sums per pid', () => {
 
 test('the process tree of a real process with a child: pids, RSS, peak, then gone', async () => {
   const child = spawn('/usr/bin/python3', ['-c', 'import subprocess,sys,time; p=subprocess.Popen([sys.executable,"-c","import time; b=bytearray(30*2**20); time.sleep(30)"]); print(p.pid, flush=True); time.sleep(30)'], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
-  const grandchild = await new Promise<number>((res) => child.stdout!.once('data', (b: Buffer) => res(Number(String(b).trim()))));
+  const grandchild = await new Promise<number>((res) => child.stdout.once('data', (b: Buffer) => res(Number(String(b).trim()))));
   await new Promise((r) => setTimeout(r, 300));
   const pids = await processTreePids(child.pid!);
   assert.ok(pids.includes(child.pid!) && pids.includes(grandchild), `tree ${pids}`);
@@ -37,8 +37,8 @@ test('the process tree of a real process with a child: pids, RSS, peak, then gon
   assert.ok(Math.abs((viaPs.rssBytes ?? 0) - rss) < 0.2 * rss, `ps RSS ${viaPs.rssBytes} vs /proc ${rss}`);
   process.kill(-child.pid!, 'SIGKILL');
   await new Promise((r) => child.once('close', r));
-  for (let i = 0; i < 20 && (await livePids([grandchild], child.pid!)).length; i++) await new Promise((r) => setTimeout(r, 50));
-  assert.deepEqual(await livePids([child.pid!, grandchild], child.pid!), []);
+  for (let i = 0; i < 20 && (await livePids([grandchild], child.pid)).length; i++) await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(await livePids([child.pid!, grandchild], child.pid), []);
 });
 
 test('the known-tree sample follows children and re-parented members, and drops a member whose pid now names another process', async () => {
@@ -48,7 +48,7 @@ test('the known-tree sample follows children and re-parented members, and drops 
     'mid = subprocess.Popen([sys.executable, "-c", "import subprocess, sys; p = subprocess.Popen([sys.executable, \\"-c\\", \\"import time; time.sleep(30)\\"]); print(p.pid, flush=True)"], stdout=subprocess.PIPE)',
     'print(mid.stdout.readline().decode().strip(), flush=True); mid.wait(); time.sleep(30)',
   ].join('\n')], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
-  const orphan = await new Promise<number>((res) => root.stdout!.once('data', (b: Buffer) => res(Number(String(b).trim()))));
+  const orphan = await new Promise<number>((res) => root.stdout.once('data', (b: Buffer) => res(Number(String(b).trim()))));
   try {
     await new Promise((r) => setTimeout(r, 200));
     const start = (await readStat(orphan))!.startTime;

@@ -177,7 +177,7 @@ test('real PyTorch: a step schedule grows the batch 32 -> 64 -> 128 through the 
   assert.ok(first64 === 21 || first64 === 22, `64 from step ${first64}: ${sizes.join(',')}`);
   assert.ok(first128 === 41 || first128 === 42, `128 from step ${first128}: ${sizes.join(',')}`);
   for (const s of r.steps) {
-    const want: number = s.step < first64! ? 32 : s.step < first128! ? 64 : 128;
+    const want: number = s.step < first64 ? 32 : s.step < first128 ? 64 : 128;
     assert.equal(s.batchSize, want, `step ${s.step}: ${sizes.join(',')}`);
   }
   // The lr the script reports follows the sqrt rule (unknown optimizer in a user config: sqrt, Adam's).

@@ -71,7 +71,7 @@ test('SIGUSR1 asks a running script for a checkpoint: it saves at the next step 
     env: pythonEnv({ BATCH_TUNER_METRICS: metrics, BATCH_TUNER_MNIST: MNIST, BATCH_TUNER_EVAL_EVERY: '0' }),
   });
   let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
+  child.stderr.on('data', (d) => (stderr += d));
   const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
   const read = (): Rec[] => (existsSync(metrics) ? readFileSync(metrics, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
   const deadline = Date.now() + 60_000;

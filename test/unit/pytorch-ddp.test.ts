@@ -47,7 +47,7 @@ function startRanks(args: string[], envFor: (rank: number) => NodeJS.ProcessEnv)
   return Promise.all([0, 1].map((rank) => new Promise<{ code: number | null; stderr: string }>((res) => {
     const child = spawn(PY!, [TRAIN, ...args], { env: envFor(rank), stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
-    child.stderr!.on('data', (d) => (stderr += d));
+    child.stderr.on('data', (d) => (stderr += d));
     const timer = setTimeout(() => child.kill('SIGKILL'), 150_000);
     child.on('exit', (code) => {
       clearTimeout(timer);
@@ -64,7 +64,7 @@ test('torchrun, 2 gloo workers: rank 0 reports global samples, max memory, and p
   const dir = mkdtempSync(join(tmpdir(), 'bt-ddp-'));
   const ddp = join(dir, 'ddp.jsonl');
   const args = [TRAIN, '--max-steps', '12', '--batch-size', '64', '--seed', '5'];
-  const r = spawnSync(TORCHRUN!, ['--standalone', '--nproc-per-node', '2', ...args], {
+  const r = spawnSync(TORCHRUN, ['--standalone', '--nproc-per-node', '2', ...args], {
     cwd: dir, encoding: 'utf8', timeout: 200_000,
     env: baseEnv(ddp, { BATCH_TUNER_ACCUMULATION_STEPS: '2', BATCH_TUNER_WORLD_SIZE: '2' }),
   });

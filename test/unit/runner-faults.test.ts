@@ -62,8 +62,8 @@ test('a trainer that crashes: status crashed, exit code and stderr tail kept', a
   assert.equal(result.status, 'crashed');
   assert.equal(result.error?.kind, 'crash');
   assert.equal(result.error?.exitCode, 3);
-  assert.match(result.error!.message, /exited with code 3/);
-  assert.match(result.error!.stderrTail!, /segfault-like failure/);
+  assert.match(result.error.message, /exited with code 3/);
+  assert.match(result.error.stderrTail!, /segfault-like failure/);
   assert.equal(result.backend, 'fake');
   await noChildrenLeft();
 });
@@ -75,7 +75,7 @@ test('a trainer that never answers (and ignores SIGTERM) is killed after hangTim
   assert.equal(result.status, 'timeout');
   assert.equal(result.error?.kind, 'hang');
   assert.equal(result.error?.signal, 'SIGKILL');
-  assert.match(result.error!.message, /sent nothing for 0.4 s/);
+  assert.match(result.error.message, /sent nothing for 0.4 s/);
   assert.ok(took < 3000, `settled after ${took} ms`);
   await noChildrenLeft();
 });
@@ -91,7 +91,7 @@ test('a real out-of-memory (V8 heap limit via execArgv) becomes status oom', asy
     const result = await createTrainerRunner({ execArgv: ['--max-old-space-size=48'] })(trialSpec({ configPath: path.join(dir, 'train.yaml') }, config), {});
     assert.equal(result.status, 'oom', JSON.stringify(result.error));
     assert.equal(result.error?.kind, 'oom');
-    assert.match(result.error!.stderrTail!, /heap out of memory/);
+    assert.match(result.error.stderrTail!, /heap out of memory/);
     await noChildrenLeft();
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -103,9 +103,9 @@ test('an invalid trial spec is reported by the trainer as a config error', async
   const result = await createTrainerRunner()(trialSpec({ microBatches: 1000 }, bad), {});
   assert.equal(result.status, 'failed');
   assert.equal(result.error?.kind, 'config');
-  assert.match(result.error!.message, /model\.type must be one of mlp, cnn, linear, layers \(got "transformer"\)/);
-  assert.match(result.error!.message, /optimizer\.name must be one of sgd, momentum, adam/);
-  assert.match(result.error!.message, /microBatches \(1000\) cannot exceed batchSize \(64\)/);
+  assert.match(result.error.message, /model\.type must be one of mlp, cnn, linear, layers \(got "transformer"\)/);
+  assert.match(result.error.message, /optimizer\.name must be one of sgd, momentum, adam/);
+  assert.match(result.error.message, /microBatches \(1000\) cannot exceed batchSize \(64\)/);
   await noChildrenLeft();
 });
 
@@ -120,5 +120,5 @@ test('a missing trainer bundle is a spawn error that says what to do', async () 
   const result = await createTrainerRunner({ trainerPath: '/nonexistent/trainer.js' })(trialSpec(), {});
   assert.equal(result.status, 'failed');
   assert.equal(result.error?.kind, 'spawn');
-  assert.match(result.error!.message, /npm run build/);
+  assert.match(result.error.message, /npm run build/);
 });

@@ -54,8 +54,8 @@ function startSupervisor(kind: string, dir: string, env: NodeJS.ProcessEnv = pro
   let err = '';
   return new Promise((res, rej) => {
     const timer = setTimeout(() => rej(new Error(`no READY from the ${kind} supervisor in 60 s: ${out} ${err}`)), 60_000);
-    sup.stderr!.on('data', (b) => (err += b));
-    sup.stdout!.on('data', (b) => {
+    sup.stderr.on('data', (b) => (err += b));
+    sup.stdout.on('data', (b) => {
       out += b;
       const m = /READY (.*)\n/.exec(out);
       if (m) {

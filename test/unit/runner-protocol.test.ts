@@ -86,5 +86,5 @@ test('startTrainerTrial: the host changes the batch size of a running trial', as
   assert.deepEqual(r.steps.slice(0, 2).map((s) => s.batchSize), [64, 64]);
   assert.equal(r.steps.at(-1)!.batchSize, 16);
   assert.equal(r.steps.at(-1)!.learningRate, 0.001, 'the learning rate stays when none is given');
-  assert.throws(() => handle!.setBatchSize(0), /positive integer/);
+  assert.throws(() => handle.setBatchSize(0), /positive integer/);
 });

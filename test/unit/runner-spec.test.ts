@@ -22,7 +22,7 @@ test('the built-in trainer is stopped after the resolved trial timeout (batchTun
   const result = await createRunner(r.runner, { trainerPath: path.join(fixtures, 'hang-trainer.js') })(trialSpec(), {});
   assert.equal(result.status, 'timeout');
   assert.equal(result.error?.kind, 'hang');
-  assert.match(result.error!.message, /sent nothing for 0.4 s/);
+  assert.match(result.error.message, /sent nothing for 0.4 s/);
   assert.ok(Date.now() - t0 < 5000);
 });
 

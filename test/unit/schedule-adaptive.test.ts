@@ -157,5 +157,5 @@ test('goodput-aware: a throughput field is validated, and an unusable one falls 
   const bad = validateSchedule({ kind: 'adaptive', throughput: { overhead_seconds: -1, per_sample_seconds: 'x', extra: 1 } });
   assert.deepEqual(bad.map((p) => p.path.join('.')).sort(), ['throughput.extra', 'throughput.overhead_seconds', 'throughput.per_sample_seconds']);
   assert.equal(adaptiveStepTime({ kind: 'adaptive', throughput: { overhead_seconds: 0.01, per_sample_seconds: 0 } }), undefined, 'no cost per sample: not a usable model');
-  assert.deepEqual(validateSchedule({ kind: 'linear_ramp', from: 8, to: 64, over_samples: 100, throughput: {} } as unknown).map((p) => p.path[0]), ['throughput']);
+  assert.deepEqual(validateSchedule({ kind: 'linear_ramp', from: 8, to: 64, over_samples: 100, throughput: {} }).map((p) => p.path[0]), ['throughput']);
 });

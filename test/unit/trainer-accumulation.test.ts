@@ -78,8 +78,8 @@ test('peak tensor memory follows the micro-batch: batch 2048 with k = 4 peaks lo
 test('accumulation settings the built-in trainer cannot honour are config errors', async () => {
   const r = await runTrainerChild(trialSpec({ batchSize: 100, maxSteps: 2, accumulationSteps: 3 }));
   assert.equal(r.error?.kind, 'config');
-  assert.match(r.error!.message, /batchSize 100 is not divisible by accumulationSteps 3 \(micro-batches must be equal\): use a batch size that is a multiple of 3 \(e\.g\. 99 or 102\)/);
+  assert.match(r.error.message, /batchSize 100 is not divisible by accumulationSteps 3 \(micro-batches must be equal\): use a batch size that is a multiple of 3 \(e\.g\. 99 or 102\)/);
   const w = await runTrainerChild(trialSpec({ maxSteps: 2, worldSize: 2 }));
   assert.equal(w.error?.kind, 'config');
-  assert.match(w.error!.message, /worldSize 2: the built-in trainer runs one worker/);
+  assert.match(w.error.message, /worldSize 2: the built-in trainer runs one worker/);
 });

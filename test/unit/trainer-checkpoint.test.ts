@@ -141,7 +141,7 @@ test('bad checkpoints and settings are config errors naming the file and what to
   for (const [name, o, config, want] of cases) {
     const r = await runTrainerChild(trialSpec({ maxSteps: 6, evalEvery: 0, ...o }, config));
     assert.equal(r.error?.kind, 'config', `${name}: ${JSON.stringify(r.error)} ${r.stderr}`);
-    assert.match(r.error!.message, want, name);
+    assert.match(r.error.message, want, name);
     assert.equal(r.steps.length, 0, `${name}: nothing trained`);
     assert.equal(r.exitCode, 1, name);
   }

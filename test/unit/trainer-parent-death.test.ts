@@ -37,7 +37,7 @@ function startParent(mode: 'ipc-only' | 'lifeline'): { parent: ChildProcess; lin
   const lines: Array<Record<string, unknown>> = [];
   const trainerPid = new Promise<number>((resolve, reject) => {
     let buf = '';
-    parent.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    parent.stdout.setEncoding('utf8').on('data', (d: string) => {
       buf += d;
       for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
         const line = JSON.parse(buf.slice(0, i)) as Record<string, unknown>;

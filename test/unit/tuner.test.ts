@@ -234,7 +234,7 @@ test('recommend: measured steps to target, timed by the step-time model, decide;
   assert.equal(rec?.candidates.find((c) => c.batchSize === 64)?.measuredStepsToTarget, 300);
   assert.equal(rec?.candidates.find((c) => c.batchSize === 64)?.measuredTimeToTarget, 4, 'the raw wall time stays in the evidence');
   // Measured speed-up of the pick over 32: (900 x 0.0052) / (steps x t) of the pick.
-  const pick = rec?.batchSize as number;
+  const pick = rec?.batchSize;
   const steps = pick === 64 ? 300 : 200;
   assert.ok(Math.abs((rec?.evidence.measuredSpeedupVsCurrent ?? 0) - (900 * t(32)) / (steps * t(pick))) < 1e-9);
 });

@@ -158,7 +158,7 @@ function statedWorld(sites: Partial<Record<GlobalBatchRole, GlobalBatchSite>>): 
 
 /** The numbers the family states and the assumptions it makes when they underdetermine the invariant. */
 function startingNumbers(found: Found, sites: Partial<Record<GlobalBatchRole, GlobalBatchSite>>, given: number | undefined) {
-  const num = (r: GlobalBatchRole) => (typeof sites[r]?.value === 'number' ? (sites[r]!.value as number) : undefined);
+  const num = (r: GlobalBatchRole) => (typeof sites[r]?.value === 'number' ? (sites[r].value) : undefined);
   const accDefault: Array<[BatchNumberRole, number]> = sites.accumulation ? [] : [['accumulation', 1]];
   switch (found.family) {
     case 'deepspeed':
@@ -204,7 +204,7 @@ export function readGlobalBatch(text: string, formatOrFileName: ConfigFormat | s
   const sites: Partial<Record<GlobalBatchRole, GlobalBatchSite>> = {};
   for (const [role, v] of Object.entries(found.sites) as Array<[GlobalBatchRole, ConfigValue]>) {
     sites[role] = { role, key: v.match, value: siteValue(role, v, text) };
-    const p = valueProblem(found.family, sites[role]!, text);
+    const p = valueProblem(found.family, sites[role], text);
     if (p) at(v.match, p);
   }
   const given = options.worldSize;

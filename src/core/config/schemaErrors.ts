@@ -161,7 +161,7 @@ export function schemaProblems(data: unknown): SchemaProblem[] {
     seen.add(id);
     out.push(p);
   };
-  const errors = (validate.errors ?? []) as ErrorObject[];
+  const errors = (validate.errors ?? []);
   // A misspelt key also makes the real one "missing": say it once, as the typo.
   const suggested = new Set<string>();
   for (const e of errors) {

@@ -158,7 +158,7 @@ function readTunerSpec(file: string, text: string, section: TunerSection, entrie
   located.sort((a, b) => a.r.offset - b.r.offset);
   const first = located[0];
   if (first) throw errorAt(file, text, first.r.offset, first.r.length, first.p.message);
-  return section.raw as TunerSpec;
+  return section.raw;
 }
 
 /**

@@ -214,7 +214,7 @@ export class TrialProcess {
       child.once('spawn', () => resolve({ child, pid: child.pid as number, ended, flush }));
       child.on('error', (e) => {
         // Spawn failures (ENOENT, EACCES) come here without a pid; later errors (a failed send) are not fatal.
-        if (child.pid === undefined) resolve({ error: e as NodeJS.ErrnoException });
+        if (child.pid === undefined) resolve({ error: e });
       });
     });
   }

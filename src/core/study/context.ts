@@ -91,7 +91,7 @@ export class StudyContext {
   persist(line: DistributiveOmit<StudyLine, 'v' | 'time'>): void {
     if (!this.writer || this.persistFailed) return;
     try {
-      this.writer.append({ v: 1, time: new Date().toISOString(), ...line } as StudyLine);
+      this.writer.append({ v: 1, time: new Date().toISOString(), ...line });
     } catch (e) {
       // A full disk or a deleted folder must not end the trials: warn once and go on unsaved.
       this.persistFailed = true;

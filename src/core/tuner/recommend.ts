@@ -138,7 +138,7 @@ function measuredTimes(input: RecommendInput): MeasuredTime[] {
   return input.convergence.map((m) => {
     const steps = m.stepsToTarget;
     const ts = model && steps && steps.length > 0 ? steps.map((s) => (s === undefined ? undefined : s * predictStepSeconds(model, m.batchSize))) : m.timesToTarget;
-    const all = ts.length > 0 && ts.every((t) => t !== undefined) ? (ts as number[]) : undefined;
+    const all = ts.length > 0 && ts.every((t) => t !== undefined) ? (ts) : undefined;
     const out: MeasuredTime = { batchSize: m.batchSize, spread: all ? Math.max(...all) - Math.min(...all) : 0, diverged: m.diverged.some((d) => d !== undefined) };
     if (all) out.timeToTarget = mean(all);
     return out;
@@ -341,9 +341,9 @@ function measuredConvergence(m: ConvergenceMeasurement, source: LossSource | und
   }
   if (source) out.lossSource = source;
   const ts = m.timesToTarget;
-  if (ts.length > 0 && ts.every((t) => t !== undefined)) out.measuredTimeToTarget = mean(ts as number[]);
+  if (ts.length > 0 && ts.every((t) => t !== undefined)) out.measuredTimeToTarget = mean(ts);
   const ss = m.stepsToTarget;
-  if (ss && ss.length > 0 && ss.every((t) => t !== undefined)) out.measuredStepsToTarget = mean(ss as number[]);
+  if (ss && ss.length > 0 && ss.every((t) => t !== undefined)) out.measuredStepsToTarget = mean(ss);
   const why = m.diverged.find((d) => d !== undefined);
   if (why) out.diverged = why;
   return out;

@@ -102,10 +102,10 @@ function readTensor(e: unknown, payload: Buffer): SavedTensor | undefined {
   if (!x || typeof x.name !== 'string' || !Array.isArray(x.shape) || !x.shape.every((d) => Number.isInteger(d) && d >= 0)) return undefined;
   if (!Number.isInteger(x.offset) || !Number.isInteger(x.length) || x.offset! < 0 || x.length! < 0) return undefined;
   if (x.shape.reduce((a, d) => a * d, 1) !== x.length) return undefined;
-  const end = x.offset! + x.length! * 4;
+  const end = x.offset! + x.length * 4;
   if (end > payload.length || (x.dtype !== 'float32' && x.dtype !== 'int32')) return undefined;
   // Copy into a fresh, aligned buffer: the file's bytes need not be 4-aligned in memory.
-  const bytes = new Uint8Array(payload.subarray(x.offset!, end));
+  const bytes = new Uint8Array(payload.subarray(x.offset, end));
   const data = x.dtype === 'int32' ? new Int32Array(bytes.buffer) : new Float32Array(bytes.buffer);
   return { name: x.name, shape: x.shape, data };
 }
