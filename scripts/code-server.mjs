@@ -8,12 +8,13 @@
 // install is never used.
 import { spawn, spawnSync } from 'node:child_process';
 import {
-  cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync,
+  cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { acquireLock } from './lock.mjs';
 
 export const CODE_SERVER_VERSION = '4.139.1';
 const NODE_MAJOR = '24';
@@ -57,23 +58,11 @@ export async function ensureCodeServer({ log = console.log } = {}) {
   const cache = cacheRoot();
   mkdirSync(cache, { recursive: true });
   // One installer at a time: a second one waits for the first instead of doing the work twice.
-  const lock = join(cache, `.install-${CODE_SERVER_VERSION}.lock`);
-  const lockTimeoutMs = 20 * 60_000;
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch (error) {
-      if (error.code !== 'EEXIST') throw error;
-      if (Date.now() - statSync(lock).mtimeMs > lockTimeoutMs) {
-        rmSync(lock, { recursive: true, force: true }); // an installer that died
-        continue;
-      }
-      log('[code-server] another process is installing code-server; waiting…');
-      await sleep(5000);
-      if (existsSync(paths.marker)) return paths;
-    }
-  }
+  const release = await acquireLock(join(cache, `.install-${CODE_SERVER_VERSION}.lock`), {
+    staleMs: 20 * 60_000,
+    log,
+    waiting: '[code-server] another process is installing code-server; waiting…',
+  });
   try {
     if (existsSync(paths.marker)) return paths;
     // Leftovers of an interrupted install are never used; remove them.
@@ -103,7 +92,7 @@ export async function ensureCodeServer({ log = console.log } = {}) {
     log(`[code-server] installed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
     return paths;
   } finally {
-    rmSync(lock, { recursive: true, force: true });
+    release();
   }
 }
 

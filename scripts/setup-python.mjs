@@ -16,11 +16,12 @@
 // Callers count tests that need it as not run, never as passed, when ok is false.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { cacheRoot, repoRoot } from './code-server.mjs';
+import { acquireLock } from './lock.mjs';
 
 /** Installed in this order, one pip call each (torch alone first: see above). */
 export const PYTHON_REQUIREMENTS = [['torch==2.13.0'], ['transformers==5.17.0', 'accelerate==1.15.0', 'lightning==2.6.6']];
@@ -28,7 +29,6 @@ export const PYTHON_REQUIREMENTS = [['torch==2.13.0'], ['transformers==5.17.0', 
 const LAYOUT = 1;
 const PIP_TIMEOUT_MS = 30 * 60_000;
 const LOCK_STALE_MS = 40 * 60_000;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** The interpreter that makes the venv: $BATCH_TUNER_VENV_PYTHON, else python3 on the PATH. */
 function basePython() {
@@ -84,40 +84,6 @@ function pip(paths, args, log) {
   const tail = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n');
   const what = r.error ? r.error.message : `exit ${r.status ?? r.signal}`;
   return `pip could not install ${args.filter((a) => !a.startsWith('-')).join(' ')} (${what}). Is PyPI reachable (try \`${paths.python} -m pip download --no-deps -d /tmp/x six\`)?\n${tail}`;
-}
-
-/** The lock's holder is gone: its pid file names no live process, or it is older than LOCK_STALE_MS. */
-function staleLock(lock) {
-  try {
-    const pid = Number(readFileSync(join(lock, 'pid'), 'utf8'));
-    if (pid > 0) process.kill(pid, 0);
-  } catch (error) {
-    if (error.code === 'ESRCH') return true;
-  }
-  try {
-    return Date.now() - statSync(lock).mtimeMs > LOCK_STALE_MS;
-  } catch {
-    return false; // released meanwhile
-  }
-}
-
-/** Holds a directory lock (one installer at a time across clones); returns its release function. */
-async function acquireLock(lock, log) {
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      writeFileSync(join(lock, 'pid'), String(process.pid));
-      return () => rmSync(lock, { recursive: true, force: true });
-    } catch (error) {
-      if (error.code !== 'EEXIST') throw error;
-      if (staleLock(lock)) {
-        rmSync(lock, { recursive: true, force: true }); // an installer that died
-        continue;
-      }
-      log('[python] another process is setting up the Python environment; waiting…');
-      await sleep(5000);
-    }
-  }
 }
 
 /** Makes the venv with the frameworks (once). Returns undefined, or a failure. */
@@ -177,7 +143,7 @@ export async function ensurePythonEnv({ log = console.log, root = repoRoot } = {
   if (major < 3 || (major === 3 && minor < 10)) return { ok: false, missing: ['python>=3.10'], message: `${base} is Python ${version}; torch 2.13 needs 3.10+: set BATCH_TUNER_VENV_PYTHON to a newer one` };
   const paths = venvPaths(venvDir(version));
   mkdirSync(cacheRoot(), { recursive: true });
-  const release = await acquireLock(`${paths.dir}.lock`, log);
+  const release = await acquireLock(`${paths.dir}.lock`, { staleMs: LOCK_STALE_MS, log, waiting: '[python] another process is setting up the Python environment; waiting…' });
   try {
     let installedNow = false;
     if (!existsSync(paths.marker)) {

@@ -20,7 +20,6 @@ import argparse
 import contextlib
 import math
 import os
-import time
 
 import torch
 import torch.nn as nn
@@ -130,11 +129,9 @@ def main():
     rep.start(backend="pytorch %s %s x%d (%s)" % (torch.__version__, ctx.backend, ctx.world_size, ctx.launcher), device=str(device),
               batch_size=global_batch, world_size=ctx.world_size, accumulation_steps=accum, micro_batch_size=micro)
 
-    samples, step, t_first = 0, 0, time.perf_counter()
+    samples, step = 0, 0
     with rep.guard():
         for step in range(1, max_steps + 1):
-            if step == 1:
-                t_first = time.perf_counter()
             idx = global_indices(seed * 1_000_003 + step, n_train, global_batch)
             mine = idx[ctx.rank * micro * accum:(ctx.rank + 1) * micro * accum]  # this worker's share
             loss = train_step(model, opt, grads, meter, x_train[mine].to(device), y_train[mine].to(device), accum, ctx.world_size)
@@ -145,7 +142,7 @@ def main():
             memory = max_over_workers(device_memory_bytes(), device=device)
             rep.step(step, samples=samples, loss=loss, batch_size=global_batch, lr=opt.param_groups[0]["lr"],
                      epoch=samples / n_train, memory_bytes=memory, **stats)
-            stop, new_batch, new_lr = sync_control(rep, ctx, limit_reached(rep, step, t_first) or not math.isfinite(loss), poll_control() if ctx.is_main else None, device)
+            stop, new_batch, new_lr = sync_control(rep, ctx, rep.should_stop(step) or not math.isfinite(loss), poll_control() if ctx.is_main else None, device)
             if new_batch:
                 global_batch, accum, micro = batch_plan(argparse.Namespace(**{**vars(args), "batch_size": new_batch, "micro_batch_size": None}), rep, cfg, ctx.world_size)
                 if grads:
@@ -157,14 +154,6 @@ def main():
         evaluate(rep, model, x_val.to(device), y_val.to(device), step)
     rep.done()
     shutdown()
-
-
-def limit_reached(rep, step, t_first):
-    """The trial's step limit, or its time limit counted from the first step: starting the workers,
-    joining the process group and loading data are start-up, not training (BATCH_TUNER_MAX_SECONDS)."""
-    if rep.steps is not None and step >= rep.steps:
-        return True
-    return rep.max_seconds is not None and time.perf_counter() - t_first >= rep.max_seconds
 
 
 def train_step(model, opt, grads, meter, xb, yb, accum, world):

@@ -21,7 +21,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 try:
-    from batch_tuner import (CheckpointError, GradNoiseMeter, Reporter, apply_learning_rate, cuda_peak_memory,
+    from batch_tuner import (CheckpointError, GradNoiseMeter, Reporter, apply_learning_rate, device_memory_bytes,
                              load_checkpoint, poll_control, save_checkpoint)
     from batch_tuner.config import read_config
     from batch_tuner.datasets import default_mnist_path, load_mnist
@@ -126,7 +126,7 @@ class Trial:
         self.run.samples += len(idx)
         stats = self.meter.stats() if self.meter else {}
         self.rep.step(self.run.step, samples=self.run.samples, loss=loss, epoch=self.run.samples / len(self.x_train),
-                      batch_size=len(idx), lr=self.lr, memory_bytes=cuda_peak_memory(), **stats)
+                      batch_size=len(idx), lr=self.lr, memory_bytes=device_memory_bytes(), **stats)
         if not self.rep.enabled and self.run.step % 50 == 0:
             print("step %d loss %.4f" % (self.run.step, loss))
         return loss

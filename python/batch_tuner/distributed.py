@@ -52,10 +52,29 @@ def detect_launch():
     return 0, 1, 0, "single"
 
 
-def init_distributed(backend=None, port=29517, timeout_seconds=120):
+DEFAULT_MASTER_PORT = 29517
+# Ports derived from a Slurm job id: 10000-29999, below Linux's ephemeral range (32768-60999), so a
+# port the kernel handed to some client is unlikely to be taken.
+_SLURM_PORT_BASE, _SLURM_PORT_SPAN = 10000, 20000
+
+
+def master_port(env=None, default=DEFAULT_MASTER_PORT):
+    """The port rank 0 listens on: $MASTER_PORT when set; else, inside a Slurm job, one derived from
+    SLURM_JOB_ID (10000 + id mod 20000), so two jobs sharing a node do not both take `default`;
+    else `default`."""
+    env = os.environ if env is None else env
+    port = env.get("MASTER_PORT")
+    if port:
+        return int(port)
+    job = env.get("SLURM_JOB_ID", "")
+    return _SLURM_PORT_BASE + int(job) % _SLURM_PORT_SPAN if job.isdigit() else default
+
+
+def init_distributed(backend=None, port=None, timeout_seconds=120):
     """Joins the process group when started as one of several workers; returns a
-    DistributedContext (world_size 1 and nothing initialised when alone). Under srun it fills in
-    MASTER_ADDR (the step's first node) and MASTER_PORT (`port`) when they are not set."""
+    DistributedContext (world_size 1 and nothing initialised when alone). Fills in MASTER_ADDR
+    (under srun the step's first node, else 127.0.0.1) and MASTER_PORT (`port` when given, else
+    master_port(): one per Slurm job) when they are not set."""
     import datetime
 
     import torch
@@ -69,7 +88,7 @@ def init_distributed(backend=None, port=29517, timeout_seconds=120):
         torch.cuda.set_device(device)
     if world > 1 and not dist.is_initialized():
         os.environ.setdefault("MASTER_ADDR", _slurm_master() if launcher == "srun" else "127.0.0.1")
-        os.environ.setdefault("MASTER_PORT", str(port))
+        os.environ.setdefault("MASTER_PORT", str(port if port is not None else master_port()))
         os.environ["RANK"], os.environ["WORLD_SIZE"] = str(rank), str(world)
         dist.init_process_group(backend, rank=rank, world_size=world, timeout=datetime.timedelta(seconds=timeout_seconds))
     return DistributedContext(rank, world, local_rank, backend, device, launcher)

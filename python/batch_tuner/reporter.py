@@ -112,6 +112,7 @@ class Reporter:
         self._stream = stream
         self._fd = None
         self._t0 = time.perf_counter()
+        self._t_training = None  # when the first step came: BATCH_TUNER_MAX_SECONDS counts from there
         self._started = False
         self._last_step = 0
         self._samples = 0
@@ -161,6 +162,7 @@ class Reporter:
         Optional fields: val_loss, val_accuracy, grad_sq_norm, micro_grad_sq_norm, micro_batch_size,
         memory_bytes, batch_size, lr, epoch (anything else is ignored by Batch Tuner).
         """
+        self._training_started()  # on every worker, also those that do not write
         if not self.enabled:
             return
         if not self._started:
@@ -200,11 +202,21 @@ class Reporter:
             os.close(self._fd)
             self._fd = None
 
+    def _training_started(self):
+        if self._t_training is None:
+            self._t_training = time.perf_counter()
+
     def should_stop(self, step):
-        """True once the trial's step limit (BATCH_TUNER_STEPS) or time limit (BATCH_TUNER_MAX_SECONDS) is reached."""
+        """True once the trial's step limit (BATCH_TUNER_STEPS) or time limit (BATCH_TUNER_MAX_SECONDS)
+        is reached. The time counts from the first step (reported with step(), or asked about here),
+        not from the Reporter's creation: importing, starting workers, joining a process group and
+        loading data are start-up, and a trial that spent its budget there would train for one step."""
         if self.steps is not None and step >= self.steps:
             return True
-        return self.max_seconds is not None and self.elapsed() >= self.max_seconds
+        if self.max_seconds is None:
+            return False
+        self._training_started()
+        return time.perf_counter() - self._t_training >= self.max_seconds
 
     # -- out of memory -----------------------------------------------------------------------
 

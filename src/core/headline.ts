@@ -4,6 +4,7 @@
 // when nothing it rests on was assumed (docs/recommendation.md §4); otherwise the line says what
 // was assumed instead. Pure (type imports only): the webview bundles load it too (PURE_CORE).
 import type { Basis, BatchSizePlan, Parallelism, Recommendation, RecommendationBasis } from './types';
+import type { ApplyChanges } from './config/apply';
 
 /** A piece of the headline with how its number was obtained (the UI shows the basis as a tag). */
 export interface TaggedText {
@@ -80,6 +81,20 @@ export function formatCount(n: number): string {
 export function warmupPlan(rec: Pick<Recommendation, 'plan'>): BatchSizePlan | undefined {
   const p = rec.plan;
   return p && p.kind === 'warmup' && p.stages.length >= 2 ? p : undefined;
+}
+
+/**
+ * What Apply plan writes (the panel's button and the CodeLens alike): the plan's `batch_schedule`,
+ * and the batch size and learning rate of its first stage, nothing else; undefined when the plan
+ * has no schedule for the built-in trainer. Not `steps`: the run's length is the person's (the plan
+ * was costed over it, or over --horizon), and the plan's step count is a prediction to the target
+ * loss, not a measurement to cut the run at.
+ */
+export function warmupPlanChanges(rec: Pick<Recommendation, 'plan'>, withLearningRate = true): Pick<ApplyChanges, 'batchSize' | 'learningRate' | 'schedule'> | undefined {
+  const p = warmupPlan(rec);
+  const first = p?.stages[0];
+  if (!p?.schedule || !first) return undefined;
+  return { batchSize: first.batchSize, ...(withLearningRate ? { learningRate: first.learningRate } : {}), schedule: p.schedule };
 }
 
 /** A warm-up plan's ends as "64 → 256 over the run", or undefined for a fixed (or no) plan. */

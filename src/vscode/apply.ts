@@ -1,17 +1,18 @@
 // Apply: writes a batch size (and learning rate, schedule) into a config as one WorkspaceEdit of
-// minimal text edits (./applyPlan.ts), so comments and formatting stay and one Undo reverts it.
+// the minimal text edits core computes (core/config/apply.ts: what may be written, checked and
+// read back), so comments and formatting stay and one Undo reverts it.
 // Safe against a moving target: the edit is computed from the document at one version with no
 // await before it is sent (VS Code then refuses it if the text changed meanwhile, and Apply
 // computes it again); and when the config changed since the study that recommended the values,
 // the person is asked first (Apply anyway / Cancel).
 import * as vscode from 'vscode';
 import type { StudyRecord } from '../core/study/types';
-import type { ApplyChanges, ApplyPlan } from './applyPlan';
-import { studyModule } from './coreModules';
+import type { ApplyChanges, ApplyPlan } from '../core/config/apply';
+import { configModule, studyModule } from './coreModules';
 import { errorMessage, type Host } from './ctx';
 import type { StudyStore } from './studyStore';
 
-export type { ApplyChanges } from './applyPlan';
+export type { ApplyChanges } from '../core/config/apply';
 
 export interface ApplyResult {
   applied: boolean;
@@ -35,7 +36,7 @@ export interface ApplyOptions {
 const ATTEMPTS = 3;
 
 export async function applyToConfig(host: Host, store: StudyStore, uri: vscode.Uri, changes: ApplyChanges, options: ApplyOptions = {}): Promise<ApplyResult> {
-  const { planApply, invalidChange } = await import('./applyPlan');
+  const { planApply, invalidChange } = await configModule();
   const invalid = invalidChange(changes);
   if (invalid) return fail(host, invalid);
   let document: vscode.TextDocument;

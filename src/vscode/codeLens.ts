@@ -2,7 +2,7 @@
 // exists its recommendation with Apply, and, where the config states a family of batch keys
 // (DeepSpeed, Hugging Face, Lightning, ours with accumulation), the global batch they make.
 import * as vscode from 'vscode';
-import { basisSummary, headlineParts, parallelismText, recommendationHeadline, warmupPlan } from '../core/headline';
+import { basisSummary, headlineParts, parallelismText, recommendationHeadline, warmupPlan, warmupPlanChanges } from '../core/headline';
 import type { Recommendation } from '../core/types';
 import { applyToConfig } from './apply';
 import type { GlobalBatchInfo } from './configCatalog';
@@ -130,17 +130,16 @@ function recommendationCommand(rec: Recommendation, currentValue: number, uri: v
   return { title, command: 'batchTuner.applyRecommendation', arguments: [uri], tooltip };
 }
 
-/** Writes the latest study's warm-up plan: the first stage's batch size and learning rate, and its batch_schedule. */
+/** Writes the latest study's warm-up plan (core/headline.ts warmupPlanChanges: its batch_schedule and first stage). */
 async function applyPlan(ctx: Ctx, uri: vscode.Uri): Promise<void> {
   const rec = (await ctx.store.latestStudy(uri))?.recommendation;
-  const plan = rec && warmupPlan(rec);
-  const first = plan?.stages[0];
-  if (!plan?.schedule || !first) {
+  const changes = rec && warmupPlanChanges(rec);
+  if (!changes) {
     void vscode.window.showInformationMessage('Batch Tuner: the latest study of this config has no batch-size plan to apply.');
     return;
   }
-  const result = await applyToConfig(ctx, ctx.store, uri, { batchSize: first.batchSize, learningRate: first.learningRate, schedule: plan.schedule });
-  if (result.applied) ctx.panels.post({ type: 'applied', batchSize: first.batchSize, learningRate: first.learningRate });
+  const result = await applyToConfig(ctx, ctx.store, uri, changes);
+  if (result.applied) ctx.panels.post({ type: 'applied', batchSize: changes.batchSize, learningRate: changes.learningRate });
   else if (result.reason) void vscode.window.showWarningMessage(`Batch Tuner: ${result.reason}`);
 }
 

@@ -3,7 +3,7 @@
 // extension selected), and remember the answer in the workspace's `batchTuner.commands`.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { resolveCommand } from '../core/runner/commandTemplate';
+import { commandTemplateProblem, PLACEHOLDERS } from '../core/runner/commandTemplate';
 import { errorMessage, type Host } from './ctx';
 import { SECTION } from './settings';
 
@@ -25,14 +25,17 @@ const PYTHON_API_TIMEOUT_MS = 3000;
 /**
  * Asks for a config's training command (prefilled with suggestTrainingCommand) and saves it in
  * the workspace settings under the config's workspace-relative path. Undefined: dismissed.
+ * `shell`: the config runs its command through a shell (tuner.shell), so the answer is checked
+ * by shell mode's rules.
  */
-export async function askForTrainingCommand(ctx: Host, configUri: vscode.Uri): Promise<string | undefined> {
+export async function askForTrainingCommand(ctx: Host, configUri: vscode.Uri, shell = false): Promise<string | undefined> {
   const name = path.basename(configUri.fsPath);
   const suggestion = await suggestTrainingCommand(configUri);
+  const validate = (text: string) => validateTrainingCommand(text, shell);
   let answer: string | undefined;
   if (promptOverride) {
     answer = await promptOverride(suggestion, configUri);
-    const problem = answer === undefined ? undefined : validateTrainingCommand(answer);
+    const problem = answer === undefined ? undefined : validate(answer);
     if (problem) {
       ctx.log.warn(`training command for ${name} refused: ${problem}`);
       return undefined;
@@ -41,10 +44,9 @@ export async function askForTrainingCommand(ctx: Host, configUri: vscode.Uri): P
     answer = await vscode.window.showInputBox({
       title: `Training command for ${name}`,
       value: suggestion,
-      prompt:
-        "Runs in the config's folder for each trial. Placeholders: ${config} (the trial's copy of the config), ${batchSize}, ${learningRate}, ${steps}, ${seed}, ${python} (batchTuner.pythonPath). Saved in this workspace's batchTuner.commands.",
+      prompt: `Runs in the config's folder for each trial${shell ? ' through a shell (tuner.shell)' : ''}. Placeholders: ${PLACEHOLDERS.map((p) => `\${${p}}`).join(', ')} (\${config}: the trial's copy of the config; \${python}: batchTuner.pythonPath). Saved in this workspace's batchTuner.commands.`,
       ignoreFocusOut: true,
-      validateInput: validateTrainingCommand,
+      validateInput: validate,
     });
   }
   const command = answer?.trim();
@@ -53,19 +55,13 @@ export async function askForTrainingCommand(ctx: Host, configUri: vscode.Uri): P
   return command;
 }
 
-/** Why a typed command cannot run (empty, an unclosed quote, an unknown placeholder), else undefined. */
-export function validateTrainingCommand(text: string): string | undefined {
+/**
+ * Why a typed command cannot run (empty, an unclosed quote, an unknown placeholder, a placeholder
+ * shell mode cannot pass safely), else undefined: core's check, the one the resolver makes too.
+ */
+export function validateTrainingCommand(text: string, shell = false): string | undefined {
   if (!text.trim()) return 'Type the command that trains this config, e.g. ${python} train.py --config ${config}';
-  try {
-    resolveCommand(
-      text,
-      { config: 'config.yaml', batchSize: 32, learningRate: 0.001, steps: 100, seed: 0, workspaceFolder: '.', python: 'python3', trialId: 'trial', metrics: 'metrics.jsonl' },
-      { env: {} },
-    );
-    return undefined;
-  } catch (err) {
-    return errorMessage(err);
-  }
+  return commandTemplateProblem(text, shell);
 }
 
 /** `<python> <script> --config ${config}`: the script next to the config, the workspace's interpreter. */

@@ -55,7 +55,7 @@ export async function resolveForRun(host: Host, uri: vscode.Uri, run: RunLayer):
   let { document, result } = await resolveConfig(uri, run);
   const rel = vscode.workspace.asRelativePath(uri);
   if (!result.ok && result.reason === 'no-command') {
-    const command = await askForTrainingCommand(host, uri);
+    const command = await askForTrainingCommand(host, uri, await runsThroughShell(uri, run));
     if (!command) {
       const reason = `${rel} is not a Batch Tuner training config and has no training command, so nothing was run. Give one when asked, or add one under "batchTuner.commands" in the settings or a tuner.command key in the config.`;
       host.log.info(reason);
@@ -67,6 +67,12 @@ export async function resolveForRun(host: Host, uri: vscode.Uri, run: RunLayer):
   }
   if (result.ok) return { ok: true, resolved: result, document };
   return { ok: false, reason: refuse(host, result, document) };
+}
+
+/** Whether the config's command would run through a shell (its tuner.shell), found with the stand-in command. */
+async function runsThroughShell(uri: vscode.Uri, run: RunLayer): Promise<boolean> {
+  const { result } = await resolveConfig(uri, run, PREVIEW_COMMAND);
+  return result.ok && result.runner.kind !== 'trainer' && result.runner.shell;
 }
 
 /** Shows why a config cannot be used (paths relative to the workspace), with Open Config; returns the reason. */

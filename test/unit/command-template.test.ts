@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveCommand, splitCommandTemplate, substitutePlaceholders, CommandTemplateError, EXAMPLE_PLACEHOLDER_VALUES, PLACEHOLDERS, PLACEHOLDER_ENV, type PlaceholderValues } from '../../src/core/runner/commandTemplate';
+import { commandTemplateProblem, resolveCommand, splitCommandTemplate, substitutePlaceholders, CommandTemplateError, EXAMPLE_PLACEHOLDER_VALUES, PLACEHOLDERS, PLACEHOLDER_ENV, type PlaceholderValues } from '../../src/core/runner/commandTemplate';
 import { placeholderValues, trialEnvironment } from '../../src/core/runner/externalCommand';
 
 const values: PlaceholderValues = { config: '/home/me/My Models/.batch-tuner-p64.yaml', batchSize: 64, learningRate: 0.002, steps: 30, seed: 7, python: '/usr/bin/python3', workspaceFolder: '/ws' };
@@ -96,4 +96,26 @@ test('the example values name every placeholder, so a template can be checked be
   assert.deepEqual(Object.keys(EXAMPLE_PLACEHOLDER_VALUES).sort(), [...PLACEHOLDERS].sort());
   const every = PLACEHOLDERS.map((p) => '${' + p + '}').join(' ');
   assert.equal(resolveCommand(`run ${every}`, EXAMPLE_PLACEHOLDER_VALUES, { env: {} }).args.length, PLACEHOLDERS.length);
+});
+
+test('a template is checked before any trial (the resolver, the command prompt) with the words a trial would fail with', () => {
+  // Every placeholder a trial can fill passes, in both modes: the checkpoint and global-batch ones too.
+  for (const p of PLACEHOLDERS) for (const shell of [false, true]) assert.equal(commandTemplateProblem(`python t.py --x \${${p}}`, shell), undefined, `\${${p}} shell=${shell}`);
+  assert.equal(commandTemplateProblem('${python} t.py --save ${checkpoint} --resume ${resume} --ws ${worldSize} --acc ${accumulationSteps} --micro ${microBatchSize}', false), undefined);
+  assert.match(commandTemplateProblem('python ${confg}', false) ?? '', /^unknown placeholder \$\{confg\}/);
+  assert.match(commandTemplateProblem('python "unclosed', false) ?? '', /^unterminated double quote/);
+  // Shell mode's refusals, word for word as a trial would get them; the same text is harmless without a shell.
+  for (const template of ['echo `basename ${config}`', 'echo $((${batchSize} * 2))', 'cat <<EOF\n${seed}\nEOF']) {
+    const atTrial = (() => {
+      try {
+        resolveCommand(template, values, { shell: true });
+        return 'ran';
+      } catch (e) {
+        return (e as Error).message;
+      }
+    })();
+    assert.equal(commandTemplateProblem(template, true), atTrial);
+    assert.match(atTrial, /^tuner\.shell is on and \$\{\w+\} cannot be passed safely/);
+    assert.equal(commandTemplateProblem(template, false), undefined, template);
+  }
 });

@@ -1,6 +1,7 @@
 // Apply round-trips (issue 12), as a property over seeded random configs in YAML, JSON(C), TOML
 // and Python (helpers/configGen.ts): writing a batch size and learning rate with withBatchSize —
-// what the per-trial copy and Apply write — changes only those two values. Checked three ways:
+// what the per-trial copy writes — and with Apply (planApply: the global-batch model, the
+// whitelist and its read-back) gives the same text, which changes only those two values. Checked three ways:
 // the sites read back with the new values; the text outside the two values' ranges is
 // byte-identical; and a real parser (the `yaml` package, jsonc-parser, Python's tomllib and ast)
 // reads everything else exactly as before, the new numbers as numbers. Also withGlobalBatch on
@@ -19,6 +20,7 @@ import {
   findBatchSizeSites,
   GLOBAL_BATCH_KEYS,
   LEARNING_RATE_KEYS,
+  planApply,
   primaryBatchSizeSite,
   withBatchSize,
   withGlobalBatch,
@@ -63,6 +65,9 @@ function roundTrip(before: string, file: string, r: Rand): Case {
   const bs = 1 + Math.floor(r() * 65536);
   const lr = r() < 0.85 ? randomLr(r) : undefined;
   const after = withBatchSize(before, file, bs, lr);
+  const applied = planApply(before, file, file, { batchSize: bs, ...(lr !== undefined ? { learningRate: lr } : {}) });
+  assert.ok(applied.ok, `Apply refused: ${applied.ok ? '' : applied.reason}\n--- (${file})\n${before}`);
+  assert.equal(applied.text, after, `Apply and the trial copy write the same text\n--- before (${file})\n${before}`);
   const sa = primaryBatchSizeSite(findBatchSizeSites(after, file));
   const ctx = `\n--- before (${file})\n${before}\n--- after (bs ${bs}, lr ${lr})\n${after}`;
   assert.ok(sa, `the site is gone${ctx}`);
@@ -225,6 +230,11 @@ test('withGlobalBatch: random targets on real-world configs change only the glob
     }
     ok++;
     assert.equal(applyTextEdits(before, out.edits), out.text);
+    // Apply asked for the same global batch and split writes the same text: its read-back accepts every such edit.
+    const workers = target.world ?? out.reading.world ?? 1;
+    const { learningRate } = target;
+    const viaApply = planApply(before, file, file, { batchSize: target.micro * target.accumulation * workers, accumulationSteps: target.accumulation, ...(target.world ? { worldSize: target.world } : {}), ...(learningRate !== undefined ? { learningRate } : {}) });
+    assert.ok(viaApply.ok && viaApply.text === out.text, `${file} ${JSON.stringify(target)}: Apply ${viaApply.ok ? 'wrote another text' : `refused: ${viaApply.reason}`}`);
     for (const e of out.edits)
       if (e.length) assert.match(before.slice(e.offset, e.offset + e.length), /^["']?[\d.eE+-]+["']?$/, `${file}: only values are replaced`);
     const world = out.reading.world ?? 1;

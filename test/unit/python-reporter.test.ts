@@ -211,3 +211,42 @@ print(json.dumps(out))
   }
   assert.deepEqual(out[4], {}, 'one micro-batch gives no variance');
 });
+
+test('BATCH_TUNER_MAX_SECONDS counts from the first step, not from start-up; on every worker, also one that does not write', { skip }, () => {
+  // A start-up (imports, joining a process group, loading data) longer than the whole budget: the
+  // trial still trains for its budget. Sleeps only bound the time from below: nothing here is timed.
+  const r = py(
+    `
+import time
+from batch_tuner import Reporter
+for rank in (0, 1):
+    rep = Reporter(rank=rank)
+    assert rep.max_seconds == 0.3
+    time.sleep(0.5)                       # start-up
+    rep.step(1, loss=1.0)
+    assert not rep.should_stop(1), "the budget was spent in start-up"
+    time.sleep(0.4)                       # training
+    assert rep.should_stop(2)
+# A script that only asks: the clock starts at the first question.
+rep = Reporter()
+time.sleep(0.5)
+assert not rep.should_stop(1)
+time.sleep(0.4)
+assert rep.should_stop(2)
+`,
+    { BATCH_TUNER_MAX_SECONDS: '0.3', BATCH_TUNER_STDOUT: '1' },
+  );
+  assert.equal(r.status, 0, r.stderr);
+});
+
+test('master_port: MASTER_PORT, else one per Slurm job (SLURM_JOB_ID), else the default', { skip }, () => {
+  const r = py(`
+from batch_tuner.distributed import DEFAULT_MASTER_PORT, master_port
+assert master_port({}) == DEFAULT_MASTER_PORT == 29517
+assert master_port({"SLURM_JOB_ID": "123456"}) == 10000 + 123456 % 20000 == 13456
+assert master_port({"SLURM_JOB_ID": "123456", "MASTER_PORT": "4242"}) == 4242
+assert master_port({"SLURM_JOB_ID": "7"}) != master_port({"SLURM_JOB_ID": "8"})
+assert master_port({"SLURM_JOB_ID": ""}) == 29517 and master_port({"SLURM_JOB_ID": "x1"}) == 29517
+`);
+  assert.equal(r.status, 0, r.stderr);
+});

@@ -106,6 +106,55 @@ test('the standard environment and srun\'s environment start the same 2-worker r
   }
 });
 
+/** True when nothing listens on 127.0.0.1:port now. */
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((res) => {
+    const s = createServer();
+    s.once('error', () => res(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => res(true)));
+  });
+}
+
+test('two Slurm jobs on one node, MASTER_PORT unset: each takes the port its SLURM_JOB_ID gives, and both runs train', { skip, timeout: 300_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bt-ddp-jobs-'));
+  // Two job ids whose ports (10000 + id mod 20000) are free now; before, both jobs took 29517.
+  let job = 0;
+  const port = (id: number) => 10000 + (id % 20000);
+  do job = 1_000_000 + Math.floor(Math.random() * 1_000_000);
+  while (!(await portIsFree(port(job))) || !(await portIsFree(port(job + 1))));
+  const run = (id: number) => {
+    const metrics = join(dir, `${id}.jsonl`);
+    return startRanks(['--max-steps', '4', '--batch-size', '32'], (rank) => {
+      const env = baseEnv(metrics, { SLURM_JOB_ID: String(id), SLURM_PROCID: String(rank), SLURM_NTASKS: '2', SLURM_LOCALID: String(rank), SLURM_STEP_NODELIST: '127.0.0.1' });
+      delete env.MASTER_PORT;
+      delete env.MASTER_ADDR;
+      return env;
+    }).then((results) => ({ results, recs: records(metrics) }));
+  };
+  for (const { results, recs } of await Promise.all([run(job), run(job + 1)])) {
+    for (const x of results) assert.equal(x.code, 0, x.stderr.slice(-2000));
+    assert.match(String(recs[0].backend), /gloo x2 \(srun\)$/);
+    assert.deepEqual(stepsOf(recs).map((s) => s.samples), [32, 64, 96, 128]);
+  }
+});
+
+test('a DDP trial whose start-up outlasts BATCH_TUNER_MAX_SECONDS still trains for its budget, then every worker stops', { skip, timeout: 300_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bt-ddp-slow-'));
+  // Slow data loading (2.5 s, after the Reporter exists): sitecustomize wraps the example's loader.
+  writeFileSync(join(dir, 'sitecustomize.py'), 'import time\nimport batch_tuner.datasets as d\n_load = d.load_mnist\nd.load_mnist = lambda *a, **k: (time.sleep(2.5), _load(*a, **k))[1]\n');
+  const metrics = join(dir, 'm.jsonl');
+  const port = String(await freePort());
+  const results = await startRanks(['--max-steps', '100000', '--batch-size', '32'], (rank) => {
+    const env = baseEnv(metrics, { MASTER_ADDR: '127.0.0.1', MASTER_PORT: port, WORLD_SIZE: '2', RANK: String(rank), BATCH_TUNER_MAX_SECONDS: '1' });
+    return { ...env, PYTHONPATH: `${dir}:${env.PYTHONPATH}` };
+  });
+  for (const x of results) assert.equal(x.code, 0, x.stderr.slice(-2000));
+  const steps = stepsOf(records(metrics));
+  assert.ok(steps.length >= 2, `${steps.length} step(s): the budget was spent in start-up`);
+  assert.ok(steps.length < 100000, 'stopped by the time limit, on both workers');
+  assert.equal(records(metrics).at(-1)!.type, 'done');
+});
+
 test('DistributedGradStats matches a hand-computed case with 2 workers', { skip, timeout: 200_000 }, () => {
   // Worker r's loss is a_r . w with a_0 = (1, 2), a_1 = (3, 0): local gradients a_r, all-reduced
   // (mean) gradient (2, 1). grad_sq_norm = |(2, 1)|^2 = 5; micro_grad_sq_norm = (5 + 9) / 2 = 7.

@@ -51,6 +51,8 @@ test('a real PyTorch trial: loss falls, gradient statistics and throughput are m
   assert.ok((r.samplesPerSecond ?? 0) > 100, `throughput ${r.samplesPerSecond}`);
   assert.ok(r.samplesPerSecondIqr && r.samplesPerSecondIqr[0] <= r.samplesPerSecond! && r.samplesPerSecond! <= r.samplesPerSecondIqr[1]);
   assert.ok((r.peakMemoryBytes ?? 0) > 50e6, `process-tree RSS measured: ${r.peakMemoryBytes}`);
+  // On CPU the script reports its own peak RSS with each step (device_memory_bytes, as the package's callbacks do).
+  assert.ok(r.steps.every((s) => (s.memoryBytes ?? 0) > 50e6), `memory_bytes on every step: ${r.steps.slice(0, 3).map((s) => s.memoryBytes).join(', ')}`);
   assert.match(r.backend ?? '', /^pytorch 2\./, 'torch 2.x from the test venv');
   assert.equal(r.evals.length, 1);
   assert.ok(r.evals[0].valLoss < 2 && (r.evals[0].valAccuracy ?? 0) > 0.5, JSON.stringify(r.evals));

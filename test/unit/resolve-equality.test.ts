@@ -21,6 +21,7 @@ import {
   type RunLayer,
 } from '../../src/core/resolve';
 import { writeTempConfig } from './helpers/mnistConfig';
+import { commandTemplateProblem } from '../../src/core/runner/commandTemplate';
 
 const ROOT = resolve(__dirname, '../..');
 const GiB = 2 ** 30;
@@ -248,6 +249,27 @@ test('every bad setting is an error that names the layer and key (file:line:col 
   assert.ok(!own.ok && own.reason === 'invalid-config');
   assert.match(own.message, /^\/x\/own\.yaml:4:17: tuner\.memory size "150%" must be a share of physical memory/);
   assert.deepEqual([own.errors[0].line, own.errors[0].column], [4, 17]);
+});
+
+test('the training command is checked once, at resolve time: a placeholder shell mode cannot pass is an error at tuner.command (or the setting)', () => {
+  const shellText = (command: string) => `batch_size: 8\ntuner:\n  shell: true\n  command: ${command}\n`;
+  const refusal = commandTemplateProblem('echo `basename ${config}`', true);
+  assert.ok(refusal);
+  const r = resolveStudy({ file: '/x/own.yaml', text: shellText('echo `basename ${config}`'), machine: MACHINE });
+  assert.ok(!r.ok && r.reason === 'invalid-setting', JSON.stringify(r));
+  assert.equal(r.message, `/x/own.yaml:4:12: tuner.command: ${refusal}`);
+  assert.deepEqual([r.errors[0].line, r.errors[0].column], [4, 12]);
+  // The command from the settings, run through the config's shell: the setting is named.
+  const fromSettings = resolveStudy({ file: '/x/own.yaml', text: 'batch_size: 8\ntuner:\n  shell: true\n', machine: MACHINE, editor: editorLayer({ command: 'python t.py $((${batchSize} * 2))' }) });
+  assert.ok(!fromSettings.ok && fromSettings.reason === 'invalid-setting');
+  assert.match(fromSettings.message, /^setting batchTuner\.commands: tuner\.shell is on and \$\{batchSize\} cannot be passed safely inside \$\(\(…\)\)/);
+  // Without a shell the same text is one argument with backquotes in it: it resolves.
+  ok(resolveStudy({ file: '/x/own.yaml', text: 'batch_size: 8\ntuner:\n  command: echo `basename ${config}`\n', machine: MACHINE }));
+  // The placeholders a trial fills, the checkpoint and global-batch ones included, pass in shell mode.
+  ok(resolveStudy({ file: '/x/own.yaml', text: shellText('python t.py --save "${checkpoint}" --resume ${resume} --ws ${worldSize} --acc ${accumulationSteps} --micro ${microBatchSize}'), machine: MACHINE }));
+  const unknown = resolveStudy({ file: '/x/own.yaml', text: 'batch_size: 8\ntuner:\n  command: python t.py ${confg}\n', machine: MACHINE });
+  assert.ok(!unknown.ok && unknown.reason === 'invalid-setting');
+  assert.match(unknown.message, /^\/x\/own\.yaml:3:12: tuner\.command: unknown placeholder \$\{confg\}/);
 });
 
 test('the provenance names every option it describes, and relative paths stay out of the study', () => {

@@ -2,12 +2,14 @@
 // ending process trees, the code-server cache, the workbench URL, the system-package check.
 import * as assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 // @ts-expect-error: plain .mjs build scripts, no type declarations
 import { CODE_SERVER_VERSION, ensureCodeServer, killProcessTree, workbenchUrl } from '../../scripts/code-server.mjs';
+// @ts-expect-error: plain .mjs build scripts, no type declarations
+import { acquireLock, isStaleLock } from '../../scripts/lock.mjs';
 // @ts-expect-error: plain .mjs build scripts, no type declarations
 import { missingDebianPackages } from '../../scripts/setup-system.mjs';
 // @ts-expect-error: plain .mjs build scripts, no type declarations
@@ -75,6 +77,42 @@ test('killProcessTree ends a process, its children and a child that left its gro
   const deadline = Date.now() + 3000;
   while (Date.now() < deadline && all.some(alive)) await new Promise((r) => setTimeout(r, 50));
   assert.deepEqual(all.filter(alive), [], 'processes survived killProcessTree');
+});
+
+test("the install lock (scripts/lock.mjs, code-server's and the Python environment's): one holder at a time; a dead owner's or an old lock is taken over", async () => {
+  type Release = () => void;
+  const take = acquireLock as (lock: string, o: { staleMs: number; log?: (m: string) => void; waiting?: string; pollMs?: number }) => Promise<Release>;
+  const stale = isStaleLock as (lock: string, staleMs: number) => boolean;
+  const dir = mkdtempSync(join(tmpdir(), 'bt-lock-'));
+  const lock = join(dir, 'install.lock');
+  try {
+    const logs: string[] = [];
+    const first = await take(lock, { staleMs: 60_000, pollMs: 20 });
+    assert.equal(readFileSync(join(lock, 'pid'), 'utf8'), String(process.pid));
+    // A second installer waits while the owner (this live process) holds it, and gets it once released.
+    const second: { release?: Release } = {};
+    const waiting = take(lock, { staleMs: 60_000, log: (m) => logs.push(m), waiting: 'waiting for the other', pollMs: 20 }).then((r) => (second.release = r));
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(second.release, undefined, 'taken while held');
+    assert.ok(logs.includes('waiting for the other'));
+    first();
+    (await waiting)();
+    assert.ok(!existsSync(lock));
+    // The owner died (its pid names no process): taken over at once, nothing waited for.
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    mkdirSync(lock);
+    writeFileSync(join(lock, 'pid'), gone);
+    assert.equal(stale(lock, 60_000), true);
+    (await take(lock, { staleMs: 60_000, log: () => assert.fail('waited for a dead owner') }))();
+    // No pid (an owner between mkdir and writing it): by age.
+    mkdirSync(lock);
+    assert.equal(stale(lock, 60_000), false);
+    const old = new Date(Date.now() - 120_000);
+    utimesSync(lock, old, old);
+    assert.equal(stale(lock, 60_000), true);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('the code-server cache: a completed install is reused at once; leftovers of an interrupted one are ignored', async () => {

@@ -3,7 +3,7 @@
 // what could not be determined, the split into micro-batch x accumulation x workers, the plan over
 // the run with its stages, the study's state, the alternatives and the evidence; Apply writes the
 // pick, Apply plan the plan's batch_schedule.
-import { warmupPlan } from '../../src/core/headline';
+import { warmupPlan, warmupPlanChanges } from '../../src/core/headline';
 import type { BatchScheduleSpec, BatchSizeChoice, Recommendation } from '../../src/core/types';
 import type { PanelStudyInfo } from '../../src/core/webviewProtocol';
 import { codicon, h, replaceChildren } from '../shared/dom';
@@ -111,21 +111,19 @@ export class RecommendationCard {
     this.setTrusted(this.trusted);
   }
 
-  /** "Apply plan": the first stage's batch size and the plan's batch_schedule (built-in trainer only). */
+  /** "Apply plan": what core's warmupPlanChanges says a plan writes (the learning rate when the box is ticked). */
   private planButton(rec: Recommendation): Button | null {
-    const plan = warmupPlan(rec);
-    const first = plan?.stages[0];
-    if (!plan?.schedule || !first) return null;
-    const schedule = plan.schedule;
+    const plan = warmupPlanChanges(rec);
+    if (!plan) return null;
     const b = document.createElement('vscode-button');
     b.setAttribute('icon', 'check-all');
     b.textContent = 'Apply plan';
-    b.title = `Write batch size ${first.batchSize} and this batch_schedule into the config`;
+    b.title = `Write batch size ${plan.batchSize} and this batch_schedule into the config`;
     b.dataset.testid = 'apply-plan';
     b.addEventListener('click', () => {
       if (b.disabled) return;
-      const req: ApplyRequest = { batchSize: first.batchSize, schedule };
-      if (this.applyLr.checked) req.learningRate = first.learningRate;
+      const req = warmupPlanChanges(rec, this.applyLr.checked);
+      if (!req) return;
       this.status.textContent = 'Applying…';
       this.onApply(req);
     });

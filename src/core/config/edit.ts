@@ -8,7 +8,7 @@ import { formatConfigNumber } from './numberFormat';
 import { findBatchSizeSites, sourceTreeOf } from './sites';
 import { locate, type SourceNode } from './sourceTree';
 import { batchSizeKeyRank, BATCH_SIZE_KEYS } from './keyNames';
-import { isPositiveInt, isPositiveNumber } from '../guards';
+import { writeValueProblem } from './writeValues';
 
 export type ConfigChange = { site: KeyMatch; value: number } | { path: string[]; value: unknown };
 
@@ -359,11 +359,10 @@ export function applyConfigEdits(
   return { text: applyTextEdits(text, merged), edits: merged };
 }
 
-/** The values every writer of a batch size checks first: a whole batch size >= 1, a finite learning rate > 0. */
+/** The values every writer of a batch size checks first (./writeValues.ts): throws when one cannot be written. */
 export function checkBatchValues(batchSize: unknown, learningRate?: unknown): void {
-  const show = (x: unknown) => (typeof x === 'number' ? String(x) : JSON.stringify(x));
-  if (!isPositiveInt(batchSize)) throw new Error(`the batch size to write must be a whole number from 1 to ${1 << 24} (got ${show(batchSize)})`);
-  if (learningRate !== undefined && !isPositiveNumber(learningRate)) throw new Error(`the learning rate to write must be a finite number > 0 (got ${show(learningRate)})`);
+  const problem = writeValueProblem({ batchSize, learningRate });
+  if (problem) throw new Error(problem);
 }
 
 /** The batch-size site a tool should edit: the shallowest, then the most specific key name. */

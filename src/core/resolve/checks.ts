@@ -9,7 +9,9 @@ import type { ConfigDiagnostic } from '../config/types';
 import type { FlatEntry } from '../config/sites';
 import { CONFIG_KEYS, settingName } from './layers';
 import { configKeyRange, failure, oneLine } from './classify';
-import type { Layer } from './provenance';
+import { pick, type Layer } from './provenance';
+import { RESOLVE_DEFAULTS } from './defaults';
+import { commandTemplateProblem } from '../runner/commandTemplate';
 import type { ResolveFailure, RunLayer } from './types';
 import { RUNNER_CHECKS } from './runnerSettings';
 import { readHorizon } from './horizon';
@@ -65,20 +67,36 @@ function configDiagnostic(file: string, text: string, entries: FlatEntry[], key:
   return makeDiagnostic(new LineIndex(text), file, r.offset, r.length, message);
 }
 
+/** A failure for one layer's setting: at the tuner key's value in the config, else naming the setting. */
+function settingFailure(source: Layer['source'], key: keyof RunLayer, problem: string, file: string, configText: string, entries: FlatEntry[]): ResolveFailure {
+  const message = `${settingName(source, key)}: ${problem}`;
+  if (source === 'config') {
+    const d = configDiagnostic(file, configText, entries, key, message);
+    return failure('invalid-setting', [d], oneLine(d));
+  }
+  return failure('invalid-setting', [makeDiagnostic(new LineIndex(configText), file, 0, 0, message)], message);
+}
+
 /** The first bad value of any layer, as a failure that names the layer and the key. */
 export function layerFailure(layers: readonly Layer[], file: string, configText: string, entries: FlatEntry[]): ResolveFailure | undefined {
   for (const layer of layers) {
     for (const [key, value] of Object.entries(layer.values) as Array<[keyof RunLayer, unknown]>) {
       if (key === 'source' || value === undefined) continue;
       const problem = CHECKS[key](value);
-      if (!problem) continue;
-      const message = `${settingName(layer.source, key)}: ${problem}`;
-      if (layer.source === 'config') {
-        const d = configDiagnostic(file, configText, entries, key, message);
-        return failure('invalid-setting', [d], oneLine(d));
-      }
-      return failure('invalid-setting', [makeDiagnostic(new LineIndex(configText), file, 0, 0, message)], message);
+      if (problem) return settingFailure(layer.source, key, problem, file, configText, entries);
     }
   }
   return undefined;
+}
+
+/**
+ * The training command checked once, here, as every trial would resolve it (with tuner.shell as
+ * set): a placeholder shell mode cannot pass safely, an unknown one, an unclosed quote is an error
+ * before the study starts, not a failure of each trial. The command prompt words it the same.
+ */
+export function commandFailure(layers: readonly Layer[], file: string, configText: string, entries: FlatEntry[]): ResolveFailure | undefined {
+  const command = pick(layers, 'command');
+  if (!command) return undefined;
+  const problem = commandTemplateProblem(command.value, pick(layers, 'shell')?.value ?? RESOLVE_DEFAULTS.shell);
+  return problem ? settingFailure(command.source, 'command', problem, file, configText, entries) : undefined;
 }

@@ -7,39 +7,19 @@ import type { ConfigDiagnostic, ConfigFormat } from '../config/types';
 import { detectFormat } from '../config/format';
 import { LineIndex, makeDiagnostic } from '../config/diagnostics';
 import { parseTrainingConfig } from '../config/parse';
-import { configLimitError, parseJsoncValue, parseYamlValue } from '../config/limits';
+import { configLimitError } from '../config/limits';
 import { flattenTree, sourceTreeOf, type FlatEntry } from '../config/sites';
 import { tomlEntries } from '../config/toml';
 import { ExternalConfigError, readExternalConfig, type ExternalConfig } from '../runner/externalConfig';
-import { isObj } from '../guards';
+import { isOurTrainingFormat } from '../config/ourFormat';
 import type { ResolveFailure } from './types';
+
+export { isOurTrainingFormat };
 
 export type Classified =
   | { kind: 'ours'; format: ConfigFormat; config: TrainingConfig; entries: FlatEntry[] }
   | { kind: 'foreign'; format: ConfigFormat; ext: ExternalConfig; entries: FlatEntry[]; ourProblems: ConfigDiagnostic[] }
   | { kind: 'invalid'; failure: ResolveFailure };
-
-const OUR_FILE_NAME = /\.batch-tuner\.(ya?ml|jsonc?)$/i;
-
-/**
- * Whether a file is meant to be one of our training configs, even with mistakes: named
- * *.batch-tuner.{yaml,yml,json,jsonc}, or YAML/JSON whose top level has a `model` mapping with a
- * `type` and a `data` mapping with a `source` (the schema's two discriminators; Lightning/Hydra
- * configs have top-level model/data too, but with class_path/_target_).
- */
-export function isOurTrainingFormat(file: string, text: string, format: ConfigFormat = detectFormat(file, text)): boolean {
-  if (OUR_FILE_NAME.test(file)) return true;
-  if (format !== 'yaml' && format !== 'json') return false;
-  if (!/\bmodel\b/.test(text) || !/\bdata\b/.test(text)) return false;
-  let root: unknown;
-  try {
-    root = format === 'yaml' ? parseYamlValue(text) : parseJsoncValue(text);
-  } catch {
-    // A YAML syntax error: ours only if the top-level keys are plainly there.
-    return /^model[ \t]*:/m.test(text) && /^data[ \t]*:/m.test(text) && /^[ \t]+type[ \t]*:/m.test(text) && /^[ \t]+source[ \t]*:/m.test(text);
-  }
-  return isObj(root) && isObj(root.model) && 'type' in root.model && isObj(root.data) && 'source' in root.data;
-}
 
 function entriesOf(text: string, format: ConfigFormat): FlatEntry[] {
   if (format === 'python') return [];

@@ -13,7 +13,7 @@ import { RESOLVE_DEFAULTS, defaultMaxBatchSize, defaultMinBatchSize, defaultOutD
 import { classifyConfig, failure, noCommandFailure } from './classify';
 import { LineIndex, makeDiagnostic } from '../config/diagnostics';
 import { factsOfExternalConfig, factsOfTrainingConfig, type ConfigFacts } from './configFacts';
-import { layerFailure } from './checks';
+import { commandFailure, layerFailure } from './checks';
 import { absoluteOutDir, settingName } from './layers';
 import { pick, type Layer, type Picked } from './provenance';
 import { runnerSpecOf } from './runnerSettings';
@@ -48,7 +48,7 @@ export function resolveStudy(input: ResolveInput): ResolveResult {
     { source: 'config', values: facts.layer },
     ...(input.editor ? [{ source: 'editor' as const, values: input.editor }] : []),
   ];
-  const bad = layerFailure(layers, input.file, input.text, c.entries);
+  const bad = layerFailure(layers, input.file, input.text, c.entries) ?? commandFailure(layers, input.file, input.text, c.entries);
   if (bad) return bad;
   const command = pick(layers, 'command');
   if (c.kind === 'foreign' && !command) return noCommandFailure(input.file, input.text, c.ourProblems);

@@ -202,6 +202,22 @@ export function resolveCommand(template: string, values: PlaceholderValues, opts
   return { file: argv[0], args: argv.slice(1), shell: false, display, program };
 }
 
+/**
+ * Why a template cannot run, checked once before any trial (the resolver, the command prompt) with
+ * EXAMPLE_PLACEHOLDER_VALUES: an unclosed quote, no program, an unknown placeholder, or in shell
+ * mode a placeholder where no value can be passed safely (inside backquotes, $((…)), after a
+ * here-document). The words a trial would fail with; undefined when the template can run.
+ */
+export function commandTemplateProblem(template: string, shell: boolean): string | undefined {
+  try {
+    resolveCommand(template, EXAMPLE_PLACEHOLDER_VALUES, { shell, env: {} });
+    return undefined;
+  } catch (e) {
+    if (e instanceof CommandTemplateError) return e.message;
+    throw e;
+  }
+}
+
 function shellCommand(template: string, values: PlaceholderValues, env: NodeJS.ProcessEnv): ResolvedCommand {
   const valueOf = (p: PlaceholderRef) => placeholderValue(p, values, env, template);
   const display = template.trim();

@@ -15,7 +15,7 @@ export { sweepStale, type SweepReport } from './leftovers';
 export { createSlurmRunner, type SlurmRunnerOptions } from './slurm';
 export { checkSlurm } from './slurmPreflight';
 export { sweepStaleSlurmJobs } from './slurmStale';
-export { EXAMPLE_PLACEHOLDER_VALUES } from './commandTemplate';
+export { EXAMPLE_PLACEHOLDER_VALUES, PLACEHOLDERS, commandTemplateProblem } from './commandTemplate';
 
 /** What a caller may add that is not a study setting: the child's environment (e.g. BATCH_TUNER_BACKEND). */
 export interface RunnerExtras {
