@@ -24,13 +24,14 @@ import { bestLoss, horizonRun, reachOf, withoutRunLength } from './lib/horizonRu
 import { gpuProfile, measuredProfile, timeToTarget } from './lib/stepProfiles.mjs';
 import { fullBranchedSweep } from './lib/branchSweep.mjs';
 import { FULL_TASKS, SMOKE_TASKS } from './lib/horizonTasks.mjs';
+import { selectTasks } from './lib/select.mjs';
 
 const require = createRequire(import.meta.url);
 const { batchSizePlan } = require('../src/core/tuner/plan.ts');
 const { scaleLearningRate } = require('../src/core/tuner/lrScaling.ts');
 
 const SMOKE = process.argv.includes('--smoke');
-const TASKS = SMOKE ? SMOKE_TASKS : FULL_TASKS;
+const TASKS = selectTasks(SMOKE ? SMOKE_TASKS : FULL_TASKS);
 /** The target: this much above the best validation loss any fixed size reached (near the end of training). */
 const TARGET_MARGIN = 1.05;
 const resultsDir = join(root, 'bench', 'results');

@@ -14,13 +14,14 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTrainerRunner, fmt, groundTruth, loadTrainingConfig, regretOf, root, runStudy, runSweep, studyOptionsFor } from './lib/sweep.mjs';
 import { FULL_TASKS, SMOKE_TASKS } from './lib/tasks.mjs';
+import { selectTasks } from './lib/select.mjs';
 
 const SMOKE = process.argv.includes('--smoke');
 const REPEATS = SMOKE ? 2 : 5;
 const TARGETS = { pickSpread: 2, bandHoldsBest: 0.9, regret: 1.1, cost: 0.1, memoryError: 0.05 };
 const resultsDir = join(root, 'bench', 'results');
 const cacheDir = join(resultsDir, SMOKE ? 'stability-cache-smoke' : 'tuner-cache');
-const TASKS = SMOKE ? SMOKE_TASKS : FULL_TASKS;
+const TASKS = selectTasks(SMOKE ? SMOKE_TASKS : FULL_TASKS);
 const runner = createTrainerRunner();
 
 async function oneStudy(task, loaded, i) {

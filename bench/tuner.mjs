@@ -14,11 +14,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTrainerRunner, fmt, groundTruth, loadTrainingConfig, median, regretOf, root, runStudy, runSweep, studyOptionsFor } from './lib/sweep.mjs';
 import { FULL_TASKS, SMOKE_TASKS } from './lib/tasks.mjs';
+import { selectTasks } from './lib/select.mjs';
 
 const SMOKE = process.argv.includes('--smoke');
 const resultsDir = join(root, 'bench', 'results');
 const cacheDir = join(resultsDir, SMOKE ? 'tuner-cache-smoke' : 'tuner-cache');
-const TASKS = SMOKE ? SMOKE_TASKS.slice(0, 1) : FULL_TASKS;
+const TASKS = selectTasks(SMOKE ? SMOKE_TASKS.slice(0, 1) : FULL_TASKS);
 
 const runner = createTrainerRunner();
 
