@@ -63,10 +63,11 @@ export function computeStepGradients(
       const { value, grads } = tf.variableGrads(() => lossOf(x, y), vars);
       peakBytes = Math.max(peakBytes, tf.memory().numBytes);
       const g = vars.map((v) => grads[v.name]);
+      const acc = sum; // a const stays narrowed inside the callback below
       return {
-        sum: sum ? g.map((x, i) => tf.add(sum![i], x)) : g,
-        loss: (lossSum ? tf.add(lossSum, value) : value) as tf.Scalar,
-        microSq: stats && k > 1 ? ((microSq ? tf.add(microSq, squaredNorm(g)) : squaredNorm(g)) as tf.Scalar) : undefined,
+        sum: acc ? g.map((x, i) => tf.add(acc[i], x)) : g,
+        loss: lossSum ? tf.add<tf.Scalar>(lossSum, value) : value,
+        microSq: stats && k > 1 ? (microSq ? tf.add<tf.Scalar>(microSq, squaredNorm(g)) : squaredNorm(g)) : undefined,
       };
     });
     release();
@@ -79,9 +80,9 @@ export function computeStepGradients(
     vars.forEach((v, i) => { grads[v.name] = mean[i]; });
     return {
       grads,
-      loss: k > 1 ? (tf.div(lossSum!, k) as tf.Scalar) : lossSum!,
+      loss: k > 1 ? tf.div<tf.Scalar>(lossSum!, k) : lossSum!,
       gradSqNorm: stats ? squaredNorm(mean) : undefined,
-      microGradSqNorm: microSq ? (tf.div(microSq, k) as tf.Scalar) : undefined,
+      microGradSqNorm: microSq ? tf.div<tf.Scalar>(microSq, k) : undefined,
     };
   });
   if (k > 1) release(); // with k = 1 the accumulators are the returned tensors

@@ -18,11 +18,12 @@ import { readCheckpointFile } from './checkpoint/files';
 import { restoreRunState } from './checkpoint/state';
 import { checkpointPlan, isPeriodicStep, periodicCheckpointPath, writeCheckpoint, type CheckpointPlan } from './checkpoint/writer';
 
+/** Functions, not methods: the loop passes them on unbound (main.ts gives closures). */
 export interface LoopIO {
-  send(msg: TrainerToHost): void;
-  isStopped(): boolean;
+  send: (msg: TrainerToHost) => void;
+  isStopped: () => boolean;
   /** A batch size the host asked for (setBatchSize), consumed once read. */
-  takeBatchSizeRequest(): { batchSize: number; learningRate?: number } | undefined;
+  takeBatchSizeRequest: () => { batchSize: number; learningRate?: number } | undefined;
 }
 
 export interface LoopOptions {

@@ -8,13 +8,13 @@ export function meanLoss(kind: LossKind, output: tf.Tensor, y: tf.Tensor, classe
   return tf.tidy(() => {
     if (kind === 'mse') {
       const target = y.dtype === 'int32' ? tf.cast(tf.oneHot(y as tf.Tensor1D, classes), 'float32') : y;
-      return tf.losses.meanSquaredError(target, output) as tf.Scalar;
+      return tf.losses.meanSquaredError<tf.Tensor, tf.Scalar>(target, output);
     }
     const oneHot = tf.oneHot(y, classes);
     if (outputsProbabilities) {
       // The model already applied softmax: -mean(sum(y * log p)), clipped away from log(0).
       return tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.log(tf.clipByValue(output, 1e-7, 1))), -1))) as tf.Scalar;
     }
-    return tf.losses.softmaxCrossEntropy(oneHot, output) as tf.Scalar;
+    return tf.losses.softmaxCrossEntropy<tf.Tensor, tf.Scalar>(oneHot, output);
   });
 }

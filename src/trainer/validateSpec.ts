@@ -24,9 +24,9 @@ export function validateTrialSpec(spec: TrialSpec): string[] {
   if (!isObj(opt) || !['sgd', 'momentum', 'adam'].includes(String(opt.name)))
     problems.push(`optimizer.name must be one of sgd, momentum, adam (got ${JSON.stringify(isObj(opt) ? opt.name : opt)})`);
   if (c.loss !== undefined && c.loss !== 'cross_entropy' && c.loss !== 'mse') problems.push(`loss must be "cross_entropy" or "mse" (got ${JSON.stringify(c.loss)})`);
-  if (!isPosInt(spec.batchSize)) problems.push(`batchSize must be a positive integer (got ${spec.batchSize})`);
+  if (!isPosInt(spec.batchSize)) problems.push(`batchSize must be a positive integer (got ${String(spec.batchSize)})`);
   if (!(spec.learningRate > 0)) problems.push(`learningRate must be > 0 (got ${spec.learningRate})`);
-  if (spec.maxSteps !== undefined && !isPosInt(spec.maxSteps)) problems.push(`maxSteps must be a positive integer (got ${spec.maxSteps})`);
+  if (spec.maxSteps !== undefined && !isPosInt(spec.maxSteps)) problems.push(`maxSteps must be a positive integer (got ${String(spec.maxSteps)})`);
   if (spec.maxSeconds !== undefined && !(spec.maxSeconds > 0)) problems.push(`maxSeconds must be > 0 (got ${spec.maxSeconds})`);
   if (spec.microBatches !== undefined && !(Number.isInteger(spec.microBatches) && spec.microBatches >= 0)) problems.push(`microBatches must be an integer >= 0 (got ${spec.microBatches})`);
   if (spec.microBatches !== undefined && spec.microBatches > spec.batchSize) problems.push(`microBatches (${spec.microBatches}) cannot exceed batchSize (${spec.batchSize})`);
@@ -37,7 +37,7 @@ export function validateTrialSpec(spec: TrialSpec): string[] {
 /** Accumulation splits the global batch into equal micro-batches; the built-in trainer is one worker. */
 function parallelismProblems(spec: TrialSpec): string[] {
   const k = spec.accumulationSteps, problems: string[] = [];
-  if (k !== undefined && !isPosInt(k)) problems.push(`accumulationSteps must be a positive integer (got ${k})`);
+  if (k !== undefined && !isPosInt(k)) problems.push(`accumulationSteps must be a positive integer (got ${String(k)})`);
   else if (k !== undefined && isPosInt(spec.batchSize) && spec.batchSize % k !== 0) {
     const lower = spec.batchSize - (spec.batchSize % k);
     problems.push(`batchSize ${spec.batchSize} is not divisible by accumulationSteps ${k} (micro-batches must be equal): use a batch size that is a multiple of ${k} (e.g. ${lower > 0 ? `${lower} or ` : ''}${lower + k}) or other accumulation steps`);
@@ -49,7 +49,7 @@ function parallelismProblems(spec: TrialSpec): string[] {
 
 function checkpointProblems(spec: TrialSpec): string[] {
   const problems: string[] = [];
-  if (spec.checkpointEvery !== undefined && !isPosInt(spec.checkpointEvery)) problems.push(`checkpointEvery must be a positive integer (got ${spec.checkpointEvery})`);
+  if (spec.checkpointEvery !== undefined && !isPosInt(spec.checkpointEvery)) problems.push(`checkpointEvery must be a positive integer (got ${String(spec.checkpointEvery)})`);
   else if (spec.checkpointEvery !== undefined && !spec.checkpointDir) problems.push('checkpointEvery needs checkpointDir: the folder the periodic checkpoints go to');
   for (const k of ['checkpointDir', 'checkpointPath', 'resumeFrom'] as const) {
     const v = spec[k];

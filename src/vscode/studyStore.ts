@@ -35,7 +35,7 @@ export class StudyStore implements vscode.Disposable {
     this.watch(dir);
     try {
       const { listStudies } = await studyModule();
-      const all = await listStudies(dir);
+      const all = listStudies(dir);
       return (configUri ? all.filter((s) => samePath(s.configPath, configUri.fsPath)) : all).sort((a, b) => b.startedAt.localeCompare(a.startedAt));
     } catch (err) {
       this.host.log.warn(`could not list studies in ${dir}: ${errorMessage(err)}`);
@@ -60,7 +60,7 @@ export class StudyStore implements vscode.Disposable {
     this.watch(dir);
     try {
       const { latestStudyFor } = await studyModule();
-      return await latestStudyFor(dir, configUri.fsPath);
+      return latestStudyFor(dir, configUri.fsPath);
     } catch (err) {
       this.host.log.debug(`no stored study for ${configUri.fsPath}: ${errorMessage(err)}`);
       return undefined;
@@ -84,7 +84,7 @@ export class StudyStore implements vscode.Disposable {
 
   dispose(): void {
     clearTimeout(this.invalidateTimer);
-    this.watchers.forEach((w) => w.dispose());
+    for (const w of this.watchers.values()) w.dispose();
     this.changed.dispose();
   }
 }

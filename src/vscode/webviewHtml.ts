@@ -44,12 +44,12 @@ export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, b
 <meta http-equiv="Content-Security-Policy" content="${contentSecurityPolicy(webview, nonce)}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <title>${escapeHtml(title)}</title>
-<link rel="stylesheet" id="vscode-codicon-stylesheet" href="${style}" nonce="${nonce}">
+<link rel="stylesheet" id="vscode-codicon-stylesheet" href="${style.toString()}" nonce="${nonce}">
 </head>
 <body data-bundle="${bundle}">
 <div id="app" role="main"></div>
 <noscript>Batch Tuner needs scripts enabled in webviews.</noscript>
-<script type="module" nonce="${nonce}" src="${script}"></script>
+<script type="module" nonce="${nonce}" src="${script.toString()}"></script>
 </body>
 </html>`;
 }

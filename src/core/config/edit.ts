@@ -2,7 +2,7 @@
 // comments, quoting, key order and formatting survive; missing keys are inserted into the
 // right mapping in the file's own indentation style. Edits are offsets into the original
 // text, so VS Code can apply them as one undoable WorkspaceEdit.
-import type { BatchSizeSite, ConfigFormat, KeyMatch, TextEdit } from './types';
+import type { BatchSizeSite, FormatOrFileName, KeyMatch, TextEdit } from './types';
 import { resolveFormat } from './format';
 import { formatConfigNumber } from './numberFormat';
 import { findBatchSizeSites, sourceTreeOf } from './sites';
@@ -88,7 +88,9 @@ function indentUnit(text: string, root: SourceNode | null): string {
 function yamlScalar(v: unknown): string {
   if (typeof v === 'number') return formatConfigNumber(v);
   if (typeof v === 'boolean' || v === null) return String(v);
-  return yamlString(String(v));
+  if (typeof v === 'string') return yamlString(v);
+  // Mappings and lists are yamlFlow's and do not get here; JSON is YAML for anything else that does.
+  return yamlString(typeof v === 'bigint' || v === undefined ? String(v) : JSON.stringify(v));
 }
 
 /** A string as YAML reads it back: plain when nothing in it is syntax, else double-quoted (JSON escapes are YAML escapes). */
@@ -331,7 +333,7 @@ function pathEdits(text: string, format: 'yaml' | 'json', changes: Array<{ path:
  */
 export function applyConfigEdits(
   text: string,
-  formatOrFileName: ConfigFormat | string,
+  formatOrFileName: FormatOrFileName,
   changes: ConfigChange[],
 ): { text: string; edits: TextEdit[] } {
   const format = resolveFormat(formatOrFileName, text);
@@ -379,7 +381,7 @@ export function primaryBatchSizeSite(sites: BatchSizeSite[]): BatchSizeSite | un
  * The text with its primary batch size (and the learning rate next to it, or our format's
  * optimizer.learning_rate) set: how an external script's config copy is written for a trial.
  */
-export function withBatchSize(text: string, formatOrFileName: ConfigFormat | string, batchSize: number, learningRate?: number): string {
+export function withBatchSize(text: string, formatOrFileName: FormatOrFileName, batchSize: number, learningRate?: number): string {
   checkBatchValues(batchSize, learningRate);
   const format = resolveFormat(formatOrFileName, text);
   const site = primaryBatchSizeSite(findBatchSizeSites(text, format));

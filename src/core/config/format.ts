@@ -1,5 +1,5 @@
 // Which syntax a config or script is written in: by extension, else by sniffing the text.
-import type { ConfigFormat } from './types';
+import type { ConfigFormat, FormatOrFileName } from './types';
 
 const BY_EXTENSION: Record<string, ConfigFormat> = {
   '.yaml': 'yaml',
@@ -48,6 +48,6 @@ export function detectFormat(fileName: string, text?: string): ConfigFormat {
 }
 
 /** A format given directly, or the one a file name implies. */
-export function resolveFormat(formatOrFileName: ConfigFormat | string, text?: string): ConfigFormat {
+export function resolveFormat(formatOrFileName: FormatOrFileName, text?: string): ConfigFormat {
   return isConfigFormat(formatOrFileName) ? formatOrFileName : detectFormat(formatOrFileName, text);
 }

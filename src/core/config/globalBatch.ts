@@ -5,7 +5,7 @@
 // NeMo/Megatron's (global = micro x data-parallel size x accumulation); HF and Lightning state the
 // per-device batch and the accumulation and leave the world size to the launcher.
 import { parseYamlValue } from './limits';
-import type { ConfigDiagnostic, ConfigFormat, KeyMatch } from './types';
+import type { ConfigDiagnostic, ConfigFormat, FormatOrFileName, KeyMatch } from './types';
 import { LineIndex, makeDiagnostic } from './diagnostics';
 import { resolveFormat } from './format';
 import { configValues, findBatchSizeSites, type ConfigValue } from './sites';
@@ -193,7 +193,7 @@ function numberNames(found: Found, sites: Partial<Record<GlobalBatchRole, Global
  * numbers (and their product), the place of each key, and what disagrees. Undefined when the text
  * has no batch-size key at all.
  */
-export function readGlobalBatch(text: string, formatOrFileName: ConfigFormat | string, file: string, options: ReadGlobalBatchOptions = {}): GlobalBatchReading | undefined {
+export function readGlobalBatch(text: string, formatOrFileName: FormatOrFileName, file: string, options: ReadGlobalBatchOptions = {}): GlobalBatchReading | undefined {
   const format = resolveFormat(formatOrFileName, text);
   const wanted = (n: string) => isGlobalBatchName(n) || (DEEPSPEED_MARKER_KEYS as readonly string[]).includes(normalizeName(n));
   const found = detectFamily(configValues(text, format, wanted), text, format);

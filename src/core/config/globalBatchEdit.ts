@@ -51,7 +51,7 @@ function checkTarget(t: GlobalBatchTarget): void {
   if (!isPositiveInt(t.micro)) throw bad('micro', t.micro);
   if (!isPositiveInt(t.accumulation)) throw bad('accumulation', t.accumulation);
   if (t.world !== undefined && !isPositiveInt(t.world)) throw bad('world', t.world);
-  if (t.learningRate !== undefined && !isPositiveNumber(t.learningRate)) throw new Error(`global batch: learningRate must be a number > 0 (got ${t.learningRate})`);
+  if (t.learningRate !== undefined && !isPositiveNumber(t.learningRate)) throw new Error(`global batch: learningRate must be a number > 0 (got ${String(t.learningRate)})`);
 }
 
 /** The world size to write for: the caller's, else the file's; Lightning's devices are never changed. */

@@ -1,6 +1,6 @@
 // The config module: training-config parsing and validation with exact positions, batch-size
 // keys in any config or script, and formatting-preserving edits. No `vscode` import here.
-export type { BatchSizeSite, ConfigDiagnostic, ConfigFormat, KeyMatch, LoadedConfig, TextEdit } from './types';
+export type { BatchSizeSite, ConfigDiagnostic, ConfigFormat, FormatOrFileName, KeyMatch, LoadedConfig, TextEdit } from './types';
 export { ConfigError, formatDiagnostic } from './diagnostics';
 export { detectFormat } from './format';
 export { parseMemorySize } from './memorySize';

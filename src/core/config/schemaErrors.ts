@@ -1,7 +1,7 @@
 // JSON Schema validation (ajv) turned into one readable message per problem, each anchored
 // to the offending key or value. ajv reports every failed keyword, including the if/then
 // branches and duplicated type errors; people need one line saying what to change.
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import Ajv, { type ValidateFunction } from 'ajv';
 import schemaJson from '../../../schemas/training-config.schema.json';
 import { closestKey } from './suggest';
 

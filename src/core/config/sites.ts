@@ -1,6 +1,6 @@
 // Finding batch-size keys (and the learning rate next to each) in any config or script.
 import { parseTree } from 'jsonc-parser';
-import type { BatchSizeSite, ConfigFormat, KeyMatch } from './types';
+import type { BatchSizeSite, FormatOrFileName, KeyMatch } from './types';
 import { LineIndex } from './diagnostics';
 import { resolveFormat } from './format';
 import { fromJson, yamlRoot, type SourceNode } from './sourceTree';
@@ -147,7 +147,7 @@ function withinLimits<T>(text: string, find: () => T[]): T[] {
  * next to it when there is one, ordered by position. Comments and strings never match. A file
  * beyond the size or nesting limits has none.
  */
-export function findBatchSizeSites(text: string, formatOrFileName: ConfigFormat | string): BatchSizeSite[] {
+export function findBatchSizeSites(text: string, formatOrFileName: FormatOrFileName): BatchSizeSite[] {
   return withinLimits(text, () => {
     const format = resolveFormat(formatOrFileName, text);
     if (format === 'python') return pythonSites(text);
@@ -172,11 +172,11 @@ export interface ConfigValue {
 }
 
 /** Every key = value of a YAML/JSON/TOML text; in Python the literals bound to names `wanted` accepts. None beyond the limits. */
-export function configValues(text: string, formatOrFileName: ConfigFormat | string, wanted: (name: string) => boolean): ConfigValue[] {
+export function configValues(text: string, formatOrFileName: FormatOrFileName, wanted: (name: string) => boolean): ConfigValue[] {
   return withinLimits(text, () => valuesOf(text, formatOrFileName, wanted));
 }
 
-function valuesOf(text: string, formatOrFileName: ConfigFormat | string, wanted: (name: string) => boolean): ConfigValue[] {
+function valuesOf(text: string, formatOrFileName: FormatOrFileName, wanted: (name: string) => boolean): ConfigValue[] {
   const format = resolveFormat(formatOrFileName, text);
   const index = new LineIndex(text);
   if (format === 'python')

@@ -3,6 +3,13 @@ import type { TrainingConfig } from '../types';
 
 export type ConfigFormat = 'yaml' | 'json' | 'toml' | 'python';
 
+/**
+ * A ConfigFormat, or a file name whose extension (else the text) gives the format. `string & {}`
+ * rather than `string`: the union does not collapse into plain `string`, so editors still offer the
+ * format names.
+ */
+export type FormatOrFileName = ConfigFormat | (string & {});
+
 /** A problem in a config file, with the exact place. line/column are 1-based (as editors print them). */
 export interface ConfigDiagnostic {
   file: string;

@@ -20,7 +20,7 @@ export interface Picked<T> {
 export function pick<K extends keyof RunLayer>(layers: readonly Layer[], key: K): Picked<NonNullable<RunLayer[K]>> | undefined {
   for (const layer of layers) {
     const v = (layer.values as RunLayer)[key];
-    if (v !== undefined && v !== 'auto') return { value: v as NonNullable<RunLayer[K]>, source: layer.source };
+    if (v !== undefined && v !== 'auto') return { value: v, source: layer.source };
   }
   return undefined;
 }

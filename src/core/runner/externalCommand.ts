@@ -46,8 +46,8 @@ export interface GlobalBatchSplit {
 export function globalBatchSplit(spec: TrialSpec): GlobalBatchSplit | { error: string } {
   const worldSize = spec.worldSize ?? 1;
   const accumulationSteps = spec.accumulationSteps ?? 1;
-  if (!isPositiveInt(worldSize)) return { error: `the trial's worldSize must be an integer >= 1 (got ${worldSize})` };
-  if (!isPositiveInt(accumulationSteps)) return { error: `the trial's accumulationSteps must be an integer >= 1 (got ${accumulationSteps})` };
+  if (!isPositiveInt(worldSize)) return { error: `the trial's worldSize must be an integer >= 1 (got ${String(worldSize)})` };
+  if (!isPositiveInt(accumulationSteps)) return { error: `the trial's accumulationSteps must be an integer >= 1 (got ${String(accumulationSteps)})` };
   const parts = worldSize * accumulationSteps;
   if (spec.batchSize % parts !== 0) {
     return {

@@ -64,8 +64,8 @@ interface Started {
   pid: number;
   /** Settles once the root has exited and its stdout/stderr have closed (or were closed for it). */
   ended: Promise<ExitStatus>;
-  /** Emits the last partial lines of stdout/stderr. */
-  flush(): void;
+  /** Emits the last partial lines of stdout/stderr (a closure: call it unbound). */
+  flush: () => void;
 }
 
 const STDERR_TAIL_LINES = 40;

@@ -152,9 +152,9 @@ async function runLockedStudy(options: StudyOptions, runner: TrialRunner, listen
   persistStart(ctx, id);
   const { budget, plan } = makePlan(ctx);
 
-  let recommendation: Recommendation | undefined;
-  let noiseScale: NoiseScaleEstimate | undefined;
-  const finish = (status: StudyStatus, reason?: string): StudyOutcome => {
+  // What the study found goes in as an argument: a study that ends early has found nothing yet.
+  const finish = (status: StudyStatus, reason?: string, found: { recommendation?: Recommendation; noiseScale?: NoiseScaleEstimate } = {}): StudyOutcome => {
+    const { recommendation, noiseScale } = found;
     const elapsedSeconds = ctx.elapsed();
     ctx.setPhase('done', reason ?? status);
     ctx.persist({ type: 'study-end', status, elapsedSeconds, ...(reason ? { reason } : {}) });
@@ -209,18 +209,18 @@ async function runLockedStudy(options: StudyOptions, runner: TrialRunner, listen
   // 5. Recommend: B_noise from the gradients, else fitted to the loss curves of all runs; the plan over the run.
   ctx.setPhase('recommend', 'choosing the batch size');
   const ns = noiseScaleFor(ctx, noise, conv);
-  noiseScale = ns.estimate;
+  const noiseScale = ns.estimate;
   if (noiseScale && !noise.estimate) {
     ctx.persist({ type: 'noise-scale', estimate: noiseScale });
     ctx.emit({ type: 'noise-scale', estimate: noiseScale });
   }
-  recommendation = recommendStep(ctx, profile, noise, conv, ns, notes, branch);
+  const recommendation = recommendStep(ctx, profile, noise, conv, ns, notes, branch);
   if (recommendation) {
     ctx.persist({ type: 'recommendation', recommendation });
     ctx.emit({ type: 'recommendation', recommendation });
   }
-  if (ctx.aborted) return finish('stopped', 'stopped by the user');
-  return finish('completed');
+  if (ctx.aborted) return finish('stopped', 'stopped by the user', { recommendation, noiseScale });
+  return finish('completed', undefined, { recommendation, noiseScale });
 }
 
 /** The recommendation from every phase's evidence, with a schedule when one is predicted >= 10% faster. */

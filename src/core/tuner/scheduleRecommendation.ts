@@ -107,12 +107,9 @@ export function recommendSchedule(input: ScheduleRecommendationInput): ScheduleR
   if (!(to > from)) return undefined;
 
   // Where the per-phase optimum first reaches `to`, in the samples of a run following that optimum.
-  let reachSamples = 0;
-  {
-    let s = 0;
-    for (let i = 0; i < phases.length && best[i] < to; i++) s += phases[i].progress * (1 + best[i] / phases[i].noiseScale);
-    reachSamples = Math.max(1, Math.round(s));
-  }
+  let reach = 0;
+  for (let i = 0; i < phases.length && best[i] < to; i++) reach += phases[i].progress * (1 + best[i] / phases[i].noiseScale);
+  const reachSamples = Math.max(1, Math.round(reach));
   let chosen: { spec: Extract<BatchScheduleSpec, { kind: 'linear_ramp' }>; seconds: number; samples: number } | undefined;
   for (const f of [0.25, 0.5, 0.75, 1, 1.5, 2]) {
     const spec = { kind: 'linear_ramp' as const, from, to, over_samples: Math.max(1, Math.round(reachSamples * f)) };
