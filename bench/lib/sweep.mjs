@@ -73,7 +73,8 @@ export async function sweepRun(runner, cacheDir, task, loaded, batchSize, seed, 
   const prior = join(cacheDir, `${task.name}-b${batchSize}-s1-t${task.maxSeconds}.json`);
   const sps = existsSync(prior) ? JSON.parse(readFileSync(prior, 'utf8')).samplesPerSecond : (2000 * batchSize) / (batchSize + 32);
   const expectedSteps = ((sps ?? 500) * task.maxSeconds) / batchSize;
-  const { batch_schedule: _drop, ...config } = c; // fixed batch sizes only
+  const config = { ...c };
+  delete config.batch_schedule; // fixed batch sizes only
   const spec = {
     id: `sweep-${batchSize}-s${seed}`,
     configPath: loaded.file,

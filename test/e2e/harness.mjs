@@ -141,7 +141,7 @@ export async function runCommand(page, title, { timeout = 30_000 } = {}) {
       break;
     } catch (error) {
       await page.keyboard.press('Escape');
-      if (Date.now() > deadline) throw new Error(`The command palette has no "${title}" after ${timeout} ms (not contributed, or hidden by its "when" clause?): ${error.message}`);
+      if (Date.now() > deadline) throw new Error(`The command palette has no "${title}" after ${timeout} ms (not contributed, or hidden by its "when" clause?): ${error.message}`, { cause: error });
     }
   }
   await ((await exact.count()) > 0 ? exact : partial).click();

@@ -2,7 +2,7 @@
 // a flood of output, and two trials at once.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TrialResult, TrialSpec, TrainingConfig, StepMetrics } from '../../src/core/types';
@@ -17,7 +17,7 @@ function spec(configPath: string, over: Partial<TrialSpec> = {}): TrialSpec {
 
 function dirWith(name: string, text: string): { dir: string; file: string } {
   const dir = join(mkdtempSync(join(tmpdir(), 'bt-ext-')), 'my configs');
-  require('node:fs').mkdirSync(dir);
+  mkdirSync(dir);
   const file = join(dir, name);
   writeFileSync(file, text);
   return { dir, file };

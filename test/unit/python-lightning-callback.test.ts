@@ -64,7 +64,7 @@ test('Lightning: steps over accumulated micro-batches, gradient statistics, vali
 });
 
 test('Lightning: a step schedule from Batch Tuner grows the batch 16 -> 32 -> 64 mid-run', { skip, timeout: 180_000 }, async () => {
-  const { dir, config } = example({ batch_size: 16, accumulate_grad_batches: 1, val_check_interval: 1000, min_step_seconds: 0.15 });
+  const { config } = example({ batch_size: 16, accumulate_grad_batches: 1, val_check_interval: 1000, min_step_seconds: 0.15 });
   const run = createExternalRunner({
     command: '${python} train.py --config ${config} --max-steps ${steps} --seed ${seed}',
     pythonPath: PY!,

@@ -118,7 +118,7 @@ function portIsFree(port: number): Promise<boolean> {
 test('two Slurm jobs on one node, MASTER_PORT unset: each takes the port its SLURM_JOB_ID gives, and both runs train', { skip, timeout: 300_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bt-ddp-jobs-'));
   // Two job ids whose ports (10000 + id mod 20000) are free now; before, both jobs took 29517.
-  let job = 0;
+  let job: number;
   const port = (id: number) => 10000 + (id % 20000);
   do job = 1_000_000 + Math.floor(Math.random() * 1_000_000);
   while (!(await portIsFree(port(job))) || !(await portIsFree(port(job + 1))));

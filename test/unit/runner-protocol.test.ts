@@ -79,8 +79,7 @@ test('the runner ignores malformed trainer messages, keeps the valid ones and wa
 });
 
 test('startTrainerTrial: the host changes the batch size of a running trial', async () => {
-  let handle: ReturnType<typeof startTrainerTrial> | undefined;
-  handle = startTrainerTrial(trialSpec({ maxSteps: 6 }), { onStep: (m) => { if (m.step === 2) handle!.setBatchSize(16); } });
+  const handle: ReturnType<typeof startTrainerTrial> = startTrainerTrial(trialSpec({ maxSteps: 6 }), { onStep: (m) => { if (m.step === 2) handle.setBatchSize(16); } });
   const r = await handle.result;
   assert.equal(r.status, 'ok');
   assert.deepEqual(r.steps.slice(0, 2).map((s) => s.batchSize), [64, 64]);

@@ -33,7 +33,7 @@ test('gradSqNorm and microGradSqNorm match a hand computation (k = 2 micro-batch
   const x = tf.tensor2d(X);
   const y = tf.tensor2d(Y, [4, 1]);
   const batchOf = (j: number) => ({ x: tf.slice(x, [j * 2, 0], [2, 2]), y: tf.slice(y, [j * 2, 0], [2, 1]) });
-  const lossOf = (xs: tf.Tensor, ys: tf.Tensor) => tf.mean(tf.square(tf.sub(tf.add(tf.matMul(xs, w), b), ys))) as tf.Scalar;
+  const lossOf = (xs: tf.Tensor, ys: tf.Tensor) => tf.mean<tf.Scalar>(tf.square(tf.sub(tf.add(tf.matMul(xs, w), b), ys)));
   const before = tf.memory().numTensors;
   const r = computeStepGradients(batchOf, lossOf, [w, b], 2)!;
   const full = handGradient([0, 1, 2, 3]);
@@ -56,7 +56,7 @@ test('a single pass gives gradSqNorm only; statistics off gives neither', async 
   const w = tf.variable(tf.tensor2d(W, [2, 1]), true, 'w1');
   const b = tf.variable(tf.scalar(B), true, 'b1');
   const x = tf.tensor2d(X), y = tf.tensor2d(Y, [4, 1]);
-  const lossOf = (xs: tf.Tensor, ys: tf.Tensor) => tf.mean(tf.square(tf.sub(tf.add(tf.matMul(xs, w), b), ys))) as tf.Scalar;
+  const lossOf = (xs: tf.Tensor, ys: tf.Tensor) => tf.mean<tf.Scalar>(tf.square(tf.sub(tf.add(tf.matMul(xs, w), b), ys)));
   const whole = () => ({ x, y });
   const before = tf.memory().numTensors;
   const one = computeStepGradients(whole, lossOf, [w, b], 1)!;
@@ -76,7 +76,7 @@ test('a stop request between micro-batches abandons the step and frees its tenso
   const x = tf.tensor2d(X), y = tf.tensor2d(Y, [4, 1]);
   const before = tf.memory().numTensors;
   let calls = 0;
-  const r = computeStepGradients(() => ({ x, y }), (xs, ys) => { calls++; return tf.mean(tf.square(tf.sub(tf.matMul(xs, w), ys))) as tf.Scalar; }, [w], 4, { shouldStop: () => calls >= 2 });
+  const r = computeStepGradients(() => ({ x, y }), (xs, ys) => { calls++; return tf.mean<tf.Scalar>(tf.square(tf.sub(tf.matMul(xs, w), ys))); }, [w], 4, { shouldStop: () => calls >= 2 });
   assert.equal(r, undefined);
   assert.equal(calls, 2);
   assert.equal(tf.memory().numTensors, before);

@@ -17,7 +17,7 @@ const cases: Case[] = [
 
 function filterGrad(c: Case, xv: Float32Array, dyShape: number[], dyv: Float32Array): Float32Array {
   const x = tf.tensor4d(xv, c.x), dy = tf.tensor(dyv, dyShape);
-  const g = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: [c.strides, c.strides], pad: c.pad, dataFormat: 'NHWC', filterShape: c.filter }) as tf.Tensor;
+  const g = tf.engine().runKernel<tf.Tensor>('Conv2DBackpropFilter', { x, dy }, { strides: [c.strides, c.strides], pad: c.pad, dataFormat: 'NHWC', filterShape: c.filter });
   const out = g.dataSync() as Float32Array;
   tf.dispose([x, dy, g]);
   return out;
@@ -49,7 +49,7 @@ test('a Conv2D model trains on wasm (gradients flow through the registered kerne
   const w = tf.variable(tf.randomNormal([3, 3, 1, 2], 0, 0.5, 'float32', 3));
   const x = tf.randomNormal([4, 6, 6, 1], 0, 1, 'float32', 5);
   const target = tf.randomNormal([4, 6, 6, 2], 0, 1, 'float32', 9);
-  const loss = () => tf.mean(tf.square(tf.sub(tf.conv2d(x as tf.Tensor4D, w as unknown as tf.Tensor4D, 1, 'same'), target))) as tf.Scalar;
+  const loss = () => tf.mean<tf.Scalar>(tf.square(tf.sub(tf.conv2d(x as tf.Tensor4D, w as unknown as tf.Tensor4D, 1, 'same'), target)));
   const opt = tf.train.sgd(0.1);
   const first = loss().dataSync()[0];
   for (let i = 0; i < 20; i++) opt.minimize(loss);

@@ -98,6 +98,7 @@ export async function run(): Promise<void> {
   for (const file of files) {
     mocha.suite.emit('pre-require', globalThis, file, mocha);
     try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- a test bundle by path, loaded synchronously as Mocha's loadFiles does
       mocha.suite.emit('require', require(file), file, mocha);
     } catch (error) {
       const title = `${basename(file)} loads ${UNTRUSTED_TAG}`;

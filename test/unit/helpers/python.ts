@@ -31,7 +31,7 @@ export function testPython(): TestPython {
     return found;
   }
   const r = spawnSync(process.execPath, [join(ROOT, 'scripts/setup-python.mjs'), '--locate'], { encoding: 'utf8', timeout: 30_000 });
-  let located: { ok?: boolean; python?: string; torchrun?: string; reason?: string } = {};
+  let located: { ok?: boolean; python?: string; torchrun?: string; reason?: string };
   try {
     located = JSON.parse(r.stdout);
   } catch {
