@@ -47,11 +47,13 @@ test('a study whose every string is a payload renders with every payload escaped
   );
 });
 
-test('a hand-written malicious JSONL (payloads in text, number and enum fields) renders escaped', () => {
+test('a hand-written malicious JSONL (payloads in text, number and enum fields): bad lines skipped, the rest rendered escaped; a bad study-start refused', () => {
   const P = JSON.stringify(PAYLOADS[1]);
   const Q = JSON.stringify(PAYLOADS[5]);
   const lines = [
-    `{"v":1,"type":"study-start","id":${P},"time":${Q},"configPath":"/x/<script>alert(1)</script>.yaml","configHash":${P},"currentBatchSize":${Q},"currentLearningRate":${P},"optimizer":${P},"datasetSize":${Q},"settings":{"budgetSeconds":${P},"minBatchSize":${Q},"maxBatchSize":8,"lrRule":${P},"parallel":${Q},"seed":${P}}}`,
+    // The study-start line is valid (payloads only where the schema takes free text): the file is read.
+    `{"v":1,"type":"study-start","id":${P},"time":${Q},"configPath":"/x/<script>alert(1)</script>.yaml","configHash":${P},"currentBatchSize":32,"currentLearningRate":0.001,"optimizer":${P},"datasetSize":1000,"settings":{"budgetSeconds":60,"minBatchSize":8,"maxBatchSize":8,"lrRule":"sqrt","parallel":1,"seed":1}}`,
+    // The rest carry payloads in number and enum fields too: skipped and counted, never rendered raw.
     `{"v":1,"type":"trial-end","time":${P},"trial":{"id":${P},"phase":${Q},"status":${P},"batchSize":${Q},"learningRate":${P},"seed":${Q},"wallSeconds":${P},"backend":${Q},"samplesPerSecond":${P},"error":{"kind":"crash","message":${P},"stderrTail":${Q}}},"series":{"steps":[{"step":1,"samples":${P},"time":1,"loss":${Q}}],"evals":[]}}`,
     `{"v":1,"type":"recommendation","time":${P},"recommendation":{"batchSize":${P},"learningRate":${Q},"speedupVsCurrent":${P},"speedupBasis":${Q},"current":{"batchSize":${Q},"learningRate":${P}},"band":{"low":${P},"high":${Q},"tolerance":${P},"sizes":[${P},${Q}],"basis":${P},"note":${Q}},"basis":{"throughput":${P},"noiseScale":${Q},"convergence":${P}},"undetermined":[${P}],"alternatives":{"largestThatFits":{"batchSize":${P},"learningRate":${Q},"reason":${P}}},"candidates":[{"batchSize":${P},"status":${Q},"fits":true,"samplesPerSecond":${P},"fittedSamplesPerSecond":${Q},"inBand":true,"diverged":${P}}],"evidence":{"lrRule":${P},"verdict":{"rule":${Q},"by":${P}},"notes":[${P},${Q}],"memoryFit":{"a":${P},"b":${Q}}},"plan":{"kind":"warmup","stages":[{"fromSamples":${P},"batchSize":${Q},"learningRate":${P}},{"fromSamples":5,"batchSize":${P},"learningRate":1}],"horizonSamples":${Q},"bestFixed":{"batchSize":${P}},"speedupVsBestFixed":${Q},"basis":${P},"description":${Q}},"criticalBatchSize":[{"samples":${P},"loss":${Q},"value":${P},"low":${Q},"high":${P},"tolerance":${Q},"method":${P},"branches":[{"batchSize":${P},"relativeLoss":${Q},"seeds":${P}}],"checkpointSource":${Q},"basis":${P}}],"parallelism":{"microBatchSize":${P},"accumulationSteps":${Q},"worldSize":${P},"globalBatchSize":${Q},"reason":${P}}}}`,
     `{"v":1,"type":"warning","time":${P},"message":${Q}}`,
@@ -61,6 +63,9 @@ test('a hand-written malicious JSONL (payloads in text, number and enum fields) 
   const page = renderStudyReport(readStudy(writeStudyFile(lines.join('\n'))));
   assertNoInjection(page);
   assert.ok(page.includes('/x/&lt;script&gt;alert(1)&lt;/script&gt;.yaml'));
+  // A study-start line with payloads in its numbers is no study: refused with the file named, nothing rendered.
+  const bad = `{"v":1,"type":"study-start","id":"a","time":"t","configPath":"/x.yaml","currentBatchSize":${Q},"currentLearningRate":${P},"optimizer":"adam","datasetSize":${Q},"settings":{"budgetSeconds":${P},"minBatchSize":8,"maxBatchSize":8,"lrRule":${P},"parallel":1,"seed":1}}`;
+  assert.throws(() => readStudy(writeStudyFile(bad)), /crafted\.study\.jsonl:1:1: not a Batch Tuner study/);
 });
 
 const config: TrainingConfig = {

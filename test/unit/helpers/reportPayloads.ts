@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import type { StudyLine } from '../../../src/core/study/types';
+import { STUDY_LINE_DECODERS } from '../../../src/core/study/studyLines';
 import { plannedRecommendation, recordOf, studyLines, writeStudyFile } from './handmadeStudy';
 
 export const PAYLOADS = [
@@ -21,12 +22,40 @@ export const PAYLOADS = [
   '</textarea><a href="javascript:alert(10)">x</a>',
 ];
 
-/** Every string in a value replaced by a payload, in turn (the line's `type` kept so it still parses). */
-function poison(x: unknown, next: () => string, key = ''): unknown {
-  if (typeof x === 'string') return key === 'type' ? x : next();
-  if (Array.isArray(x)) return x.map((v) => poison(v, next));
-  if (x !== null && typeof x === 'object') return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, poison(v, next, k)]));
-  return x;
+/** Paths (as key lists) to every string leaf of a value. */
+function stringPaths(x: unknown, at: (string | number)[] = []): (string | number)[][] {
+  if (typeof x === 'string') return [at];
+  if (Array.isArray(x)) return x.flatMap((v, i) => stringPaths(v, [...at, i]));
+  if (x !== null && typeof x === 'object') return Object.entries(x).flatMap(([k, v]) => stringPaths(v, [...at, k]));
+  return [];
+}
+
+function setAt(x: unknown, path: (string | number)[], value: string): void {
+  const parent = path.slice(0, -1).reduce<unknown>((o, k) => (o as Record<string | number, unknown>)[k], x);
+  (parent as Record<string | number, unknown>)[path[path.length - 1]] = value;
+}
+
+/**
+ * Every free-text string of a study line replaced by a payload, in turn: each string the study
+ * file's own schema (STUDY_LINE_DECODERS) still admits with a payload in it. Enumerations (a
+ * status, an lr rule) must hold one of their values, so a payload there makes the reader skip the
+ * line: the other test below writes such lines by hand.
+ */
+function poison(line: StudyLine, next: () => string): StudyLine {
+  const out = structuredClone(line);
+  const decode = STUDY_LINE_DECODERS[line.type] as (x: unknown, path: string) => unknown;
+  for (const path of stringPaths(out)) {
+    const payload = next();
+    const trial = structuredClone(out);
+    setAt(trial, path, payload);
+    try {
+      decode(trial, line.type);
+      setAt(out, path, payload);
+    } catch {
+      // an enumeration: keep its value
+    }
+  }
+  return out;
 }
 
 /** A study with every kind of string the report shows, each of them a payload, written as JSONL. */
@@ -43,7 +72,7 @@ export function poisonedStudyFile(): string {
   r.trials[0] = { ...r.trials[0], status: 'crashed', backend: 'wasm', error: { kind: 'crash', message: 'exit 1', stderrTail: 'Traceback' } };
   let i = 0;
   const next = () => PAYLOADS[i++ % PAYLOADS.length];
-  const lines = studyLines(r).map((l) => poison(l, next) as StudyLine);
+  const lines = studyLines(r).map((l) => poison(l, next));
   return writeStudyFile(lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
 }
 
