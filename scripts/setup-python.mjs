@@ -59,16 +59,32 @@ export function packageHash(root = repoRoot) {
 }
 
 function venvPaths(dir) {
-  return { dir, python: join(dir, 'bin', 'python'), torchrun: join(dir, 'bin', 'torchrun'), marker: join(dir, '.complete'), stamp: join(dir, '.batch-tuner-package') };
+  return {
+    dir,
+    python: join(dir, 'bin', 'python'),
+    torchrun: join(dir, 'bin', 'torchrun'),
+    marker: join(dir, '.complete'),
+    stamp: join(dir, '.batch-tuner-package'),
+  };
 }
 
 /** Only looks: the cached environment's paths when complete, else why not (no install). */
 export function locatePythonEnv() {
   const python = basePython();
   const version = pythonVersion(python);
-  if (!version) return { ok: false, missing: [python], reason: `${python} cannot be run: install Python 3.10+ (or set BATCH_TUNER_VENV_PYTHON), then run \`node scripts/setup-python.mjs\`` };
+  if (!version)
+    return {
+      ok: false,
+      missing: [python],
+      reason: `${python} cannot be run: install Python 3.10+ (or set BATCH_TUNER_VENV_PYTHON), then run \`node scripts/setup-python.mjs\``,
+    };
   const paths = venvPaths(venvDir(version));
-  if (!existsSync(paths.marker)) return { ok: false, missing: ['venv'], reason: `no Python test environment at ${paths.dir}: run \`node scripts/setup-python.mjs\` (a few minutes, once; needs PyPI)` };
+  if (!existsSync(paths.marker))
+    return {
+      ok: false,
+      missing: ['venv'],
+      reason: `no Python test environment at ${paths.dir}: run \`node scripts/setup-python.mjs\` (a few minutes, once; needs PyPI)`,
+    };
   return { ok: true, ...paths, version };
 }
 
@@ -94,7 +110,10 @@ function createVenv(base, version, paths, log) {
   const made = spawnSync(base, ['-m', 'venv', paths.dir], { encoding: 'utf8' });
   if (made.status !== 0) {
     rmSync(paths.dir, { recursive: true, force: true });
-    return { missing: ['python3-venv'], message: `\`${base} -m venv\` failed: install the venv module (Debian: apt-get install python${version}-venv) or set BATCH_TUNER_VENV_PYTHON to a Python that has it.\n${(made.stderr || '').trim()}` };
+    return {
+      missing: ['python3-venv'],
+      message: `\`${base} -m venv\` failed: install the venv module (Debian: apt-get install python${version}-venv) or set BATCH_TUNER_VENV_PYTHON to a Python that has it.\n${(made.stderr || '').trim()}`,
+    };
   }
   const fail = (missing, message) => {
     rmSync(paths.dir, { recursive: true, force: true }); // never leave a half-made environment
@@ -105,9 +124,13 @@ function createVenv(base, version, paths, log) {
     if (failed) return fail(group, failed);
   }
   const check = spawnSync(paths.python, ['-c', 'import torch, transformers, lightning; print(torch.__version__)'], { encoding: 'utf8' });
-  if (check.status !== 0 || !check.stdout.startsWith('2.13.')) return fail(['torch'], `the new environment does not import torch 2.13: ${check.stdout}${check.stderr}`);
+  if (check.status !== 0 || !check.stdout.startsWith('2.13.'))
+    return fail(['torch'], `the new environment does not import torch 2.13: ${check.stdout}${check.stderr}`);
   const seconds = (Date.now() - started) / 1000;
-  writeFileSync(paths.marker, JSON.stringify({ version, requirements: PYTHON_REQUIREMENTS, torch: check.stdout.trim(), seconds, installedAt: new Date().toISOString() }) + '\n');
+  writeFileSync(
+    paths.marker,
+    JSON.stringify({ version, requirements: PYTHON_REQUIREMENTS, torch: check.stdout.trim(), seconds, installedAt: new Date().toISOString() }) + '\n',
+  );
   log(`[python] environment ready in ${seconds.toFixed(0)} s`);
   return undefined;
 }
@@ -140,10 +163,19 @@ export async function ensurePythonEnv({ log = console.log, root = repoRoot } = {
   const version = pythonVersion(base);
   if (!version) return { ok: false, missing: [base], message: `${base} cannot be run: install Python 3.10+ or set BATCH_TUNER_VENV_PYTHON to one` };
   const [major, minor] = version.split('.').map(Number);
-  if (major < 3 || (major === 3 && minor < 10)) return { ok: false, missing: ['python>=3.10'], message: `${base} is Python ${version}; torch 2.13 needs 3.10+: set BATCH_TUNER_VENV_PYTHON to a newer one` };
+  if (major < 3 || (major === 3 && minor < 10))
+    return {
+      ok: false,
+      missing: ['python>=3.10'],
+      message: `${base} is Python ${version}; torch 2.13 needs 3.10+: set BATCH_TUNER_VENV_PYTHON to a newer one`,
+    };
   const paths = venvPaths(venvDir(version));
   mkdirSync(cacheRoot(), { recursive: true });
-  const release = await acquireLock(`${paths.dir}.lock`, { staleMs: LOCK_STALE_MS, log, waiting: '[python] another process is setting up the Python environment; waiting…' });
+  const release = await acquireLock(`${paths.dir}.lock`, {
+    staleMs: LOCK_STALE_MS,
+    log,
+    waiting: '[python] another process is setting up the Python environment; waiting…',
+  });
   try {
     let installedNow = false;
     if (!existsSync(paths.marker)) {

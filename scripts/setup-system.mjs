@@ -55,7 +55,11 @@ export function ensureSystemPackages({ log = console.log } = {}) {
   const command = `apt-get update && apt-get install -y ${missing.join(' ')}`;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot) {
-    return { ok: false, missing, message: `Missing system packages: ${missing.join(', ')}. Install them with:\n  sudo apt-get update && sudo apt-get install -y ${missing.join(' ')}` };
+    return {
+      ok: false,
+      missing,
+      message: `Missing system packages: ${missing.join(', ')}. Install them with:\n  sudo apt-get update && sudo apt-get install -y ${missing.join(' ')}`,
+    };
   }
   log(`[setup] installing system packages: ${missing.join(', ')}`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };

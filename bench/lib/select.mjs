@@ -4,7 +4,10 @@
 export function selectTasks(tasks, argv = process.argv) {
   const at = argv.indexOf('--tasks');
   if (at < 0) return tasks;
-  const names = (argv[at + 1] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const names = (argv[at + 1] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const known = tasks.map((t) => t.name);
   const unknown = names.filter((n) => !known.includes(n));
   if (names.length === 0 || unknown.length > 0) {

@@ -92,8 +92,15 @@ export async function sweepRun(runner, cacheDir, task, loaded, batchSize, seed, 
   const t0 = Date.now();
   const r = await runner(spec, {});
   const out = {
-    batchSize, seed, status: r.status, learningRate: spec.learningRate, samplesPerSecond: r.samplesPerSecond, peakMemoryBytes: r.peakMemoryBytes,
-    wallSeconds: (Date.now() - t0) / 1000, curve: evalCurve(r), error: r.error?.message,
+    batchSize,
+    seed,
+    status: r.status,
+    learningRate: spec.learningRate,
+    samplesPerSecond: r.samplesPerSecond,
+    peakMemoryBytes: r.peakMemoryBytes,
+    wallSeconds: (Date.now() - t0) / 1000,
+    curve: evalCurve(r),
+    error: r.error?.message,
   };
   writeFileSync(cacheFile, JSON.stringify(out));
   return out;
@@ -124,7 +131,9 @@ export function groundTruth(runs, sizes) {
     return ls.length ? ls.reduce((a, x) => a + x, 0) / ls.length : Infinity;
   };
   const target = TARGET_MARGIN * Math.min(...sizes.map(bestMean));
-  const ttt = new Map(sizes.map((b) => [b, median(runs.filter((r) => r.batchSize === b).map((r) => (r.status === 'ok' ? timeToTarget(r.curve, target) : Infinity)))]));
+  const ttt = new Map(
+    sizes.map((b) => [b, median(runs.filter((r) => r.batchSize === b).map((r) => (r.status === 'ok' ? timeToTarget(r.curve, target) : Infinity)))]),
+  );
   const best = Math.min(...ttt.values());
   const bestB = sizes.find((b) => ttt.get(b) === best);
   const wallSeconds = runs.reduce((a, r) => a + r.wallSeconds, 0);

@@ -4,7 +4,14 @@
 // `budget` is the study's, about 10% of the sweep's wall time. Smoke versions only exercise the
 // machinery (three sizes, one seed, seconds each): their numbers mean nothing.
 export const FULL_TASKS = [
-  { name: 'synthetic-regression', file: 'examples/synthetic-regression.yaml', sweep: [8, 16, 32, 64, 128, 256, 512, 1024], seeds: [1, 2, 3], maxSeconds: 20, budget: 45 },
+  {
+    name: 'synthetic-regression',
+    file: 'examples/synthetic-regression.yaml',
+    sweep: [8, 16, 32, 64, 128, 256, 512, 1024],
+    seeds: [1, 2, 3],
+    maxSeconds: 20,
+    budget: 45,
+  },
   { name: 'mnist-mlp', file: 'examples/mnist-mlp.yaml', sweep: [8, 16, 32, 64, 128, 256, 512, 1024], seeds: [1, 2, 3], maxSeconds: 30, budget: 70 },
   { name: 'mnist-cnn', file: 'examples/mnist-cnn.yaml', sweep: [8, 16, 32, 64, 128, 256, 512], seeds: [1, 2, 3], maxSeconds: 60, budget: 120 },
 ];

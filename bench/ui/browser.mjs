@@ -1,7 +1,15 @@
 // Headless Chromium (Debian's) through playwright-core, with the flags that work on this machine.
 import { chromium } from 'playwright-core';
 
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 export function launchBrowser() {
   return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
@@ -22,7 +30,10 @@ export async function openWebview(browser, origin, { entry = 'panel', theme = 'd
 
 /** Delivers host messages to the webview (as VS Code does, through window message events). */
 export function send(page, messages) {
-  return page.evaluate((ms) => {
-    for (const m of ms) window.postMessage(m, '*');
-  }, Array.isArray(messages) ? messages : [messages]);
+  return page.evaluate(
+    (ms) => {
+      for (const m of ms) window.postMessage(m, '*');
+    },
+    Array.isArray(messages) ? messages : [messages],
+  );
 }

@@ -26,7 +26,8 @@ export function positiveNumber(flag: string, integer: boolean, example = ''): Re
 export function seedReader(flag: string): Reader<number> {
   return (v) => {
     const n = Number(v);
-    if (v === undefined || v.trim() === '' || !Number.isInteger(n) || n < 0) throw new UsageError(`${flag} expects an integer >= 0 (got ${JSON.stringify(v ?? '')})`);
+    if (v === undefined || v.trim() === '' || !Number.isInteger(n) || n < 0)
+      throw new UsageError(`${flag} expects an integer >= 0 (got ${JSON.stringify(v ?? '')})`);
     return n;
   };
 }

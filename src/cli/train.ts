@@ -63,7 +63,10 @@ export function trainSpec(a: TrainArgs, study: ResolvedStudy): TrialSpec {
 /** What the run will use and why, on stderr ("lr 0.0014 (scaled from 0.001 at batch 32 by sqrt)", "seed 42 (default)"). */
 function header(a: TrainArgs, study: ResolvedStudy, spec: TrialSpec): string {
   const o = study.options;
-  const scaled = a.lr === undefined && spec.batchSize !== o.currentBatchSize ? ` (scaled from ${o.currentLearningRate} at batch ${o.currentBatchSize} by the ${o.lrRule} rule)` : '';
+  const scaled =
+    a.lr === undefined && spec.batchSize !== o.currentBatchSize
+      ? ` (scaled from ${o.currentLearningRate} at batch ${o.currentBatchSize} by the ${o.lrRule} rule)`
+      : '';
   const lines = [
     `Training ${path.relative(process.cwd(), o.configPath) || o.configPath} at batch size ${spec.batchSize}, learning rate ${spec.learningRate}${scaled}${study.kind === 'external' ? ' with your own training command' : ''}`,
     `settings: ${describeSettings(study, ['seed', 'trialTimeoutSeconds', 'lrRule'])}`,
@@ -77,7 +80,9 @@ function header(a: TrainArgs, study: ResolvedStudy, spec: TrialSpec): string {
 async function runWithProgress(a: TrainArgs, study: ResolvedStudy, spec: TrialSpec, stop: AbortSignal): Promise<TrialResult> {
   const bar = new SingleBar({
     stream: process.stderr,
-    format: spec.maxSteps ? 'training [{bar}] {value}/{total} steps | loss {loss} | {rate} samples/s' : 'training step {value} | loss {loss} | {rate} samples/s',
+    format: spec.maxSteps
+      ? 'training [{bar}] {value}/{total} steps | loss {loss} | {rate} samples/s'
+      : 'training step {value} | loss {loss} | {rate} samples/s',
     hideCursor: true,
     clearOnComplete: true,
   });

@@ -62,7 +62,8 @@ export function summarise(configPath: string, r: TrialResult): TrainSummary {
   };
 }
 
-const fmt = (n: number | undefined, digits = 0) => (n === undefined ? '–' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+const fmt = (n: number | undefined, digits = 0) =>
+  n === undefined ? '–' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const mb = (b: number | undefined) => (b === undefined ? '–' : `${(b / 1e6).toFixed(1)} MB`);
 
 export function formatSummary(s: TrainSummary): string {
@@ -73,13 +74,25 @@ export function formatSummary(s: TrainSummary): string {
     `  steps        ${fmt(s.steps)} (${fmt(s.samples)} samples) in ${s.wallSeconds.toFixed(1)} s`,
     `  loss         ${fmt(s.initialLoss, 4)} -> ${fmt(s.finalLoss, 4)} (mean of the last 10 steps)`,
   ];
-  if (s.validation) lines.push(`  validation   loss ${fmt(s.validation.loss, 4)}${s.validation.accuracy !== undefined ? `, accuracy ${(s.validation.accuracy * 100).toFixed(1)}%` : ''} (step ${s.validation.step})`);
-  lines.push(`  throughput   ${fmt(s.samplesPerSecond)} samples/s (median${s.samplesPerSecondIqr ? `, IQR ${fmt(s.samplesPerSecondIqr[0])}–${fmt(s.samplesPerSecondIqr[1])}` : ''})`);
+  if (s.validation)
+    lines.push(
+      `  validation   loss ${fmt(s.validation.loss, 4)}${s.validation.accuracy !== undefined ? `, accuracy ${(s.validation.accuracy * 100).toFixed(1)}%` : ''} (step ${s.validation.step})`,
+    );
+  lines.push(
+    `  throughput   ${fmt(s.samplesPerSecond)} samples/s (median${s.samplesPerSecondIqr ? `, IQR ${fmt(s.samplesPerSecondIqr[0])}–${fmt(s.samplesPerSecondIqr[1])}` : ''})`,
+  );
   lines.push(`  peak memory  ${mb(s.peakMemoryBytes)} of tensors`);
   if (s.batchSizeHistory.length > 1) lines.push(`  batch sizes  ${s.batchSizeHistory.map((h) => `${h.batchSize}@${h.step}`).join(' -> ')}`);
   if (s.error) {
     lines.push(`  error        ${s.error.kind}: ${s.error.message}`);
-    if (s.error.stderrTail) lines.push('  stderr (last lines):', ...s.error.stderrTail.split('\n').slice(-8).map((l) => `    ${l.slice(0, 300)}`));
+    if (s.error.stderrTail)
+      lines.push(
+        '  stderr (last lines):',
+        ...s.error.stderrTail
+          .split('\n')
+          .slice(-8)
+          .map((l) => `    ${l.slice(0, 300)}`),
+      );
   }
   for (const w of s.warnings ?? []) lines.push(`  warning      ${w}`);
   return lines.join('\n');

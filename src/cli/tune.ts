@@ -19,7 +19,17 @@ import { formatOutcomeTable, formatRecommendation, jsonSafe, outcomeJson } from 
 export { TUNE_USAGE } from './tuneArgs';
 
 /** The settings the header line shows, in this order (each says where it came from). */
-const SHOWN: readonly SettingKey[] = ['budgetSeconds', 'minBatchSize', 'maxBatchSize', 'memoryLimitBytes', 'lrRule', 'parallel', 'seed', 'trialTimeoutSeconds', 'datasetSize'];
+const SHOWN: readonly SettingKey[] = [
+  'budgetSeconds',
+  'minBatchSize',
+  'maxBatchSize',
+  'memoryLimitBytes',
+  'lrRule',
+  'parallel',
+  'seed',
+  'trialTimeoutSeconds',
+  'datasetSize',
+];
 
 /**
  * Parsed flags and the resolved study, or the exit status after printing what went wrong. What an
@@ -90,7 +100,9 @@ export async function runTuneCommand(args: string[]): Promise<number> {
     return stopCode;
   }
   if (outcome.status === 'failed') {
-    console.error(`batch-tuner tune: the study failed: ${outcome.reason ?? 'unknown reason'}${outcome.studyFile ? `\n(study saved as failed in ${outcome.studyFile})` : ''}`);
+    console.error(
+      `batch-tuner tune: the study failed: ${outcome.reason ?? 'unknown reason'}${outcome.studyFile ? `\n(study saved as failed in ${outcome.studyFile})` : ''}`,
+    );
     return 1;
   }
   if (outcome.status === 'stopped') return 130;

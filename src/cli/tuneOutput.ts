@@ -45,7 +45,11 @@ function candidateRow(rec: Recommendation, c: CandidateEvidence): string[] {
   const mem = c.peakMemoryBytes !== undefined ? formatBytes(c.peakMemoryBytes) : fit ? `~${formatBytes(fit.a + fit.b * c.batchSize)} (fit)` : '–';
   const rel = c.relativeTimeToTarget !== undefined ? `${c.relativeTimeToTarget.toFixed(2)}x best` : '';
   const time = [c.predictedTimeToTarget !== undefined ? formatSeconds(c.predictedTimeToTarget) : '', rel].filter(Boolean).join(', ');
-  const loss = c.diverged ? 'diverged' : c.measuredLoss !== undefined ? `${formatNumber(c.measuredLoss, 4)}${c.measuredLossSpread ? ` ±${formatNumber(c.measuredLossSpread / 2, 2)}` : ''}` : '–';
+  const loss = c.diverged
+    ? 'diverged'
+    : c.measuredLoss !== undefined
+      ? `${formatNumber(c.measuredLoss, 4)}${c.measuredLossSpread ? ` ±${formatNumber(c.measuredLossSpread / 2, 2)}` : ''}`
+      : '–';
   const reached = c.measuredStepsToTarget !== undefined ? `${formatNumber(c.measuredStepsToTarget)} steps, ${formatSeconds(c.measuredTimeToTarget)}` : '–';
   const marks = [c.inBand ? '●' : ' ', c.batchSize === rec.batchSize ? '◀ pick' : '', c.batchSize === rec.current.batchSize ? '(current)' : ''];
   return [
@@ -65,8 +69,11 @@ function tableKey(rec: Recommendation): string[] {
   const r = measuredRange(rec);
   const band = rec.band;
   const basis = rec.basis.noiseScale === 'assumed' ? 'with an assumed B_noise' : 'by the fitted model';
-  const lines = [`● in the near-optimal band: within ${Math.round(band.tolerance * 100)}% of the best predicted time (${band.basis}). Time to target predicted ${basis}.`];
-  if (r && rec.candidates.some((c) => isExtrapolated(rec, c.batchSize))) lines.push(`* not measured: this row's numbers extrapolate the fitted models beyond the measured sizes ${r.low}–${r.high}.`);
+  const lines = [
+    `● in the near-optimal band: within ${Math.round(band.tolerance * 100)}% of the best predicted time (${band.basis}). Time to target predicted ${basis}.`,
+  ];
+  if (r && rec.candidates.some((c) => isExtrapolated(rec, c.batchSize)))
+    lines.push(`* not measured: this row's numbers extrapolate the fitted models beyond the measured sizes ${r.low}–${r.high}.`);
   return lines;
 }
 
@@ -76,8 +83,19 @@ export function formatOutcomeTable(o: StudyOutcome): string {
   if (!rec) return '';
   const rows = rec.candidates.map((c) => candidateRow(rec, c));
   const widths = COLUMNS.map(([h, sub], i) => Math.max(h.length, sub.length, ...rows.map((r) => r[i].length)));
-  const fmtRow = (r: readonly string[]) => r.map((x, i) => pad(x, widths[i], COLUMNS[i][2])).join('  ').trimEnd();
-  return [fmtRow(COLUMNS.map((c) => c[0])), fmtRow(COLUMNS.map((c) => c[1])), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(fmtRow), '', ...tableKey(rec)].join('\n');
+  const fmtRow = (r: readonly string[]) =>
+    r
+      .map((x, i) => pad(x, widths[i], COLUMNS[i][2]))
+      .join('  ')
+      .trimEnd();
+  return [
+    fmtRow(COLUMNS.map((c) => c[0])),
+    fmtRow(COLUMNS.map((c) => c[1])),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...rows.map(fmtRow),
+    '',
+    ...tableKey(rec),
+  ].join('\n');
 }
 
 /** What the pick rests on, one line per quantity, each tagged measured / fitted / assumed. */
@@ -122,8 +140,18 @@ export function formatRecommendation(o: StudyOutcome): string {
   lines.push(...restsOn(rec), ...overTheRun(rec));
   if (rec.undetermined.length > 0) lines.push('Could not determine:', ...rec.undetermined.map((u) => `  - ${u}`));
   const alt = rec.alternatives;
-  const a = (name: string, c: typeof alt.largestThatFits) => (c ? [`  ${name}: ${c.batchSize}${c.predictedTimeToTarget !== undefined ? ` (${formatSeconds(c.predictedTimeToTarget)} to target, predicted)` : ''} — ${c.reason}`] : []);
-  lines.push('Alternatives:', ...a('largest that fits', alt.largestThatFits), ...a('highest throughput', alt.maxThroughput), ...a('most sample-efficient', alt.mostSampleEfficient));
+  const a = (name: string, c: typeof alt.largestThatFits) =>
+    c
+      ? [
+          `  ${name}: ${c.batchSize}${c.predictedTimeToTarget !== undefined ? ` (${formatSeconds(c.predictedTimeToTarget)} to target, predicted)` : ''} — ${c.reason}`,
+        ]
+      : [];
+  lines.push(
+    'Alternatives:',
+    ...a('largest that fits', alt.largestThatFits),
+    ...a('highest throughput', alt.maxThroughput),
+    ...a('most sample-efficient', alt.mostSampleEfficient),
+  );
   if (rec.evidence.notes.length > 0) lines.push('Notes:', ...rec.evidence.notes.map((n) => `  - ${n}`));
   return lines.join('\n');
 }
@@ -149,14 +177,30 @@ export function outcomeJson(o: StudyOutcome, resolved?: ResolvedStudy): Record<s
     },
     current: rec?.current ?? undefined,
     noiseScale: o.noiseScale && { value: o.noiseScale.value, low: o.noiseScale.low, high: o.noiseScale.high },
-    alternatives: rec && { largestThatFits: pick(rec.alternatives.largestThatFits), maxThroughput: pick(rec.alternatives.maxThroughput), mostSampleEfficient: pick(rec.alternatives.mostSampleEfficient) },
+    alternatives: rec && {
+      largestThatFits: pick(rec.alternatives.largestThatFits),
+      maxThroughput: pick(rec.alternatives.maxThroughput),
+      mostSampleEfficient: pick(rec.alternatives.mostSampleEfficient),
+    },
     schedule: rec?.schedule,
     // Issue 11: the critical batch size at checkpoints along the run, and the batch-size plan over it.
     criticalBatchSize: rec?.criticalBatchSize?.map((p) => ({ ...p })),
     plan: rec?.plan,
     candidates: rec?.candidates,
     evidence: rec?.evidence,
-    trials: o.trials.map((t) => ({ id: t.id, phase: t.phase, batchSize: t.batchSize, learningRate: t.learningRate, seed: t.seed, status: t.status, samplesPerSecond: t.samplesPerSecond, peakMemoryBytes: t.peakMemoryBytes, finalLoss: t.finalLoss, finalValLoss: t.finalValLoss, ...(t.error ? { error: t.error.message } : {}) })),
+    trials: o.trials.map((t) => ({
+      id: t.id,
+      phase: t.phase,
+      batchSize: t.batchSize,
+      learningRate: t.learningRate,
+      seed: t.seed,
+      status: t.status,
+      samplesPerSecond: t.samplesPerSecond,
+      peakMemoryBytes: t.peakMemoryBytes,
+      finalLoss: t.finalLoss,
+      finalValLoss: t.finalValLoss,
+      ...(t.error ? { error: t.error.message } : {}),
+    })),
     budget: o.plan.summary,
     elapsedSeconds: o.elapsedSeconds,
     studyFile: o.studyFile,
@@ -171,4 +215,3 @@ function parallelismJson(p: NonNullable<NonNullable<StudyOutcome['recommendation
 
 /** JSON has no Infinity/NaN: they become null. */
 export const jsonSafe = (_k: string, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v);
-

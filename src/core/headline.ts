@@ -90,7 +90,10 @@ export function warmupPlan(rec: Pick<Recommendation, 'plan'>): BatchSizePlan | u
  * was costed over it, or over --horizon), and the plan's step count is a prediction to the target
  * loss, not a measurement to cut the run at.
  */
-export function warmupPlanChanges(rec: Pick<Recommendation, 'plan'>, withLearningRate = true): Pick<ApplyChanges, 'batchSize' | 'learningRate' | 'schedule'> | undefined {
+export function warmupPlanChanges(
+  rec: Pick<Recommendation, 'plan'>,
+  withLearningRate = true,
+): Pick<ApplyChanges, 'batchSize' | 'learningRate' | 'schedule'> | undefined {
   const p = warmupPlan(rec);
   const first = p?.stages[0];
   if (!p?.schedule || !first) return undefined;

@@ -51,7 +51,7 @@ export function validateStepMetrics(m: unknown): ValidationResult<StepMetrics> {
   // A diverged run reports NaN/Infinity loss: that is a measurement, not a protocol error.
   if (typeof m.loss !== 'number' && m.loss !== null) return { ok: false, error: 'step metrics: "loss" must be a number' };
   for (const k of STEP_OPTIONAL) if (!isOptNum(m[k])) return { ok: false, error: `step metrics: "${k}" must be a finite number when present` };
-  return { ok: true, value: { ...(m as unknown as StepMetrics), loss: m.loss === null ? NaN : (m.loss) } };
+  return { ok: true, value: { ...(m as unknown as StepMetrics), loss: m.loss === null ? NaN : m.loss } };
 }
 
 export function validateEvalMetrics(m: unknown): ValidationResult<EvalMetrics> {
@@ -116,10 +116,22 @@ export function validateHostMessage(msg: unknown): ValidationResult<HostToTraine
       if (!isObj(t)) return { ok: false, error: 'start: "trial" must be an object' };
       if (!isStr(t.id) || !isStr(t.configPath)) return { ok: false, error: 'start: trial needs id and configPath' };
       if (!isObj(t.config)) return { ok: false, error: 'start: trial.config must be an object' };
-      if (!isNum(t.batchSize) || t.batchSize < 1 || !Number.isInteger(t.batchSize)) return { ok: false, error: 'start: trial.batchSize must be a positive integer' };
+      if (!isNum(t.batchSize) || t.batchSize < 1 || !Number.isInteger(t.batchSize))
+        return { ok: false, error: 'start: trial.batchSize must be a positive integer' };
       if (!isNum(t.learningRate) || t.learningRate <= 0) return { ok: false, error: 'start: trial.learningRate must be a positive number' };
       if (!isNum(t.seed)) return { ok: false, error: 'start: trial.seed must be a number' };
-      for (const k of ['maxSteps', 'maxSeconds', 'warmupSteps', 'microBatches', 'evalEvery', 'hangTimeoutMs', 'maxBatchSize', 'checkpointEvery', 'accumulationSteps', 'worldSize'] as const)
+      for (const k of [
+        'maxSteps',
+        'maxSeconds',
+        'warmupSteps',
+        'microBatches',
+        'evalEvery',
+        'hangTimeoutMs',
+        'maxBatchSize',
+        'checkpointEvery',
+        'accumulationSteps',
+        'worldSize',
+      ] as const)
         if (!isOptNum(t[k])) return { ok: false, error: `start: trial.${k} must be a number when present` };
       for (const k of ['checkpointDir', 'checkpointPath', 'resumeFrom'] as const)
         if (t[k] !== undefined && !isStr(t[k])) return { ok: false, error: `start: trial.${k} must be a path when present` };

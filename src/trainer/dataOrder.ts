@@ -17,7 +17,10 @@ export class DataOrder {
   private order: Int32Array;
   private cursor = 0;
 
-  constructor(private readonly n: number, seed: number) {
+  constructor(
+    private readonly n: number,
+    seed: number,
+  ) {
     this.rng = createRng(seed);
     this.order = permutation(n, this.rng);
   }
@@ -26,7 +29,10 @@ export class DataOrder {
   take(b: number): Int32Array {
     const out = new Int32Array(b);
     for (let i = 0; i < b; i++) {
-      if (this.cursor === this.n) { this.order = permutation(this.n, this.rng); this.cursor = 0; }
+      if (this.cursor === this.n) {
+        this.order = permutation(this.n, this.rng);
+        this.cursor = 0;
+      }
       out[i] = this.order[this.cursor++];
     }
     return out;

@@ -9,7 +9,8 @@ const CHUNK = 1000;
 
 export function evaluate(run: TrainingRun, time: number): EvalMetrics {
   const { ds, data, model } = run;
-  let lossSum = 0, correct = 0;
+  let lossSum = 0,
+    correct = 0;
   for (let i = 0; i < ds.numVal; i += CHUNK) {
     const n = Math.min(CHUNK, ds.numVal - i);
     const r = tf.tidy(() => {
@@ -22,7 +23,8 @@ export function evaluate(run: TrainingRun, time: number): EvalMetrics {
     });
     const [l, c] = r.dataSync();
     r.dispose();
-    lossSum += l; correct += c;
+    lossSum += l;
+    correct += c;
   }
   const { step, samples } = run.progress;
   return { step, samples, time, valLoss: lossSum / ds.numVal, ...(ds.task === 'classification' ? { valAccuracy: correct / ds.numVal } : {}) };

@@ -53,9 +53,16 @@ export function computeStepGradients(
   let lossSum: tf.Scalar | undefined;
   let microSq: tf.Scalar | undefined;
   let peakBytes = 0;
-  const release = () => { sum?.forEach((t) => t.dispose()); lossSum?.dispose(); microSq?.dispose(); };
+  const release = () => {
+    sum?.forEach((t) => t.dispose());
+    lossSum?.dispose();
+    microSq?.dispose();
+  };
   for (let j = 0; j < k; j++) {
-    if (j > 0 && opts.shouldStop?.()) { release(); return undefined; }
+    if (j > 0 && opts.shouldStop?.()) {
+      release();
+      return undefined;
+    }
     const next = tf.tidy(() => {
       // Select the micro-batch outside the gradient tape: a gather recorded on the tape would
       // save (copy) the whole training set for its backward pass at every step.
@@ -71,13 +78,17 @@ export function computeStepGradients(
       };
     });
     release();
-    sum = next.sum; lossSum = next.loss; microSq = next.microSq;
+    sum = next.sum;
+    lossSum = next.loss;
+    microSq = next.microSq;
   }
   const out = tf.tidy(() => {
     // k = 1: the sum is the mean; keep the tensors instead of copying them.
     const mean = k > 1 ? sum!.map((s) => tf.div(s, k)) : sum!;
     const grads: tf.NamedTensorMap = {};
-    vars.forEach((v, i) => { grads[v.name] = mean[i]; });
+    vars.forEach((v, i) => {
+      grads[v.name] = mean[i];
+    });
     return {
       grads,
       loss: k > 1 ? tf.div<tf.Scalar>(lossSum!, k) : lossSum!,

@@ -24,9 +24,16 @@ export function watchLifeline(fdText: string | undefined, onParentGone: () => vo
     return `${LIFELINE_ENV}=${fd} cannot be watched (${(e as Error).message}); parent death is noticed through IPC only`;
   }
   let gone = false;
-  const end = () => { if (!gone) { gone = true; onParentGone(); } };
+  const end = () => {
+    if (!gone) {
+      gone = true;
+      onParentGone();
+    }
+  };
   socket.on('end', end).on('close', end).on('error', end);
-  socket.on('data', () => { /* nothing is ever written; reading keeps EOF observable */ });
+  socket.on('data', () => {
+    /* nothing is ever written; reading keeps EOF observable */
+  });
   socket.unref();
   return undefined;
 }

@@ -59,12 +59,16 @@ async function startRun(spec: TrialSpec, io: LoopIO): Promise<TrainingRun> {
 
 /** One optimizer step; undefined when a stop arrived between its micro-batches (nothing applied, data order rewound). */
 function trainStep(run: TrainingRun, io: LoopIO, stats: boolean, plan: CheckpointPlan | undefined): { metrics: StepMetrics; peakBytes: number } | undefined {
-  const p = run.progress, ds = run.ds;
+  const p = run.progress,
+    ds = run.ds;
   p.hostRequest = io.takeBatchSizeRequest() ?? p.hostRequest;
   const planned = run.schedule.next({ step: p.step, samples: p.samples, epoch: Math.floor(p.samples / ds.numTrain), last: p.last });
   const batchSize = Math.min(ds.numTrain, Math.max(1, Math.round(p.hostRequest?.batchSize ?? planned.batchSize)));
   const lr = p.hostRequest ? (p.hostRequest.learningRate ?? p.currentLr) : planned.learningRate;
-  if (lr !== p.currentLr) { setLearningRate(run.optimizer, lr); p.currentLr = lr; }
+  if (lr !== p.currentLr) {
+    setLearningRate(run.optimizer, lr);
+    p.currentLr = lr;
+  }
   const k = microBatchesFor(batchSize, run.policy);
   const micro = batchSize / k;
   const epoch = Math.floor(p.samples / ds.numTrain);
@@ -78,21 +82,35 @@ function trainStep(run: TrainingRun, io: LoopIO, stats: boolean, plan: Checkpoin
       return { x: tf.gather(run.data.xTrain, sub), y: tf.gather(run.data.yTrain, sub) };
     },
     (x, y) => meanLoss(run.lossKind, run.model.apply(x, { training: true }) as tf.Tensor, y, ds.outputs, run.outputsProbabilities),
-    run.vars, k, { stats, shouldStop: io.isStopped },
+    run.vars,
+    k,
+    { stats, shouldStop: io.isStopped },
   );
-  if (!g) { if (mark) run.order.restore(mark); return undefined; }
+  if (!g) {
+    if (mark) run.order.restore(mark);
+    return undefined;
+  }
   run.optimizer.applyGradients(g.grads);
   const packed = tf.tidy(() => tf.stack([g.loss, g.gradSqNorm ?? tf.scalar(0), g.microGradSqNorm ?? tf.scalar(0)]));
   const [loss, gradSqNorm, microGradSqNorm] = packed.dataSync(); // the one read per step
   packed.dispose();
-  g.loss.dispose(); g.gradSqNorm?.dispose(); g.microGradSqNorm?.dispose();
+  g.loss.dispose();
+  g.gradSqNorm?.dispose();
+  g.microGradSqNorm?.dispose();
   tf.dispose(g.grads);
   const stepTimeMs = performance.now() - t0;
   p.step++;
   p.samples += batchSize;
   const metrics: StepMetrics = {
-    step: p.step, epoch, samples: p.samples, loss, batchSize, learningRate: p.currentLr, stepTimeMs,
-    samplesPerSecond: batchSize / (stepTimeMs / 1000), time: 0,
+    step: p.step,
+    epoch,
+    samples: p.samples,
+    loss,
+    batchSize,
+    learningRate: p.currentLr,
+    stepTimeMs,
+    samplesPerSecond: batchSize / (stepTimeMs / 1000),
+    time: 0,
     ...(stats ? { gradSqNorm } : {}),
     ...(stats && k > 1 ? { microGradSqNorm, microBatchSize: micro } : {}),
   };
@@ -107,7 +125,9 @@ export async function runTraining(spec: TrialSpec, io: LoopIO, opts: LoopOptions
   const p = run.progress;
   const start = performance.now();
   const elapsed = () => (performance.now() - start) / 1000;
-  let lastEvalStep = -1, peak = 0, rssBytes = 0;
+  let lastEvalStep = -1,
+    peak = 0,
+    rssBytes = 0;
   try {
     while (p.step < (run.maxSteps ?? Infinity) && p.samples < run.maxSamples) {
       await yieldToEventLoop(); // lets `stop` / `setBatchSize` messages in

@@ -29,7 +29,15 @@ async function train(spec: TrialSpec, backendReady: Promise<unknown>): Promise<v
   const problems = validateTrialSpec(spec);
   if (problems.length) return finish({ v: 1, type: 'error', error: { kind: 'config', message: `invalid trial "${spec.id}": ${problems.join('; ')}` } }, 1);
   await backendReady;
-  const summary = await runTraining(spec, { send, isStopped: () => stopped, takeBatchSizeRequest: () => { const r = batchSizeRequest; batchSizeRequest = undefined; return r; } });
+  const summary = await runTraining(spec, {
+    send,
+    isStopped: () => stopped,
+    takeBatchSizeRequest: () => {
+      const r = batchSizeRequest;
+      batchSizeRequest = undefined;
+      return r;
+    },
+  });
   finish({ v: 1, type: 'done', steps: summary.steps, samples: summary.samples, wallSeconds: summary.wallSeconds }, 0);
 }
 
@@ -45,7 +53,10 @@ function main(): void {
   );
   process.on('message', (raw: unknown) => {
     const r = validateHostMessage(raw);
-    if (!r.ok) { send({ v: 1, type: 'log', level: 'warn', message: `ignored a malformed host message: ${r.error}` }); return; }
+    if (!r.ok) {
+      send({ v: 1, type: 'log', level: 'warn', message: `ignored a malformed host message: ${r.error}` });
+      return;
+    }
     const msg = r.value;
     if (msg.type === 'stop') {
       stopped = true;
@@ -53,7 +64,10 @@ function main(): void {
     } else if (msg.type === 'setBatchSize') {
       batchSizeRequest = { batchSize: Math.round(msg.batchSize), learningRate: msg.learningRate };
     } else if (msg.type === 'start') {
-      if (started) { send({ v: 1, type: 'log', level: 'warn', message: 'ignored a second "start": one trial per process' }); return; }
+      if (started) {
+        send({ v: 1, type: 'log', level: 'warn', message: 'ignored a second "start": one trial per process' });
+        return;
+      }
       started = true;
       train(msg.trial, ready).catch((e: unknown) => finish({ v: 1, type: 'error', error: toTrialError(e) }, 1));
     }

@@ -20,7 +20,9 @@ export interface BuiltModel {
 
 function dense(units: number, seed: number, activation?: Activation | 'linear', inputShape?: number[]) {
   return tfl.layers.dense({
-    units, activation, inputShape,
+    units,
+    activation,
+    inputShape,
     kernelInitializer: tfl.initializers.glorotUniform({ seed }),
     biasInitializer: 'zeros',
   });
@@ -48,10 +50,16 @@ export async function buildModel(spec: ModelSpec, shape: ModelShape, seed: numbe
       if (!shape.imageShape) throw new Error('model.type "cnn" needs image data (data.source: mnist); use "mlp" for tabular data');
       model.add(tfl.layers.reshape({ targetShape: shape.imageShape, inputShape: [shape.features] }));
       for (const filters of spec.filters ?? [8, 16]) {
-        model.add(tfl.layers.conv2d({
-          filters, kernelSize: spec.kernel_size ?? 3, padding: 'same', activation: act(spec.activation),
-          kernelInitializer: tfl.initializers.glorotUniform({ seed: s++ }), biasInitializer: 'zeros',
-        }));
+        model.add(
+          tfl.layers.conv2d({
+            filters,
+            kernelSize: spec.kernel_size ?? 3,
+            padding: 'same',
+            activation: act(spec.activation),
+            kernelInitializer: tfl.initializers.glorotUniform({ seed: s++ }),
+            biasInitializer: 'zeros',
+          }),
+        );
         model.add(tfl.layers.maxPooling2d({ poolSize: 2, strides: 2 }));
       }
       model.add(tfl.layers.flatten());
@@ -70,7 +78,11 @@ export async function buildModel(spec: ModelSpec, shape: ModelShape, seed: numbe
 export function fileIOHandler(jsonPath: string): tf.io.IOHandler {
   return {
     load: async () => {
-      const json = JSON.parse(readFileSync(jsonPath, 'utf8')) as { modelTopology?: object; weightsManifest?: Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }>; format?: string };
+      const json = JSON.parse(readFileSync(jsonPath, 'utf8')) as {
+        modelTopology?: object;
+        weightsManifest?: Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }>;
+        format?: string;
+      };
       if (!json.modelTopology) throw new Error(`${jsonPath}: no "modelTopology" (expected a TF.js Layers model.json)`);
       const manifest = json.weightsManifest ?? [];
       const weightSpecs = manifest.flatMap((g) => g.weights);

@@ -90,7 +90,14 @@ export async function createRun(spec: TrialSpec, alive: () => void, dataSeed = s
   let fingerprint: Fingerprint | undefined;
   const optimizer = createOptimizer(config.optimizer, spec.learningRate);
   return {
-    spec, config, ds, data, model, outputsProbabilities, lossKind, dataSeed,
+    spec,
+    config,
+    ds,
+    data,
+    model,
+    outputsProbabilities,
+    lossKind,
+    dataSeed,
     vars: model.trainableWeights.map((w) => w.read() as tf.Variable),
     optimizer,
     schedule: createScheduleController(scheduleSpec, base),

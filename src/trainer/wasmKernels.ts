@@ -27,8 +27,10 @@ interface Conv2DBackpropFilterAttrs {
  * (TensorFlow's conv_grad_filter_ops: the correlation of the input with the output gradient).
  */
 export function im2colForFilterGrad(x: Float32Array, info: tf.backend_util.Conv2DInfo): Float32Array {
-  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } = info;
-  const top = info.padInfo.top, left = info.padInfo.left;
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } =
+    info;
+  const top = info.padInfo.top,
+    left = info.padInfo.left;
   const k = filterHeight * filterWidth * inChannels;
   const cols = new Float32Array(batchSize * outHeight * outWidth * k);
   let r = 0;
@@ -57,7 +59,16 @@ const conv2DBackpropFilterWasm: KernelFunc = ({ inputs, backend, attrs }) => {
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as Conv2DBackpropFilterAttrs;
   if (dataFormat === 'NCHW') throw new Error('Conv2DBackpropFilter (wasm): only NHWC (channelsLast) is supported');
   const be = backend as unknown as BackendLike;
-  const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filterShape,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+    false,
+    'channelsLast',
+  );
   const rows = info.batchSize * info.outHeight * info.outWidth;
   const k = info.filterHeight * info.filterWidth * info.inChannels;
   const cols = be.makeOutput([1, rows, k], 'float32', undefined, im2colForFilterGrad(be.readSync(x.dataId) as Float32Array, info));

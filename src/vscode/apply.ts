@@ -49,8 +49,14 @@ export async function applyToConfig(host: Host, store: StudyStore, uri: vscode.U
   const plan = () => planApply(document.getText(), uri.fsPath, rel, changes);
   const first = plan();
   if (!first.ok) return refuse(host, first);
-  if (first.text === document.getText()) return { applied: false, reason: `${rel} already has batch size ${changes.batchSize}${changes.learningRate !== undefined ? ` and learning rate ${changes.learningRate}` : ''}`, text: first.text };
-  if (!(await confirmIfChangedSinceStudy(host, store, document, options))) return { applied: false, reason: `${rel} changed since the study: nothing was applied` };
+  if (first.text === document.getText())
+    return {
+      applied: false,
+      reason: `${rel} already has batch size ${changes.batchSize}${changes.learningRate !== undefined ? ` and learning rate ${changes.learningRate}` : ''}`,
+      text: first.text,
+    };
+  if (!(await confirmIfChangedSinceStudy(host, store, document, options)))
+    return { applied: false, reason: `${rel} changed since the study: nothing was applied` };
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     // From here to applyEdit nothing awaits: the edit matches this version of the text.
     const version = document.version;
@@ -66,9 +72,21 @@ export async function applyToConfig(host: Host, store: StudyStore, uri: vscode.U
   return fail(host, `${rel} kept changing while Apply ran: nothing was written; try again`);
 }
 
-async function applied(host: Host, document: vscode.TextDocument, c: ApplyChanges, p: Extract<ApplyPlan, { ok: true }>, options: ApplyOptions): Promise<ApplyResult> {
+async function applied(
+  host: Host,
+  document: vscode.TextDocument,
+  c: ApplyChanges,
+  p: Extract<ApplyPlan, { ok: true }>,
+  options: ApplyOptions,
+): Promise<ApplyResult> {
   if (options.save) await document.save();
-  const what = [`batch size ${c.batchSize}`, c.learningRate !== undefined ? `learning rate ${c.learningRate}` : '', c.schedule ? `a ${c.schedule.kind} schedule` : ''].filter(Boolean).join(', ');
+  const what = [
+    `batch size ${c.batchSize}`,
+    c.learningRate !== undefined ? `learning rate ${c.learningRate}` : '',
+    c.schedule ? `a ${c.schedule.kind} schedule` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
   host.log.info(`applied ${what} to ${document.uri.fsPath} (${p.edits.length} edit(s))`);
   for (const note of p.notes) host.log.info(`apply: ${note}`);
   return { applied: true, text: document.getText() };

@@ -28,7 +28,7 @@ export function studyFromArgument(arg: unknown): StudyListEntry | undefined {
 
 /** An options argument as an object (anything else: no options). */
 export function optionsArgument<T extends object>(arg: unknown): Partial<T> {
-  return (typeof arg === 'object' && arg !== null ? arg : {});
+  return typeof arg === 'object' && arg !== null ? arg : {};
 }
 
 /** The recommendation for a config: the running study's, else the latest stored one's. */

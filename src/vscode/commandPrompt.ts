@@ -104,10 +104,7 @@ async function suggestScript(configUri: vscode.Uri): Promise<string> {
   try {
     const entries = await vscode.workspace.fs.readDirectory(vscode.Uri.joinPath(configUri, '..'));
     const files = entries.filter(([, type]) => (type & vscode.FileType.File) !== 0).map(([n]) => n);
-    const script =
-      files.find((n) => n === 'train.py') ??
-      files.find((n) => n === 'main.py') ??
-      files.filter((n) => /train.*\.py$/i.test(n)).sort()[0];
+    const script = files.find((n) => n === 'train.py') ?? files.find((n) => n === 'main.py') ?? files.filter((n) => /train.*\.py$/i.test(n)).sort()[0];
     if (script) return quoteWord(script);
   } catch {
     // An unreadable folder: the generic suggestion.

@@ -84,28 +84,42 @@ export function applyRecommendation(ctx: Ctx): Cmd {
     const opts = optionsArgument<ApplyCommandOptions>(options);
     const uri = uriFromArgument(arg) ?? (await configWithRecommendation(ctx));
     if (!uri) return undefined;
-    const values = opts.batchSize !== undefined ? { batchSize: opts.batchSize, learningRate: opts.learningRate } : await recommendedValues(ctx, uri, opts.includeLearningRate);
+    const values =
+      opts.batchSize !== undefined
+        ? { batchSize: opts.batchSize, learningRate: opts.learningRate }
+        : await recommendedValues(ctx, uri, opts.includeLearningRate);
     if (!values) return undefined;
     if ('applied' in values) return values;
     // Values given by the caller are not a study's: no study to compare the config with.
-    const result = await applyToConfig(ctx, ctx.store, uri, values, { ...(opts.batchSize !== undefined ? { study: null } : {}), ...(opts.ifConfigChanged ? { ifConfigChanged: opts.ifConfigChanged } : {}) });
+    const result = await applyToConfig(ctx, ctx.store, uri, values, {
+      ...(opts.batchSize !== undefined ? { study: null } : {}),
+      ...(opts.ifConfigChanged ? { ifConfigChanged: opts.ifConfigChanged } : {}),
+    });
     if (result.applied) {
       void vscode.window.showTextDocument(uri, { preview: false, preserveFocus: true });
       ctx.panels.post({ type: 'applied', batchSize: values.batchSize, learningRate: values.learningRate });
     } else if (result.at) {
       const { line, column, endLine, endColumn } = result.at;
-      void vscode.window.showErrorMessage(`Batch Tuner: ${result.reason}`, 'Open Config').then((c) => c && vscode.window.showTextDocument(uri, { selection: new vscode.Range(line - 1, column - 1, endLine - 1, endColumn - 1) }));
+      void vscode.window
+        .showErrorMessage(`Batch Tuner: ${result.reason}`, 'Open Config')
+        .then((c) => c && vscode.window.showTextDocument(uri, { selection: new vscode.Range(line - 1, column - 1, endLine - 1, endColumn - 1) }));
     } else if (result.reason) void vscode.window.showInformationMessage(`Batch Tuner: ${result.reason}`);
     return result;
   };
 }
 
 /** The recommendation's batch size, and its learning rate when wanted (asked when not said); a result when there is none. */
-async function recommendedValues(ctx: Ctx, uri: vscode.Uri, includeLearningRate: boolean | undefined): Promise<{ batchSize: number; learningRate?: number } | ApplyResult | undefined> {
+async function recommendedValues(
+  ctx: Ctx,
+  uri: vscode.Uri,
+  includeLearningRate: boolean | undefined,
+): Promise<{ batchSize: number; learningRate?: number } | ApplyResult | undefined> {
   const rec = await recommendationFor(ctx, uri);
   if (!rec) {
     const rel = vscode.workspace.asRelativePath(uri);
-    void vscode.window.showInformationMessage(`Batch Tuner: no recommendation for ${rel} yet. Tune it first.`, 'Tune').then((c) => c && vscode.commands.executeCommand('batchTuner.tune', uri));
+    void vscode.window
+      .showInformationMessage(`Batch Tuner: no recommendation for ${rel} yet. Tune it first.`, 'Tune')
+      .then((c) => c && vscode.commands.executeCommand('batchTuner.tune', uri));
     return { applied: false, reason: 'no recommendation for this config yet' };
   }
   let withLr = includeLearningRate;

@@ -24,7 +24,7 @@ export async function isTrainingConfigDocument(document: Pick<vscode.TextDocumen
 export function toVscodeDiagnostic(document: vscode.TextDocument, d: ConfigDiagnostic): vscode.Diagnostic {
   const start = document.positionAt(d.offset);
   const end = document.positionAt(d.offset + Math.max(d.length, 0));
-  const range = d.length > 0 ? new vscode.Range(start, end) : document.getWordRangeAtPosition(start) ?? new vscode.Range(start, start.translate(0, 1));
+  const range = d.length > 0 ? new vscode.Range(start, end) : (document.getWordRangeAtPosition(start) ?? new vscode.Range(start, start.translate(0, 1)));
   const diagnostic = new vscode.Diagnostic(range, d.message, d.severity === 'error' ? vscode.DiagnosticSeverity.Error : vscode.DiagnosticSeverity.Warning);
   diagnostic.source = 'Batch Tuner';
   return diagnostic;
@@ -45,7 +45,10 @@ export function registerDiagnostics(ctx: Host): vscode.DiagnosticCollection {
       const { parseTrainingConfig } = await configModule();
       const result = parseTrainingConfig(document.getText(), document.fileName);
       if (document.isClosed || document.version !== version) return;
-      collection.set(document.uri, result.diagnostics.map((d: ConfigDiagnostic) => toVscodeDiagnostic(document, d)));
+      collection.set(
+        document.uri,
+        result.diagnostics.map((d: ConfigDiagnostic) => toVscodeDiagnostic(document, d)),
+      );
     } catch (err) {
       ctx.log.warn(`could not check ${document.fileName}: ${errorMessage(err)}`);
     }
@@ -53,10 +56,13 @@ export function registerDiagnostics(ctx: Host): vscode.DiagnosticCollection {
   const schedule = (document: vscode.TextDocument, delay: number) => {
     const key = document.uri.toString();
     clearTimeout(timers.get(key));
-    timers.set(key, setTimeout(() => {
-      timers.delete(key);
-      void check(document);
-    }, delay));
+    timers.set(
+      key,
+      setTimeout(() => {
+        timers.delete(key);
+        void check(document);
+      }, delay),
+    );
   };
 
   ctx.push(vscode.workspace.onDidOpenTextDocument((d) => schedule(d, 0)));

@@ -51,7 +51,12 @@ export async function buildPanelInit(studies: StudyService, store: StudyStore, r
     if (latest) {
       trials = latest.trials.map(({ series: _series, ...t }) => t);
       recommendation = latest.recommendation;
-      study = { status: latest.status, startedAt: latest.startedAt, ...(latest.endedAt ? { endedAt: latest.endedAt } : {}), ...(latest.reason ? { reason: latest.reason } : {}) };
+      study = {
+        status: latest.status,
+        startedAt: latest.startedAt,
+        ...(latest.endedAt ? { endedAt: latest.endedAt } : {}),
+        ...(latest.reason ? { reason: latest.reason } : {}),
+      };
     }
     trials = [...trials, ...studies.adHocTrials(req.uri)];
   }
@@ -124,7 +129,14 @@ async function defaultsPart(text: string | undefined, fileName?: string): Promis
     budgetSeconds: RESOLVE_DEFAULTS.budgetSeconds,
     lrRule: defaultLrRule(RESOLVE_DEFAULTS.optimizer),
   };
-  const provenance: PanelProvenance = { minBatchSize: 'default', maxBatchSize: 'default', memoryLimitBytes: 'default', budgetSeconds: 'default', lrRule: 'default', datasetSize: 'default' };
+  const provenance: PanelProvenance = {
+    minBatchSize: 'default',
+    maxBatchSize: 'default',
+    memoryLimitBytes: 'default',
+    budgetSeconds: 'default',
+    lrRule: 'default',
+    datasetSize: 'default',
+  };
   provenance.batchSize = current !== undefined ? 'config' : 'default';
   return { currentBatchSize: current, datasetSize: dataset, settings, provenance };
 }

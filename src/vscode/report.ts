@@ -27,7 +27,11 @@ export async function exportStudyReport(ctx: Host, store: StudyStore, studyFile:
   let file = target;
   if (!file) {
     const suggested = vscode.Uri.file(studyFile.replace(/\.study\.jsonl$|\.jsonl$/, '') + '.report.html');
-    const chosen = await vscode.window.showSaveDialog({ defaultUri: suggested, filters: { 'HTML report': ['html'] }, title: 'Batch Tuner: Export Study Report' });
+    const chosen = await vscode.window.showSaveDialog({
+      defaultUri: suggested,
+      filters: { 'HTML report': ['html'] },
+      title: 'Batch Tuner: Export Study Report',
+    });
     if (!chosen) return {};
     file = chosen.fsPath;
   }
@@ -35,10 +39,12 @@ export async function exportStudyReport(ctx: Host, store: StudyStore, studyFile:
   await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(html));
   ctx.log.info(`exported the study ${record.id} to ${file}`);
   if (!target) {
-    void vscode.window.showInformationMessage(`Batch Tuner: report written to ${vscode.workspace.asRelativePath(uri)}`, 'Open in Browser', 'Reveal in Explorer').then((choice) => {
-      if (choice === 'Open in Browser') void vscode.env.openExternal(uri);
-      else if (choice === 'Reveal in Explorer') void vscode.commands.executeCommand('revealFileInOS', uri);
-    });
+    void vscode.window
+      .showInformationMessage(`Batch Tuner: report written to ${vscode.workspace.asRelativePath(uri)}`, 'Open in Browser', 'Reveal in Explorer')
+      .then((choice) => {
+        if (choice === 'Open in Browser') void vscode.env.openExternal(uri);
+        else if (choice === 'Reveal in Explorer') void vscode.commands.executeCommand('revealFileInOS', uri);
+      });
   }
   return { file };
 }

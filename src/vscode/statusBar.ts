@@ -12,7 +12,9 @@ export function registerStatusBar(ctx: Ctx): void {
     const pct = Math.round(Math.min(1, Math.max(0, s.progress)) * 100);
     const best = s.recommendation ? ` · pick ${s.recommendation.batchSize}` : '';
     item.text = `$(sync~spin) ${s.kind === 'tune' ? 'Tuning' : 'Training'}: ${s.phase} ${pct}%${best}`;
-    const tip = new vscode.MarkdownString(`**Batch Tuner** — ${s.kind === 'tune' ? 'tuning' : 'training'} \`${s.label}\`\n\n${s.message}\n\n${s.trials.length} trial(s) done. Click to open the tuner panel.`);
+    const tip = new vscode.MarkdownString(
+      `**Batch Tuner** — ${s.kind === 'tune' ? 'tuning' : 'training'} \`${s.label}\`\n\n${s.message}\n\n${s.trials.length} trial(s) done. Click to open the tuner panel.`,
+    );
     tip.supportThemeIcons = true;
     item.tooltip = tip;
   };

@@ -42,9 +42,7 @@ export type SessionResult =
   | { status: 'invalid-config'; reason: string };
 
 export type ServiceEvent =
-  | { type: 'started'; session: Session }
-  | { type: 'study'; session: Session; event: StudyEvent }
-  | { type: 'ended'; session: Session; result: SessionResult };
+  { type: 'started'; session: Session } | { type: 'study'; session: Session; event: StudyEvent } | { type: 'ended'; session: Session; result: SessionResult };
 
 export class StudyService implements vscode.Disposable {
   private current: { session: Session; done?: Promise<SessionResult> } | undefined;
@@ -72,7 +70,13 @@ export class StudyService implements vscode.Disposable {
         const runner = await this.runner(study.runner);
         const { runStudy } = await studyModule();
         const outcome = await runStudy(study.options, runner, (event) => this.onStudyEvent(session, event), session.abort.signal);
-        return { status: outcome.status, reason: outcome.reason, recommendation: outcome.recommendation, studyFile: outcome.studyFile, ...(outcome.lockedBy ? { lockedBy: outcome.lockedBy } : {}) };
+        return {
+          status: outcome.status,
+          reason: outcome.reason,
+          recommendation: outcome.recommendation,
+          studyFile: outcome.studyFile,
+          ...(outcome.lockedBy ? { lockedBy: outcome.lockedBy } : {}),
+        };
       } catch (err) {
         this.host.log.error(`study on ${session.label} failed: ${errorMessage(err)}`);
         return { status: 'failed', reason: errorMessage(err) };
@@ -89,7 +93,14 @@ export class StudyService implements vscode.Disposable {
       try {
         const runner = await this.runner(runnerSpec);
         this.onStudyEvent(session, { type: 'phase', phase: 'convergence', message: `training at batch size ${spec.batchSize}`, progress: 0 });
-        this.onStudyEvent(session, { type: 'trial-start', trialId: spec.id, phase: 'convergence', batchSize: spec.batchSize, learningRate: spec.learningRate, seed: spec.seed });
+        this.onStudyEvent(session, {
+          type: 'trial-start',
+          trialId: spec.id,
+          phase: 'convergence',
+          batchSize: spec.batchSize,
+          learningRate: spec.learningRate,
+          seed: spec.seed,
+        });
         const result = await runner(
           spec,
           {
@@ -186,7 +197,9 @@ export class StudyService implements vscode.Disposable {
       case 'trial-end': {
         const t = event.trial;
         session.trials.push(t);
-        this.host.log.info(`trial ${t.id}: batch ${t.batchSize} ${t.status}${t.samplesPerSecond ? `, ${t.samplesPerSecond.toFixed(0)} samples/s` : ''}${t.error ? ` — ${t.error.message}` : ''}`);
+        this.host.log.info(
+          `trial ${t.id}: batch ${t.batchSize} ${t.status}${t.samplesPerSecond ? `, ${t.samplesPerSecond.toFixed(0)} samples/s` : ''}${t.error ? ` — ${t.error.message}` : ''}`,
+        );
         break;
       }
       case 'recommendation':
@@ -225,7 +238,9 @@ export class StudyService implements vscode.Disposable {
     // A study refused for another one's lock is offered "Run Anyway" by its caller (runs.ts).
     if (result.status === 'failed' && !('lockedBy' in result && result.lockedBy)) {
       const what = session.kind === 'tune' ? 'the study' : 'training';
-      void vscode.window.showErrorMessage(`Batch Tuner: ${what} on ${session.label} failed: ${result.reason ?? 'see the output'}`, 'Show Output').then((c) => c && this.host.log.show());
+      void vscode.window
+        .showErrorMessage(`Batch Tuner: ${what} on ${session.label} failed: ${result.reason ?? 'see the output'}`, 'Show Output')
+        .then((c) => c && this.host.log.show());
     }
     return result;
   }

@@ -18,9 +18,7 @@
 // browser (needs a display). Screenshots go to test-results/screenshots/.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import {
-  launchChromium, makeTempDir, prepareWorkspace, quietSettings, repoRoot, startCodeServer, workbenchUrl,
-} from '../../scripts/code-server.mjs';
+import { launchChromium, makeTempDir, prepareWorkspace, quietSettings, repoRoot, startCodeServer, workbenchUrl } from '../../scripts/code-server.mjs';
 
 export { repoRoot };
 export const screenshotDir = join(repoRoot, 'test-results', 'screenshots');
@@ -48,7 +46,14 @@ export const THEMES = {
  * Returns a session: { page, browser, server, workspace, userDataDir, url, stop(), and the helpers below bound to it }.
  */
 export async function startVSCode({
-  files = {}, fixture, trusted = true, settings = {}, env = {}, extensionPath = repoRoot, viewport = { width: 1400, height: 900 }, log = () => undefined,
+  files = {},
+  fixture,
+  trusted = true,
+  settings = {},
+  env = {},
+  extensionPath = repoRoot,
+  viewport = { width: 1400, height: 900 },
+  log = () => undefined,
 } = {}) {
   const tmp = makeTempDir('batch-tuner-e2e-');
   const workspace = prepareWorkspace(tmp, fixture ? { fixture } : {});
@@ -72,7 +77,13 @@ export async function startVSCode({
   try {
     const userDataDir = join(tmp, 'user-data');
     server = await startCodeServer({
-      workspace, trusted, settings, env, userDataDir, extensionsDir: join(tmp, 'extensions'), log,
+      workspace,
+      trusted,
+      settings,
+      env,
+      userDataDir,
+      extensionsDir: join(tmp, 'extensions'),
+      log,
     });
     browser = await launchChromium();
     const page = await browser.newPage({ viewport });
@@ -80,7 +91,13 @@ export async function startVSCode({
     await page.goto(url);
     await waitForWorkbench(page);
     const session = {
-      page, browser, server, workspace, userDataDir, url, stop,
+      page,
+      browser,
+      server,
+      workspace,
+      userDataDir,
+      url,
+      stop,
       openFile: (path, options) => openFile(page, path, options),
       runCommand: (title, options) => runCommand(page, title, options),
       clickCodeLens: (text, options) => clickCodeLens(page, text, options),
@@ -141,7 +158,10 @@ export async function runCommand(page, title, { timeout = 30_000 } = {}) {
       break;
     } catch (error) {
       await page.keyboard.press('Escape');
-      if (Date.now() > deadline) throw new Error(`The command palette has no "${title}" after ${timeout} ms (not contributed, or hidden by its "when" clause?): ${error.message}`, { cause: error });
+      if (Date.now() > deadline)
+        throw new Error(`The command palette has no "${title}" after ${timeout} ms (not contributed, or hidden by its "when" clause?): ${error.message}`, {
+          cause: error,
+        });
     }
   }
   await ((await exact.count()) > 0 ? exact : partial).click();

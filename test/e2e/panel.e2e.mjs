@@ -147,7 +147,10 @@ try {
     // The one headline, with a tag on each number: a speed-up only with its basis, or what was assumed.
     console.log(`     headline: ${done.headline}`);
     assert(/(Recommended|Keep) \d+/.test(done.headline ?? ''), `headline "${done.headline}"`);
-    assert(/faster (measured|fitted)|about as fast|the speed|no speed-up given|^\W*Keep/.test(done.headline ?? '') || !/faster/.test(done.headline ?? ''), `a speed-up without its basis: "${done.headline}"`);
+    assert(
+      /faster (measured|fitted)|about as fast|the speed|no speed-up given|^\W*Keep/.test(done.headline ?? '') || !/faster/.test(done.headline ?? ''),
+      `a speed-up without its basis: "${done.headline}"`,
+    );
     assert(done.basisTags >= 3, `${done.basisTags} basis tags on the card`);
   });
 
@@ -210,7 +213,10 @@ try {
     const input = page.locator('.quick-input-widget input');
     await input.waitFor({ state: 'visible' });
     await input.fill('>Preferences: Color Theme');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: /^Preferences: Color Theme/ }).first().click();
+    await page
+      .locator('.quick-input-list .monaco-list-row', { hasText: /^Preferences: Color Theme/ })
+      .first()
+      .click();
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Light Modern' }).first().waitFor();
     await input.fill('Light Modern');
     await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Light Modern' }).first().waitFor();

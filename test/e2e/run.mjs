@@ -15,7 +15,10 @@ const FILE_TIMEOUT_MS = 10 * 60_000;
 const dir = join(repoRoot, 'test', 'e2e');
 const files = process.argv.slice(2).length
   ? process.argv.slice(2)
-  : readdirSync(dir, { recursive: true }).filter((f) => f.endsWith('.e2e.mjs')).sort().map((f) => relative(repoRoot, join(dir, f)));
+  : readdirSync(dir, { recursive: true })
+      .filter((f) => f.endsWith('.e2e.mjs'))
+      .sort()
+      .map((f) => relative(repoRoot, join(dir, f)));
 if (!existsSync(join(repoRoot, 'dist', 'extension.js'))) {
   console.error('[e2e] dist/extension.js is missing: run `npm run build` first.');
   process.exit(1);
@@ -30,8 +33,14 @@ function runFile(file) {
     const child = spawn(process.execPath, [file], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     current = child;
     let output = '';
-    child.stdout.on('data', (d) => { output += d; process.stdout.write(d); });
-    child.stderr.on('data', (d) => { output += d; process.stderr.write(d); });
+    child.stdout.on('data', (d) => {
+      output += d;
+      process.stdout.write(d);
+    });
+    child.stderr.on('data', (d) => {
+      output += d;
+      process.stderr.write(d);
+    });
     // The file's harness stops its code-server and browser on SIGTERM.
     const timer = setTimeout(() => {
       console.error(`[e2e] ${file} ran over ${FILE_TIMEOUT_MS / 60_000} min: stopping it`);
@@ -53,7 +62,9 @@ for (const file of files) {
   const result = stageResult({ code, counts: summaryLineCounts(output) ?? nodeTestCounts(output) });
   passed += result.passed;
   failed += result.failed;
-  console.log(`[e2e] ${file}: ${result.ok ? 'ok' : 'FAILED'} — ${result.passed} passed, ${result.failed} failed (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  console.log(
+    `[e2e] ${file}: ${result.ok ? 'ok' : 'FAILED'} — ${result.passed} passed, ${result.failed} failed (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+  );
 }
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);

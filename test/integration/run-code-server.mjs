@@ -15,9 +15,7 @@ import { closeSync, cpSync, existsSync, mkdirSync, openSync, readSync, rmSync, s
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildTests, suiteOutput } from '../../scripts/build-tests.mjs';
-import {
-  launchChromium, makeTempDir, prepareWorkspace, repoRoot, startCodeServer, workbenchUrl,
-} from '../../scripts/code-server.mjs';
+import { launchChromium, makeTempDir, prepareWorkspace, repoRoot, startCodeServer, workbenchUrl } from '../../scripts/code-server.mjs';
 
 const { values: options } = parseArgs({
   options: {
@@ -41,7 +39,8 @@ function fail(message) {
   process.exit(1);
 }
 
-if (extensionPath && !existsSync(join(extensionPath, 'dist', 'extension.js'))) fail(`${join(extensionPath, 'dist', 'extension.js')} is missing: run \`npm run build\` first.`);
+if (extensionPath && !existsSync(join(extensionPath, 'dist', 'extension.js')))
+  fail(`${join(extensionPath, 'dist', 'extension.js')} is missing: run \`npm run build\` first.`);
 await buildTests();
 
 const resultsDir = join(repoRoot, 'test-results');
@@ -62,10 +61,17 @@ if (untrusted) {
   const python = join(tmp, 'marker-python.sh');
   writeFileSync(python, `#!/bin/sh\ntouch '${marker}'\n`, { mode: 0o755 });
   mkdirSync(join(workspace, '.vscode'), { recursive: true });
-  writeFileSync(join(workspace, '.vscode', 'settings.json'), JSON.stringify({
-    'batchTuner.pythonPath': python,
-    'batchTuner.commands': { '**/*.yaml': '${python} train.py --config ${config}', '**/*': `/usr/bin/touch ${marker}` },
-  }, null, 2));
+  writeFileSync(
+    join(workspace, '.vscode', 'settings.json'),
+    JSON.stringify(
+      {
+        'batchTuner.pythonPath': python,
+        'batchTuner.commands': { '**/*.yaml': '${python} train.py --config ${config}', '**/*': `/usr/bin/touch ${marker}` },
+      },
+      null,
+      2,
+    ),
+  );
 }
 const suiteLog = join(tmp, 'suite.log');
 writeFileSync(suiteLog, '');
@@ -78,9 +84,19 @@ writeFileSync(suiteLog, '');
 function emptyDevelopmentExtension() {
   const dir = join(tmp, 'test-host-extension');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({
-    name: 'batch-tuner-test-host', publisher: 'batch-tuner', version: '0.0.0', engines: { vscode: '^1.95.0' },
-  }, null, 2));
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify(
+      {
+        name: 'batch-tuner-test-host',
+        publisher: 'batch-tuner',
+        version: '0.0.0',
+        engines: { vscode: '^1.95.0' },
+      },
+      null,
+      2,
+    ),
+  );
   return dir;
 }
 
@@ -107,7 +123,11 @@ const logsCopy = join(resultsDir, untrusted ? 'integration-untrusted-logs' : 'in
 async function cleanup({ keepLogs = false } = {}) {
   if (cleanedUp) return;
   cleanedUp = true;
-  try { pumpSuiteLog(); } catch { /* the temp dir may be gone */ }
+  try {
+    pumpSuiteLog();
+  } catch {
+    /* the temp dir may be gone */
+  }
   await browser?.close().catch(() => undefined);
   await server?.stop().catch(() => undefined);
   // VS Code's own logs (extension host, output channels such as "Batch Tuner") and the
@@ -149,7 +169,9 @@ try {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
 
   let resolveExit;
-  const exited = new Promise((resolve) => { resolveExit = resolve; });
+  const exited = new Promise((resolve) => {
+    resolveExit = resolve;
+  });
   await page.exposeFunction('codeAutomationLog', (type, args) => {
     const line = `[${type}] ${(Array.isArray(args) ? args : [args]).map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')}`;
     appendFileSync(workbenchLog, line + '\n');
@@ -161,14 +183,18 @@ try {
   page.on('crash', () => resolveExit(-2));
 
   pump = setInterval(pumpSuiteLog, 200);
-  await page.goto(workbenchUrl(server, {
-    folder: workspace,
-    extensionDevelopmentPath: extensionPath ?? emptyDevelopmentExtension(),
-    extensionTestsPath: join(suiteOutput, 'index.js'),
-  }));
+  await page.goto(
+    workbenchUrl(server, {
+      folder: workspace,
+      extensionDevelopmentPath: extensionPath ?? emptyDevelopmentExtension(),
+      extensionTestsPath: join(suiteOutput, 'index.js'),
+    }),
+  );
 
   let timer;
-  const timedOut = new Promise((resolve) => { timer = setTimeout(() => resolve(-1), timeoutMs); });
+  const timedOut = new Promise((resolve) => {
+    timer = setTimeout(() => resolve(-1), timeoutMs);
+  });
   const code = await Promise.race([exited, timedOut]);
   clearTimeout(timer);
   clearInterval(pump);

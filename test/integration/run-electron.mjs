@@ -40,8 +40,10 @@ try {
     launchArgs: [
       workspace,
       '--disable-extensions',
-      '--user-data-dir', join(tmp, 'user-data'),
-      '--extensions-dir', join(tmp, 'extensions'),
+      '--user-data-dir',
+      join(tmp, 'user-data'),
+      '--extensions-dir',
+      join(tmp, 'extensions'),
       '--skip-welcome',
       '--skip-release-notes',
       ...(untrusted ? [] : ['--disable-workspace-trust']),

@@ -6,12 +6,23 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse as parseYaml } from 'yaml';
-import { applyConfigEdits, APPLY_WRITABLE_KEYS, findBatchSizeSites, invalidChange, OUR_WRITABLE_PATHS, planApply, withBatchSize, withGlobalBatch, type ApplyChanges } from '../../src/core/config';
+import {
+  applyConfigEdits,
+  APPLY_WRITABLE_KEYS,
+  findBatchSizeSites,
+  invalidChange,
+  OUR_WRITABLE_PATHS,
+  planApply,
+  withBatchSize,
+  withGlobalBatch,
+  type ApplyChanges,
+} from '../../src/core/config';
 import { strayChange, strayPythonEdit } from '../../src/core/config/apply';
 import { warmupPlanChanges } from '../../src/core/headline';
 import type { BatchSizePlan } from '../../src/core/types';
 
-const DS = '{\n  "train_batch_size": 64,\n  "train_micro_batch_size_per_gpu": 16,\n  "gradient_accumulation_steps": 4,\n  "optimizer": {"type": "AdamW", "params": {"lr": 0.0003}}\n}\n';
+const DS =
+  '{\n  "train_batch_size": 64,\n  "train_micro_batch_size_per_gpu": 16,\n  "gradient_accumulation_steps": 4,\n  "optimizer": {"type": "AdamW", "params": {"lr": 0.0003}}\n}\n';
 const OURS = 'model: {type: mlp}\ndata:\n  source: mnist\noptimizer:\n  name: sgd\n  learning_rate: 0.1  # keep\nbatch_size: 16  # here\n';
 const MNIST = '# mnist\nmodel:\n  type: mlp\ndata:\n  source: mnist\noptimizer:\n  name: adam\n  learning_rate: 0.001\nbatch_size: 32\n';
 
@@ -30,7 +41,9 @@ function refused(text: string, file: string, c: unknown): string {
 }
 
 test('DeepSpeed: a global batch of 128 keeps the 4 accumulation steps (micro 32), and the lr beside it', () => {
-  const j = JSON.parse(applied(DS, 'ds_config.json', { batchSize: 128, learningRate: 0.0006 }).text) as Record<string, unknown> & { optimizer: { params: { lr: number } } };
+  const j = JSON.parse(applied(DS, 'ds_config.json', { batchSize: 128, learningRate: 0.0006 }).text) as Record<string, unknown> & {
+    optimizer: { params: { lr: number } };
+  };
   assert.deepEqual([j.train_batch_size, j.train_micro_batch_size_per_gpu, j.gradient_accumulation_steps], [128, 32, 4]);
   assert.equal(j.optimizer.params.lr, 0.0006);
 });
@@ -53,7 +66,11 @@ test('ours: batch size, learning rate and a schedule; comments stay', () => {
   assert.match(out, /learning_rate: 0\.4 {2}# keep/);
   assert.match(out, /batch_size: 64 {2}# here/);
   assert.match(out, /batch_schedule:/);
-  const ramp = applied(MNIST, 'c.yaml', { batchSize: 64, learningRate: 0.0014142135623730952, schedule: { kind: 'linear_ramp', from: 32, to: 64, over_samples: 1000 } }).text;
+  const ramp = applied(MNIST, 'c.yaml', {
+    batchSize: 64,
+    learningRate: 0.0014142135623730952,
+    schedule: { kind: 'linear_ramp', from: 32, to: 64, over_samples: 1000 },
+  }).text;
   const doc = parseYaml(ramp) as Record<string, unknown>;
   assert.equal(doc.batch_size, 64);
   assert.deepEqual(doc.optimizer, { name: 'adam', learning_rate: 0.0014142 });
@@ -62,7 +79,9 @@ test('ours: batch size, learning rate and a schedule; comments stay', () => {
 });
 
 test('ours without an optimizer section: the learning rate goes to optimizer.learning_rate, where the built-in trainer reads it', () => {
-  const doc = parseYaml(applied('model: {type: mlp}\ndata: {source: mnist}\nbatch_size: 16\n', 'b.batch-tuner.yaml', { batchSize: 32, learningRate: 0.02 }).text) as Record<string, unknown>;
+  const doc = parseYaml(
+    applied('model: {type: mlp}\ndata: {source: mnist}\nbatch_size: 16\n', 'b.batch-tuner.yaml', { batchSize: 32, learningRate: 0.02 }).text,
+  ) as Record<string, unknown>;
   assert.deepEqual([doc.batch_size, doc.optimizer], [32, { learning_rate: 0.02 }]);
 });
 
@@ -87,7 +106,14 @@ test('a warm-up plan writes its batch_schedule and the first stage (batch size, 
   assert.equal(warmupPlanChanges({ plan: { ...plan, kind: 'fixed', stages: plan.stages.slice(0, 1) } }), undefined);
   const text = 'model: {type: mlp}\ndata: {source: mnist}\noptimizer: {name: sgd, learning_rate: 0.1}\nbatch_size: 16\nsteps: 500\n';
   const doc = parseYaml(applied(text, 'p.batch-tuner.yaml', changes).text) as Record<string, unknown>;
-  assert.deepEqual(doc, { model: { type: 'mlp' }, data: { source: 'mnist' }, optimizer: { name: 'sgd', learning_rate: 0.01 }, batch_size: 32, steps: 500, batch_schedule: plan.schedule });
+  assert.deepEqual(doc, {
+    model: { type: 'mlp' },
+    data: { source: 'mnist' },
+    optimizer: { name: 'sgd', learning_rate: 0.01 },
+    batch_size: 32,
+    steps: 500,
+    batch_schedule: plan.schedule,
+  });
 });
 
 test('values are validated: whole batch sizes, finite learning rates, schedules by the one schedule validator', () => {
@@ -111,8 +137,14 @@ test('bad numbers are refused with the value named, by Apply and by every other 
     assert.match(refused(MNIST, 'c.yaml', { batchSize: 64, learningRate }), /learning rate must be a positive finite number \(got /, String(learningRate));
     assert.throws(() => withBatchSize(MNIST, 'yaml', 64, learningRate as number), /learning rate must be a positive finite number/);
   }
-  assert.throws(() => withGlobalBatch('batch_size: 8\ngradient_accumulation_steps: 1\n', 'c.yaml', { micro: 0, accumulation: 1 }), /micro must be a whole number >= 1/);
-  assert.throws(() => withGlobalBatch('batch_size: 8\nlr: 0.1\n', 'c.yaml', { micro: 8, accumulation: 1, learningRate: NaN }), /learningRate must be a number > 0/);
+  assert.throws(
+    () => withGlobalBatch('batch_size: 8\ngradient_accumulation_steps: 1\n', 'c.yaml', { micro: 0, accumulation: 1 }),
+    /micro must be a whole number >= 1/,
+  );
+  assert.throws(
+    () => withGlobalBatch('batch_size: 8\nlr: 0.1\n', 'c.yaml', { micro: 8, accumulation: 1, learningRate: NaN }),
+    /learningRate must be a number > 0/,
+  );
 });
 
 test('a crafted study cannot write keys the whitelist does not name', () => {
@@ -125,14 +157,21 @@ test('a crafted study cannot write keys the whitelist does not name', () => {
     'kind: constant\ntuner:\n  command: x',
     [{ kind: 'constant' }],
   ];
-  for (const schedule of crafted) assert.match(refused(MNIST, 'c.yaml', { batchSize: 64, schedule }), /^the study's schedule cannot be written: batch_schedule/, JSON.stringify(schedule));
+  for (const schedule of crafted)
+    assert.match(refused(MNIST, 'c.yaml', { batchSize: 64, schedule }), /^the study's schedule cannot be written: batch_schedule/, JSON.stringify(schedule));
   const proto = JSON.parse('{"kind": "constant", "__proto__": {"command": "x"}}') as unknown;
   assert.match(refused(MNIST, 'c.yaml', { batchSize: 64, schedule: proto }), /unknown key "__proto__"/);
 });
 
 test('a schedule only goes into our own format', () => {
-  assert.match(refused(DS, 'ds_config.json', { batchSize: 64, schedule: { kind: 'step', every_steps: 100 } }), /only be written into a Batch Tuner training config/);
-  assert.match(refused('batch_size: 8\nlr: 0.1\n', 'own.yaml', { batchSize: 16, schedule: { kind: 'constant' } }), /only be written into a Batch Tuner training config/);
+  assert.match(
+    refused(DS, 'ds_config.json', { batchSize: 64, schedule: { kind: 'step', every_steps: 100 } }),
+    /only be written into a Batch Tuner training config/,
+  );
+  assert.match(
+    refused('batch_size: 8\nlr: 0.1\n', 'own.yaml', { batchSize: 16, schedule: { kind: 'constant' } }),
+    /only be written into a Batch Tuner training config/,
+  );
 });
 
 test("in a user's own config only the found keys change: the learning rate is never added there", () => {
@@ -140,20 +179,34 @@ test("in a user's own config only the found keys change: the learning rate is ne
   const out = applied(own, 'own.yaml', { batchSize: 16, learningRate: 0.01 });
   assert.equal(out.text, '# mine\ntrain:\n  batch_size: 16   # small GPU\n  epochs: 3\n');
   assert.match(out.notes.join(), /no learning-rate key next to batch_size/);
-  assert.equal(applied('[train]\nbatch_size = 8 # x\nlr = 0.1\n', 'p.toml', { batchSize: 32, learningRate: 0.2 }).text, '[train]\nbatch_size = 32 # x\nlr = 0.2\n');
+  assert.equal(
+    applied('[train]\nbatch_size = 8 # x\nlr = 0.1\n', 'p.toml', { batchSize: 32, learningRate: 0.2 }).text,
+    '[train]\nbatch_size = 32 # x\nlr = 0.2\n',
+  );
 });
 
 test('Python: the argparse default is written; no batch-size key is a clear refusal', () => {
   const py = 'import argparse\np = argparse.ArgumentParser()\np.add_argument("--batch-size", type=int, default=32)\n';
   assert.match(applied(py, 'train.py', { batchSize: 128 }).text, /default=128\)/);
   const hf = 'from transformers import TrainingArguments\nargs = TrainingArguments(per_device_train_batch_size=8, lr_scheduler_type="cosine")\n';
-  assert.match(applied(hf, 'hf.py', { batchSize: 64, accumulationSteps: 4 }).text, /per_device_train_batch_size=16, gradient_accumulation_steps=4, lr_scheduler/);
+  assert.match(
+    applied(hf, 'hf.py', { batchSize: 64, accumulationSteps: 4 }).text,
+    /per_device_train_batch_size=16, gradient_accumulation_steps=4, lr_scheduler/,
+  );
   assert.match(refused('epochs: 3\n', 'x.yaml', { batchSize: 8 }), /x\.yaml has no batch-size key to set/);
 });
 
 test('the whitelist: key names Apply may write, and the paths only our own format adds', () => {
   assert.deepEqual(OUR_WRITABLE_PATHS, [['optimizer', 'learning_rate'], ['batch_schedule']]);
-  for (const k of ['batch_size', 'lr', 'train_micro_batch_size_per_gpu', 'gradient_accumulation_steps', 'accumulate_grad_batches', 'accumulation_steps', 'batch_schedule'])
+  for (const k of [
+    'batch_size',
+    'lr',
+    'train_micro_batch_size_per_gpu',
+    'gradient_accumulation_steps',
+    'accumulate_grad_batches',
+    'accumulation_steps',
+    'batch_schedule',
+  ])
     assert.ok(APPLY_WRITABLE_KEYS.has(k), k);
   for (const k of ['devices', 'num_nodes', 'command', 'tuner', 'steps', 'epochs']) assert.ok(!APPLY_WRITABLE_KEYS.has(k), k);
 });
@@ -165,17 +218,28 @@ test('the read-back: a key outside the written ones is caught (YAML, JSON, TOML)
   assert.equal(strayChange(OURS, OURS + 'batch_schedule: {kind: constant}\n', 'yaml', ours), undefined);
   assert.equal(strayChange(OURS, OURS + 'tuner:\n  command: touch /tmp/x\n', 'yaml', ours), 'tuner.command');
   assert.equal(strayChange(OURS, OURS.replace('name: sgd', 'name: adam'), 'yaml', ours), 'optimizer.name');
-  assert.equal(strayChange(OURS, OURS + 'batch_schedule: {kind: constant}\n', 'yaml', { ...ours, ours: false }), 'batch_schedule.kind', 'not ours: no schedule');
+  assert.equal(
+    strayChange(OURS, OURS + 'batch_schedule: {kind: constant}\n', 'yaml', { ...ours, ours: false }),
+    'batch_schedule.kind',
+    'not ours: no schedule',
+  );
   // A path passed as written is still held to the names Apply may write.
   assert.equal(strayChange(OURS, OURS.replace('name: sgd', 'name: adam'), 'yaml', { paths: [['optimizer', 'name']], ours: false }), 'optimizer.name');
   const ds = { paths: [['train_batch_size'], ['optimizer', 'params', 'lr']], ours: false };
   assert.equal(strayChange(DS, DS.replace('"lr": 0.0003', '"lr": 0.0006'), 'json', ds), undefined);
   assert.equal(strayChange(DS, DS.replace('"AdamW"', '"SGD"'), 'json', ds), 'optimizer.type');
-  assert.equal(strayChange(DS, DS.replace('"gradient_accumulation_steps": 4', '"gradient_accumulation_steps": 8'), 'json', ds), 'gradient_accumulation_steps', 'a writable name at a path not written');
+  assert.equal(
+    strayChange(DS, DS.replace('"gradient_accumulation_steps": 4', '"gradient_accumulation_steps": 8'), 'json', ds),
+    'gradient_accumulation_steps',
+    'a writable name at a path not written',
+  );
   const toml = { paths: [['train', 'batch_size']], ours: false };
   assert.equal(strayChange('[train]\nbatch_size = 8\nepochs = 1\n', '[train]\nbatch_size = 16\nepochs = 1\n', 'toml', toml), undefined);
   assert.equal(strayChange('[train]\nbatch_size = 8\nepochs = 1\n', '[train]\nbatch_size = 16\nepochs = 2\n', 'toml', toml), 'train.epochs');
-  assert.equal(strayChange('[train]\nbatch_size = 8\n', '[train]\nbatch_size = 8\n[tool.batch_tuner]\ncommand = "x"\n', 'toml', toml), 'tool.batch_tuner.command');
+  assert.equal(
+    strayChange('[train]\nbatch_size = 8\n', '[train]\nbatch_size = 8\n[tool.batch_tuner]\ncommand = "x"\n', 'toml', toml),
+    'tool.batch_tuner.command',
+  );
 });
 
 test('the read-back: Python edits only over the batch and lr values, or a writable keyword added beside them', () => {

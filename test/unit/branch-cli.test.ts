@@ -111,11 +111,16 @@ function outcome(p: BatchSizePlan | undefined): StudyOutcome {
 test('tune prints the plan over the run and the critical batch size along it', () => {
   const text = formatRecommendation(outcome(plan));
   assert.match(text, /Over the run:/);
-  assert.match(text, /Plan over 9\.6k samples \(batch warm-up, fitted\): 32 until 1,000 samples, then 64 until 4,000, then 128 to the end; predicted 122 steps/);
+  assert.match(
+    text,
+    /Plan over 9\.6k samples \(batch warm-up, fitted\): 32 until 1,000 samples, then 64 until 4,000, then 128 to the end; predicted 122 steps/,
+  );
   assert.match(text, /against a fixed 64 \(160 steps[^)]*\), 1\.3x faster/);
   assert.match(text, /at 1\.2k samples \(loss [0-9.]+\): critical batch size 64 \(64–128, measured\), B_noise 90/);
   assert.match(text, /critical batch size ≥128 .*the largest size tried still kept up/);
-  const fixed = formatRecommendation(outcome({ ...plan, kind: 'fixed', stages: [{ fromSamples: 0, batchSize: 64, learningRate: 0.0014 }], speedupVsBestFixed: 1 }));
+  const fixed = formatRecommendation(
+    outcome({ ...plan, kind: 'fixed', stages: [{ fromSamples: 0, batchSize: 64, learningRate: 0.0014 }], speedupVsBestFixed: 1 }),
+  );
   assert.match(fixed, /one batch size for the whole run/);
   assert.doesNotMatch(fixed, /1x faster/);
 });

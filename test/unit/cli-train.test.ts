@@ -9,10 +9,16 @@ import { ensureTrainerBundle, fixtures, repoRoot } from '../fixtures/trainer/hel
 import { parseTrainArgs } from '../../src/cli/trainArgs';
 import { summarise, type TrainSummary } from '../../src/cli/trainSummary';
 
-before(() => { ensureTrainerBundle(); });
+before(() => {
+  ensureTrainerBundle();
+});
 
 function train(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(fixtures, 'cli-entry.ts'), ...args], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(fixtures, 'cli-entry.ts'), ...args], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -91,12 +97,39 @@ test('argument parsing and the batch-size history (pure)', () => {
   assert.throws(() => parseTrainArgs(['a.yaml', 'b.yaml']), /one config file only \(got a\.yaml and b\.yaml\)/);
   assert.throws(() => parseTrainArgs(['a.yaml', '--json=yes']), /--json takes no value/);
   assert.deepEqual(parseTrainArgs(['a.yaml', '--checkpoint-every=50', '--checkpoint-dir', 'ck', '--resume', 'ck/step-50.ckpt', '--seed', '0']), {
-    config: 'a.yaml', checkpointEvery: 50, checkpointDir: 'ck', resume: 'ck/step-50.ckpt', seed: 0, json: false,
+    config: 'a.yaml',
+    checkpointEvery: 50,
+    checkpointDir: 'ck',
+    resume: 'ck/step-50.ckpt',
+    seed: 0,
+    json: false,
   });
-  const step = (n: number, b: number, lr: number) => ({ step: n, epoch: 0, samples: n * b, loss: 1 / n, batchSize: b, learningRate: lr, stepTimeMs: 1, samplesPerSecond: 1, time: n });
-  const s = summarise('c.yaml', { id: 'x', status: 'ok', batchSize: 16, learningRate: 0.1, seed: 0, wallSeconds: 1, evals: [],
-    steps: [step(1, 16, 0.1), step(2, 16, 0.1), step(3, 32, 0.2), step(4, 32, 0.21), step(5, 64, 0.4)] });
-  assert.deepEqual(s.batchSizeHistory, [{ step: 1, batchSize: 16, learningRate: 0.1 }, { step: 3, batchSize: 32, learningRate: 0.2 }, { step: 5, batchSize: 64, learningRate: 0.4 }]);
+  const step = (n: number, b: number, lr: number) => ({
+    step: n,
+    epoch: 0,
+    samples: n * b,
+    loss: 1 / n,
+    batchSize: b,
+    learningRate: lr,
+    stepTimeMs: 1,
+    samplesPerSecond: 1,
+    time: n,
+  });
+  const s = summarise('c.yaml', {
+    id: 'x',
+    status: 'ok',
+    batchSize: 16,
+    learningRate: 0.1,
+    seed: 0,
+    wallSeconds: 1,
+    evals: [],
+    steps: [step(1, 16, 0.1), step(2, 16, 0.1), step(3, 32, 0.2), step(4, 32, 0.21), step(5, 64, 0.4)],
+  });
+  assert.deepEqual(s.batchSizeHistory, [
+    { step: 1, batchSize: 16, learningRate: 0.1 },
+    { step: 3, batchSize: 32, learningRate: 0.2 },
+    { step: 5, batchSize: 64, learningRate: 0.4 },
+  ]);
   assert.equal(s.initialLoss, 1);
   assert.equal(s.lastLoss, 0.2);
 });

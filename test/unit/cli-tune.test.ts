@@ -35,7 +35,10 @@ test('argument errors are usage errors (exit 2) that name the flag', () => {
   assert.throws(() => parseTuneArgs(['c.yaml', '--seed', '-1']), /--seed expects an integer >= 0 \(got "-1"\)/);
   assert.equal(parseTuneArgs(['c.yaml', '-h']), 'help');
   const a = parseTuneArgs(['c.yaml', '--memory-limit', '2GB', '--min=16', '--json']);
-  assert.ok(a !== 'help' && a.memoryLimit === '2GB' && a.min === 16 && a.json, 'the size is kept as written: the resolver converts it (2GB = 2e9 bytes, see resolve-equality)');
+  assert.ok(
+    a !== 'help' && a.memoryLimit === '2GB' && a.min === 16 && a.json,
+    'the size is kept as written: the resolver converts it (2GB = 2e9 bytes, see resolve-equality)',
+  );
   const { dir } = writeTempConfig();
   const r = tune(['missing.yaml'], dir);
   assert.equal(r.code, 2);
@@ -48,7 +51,10 @@ test('min > max: a clear message, exit 1, and the study persisted as failed', ()
   assert.equal(r.code, 1);
   assert.match(r.stderr, /min batch size 256 is larger than max batch size 16/);
   // Which settings came from where, said before the study starts.
-  assert.match(r.stderr, /settings: budget 120 s \(default\), min 256 \(flag\), max 16 \(flag\), memory limit [\d.]+ GB \(default: 80% of RAM\), lr rule sqrt \(default for adam\)/);
+  assert.match(
+    r.stderr,
+    /settings: budget 120 s \(default\), min 256 \(flag\), max 16 \(flag\), memory limit [\d.]+ GB \(default: 80% of RAM\), lr rule sqrt \(default for adam\)/,
+  );
   assert.match(r.stderr, /seed 1 \(config\), trial timeout 300 s \(default\), 4,000 training samples \(derived\)/);
   assert.equal(onlyStudy(join(dir, 'studies')).status, 'failed');
 });
@@ -63,7 +69,7 @@ test('a memory limit below the smallest trial: a clear message after one real tr
   assert.equal(s.trials.length, 1, 'stops after the smallest batch: nothing larger can fit');
 });
 
-test('a config whose every trial crashes: the script\'s own error, exit 1, study failed', () => {
+test("a config whose every trial crashes: the script's own error, exit 1, study failed", () => {
   const { dir, file } = writeTempConfig(
     'batch_size: 32\nlr: 0.01\ntuner:\n  command: "node -e \\"console.error(\'ValueError: shapes (32,10) and (784,) not aligned\'); process.exit(3)\\""\n  budget_seconds: 20\n',
     'train.yaml',

@@ -1,9 +1,27 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { commandTemplateProblem, resolveCommand, splitCommandTemplate, substitutePlaceholders, CommandTemplateError, EXAMPLE_PLACEHOLDER_VALUES, PLACEHOLDERS, PLACEHOLDER_ENV, type PlaceholderValues } from '../../src/core/runner/commandTemplate';
+import {
+  commandTemplateProblem,
+  resolveCommand,
+  splitCommandTemplate,
+  substitutePlaceholders,
+  CommandTemplateError,
+  EXAMPLE_PLACEHOLDER_VALUES,
+  PLACEHOLDERS,
+  PLACEHOLDER_ENV,
+  type PlaceholderValues,
+} from '../../src/core/runner/commandTemplate';
 import { placeholderValues, trialEnvironment } from '../../src/core/runner/externalCommand';
 
-const values: PlaceholderValues = { config: '/home/me/My Models/.batch-tuner-p64.yaml', batchSize: 64, learningRate: 0.002, steps: 30, seed: 7, python: '/usr/bin/python3', workspaceFolder: '/ws' };
+const values: PlaceholderValues = {
+  config: '/home/me/My Models/.batch-tuner-p64.yaml',
+  batchSize: 64,
+  learningRate: 0.002,
+  steps: 30,
+  seed: 7,
+  python: '/usr/bin/python3',
+  workspaceFolder: '/ws',
+};
 
 test('splits words with quotes and escapes like a shell, without one', () => {
   assert.deepEqual(splitCommandTemplate(`python train.py --name 'a b' --x "c \\"d\\"" e\\ f`), ['python', 'train.py', '--name', 'a b', '--x', 'c "d"', 'e f']);
@@ -15,9 +33,25 @@ test('splits words with quotes and escapes like a shell, without one', () => {
 });
 
 test('placeholders are substituted per argument: a value with spaces stays one argument', () => {
-  const cmd = resolveCommand('${python} train.py --config ${config} --bs=${batchSize} --lr ${learningRate} --max-steps ${steps} --seed ${seed} --out ${workspaceFolder}/runs', values);
+  const cmd = resolveCommand(
+    '${python} train.py --config ${config} --bs=${batchSize} --lr ${learningRate} --max-steps ${steps} --seed ${seed} --out ${workspaceFolder}/runs',
+    values,
+  );
   assert.equal(cmd.file, '/usr/bin/python3');
-  assert.deepEqual(cmd.args, ['train.py', '--config', '/home/me/My Models/.batch-tuner-p64.yaml', '--bs=64', '--lr', '0.002', '--max-steps', '30', '--seed', '7', '--out', '/ws/runs']);
+  assert.deepEqual(cmd.args, [
+    'train.py',
+    '--config',
+    '/home/me/My Models/.batch-tuner-p64.yaml',
+    '--bs=64',
+    '--lr',
+    '0.002',
+    '--max-steps',
+    '30',
+    '--seed',
+    '7',
+    '--out',
+    '/ws/runs',
+  ]);
   assert.equal(cmd.shell, false);
   // Shell metacharacters in a value are never interpreted.
   const evil = resolveCommand('echo ${config}', { ...values, config: '$(rm -rf ~); `x`' });
@@ -26,7 +60,10 @@ test('placeholders are substituted per argument: a value with spaces stays one a
 
 test('env placeholders, unknown and missing placeholders', () => {
   assert.equal(substitutePlaceholders('${env:HOME_X}/data', values, { HOME_X: '/h' }), '/h/data');
-  assert.throws(() => resolveCommand('python ${confg}', values), (e: unknown) => e instanceof CommandTemplateError && /unknown placeholder \$\{confg\}.*\$\{config\}/.test(e.message));
+  assert.throws(
+    () => resolveCommand('python ${confg}', values),
+    (e: unknown) => e instanceof CommandTemplateError && /unknown placeholder \$\{confg\}.*\$\{config\}/.test(e.message),
+  );
   assert.throws(() => resolveCommand('python --steps ${steps}', { ...values, steps: undefined }), /uses \$\{steps\} but this trial has no steps/);
   assert.throws(() => resolveCommand('   ', values), /empty/);
 });
@@ -52,7 +89,8 @@ test('shell mode refuses a placeholder where no reference is safe, naming it and
   for (const [template, message] of refused) {
     assert.throws(
       () => resolveCommand(template, values, { shell: true, env: { TOKEN: 's3cret' } }),
-      (e: unknown) => e instanceof CommandTemplateError && /^tuner\.shell is on and /.test(e.message) && message.test(e.message) && !e.message.includes('s3cret'),
+      (e: unknown) =>
+        e instanceof CommandTemplateError && /^tuner\.shell is on and /.test(e.message) && message.test(e.message) && !e.message.includes('s3cret'),
       template,
     );
   }
@@ -87,7 +125,10 @@ test("each placeholder's environment variable is the one the script gets, with t
 
 test('checkpoint and global-batch placeholders (issue 11): an empty ${resume} is one empty argument', () => {
   const v: PlaceholderValues = { ...values, checkpoint: '/tmp/ck 1.pt', resume: '', worldSize: 2, accumulationSteps: 4, microBatchSize: 8 };
-  const cmd = resolveCommand('${python} t.py --save ${checkpoint} --resume ${resume} --ws ${worldSize} --acc ${accumulationSteps} --micro ${microBatchSize}', v);
+  const cmd = resolveCommand(
+    '${python} t.py --save ${checkpoint} --resume ${resume} --ws ${worldSize} --acc ${accumulationSteps} --micro ${microBatchSize}',
+    v,
+  );
   assert.deepEqual(cmd.args, ['t.py', '--save', '/tmp/ck 1.pt', '--resume', '', '--ws', '2', '--acc', '4', '--micro', '8']);
   assert.throws(() => resolveCommand('python t.py --save ${checkpoint}', values), /uses \$\{checkpoint\} but this trial has no checkpoint/);
 });
@@ -100,8 +141,15 @@ test('the example values name every placeholder, so a template can be checked be
 
 test('a template is checked before any trial (the resolver, the command prompt) with the words a trial would fail with', () => {
   // Every placeholder a trial can fill passes, in both modes: the checkpoint and global-batch ones too.
-  for (const p of PLACEHOLDERS) for (const shell of [false, true]) assert.equal(commandTemplateProblem(`python t.py --x \${${p}}`, shell), undefined, `\${${p}} shell=${shell}`);
-  assert.equal(commandTemplateProblem('${python} t.py --save ${checkpoint} --resume ${resume} --ws ${worldSize} --acc ${accumulationSteps} --micro ${microBatchSize}', false), undefined);
+  for (const p of PLACEHOLDERS)
+    for (const shell of [false, true]) assert.equal(commandTemplateProblem(`python t.py --x \${${p}}`, shell), undefined, `\${${p}} shell=${shell}`);
+  assert.equal(
+    commandTemplateProblem(
+      '${python} t.py --save ${checkpoint} --resume ${resume} --ws ${worldSize} --acc ${accumulationSteps} --micro ${microBatchSize}',
+      false,
+    ),
+    undefined,
+  );
   assert.match(commandTemplateProblem('python ${confg}', false) ?? '', /^unknown placeholder \$\{confg\}/);
   assert.match(commandTemplateProblem('python "unclosed', false) ?? '', /^unterminated double quote/);
   // Shell mode's refusals, word for word as a trial would get them; the same text is harmless without a shell.

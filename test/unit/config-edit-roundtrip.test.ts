@@ -233,8 +233,16 @@ test('withGlobalBatch: random targets on real-world configs change only the glob
     // Apply asked for the same global batch and split writes the same text: its read-back accepts every such edit.
     const workers = target.world ?? out.reading.world ?? 1;
     const { learningRate } = target;
-    const viaApply = planApply(before, file, file, { batchSize: target.micro * target.accumulation * workers, accumulationSteps: target.accumulation, ...(target.world ? { worldSize: target.world } : {}), ...(learningRate !== undefined ? { learningRate } : {}) });
-    assert.ok(viaApply.ok && viaApply.text === out.text, `${file} ${JSON.stringify(target)}: Apply ${viaApply.ok ? 'wrote another text' : `refused: ${viaApply.reason}`}`);
+    const viaApply = planApply(before, file, file, {
+      batchSize: target.micro * target.accumulation * workers,
+      accumulationSteps: target.accumulation,
+      ...(target.world ? { worldSize: target.world } : {}),
+      ...(learningRate !== undefined ? { learningRate } : {}),
+    });
+    assert.ok(
+      viaApply.ok && viaApply.text === out.text,
+      `${file} ${JSON.stringify(target)}: Apply ${viaApply.ok ? 'wrote another text' : `refused: ${viaApply.reason}`}`,
+    );
     for (const e of out.edits)
       if (e.length) assert.match(before.slice(e.offset, e.offset + e.length), /^["']?[\d.eE+-]+["']?$/, `${file}: only values are replaced`);
     const world = out.reading.world ?? 1;

@@ -39,7 +39,7 @@ test('YAML: site edits change only the values (comments, quotes, flow mappings k
   assert.deepEqual(out.edits[0], { offset: sites[0].batchSize.valueOffset, length: 2, newText: '128' });
 });
 
-test('YAML: missing nested paths are inserted into the right mapping with the file\'s indentation', () => {
+test("YAML: missing nested paths are inserted into the right mapping with the file's indentation", () => {
   const text = [
     '# MNIST, tuned by hand',
     'model:',
@@ -92,7 +92,7 @@ test('YAML: missing nested paths are inserted into the right mapping with the fi
   assert.deepEqual(parseDocument(again.text).toJS().batch_schedule, { kind: 'adaptive', every_steps: 25 });
 });
 
-test('JSON/JSONC: values replaced in place; missing keys inserted with the file\'s indentation, comments kept', () => {
+test("JSON/JSONC: values replaced in place; missing keys inserted with the file's indentation, comments kept", () => {
   const text = ['{', '  // our run', '  "batch_size": 32,', '  "optimizer": {', '    "name": "adam" // the default', '  }', '}', ''].join('\n');
   const out = applyConfigEdits(text, 'run.jsonc', [
     { path: ['batch_size'], value: 96 },
@@ -118,7 +118,11 @@ test('JSON/JSONC: values replaced in place; missing keys inserted with the file\
       '',
     ].join('\n'),
   );
-  assert.deepEqual(parseJsonc(out.text), { batch_size: 96, optimizer: { name: 'adam', learning_rate: 0.002 }, batch_schedule: { kind: 'step', every_steps: 100, factor: 2 } });
+  assert.deepEqual(parseJsonc(out.text), {
+    batch_size: 96,
+    optimizer: { name: 'adam', learning_rate: 0.002 },
+    batch_schedule: { kind: 'step', every_steps: 100, factor: 2 },
+  });
   // Strict JSON on one line stays on one line.
   const flat = applyConfigEdits('{"batch_size": 8, "optimizer": {"name": "sgd"}}', 'x.json', [{ path: ['optimizer', 'learning_rate'], value: 0.1 }]);
   assert.equal(flat.text, '{"batch_size": 8, "optimizer": {"name": "sgd", "learning_rate": 0.1}}');
@@ -183,14 +187,23 @@ test('Python: argparse default, keyword argument and assignment edited in place'
 test('withBatchSize edits the primary site and its learning rate, or our optimizer.learning_rate', () => {
   // Hugging Face style: per_device_train_batch_size is preferred over a deeper batch_size.
   const hf = 'training:\n  per_device_train_batch_size: 8\n  learning_rate: 5.0e-5\ndata:\n  loader:\n    batch_size: 8\n';
-  assert.equal(withBatchSize(hf, 'hf.yaml', 32, 1e-4), 'training:\n  per_device_train_batch_size: 32\n  learning_rate: 0.0001\ndata:\n  loader:\n    batch_size: 8\n');
+  assert.equal(
+    withBatchSize(hf, 'hf.yaml', 32, 1e-4),
+    'training:\n  per_device_train_batch_size: 32\n  learning_rate: 0.0001\ndata:\n  loader:\n    batch_size: 8\n',
+  );
   // Our format: the learning rate is inserted into optimizer when missing.
   const ours = 'model: {type: linear}\ndata: {source: mnist}\noptimizer:\n  name: sgd\nbatch_size: 16\n';
-  assert.equal(withBatchSize(ours, 'c.yml', 64, 0.4), 'model: {type: linear}\ndata: {source: mnist}\noptimizer:\n  name: sgd\n  learning_rate: 0.4\nbatch_size: 64\n');
+  assert.equal(
+    withBatchSize(ours, 'c.yml', 64, 0.4),
+    'model: {type: linear}\ndata: {source: mnist}\noptimizer:\n  name: sgd\n  learning_rate: 0.4\nbatch_size: 64\n',
+  );
   // A quoted number stays quoted (the author chose a string).
   assert.equal(withBatchSize('{"train_batch_size": "32"}', 'ds.json', 128), '{"train_batch_size": "128"}');
   assert.equal(withBatchSize('import x\nparser.add_argument("--bs", default=4)\n', 'p.py', 12), 'import x\nparser.add_argument("--bs", default=12)\n');
-  assert.throws(() => withBatchSize('epochs: 3\n', 'e.yaml', 32), /no batch-size key found in e\.yaml: looked for per_device_train_batch_size, train_batch_size, batch_size/);
+  assert.throws(
+    () => withBatchSize('epochs: 3\n', 'e.yaml', 32),
+    /no batch-size key found in e\.yaml: looked for per_device_train_batch_size, train_batch_size, batch_size/,
+  );
 });
 
 test('numbers are written short and exact-looking', () => {
@@ -212,7 +225,10 @@ test('memory sizes: decimal and binary units, plain bytes, clear errors for junk
   assert.equal(parseMemorySize('64kib'), 65536);
   assert.equal(parseMemorySize('4096'), 4096);
   assert.equal(parseMemorySize(1e9), 1e9);
-  assert.throws(() => parseMemorySize('2 gigs'), /memory size "2 gigs" is not understood: write bytes, a number with a unit, or a share of physical memory, e\.g\. "2GB"/);
+  assert.throws(
+    () => parseMemorySize('2 gigs'),
+    /memory size "2 gigs" is not understood: write bytes, a number with a unit, or a share of physical memory, e\.g\. "2GB"/,
+  );
   assert.throws(() => parseMemorySize('-1GB'), /not understood/);
   assert.throws(() => parseMemorySize(0), /positive/);
 });

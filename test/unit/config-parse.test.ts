@@ -3,14 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  ConfigError,
-  formatDiagnostic,
-  loadTrainingConfig,
-  parseTrainingConfig,
-  validateTrainingConfig,
-  type ConfigDiagnostic,
-} from '../../src/core/config';
+import { ConfigError, formatDiagnostic, loadTrainingConfig, parseTrainingConfig, validateTrainingConfig, type ConfigDiagnostic } from '../../src/core/config';
 
 const fixtures = join(__dirname, '..', 'fixtures', 'configs', 'invalid');
 const examples = join(__dirname, '..', '..', 'examples');
@@ -91,7 +84,8 @@ test('semantic checks: a missing CSV file and a shrinking linear ramp, at their 
 });
 
 test('keys of another variant are named as such (model type cnn has no `hidden`)', () => {
-  const text = 'model:\n  type: cnn\n  hidden: [64]\n  activation: gelu\ndata: {source: mnist}\noptimizer: {name: sgd, learning_rate: 0.1, momentum: 0.9}\nbatch_size: 8\n';
+  const text =
+    'model:\n  type: cnn\n  hidden: [64]\n  activation: gelu\ndata: {source: mnist}\noptimizer: {name: sgd, learning_rate: 0.1, momentum: 0.9}\nbatch_size: 8\n';
   const d = parseTrainingConfig(text, 'v.yaml').diagnostics;
   assert.deepEqual(at(d, '`hidden` does not apply to model type `cnn`'), [3, 3, 9]);
   assert.deepEqual(at(d, 'model.activation must be one of `relu`, `tanh` (got "gelu")'), [4, 15, 19]);
@@ -129,7 +123,9 @@ test('loadTrainingConfig throws a ConfigError listing file:line:col: error: mess
 
 test('every example config parses without diagnostics', () => {
   const files = [
-    ...readdirSync(examples).filter((f) => /\.(ya?ml|json)$/.test(f)).map((f) => join(examples, f)),
+    ...readdirSync(examples)
+      .filter((f) => /\.(ya?ml|json)$/.test(f))
+      .map((f) => join(examples, f)),
     join(examples, 'csv-regression', 'config.yaml'),
   ];
   assert.ok(files.length >= 4);
@@ -140,7 +136,9 @@ test('every example config parses without diagnostics', () => {
   }
   const csv = loadTrainingConfig(join(examples, 'csv-regression', 'config.yaml'));
   assert.equal(csv.config.loss, 'mse');
-  const rows = readFileSync(join(examples, 'csv-regression', 'data.csv'), 'utf8').trim().split('\n');
+  const rows = readFileSync(join(examples, 'csv-regression', 'data.csv'), 'utf8')
+    .trim()
+    .split('\n');
   assert.equal(rows[0], 'moles,temperature_k,volume_l,pressure_bar');
   assert.equal(rows.length, 1501);
 });
@@ -153,7 +151,13 @@ test('validateTrainingConfig checks a config built in memory, by key path', () =
     batch_size: 32,
     batch_schedule: { kind: 'step', at_steps: [200, 100] },
   });
-  assert.deepEqual(problems.map((p) => [p.path.join('.'), p.severity]), [['batch_schedule.at_steps.1', 'error']]);
+  assert.deepEqual(
+    problems.map((p) => [p.path.join('.'), p.severity]),
+    [['batch_schedule.at_steps.1', 'error']],
+  );
   assert.match(problems[0].message, /strictly increasing/);
-  assert.deepEqual(validateTrainingConfig({ model: { type: 'mlp' }, data: { source: 'mnist' }, optimizer: { name: 'adam', learning_rate: 0.001 }, batch_size: 32 }), []);
+  assert.deepEqual(
+    validateTrainingConfig({ model: { type: 'mlp' }, data: { source: 'mnist' }, optimizer: { name: 'adam', learning_rate: 0.001 }, batch_size: 32 }),
+    [],
+  );
 });

@@ -44,9 +44,13 @@ test('the schema is valid draft-07 and its defaultSnippets are valid configs', (
     for (const snippet of def.defaultSnippets ?? []) {
       const body = JSON.parse(JSON.stringify(snippet.body).replace(/\$\{\d+:([^}]*)\}/g, '$1')) as Json;
       const config: Json = { ...base, [section]: body };
-      if (section === 'data' && body.source === 'csv') (body).path = 'package.json'; // a file that exists
+      if (section === 'data' && body.source === 'csv') body.path = 'package.json'; // a file that exists
       const r = parseTrainingConfig(stringify(config), `${process.cwd()}/snippet.yaml`);
-      assert.deepEqual(r.diagnostics.map((d) => d.message), [], `${section}: ${JSON.stringify(body)}`);
+      assert.deepEqual(
+        r.diagnostics.map((d) => d.message),
+        [],
+        `${section}: ${JSON.stringify(body)}`,
+      );
       checked++;
     }
   }

@@ -56,7 +56,7 @@ test('placeholders and env: ${checkpoint} is TrialSpec.checkpointPath, ${resume}
   assert.doesNotMatch((r.warnings ?? []).join('\n'), /checkpoint/);
 });
 
-test('without a requested path, ${checkpoint} is a scratch file in the trial\'s temp folder, and ${resume} is empty', async () => {
+test("without a requested path, ${checkpoint} is a scratch file in the trial's temp folder, and ${resume} is empty", async () => {
   const { config, echo } = setup();
   const r = await createExternalRunner({ command: COMMAND, pythonPath: PY, env: { ...process.env, ECHO_OUT: echo } })(spec(config), {});
   assert.equal(r.status, 'ok', JSON.stringify(r.error));
@@ -75,9 +75,12 @@ test('a script asked for a checkpoint that ends without writing it: a warning na
   const { dir, config, echo } = setup();
   const ckpt = join(dir, 'never.pt');
   const warned: string[] = [];
-  const r = await createExternalRunner({ command: COMMAND, pythonPath: PY, env: { ...process.env, ECHO_OUT: echo, SKIP_SAVE: '1' } })(spec(config, { checkpointPath: ckpt }), {
-    onLog: (level, m) => level === 'warn' && warned.push(m),
-  });
+  const r = await createExternalRunner({ command: COMMAND, pythonPath: PY, env: { ...process.env, ECHO_OUT: echo, SKIP_SAVE: '1' } })(
+    spec(config, { checkpointPath: ckpt }),
+    {
+      onLog: (level, m) => level === 'warn' && warned.push(m),
+    },
+  );
   assert.equal(r.status, 'ok', 'the measurements still count');
   const w = (r.warnings ?? []).find((x) => x.includes('checkpoint'));
   assert.ok(w, JSON.stringify(r.warnings));
@@ -91,14 +94,20 @@ test('a script asked for a checkpoint that ends without writing it: a warning na
 
 test('a batch that does not split into accumulation steps x workers is a config error, before anything runs', async () => {
   const { config, echo } = setup();
-  const r = await createExternalRunner({ command: COMMAND, pythonPath: PY, env: { ...process.env, ECHO_OUT: echo } })(spec(config, { batchSize: 60, accumulationSteps: 4, worldSize: 2 }), {});
+  const r = await createExternalRunner({ command: COMMAND, pythonPath: PY, env: { ...process.env, ECHO_OUT: echo } })(
+    spec(config, { batchSize: 60, accumulationSteps: 4, worldSize: 2 }),
+    {},
+  );
   assert.equal(r.status, 'failed');
   assert.equal(r.error?.kind, 'config');
-  assert.match(r.error?.message ?? '', /batch size 60 does not split into 4 accumulation step\(s\) x 2 worker\(s\): choose a batch size that is a multiple of 8/);
+  assert.match(
+    r.error?.message ?? '',
+    /batch size 60 does not split into 4 accumulation step\(s\) x 2 worker\(s\): choose a batch size that is a multiple of 8/,
+  );
   assert.ok(!existsSync(echo), 'the script never started');
 });
 
-test('the trainer\'s checkpoint message reaches onCheckpoint and the result; a trainer that writes none is warned about', async () => {
+test("the trainer's checkpoint message reaches onCheckpoint and the result; a trainer that writes none is warned about", async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bt-ckpt-trainer-'));
   const trainerPath = join(fixtures, 'checkpoint-trainer.js');
   const seen: CheckpointInfo[] = [];
@@ -112,5 +121,8 @@ test('the trainer\'s checkpoint message reaches onCheckpoint and the result; a t
   const missing = join(dir, 'forgotten.ckpt');
   const f = await createTrainerRunner({ trainerPath })(trialSpec({ id: 'forgetful', checkpointPath: missing }), {});
   assert.equal(f.status, 'ok');
-  assert.match((f.warnings ?? []).join('\n'), new RegExp(`the trainer was asked for a checkpoint at ${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} but ended without writing it`));
+  assert.match(
+    (f.warnings ?? []).join('\n'),
+    new RegExp(`the trainer was asked for a checkpoint at ${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} but ended without writing it`),
+  );
 });

@@ -18,7 +18,14 @@ test('parses nvidia-smi compute-apps CSV (MiB) and sums per pid', () => {
 });
 
 test('the process tree of a real process with a child: pids, RSS, peak, then gone', async () => {
-  const child = spawn('/usr/bin/python3', ['-c', 'import subprocess,sys,time; p=subprocess.Popen([sys.executable,"-c","import time; b=bytearray(30*2**20); time.sleep(30)"]); print(p.pid, flush=True); time.sleep(30)'], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(
+    '/usr/bin/python3',
+    [
+      '-c',
+      'import subprocess,sys,time; p=subprocess.Popen([sys.executable,"-c","import time; b=bytearray(30*2**20); time.sleep(30)"]); print(p.pid, flush=True); time.sleep(30)',
+    ],
+    { detached: true, stdio: ['ignore', 'pipe', 'ignore'] },
+  );
   const grandchild = await new Promise<number>((res) => child.stdout.once('data', (b: Buffer) => res(Number(String(b).trim()))));
   await new Promise((r) => setTimeout(r, 300));
   const pids = await processTreePids(child.pid!);
@@ -43,11 +50,18 @@ test('the process tree of a real process with a child: pids, RSS, peak, then gon
 
 test('the known-tree sample follows children and re-parented members, and drops a member whose pid now names another process', async () => {
   // A root whose child starts a grandchild and exits: the grandchild is re-parented (no longer a descendant).
-  const root = spawn('/usr/bin/python3', ['-c', [
-    'import subprocess, sys, time',
-    'mid = subprocess.Popen([sys.executable, "-c", "import subprocess, sys; p = subprocess.Popen([sys.executable, \\"-c\\", \\"import time; time.sleep(30)\\"]); print(p.pid, flush=True)"], stdout=subprocess.PIPE)',
-    'print(mid.stdout.readline().decode().strip(), flush=True); mid.wait(); time.sleep(30)',
-  ].join('\n')], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+  const root = spawn(
+    '/usr/bin/python3',
+    [
+      '-c',
+      [
+        'import subprocess, sys, time',
+        'mid = subprocess.Popen([sys.executable, "-c", "import subprocess, sys; p = subprocess.Popen([sys.executable, \\"-c\\", \\"import time; time.sleep(30)\\"]); print(p.pid, flush=True)"], stdout=subprocess.PIPE)',
+        'print(mid.stdout.readline().decode().strip(), flush=True); mid.wait(); time.sleep(30)',
+      ].join('\n'),
+    ],
+    { detached: true, stdio: ['ignore', 'pipe', 'ignore'] },
+  );
   const orphan = await new Promise<number>((res) => root.stdout.once('data', (b: Buffer) => res(Number(String(b).trim()))));
   try {
     await new Promise((r) => setTimeout(r, 200));
@@ -60,6 +74,10 @@ test('the known-tree sample follows children and re-parented members, and drops 
     assert.ok(!stale.includes(orphan), 'a pid with another start time is another process');
   } finally {
     process.kill(-root.pid!, 'SIGKILL');
-    try { process.kill(orphan, 'SIGKILL'); } catch { /* gone */ }
+    try {
+      process.kill(orphan, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
   }
 });

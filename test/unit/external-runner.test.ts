@@ -34,8 +34,16 @@ function dead(pid: number): boolean {
 }
 
 const CONFIGS: Array<[string, string, (t: string) => void]> = [
-  ['train.yaml', '# my run\nbatch_size: 32  # per device\nlr: 0.001\ndata: ./data\n', (t) => assert.equal(t, '# my run\nbatch_size: 64  # per device\nlr: 0.002\ndata: ./data\n')],
-  ['cfg.json', '{\n  // jsonc\n  "train": { "batch_size": 32, "learning_rate": 1e-3 }\n}\n', (t) => assert.equal(t, '{\n  // jsonc\n  "train": { "batch_size": 64, "learning_rate": 0.002 }\n}\n')],
+  [
+    'train.yaml',
+    '# my run\nbatch_size: 32  # per device\nlr: 0.001\ndata: ./data\n',
+    (t) => assert.equal(t, '# my run\nbatch_size: 64  # per device\nlr: 0.002\ndata: ./data\n'),
+  ],
+  [
+    'cfg.json',
+    '{\n  // jsonc\n  "train": { "batch_size": 32, "learning_rate": 1e-3 }\n}\n',
+    (t) => assert.equal(t, '{\n  // jsonc\n  "train": { "batch_size": 64, "learning_rate": 0.002 }\n}\n'),
+  ],
   ['pyproject.toml', '[training]\nbatch_size = 32 # bs\nlr = 0.001\n', (t) => assert.equal(t, '[training]\nbatch_size = 64 # bs\nlr = 0.002\n')],
 ];
 
@@ -54,7 +62,11 @@ for (const [name, text, check] of CONFIGS) {
     const echo = JSON.parse(readFileSync(out, 'utf8'));
     const copy: string = echo.argv[1];
     assert.equal(resolve(copy, '..'), dir, 'the copy sits next to the original');
-    assert.match(copy, new RegExp(`/\\.batch-tuner-pid${process.pid}-profile-64-[a-z0-9]+\\${name.slice(name.lastIndexOf('.'))}$`), 'named after its owner and trial');
+    assert.match(
+      copy,
+      new RegExp(`/\\.batch-tuner-pid${process.pid}-profile-64-[a-z0-9]+\\${name.slice(name.lastIndexOf('.'))}$`),
+      'named after its owner and trial',
+    );
     assert.deepEqual(echo.argv.slice(2), ['--bs', '64', '--lr', '0.002', '--steps', '30', '--seed', '7', '--ws', '/ws with space']);
     assert.equal(echo.cwd, dir);
     check(echo.config_text);
@@ -71,7 +83,13 @@ for (const [name, text, check] of CONFIGS) {
     assert.ok(!existsSync(echo.env.BATCH_TUNER_METRICS), 'the metrics file is deleted after the trial');
     assert.deepEqual(readdirSync(dir).sort(), ['echo.json', name].sort());
     assert.equal(readFileSync(file, 'utf8'), text, 'the original is untouched');
-    assert.deepEqual(r.steps.map((s) => [s.step, s.loss, s.samples]), [[1, 1, 64], [2, 0.5, 128]]);
+    assert.deepEqual(
+      r.steps.map((s) => [s.step, s.loss, s.samples]),
+      [
+        [1, 1, 64],
+        [2, 0.5, 128],
+      ],
+    );
   });
 }
 
@@ -112,7 +130,9 @@ test('a script that hangs is killed after hangTimeoutMs: timeout', async () => {
   const { file } = dirWith('h.yaml', 'batch_size: 8\n');
   const t0 = Date.now();
   const pids: number[] = [];
-  const r = await createExternalRunner({ command: `\${python} ${FIX}/hang.py`, pythonPath: PY, hangTimeoutMs: 1200 })(spec(file), { onReady: (i) => pids.push(i.pid) });
+  const r = await createExternalRunner({ command: `\${python} ${FIX}/hang.py`, pythonPath: PY, hangTimeoutMs: 1200 })(spec(file), {
+    onReady: (i) => pids.push(i.pid),
+  });
   assert.equal(r.status, 'timeout');
   assert.equal(r.error?.kind, 'hang');
   assert.match(r.error?.message ?? '', /no output .* for 1 s: killed it/);
@@ -134,14 +154,21 @@ test('stopping a trial that spawned children kills the whole tree (setsid child 
   await new Promise((r) => setTimeout(r, 400)); // let the resource sampler see the grandchildren
   const pids = readFileSync(pidsOut, 'utf8').trim().split(' ').map(Number);
   assert.equal(pids.length, 3);
-  assert.ok(pids.every((x) => !dead(x)), 'all alive before the stop');
+  assert.ok(
+    pids.every((x) => !dead(x)),
+    'all alive before the stop',
+  );
   const t0 = Date.now();
   ac.abort();
   const r = await p;
   assert.equal(r.status, 'cancelled');
   assert.ok(Date.now() - t0 < 5000, 'stopped within SIGTERM + SIGKILL grace');
   await new Promise((res) => setTimeout(res, 200));
-  assert.deepEqual(pids.filter((x) => !dead(x)), [], 'no process of the trial is left');
+  assert.deepEqual(
+    pids.filter((x) => !dead(x)),
+    [],
+    'no process of the trial is left',
+  );
 });
 
 test('an out-of-memory error becomes status oom through the reporter guard', async () => {
@@ -157,10 +184,19 @@ test('a script that speaks no protocol: loss and throughput from its log lines (
   const { file } = dirWith('hf.json', '{"per_device_train_batch_size": 16, "learning_rate": 5e-5}');
   const r = await createExternalRunner({ command: `\${python} ${FIX}/hf_log.py`, pythonPath: PY })(spec(file, { batchSize: 16, learningRate: 5e-5 }), {});
   assert.equal(r.status, 'ok', JSON.stringify(r.error));
-  assert.deepEqual(r.steps.map((s) => s.loss), [2.3, 1.8, 1.4, 1.1, 0.9]);
-  assert.deepEqual(r.steps.map((s) => s.samples), [16, 32, 48, 64, 80]);
+  assert.deepEqual(
+    r.steps.map((s) => s.loss),
+    [2.3, 1.8, 1.4, 1.1, 0.9],
+  );
+  assert.deepEqual(
+    r.steps.map((s) => s.samples),
+    [16, 32, 48, 64, 80],
+  );
   assert.ok((r.samplesPerSecond ?? 0) > 0, 'throughput from the time between lines');
-  assert.deepEqual(r.evals.map((e) => [e.valLoss, e.valAccuracy]), [[0.95, 0.7]]);
+  assert.deepEqual(
+    r.evals.map((e) => [e.valLoss, e.valAccuracy]),
+    [[0.95, 0.7]],
+  );
   const w = (r.warnings ?? []).join('\n');
   assert.match(w, /does not speak the metrics protocol.*one line per step assumed/);
   assert.match(w, /noise scale needs grad_sq_norm, micro_grad_sq_norm and micro_batch_size/);
@@ -179,7 +215,10 @@ test('a flood of output (a 10 MB line, 40k lines) stays bounded', async () => {
   let logs = 0;
   const r = await createExternalRunner({ command: `${process.execPath} ${FIX}/flood.js` })(spec(file, { batchSize: 8 }), { onLog: () => logs++ });
   assert.equal(r.status, 'ok', JSON.stringify(r.error));
-  assert.deepEqual(r.steps.map((s) => s.step), [1, 2]);
+  assert.deepEqual(
+    r.steps.map((s) => s.step),
+    [1, 2],
+  );
   assert.ok(logs <= 2001, `log lines forwarded: ${logs}`);
   const s = JSON.stringify(r);
   assert.ok(s.length < 200_000, `result size ${s.length}`);
@@ -193,24 +232,38 @@ test('two trials at once on one config: separate copies and metrics, no interfer
       {},
     );
   const [a, b] = await Promise.all([run(16), run(128)]);
-  for (const [r, bs] of [[a, 16], [b, 128]] as Array<[TrialResult, number]>) {
+  for (const [r, bs] of [
+    [a, 16],
+    [b, 128],
+  ] as Array<[TrialResult, number]>) {
     assert.equal(r.status, 'ok');
     const echo = JSON.parse(readFileSync(join(dir, `echo-${bs}.json`), 'utf8'));
     assert.match(echo.config_text, new RegExp(`^batch_size: ${bs}\\n`));
     assert.equal(echo.env.BATCH_TUNER_BATCH_SIZE, String(bs));
-    assert.deepEqual(r.steps.map((s: StepMetrics) => s.samples), [bs, 2 * bs]);
+    assert.deepEqual(
+      r.steps.map((s: StepMetrics) => s.samples),
+      [bs, 2 * bs],
+    );
   }
   const ea = JSON.parse(readFileSync(join(dir, 'echo-16.json'), 'utf8'));
   const eb = JSON.parse(readFileSync(join(dir, 'echo-128.json'), 'utf8'));
   assert.notEqual(ea.env.BATCH_TUNER_METRICS, eb.env.BATCH_TUNER_METRICS);
   assert.notEqual(ea.env.BATCH_TUNER_CONFIG, eb.env.BATCH_TUNER_CONFIG);
-  assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('.batch-tuner')), []);
+  assert.deepEqual(
+    readdirSync(dir).filter((f) => f.startsWith('.batch-tuner')),
+    [],
+  );
 });
 
 test('shell mode: a pipeline runs, and a value with spaces and quotes stays one argument', async () => {
   const { dir, file } = dirWith("it's.yaml", 'batch_size: 8\n');
   const out = join(dir, 'echo.json');
-  const r = await createExternalRunner({ command: `\${python} '${FIX}/echo_env.py' --config \${config} 2>&1 | cat`, shell: true, pythonPath: PY, env: { ...process.env, ECHO_OUT: out } })(spec(file, { batchSize: 8 }), {});
+  const r = await createExternalRunner({
+    command: `\${python} '${FIX}/echo_env.py' --config \${config} 2>&1 | cat`,
+    shell: true,
+    pythonPath: PY,
+    env: { ...process.env, ECHO_OUT: out },
+  })(spec(file, { batchSize: 8 }), {});
   assert.equal(r.status, 'ok', JSON.stringify(r.error));
   const echo = JSON.parse(readFileSync(out, 'utf8'));
   assert.equal(echo.argv.length, 2);
@@ -220,7 +273,10 @@ test('shell mode: a pipeline runs, and a value with spaces and quotes stays one 
 
 test('a script that ignores ${steps} is stopped after the last requested step (status ok, warned)', async () => {
   const { file } = dirWith('i.yaml', 'batch_size: 8\n');
-  const r = await createExternalRunner({ command: `\${python} ${FIX}/ignores_steps.py`, pythonPath: PY, afterLastStepGraceMs: 300 })(spec(file, { batchSize: 8, maxSteps: 5 }), {});
+  const r = await createExternalRunner({ command: `\${python} ${FIX}/ignores_steps.py`, pythonPath: PY, afterLastStepGraceMs: 300 })(
+    spec(file, { batchSize: 8, maxSteps: 5 }),
+    {},
+  );
   assert.equal(r.status, 'ok', JSON.stringify(r.error));
   assert.ok(r.steps.length >= 5);
   assert.match((r.warnings ?? []).join('\n'), /kept running after step 5/);
@@ -249,7 +305,12 @@ test('a script that exits but leaves a child holding its output open: ends promp
   const { dir, file } = dirWith('l.yaml', 'batch_size: 8\n');
   const pidsOut = join(dir, 'pid.txt');
   const t0 = Date.now();
-  const r = await createExternalRunner({ command: `\${python} ${FIX}/leaves_child.py`, pythonPath: PY, hangTimeoutMs: 20_000, env: { ...process.env, PIDS_OUT: pidsOut } })(spec(file, { batchSize: 8 }), {});
+  const r = await createExternalRunner({
+    command: `\${python} ${FIX}/leaves_child.py`,
+    pythonPath: PY,
+    hangTimeoutMs: 20_000,
+    env: { ...process.env, PIDS_OUT: pidsOut },
+  })(spec(file, { batchSize: 8 }), {});
   assert.equal(r.status, 'ok', JSON.stringify(r.error));
   assert.ok(Date.now() - t0 < 6000, `ended after ${Date.now() - t0} ms`);
   const child = Number(readFileSync(pidsOut, 'utf8'));

@@ -106,39 +106,50 @@ test('driver: which schedule and which lr rule a trial gets', () => {
   );
 });
 
-test('runner: BATCH_TUNER_CONTROL names the file (first command already there), removed after the trial; unset without a schedule', { timeout: 30_000, skip }, async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'bt-sched-env-'));
-  const script = join(dir, 'peek.py');
-  writeFileSync(
-    script,
-    [
-      'import json, os, sys',
-      'from batch_tuner import Reporter, poll_control',
-      'path = os.environ.get("BATCH_TUNER_CONTROL")',
-      'text = open(path).read() if path and os.path.exists(path) else None',
-      'json.dump({"path": path, "text": text, "poll": poll_control()}, open(sys.argv[1], "w"))',
-      'rep = Reporter()',
-      'rep.step(1, loss=1.0)',
-      'rep.done()',
-    ].join('\n'),
-  );
-  const config = join(dir, 'config.yaml');
-  writeFileSync(config, 'batch_size: 32\nlr: 0.01\n');
-  const out = join(dir, 'out.json');
-  const run = createExternalRunner({ command: `\${python} ${script} ${out}`, pythonPath: PY!, env: pythonEnv({ BATCH_TUNER_CONTROL: '/stale/control.json' }) });
+test(
+  'runner: BATCH_TUNER_CONTROL names the file (first command already there), removed after the trial; unset without a schedule',
+  { timeout: 30_000, skip },
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bt-sched-env-'));
+    const script = join(dir, 'peek.py');
+    writeFileSync(
+      script,
+      [
+        'import json, os, sys',
+        'from batch_tuner import Reporter, poll_control',
+        'path = os.environ.get("BATCH_TUNER_CONTROL")',
+        'text = open(path).read() if path and os.path.exists(path) else None',
+        'json.dump({"path": path, "text": text, "poll": poll_control()}, open(sys.argv[1], "w"))',
+        'rep = Reporter()',
+        'rep.step(1, loss=1.0)',
+        'rep.done()',
+      ].join('\n'),
+    );
+    const config = join(dir, 'config.yaml');
+    writeFileSync(config, 'batch_size: 32\nlr: 0.01\n');
+    const out = join(dir, 'out.json');
+    const run = createExternalRunner({
+      command: `\${python} ${script} ${out}`,
+      pythonPath: PY!,
+      env: pythonEnv({ BATCH_TUNER_CONTROL: '/stale/control.json' }),
+    });
 
-  const r = await run(trial({ configPath: config, learningRate: 0.01, maxSteps: 1, schedule: { kind: 'linear_ramp', from: 8, to: 64, over_samples: 1000, round_to: 8 } }), {});
-  assert.equal(r.status, 'ok', JSON.stringify(r.error));
-  const seen = JSON.parse(readFileSync(out, 'utf8'));
-  assert.match(seen.path, /control-sched-32\.json$/);
-  assert.deepEqual(JSON.parse(seen.text), { v: 1, batch_size: 8, learning_rate: 0.005, seq: 1 }, 'the ramp starts at `from`, lr co-scaled by sqrt');
-  assert.deepEqual(seen.poll, { seq: 1, batch_size: 8, learning_rate: 0.005 });
-  assert.ok(!existsSync(seen.path), 'the control file is deleted when the trial ends');
+    const r = await run(
+      trial({ configPath: config, learningRate: 0.01, maxSteps: 1, schedule: { kind: 'linear_ramp', from: 8, to: 64, over_samples: 1000, round_to: 8 } }),
+      {},
+    );
+    assert.equal(r.status, 'ok', JSON.stringify(r.error));
+    const seen = JSON.parse(readFileSync(out, 'utf8'));
+    assert.match(seen.path, /control-sched-32\.json$/);
+    assert.deepEqual(JSON.parse(seen.text), { v: 1, batch_size: 8, learning_rate: 0.005, seq: 1 }, 'the ramp starts at `from`, lr co-scaled by sqrt');
+    assert.deepEqual(seen.poll, { seq: 1, batch_size: 8, learning_rate: 0.005 });
+    assert.ok(!existsSync(seen.path), 'the control file is deleted when the trial ends');
 
-  const plain = await run(trial({ configPath: config, maxSteps: 1 }), {});
-  assert.equal(plain.status, 'ok', JSON.stringify(plain.error));
-  assert.equal(JSON.parse(readFileSync(out, 'utf8')).path, null, 'no schedule: no control file, and an inherited BATCH_TUNER_CONTROL is dropped');
-});
+    const plain = await run(trial({ configPath: config, maxSteps: 1 }), {});
+    assert.equal(plain.status, 'ok', JSON.stringify(plain.error));
+    assert.equal(JSON.parse(readFileSync(out, 'utf8')).path, null, 'no schedule: no control file, and an inherited BATCH_TUNER_CONTROL is dropped');
+  },
+);
 
 test('real PyTorch: a step schedule grows the batch 32 -> 64 -> 128 through the control file, and the loss falls', { timeout: 60_000, skip }, async () => {
   assert.ok(existsSync(MNIST), 'run `npm run build` first (creates dist/data/mnist.bin)');

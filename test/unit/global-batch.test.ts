@@ -75,40 +75,79 @@ test('DeepSpeed: three numbers give the world size; the sites and the optimizer 
   const wrong = readGlobalBatch(text, 'json', 'ds_zero2.json', { worldSize: 2 })!;
   assert.deepEqual(
     wrong.problems.map((p) => `${p.line}:${p.column} ${p.message}`),
-    [`${where(text, '512')} train_batch_size (512) must equal train_micro_batch_size_per_gpu x gradient_accumulation_steps x the world size = 16 x 8 x 2 = 256; change one of them so that they agree`],
+    [
+      `${where(text, '512')} train_batch_size (512) must equal train_micro_batch_size_per_gpu x gradient_accumulation_steps x the world size = 16 x 8 x 2 = 256; change one of them so that they agree`,
+    ],
   );
   assert.match(effectiveGlobalBatchLabel(wrong), /^global batch: inconsistent \(line 2: train_batch_size \(512\) must equal/);
 });
 
 test('DeepSpeed: two of three (JSONC), one alone, "auto", and numbers no world size can make consistent', () => {
   const two = read('ds_two_keys.jsonc');
-  assert.deepEqual(numbers(readGlobalBatch(two, 'ds.jsonc', 'ds.jsonc')), { family: 'deepspeed', micro: 64, accumulation: 4, world: 1, worldFrom: 'assumed', global: 256 });
-  assert.deepEqual(numbers(readGlobalBatch(two, 'ds.jsonc', 'ds.jsonc', { worldSize: 2 })), { family: 'deepspeed', micro: 32, accumulation: 4, world: 2, worldFrom: 'given', global: 256 });
+  assert.deepEqual(numbers(readGlobalBatch(two, 'ds.jsonc', 'ds.jsonc')), {
+    family: 'deepspeed',
+    micro: 64,
+    accumulation: 4,
+    world: 1,
+    worldFrom: 'assumed',
+    global: 256,
+  });
+  assert.deepEqual(numbers(readGlobalBatch(two, 'ds.jsonc', 'ds.jsonc', { worldSize: 2 })), {
+    family: 'deepspeed',
+    micro: 32,
+    accumulation: 4,
+    world: 2,
+    worldFrom: 'given',
+    global: 256,
+  });
   const three = readGlobalBatch(two, 'ds.jsonc', 'ds.jsonc', { worldSize: 3 })!;
   assert.deepEqual(
     three.problems.map((p) => `${p.file}:${p.line}:${p.column}: ${p.message}`),
-    [`ds.jsonc:${where(two, '256,')}: train_batch_size (256) is not a multiple of gradient_accumulation_steps x the world size = 4 x 3 = 12, so train_micro_batch_size_per_gpu would not be a whole number; change one of them`],
+    [
+      `ds.jsonc:${where(two, '256,')}: train_batch_size (256) is not a multiple of gradient_accumulation_steps x the world size = 4 x 3 = 12, so train_micro_batch_size_per_gpu would not be a whole number; change one of them`,
+    ],
   );
 
   const alone = '{ "train_batch_size": 64, "zero_optimization": { "stage": 1 } }';
-  assert.deepEqual(numbers(readGlobalBatch(alone, 'json', 'a.json', { worldSize: 4 })), { family: 'deepspeed', micro: 16, accumulation: 1, world: 4, worldFrom: 'given', global: 64 });
+  assert.deepEqual(numbers(readGlobalBatch(alone, 'json', 'a.json', { worldSize: 4 })), {
+    family: 'deepspeed',
+    micro: 16,
+    accumulation: 1,
+    world: 4,
+    worldFrom: 'given',
+    global: 64,
+  });
   // train_batch_size with nothing of DeepSpeed's beside it is one plain batch size.
   assert.equal(readGlobalBatch('{ "train_batch_size": 64 }', 'json', 'a.json')!.family, 'plain');
 
   // In a script that also has TrainingArguments, an all-"auto" DeepSpeed dict defers to them.
-  const script = 'ds = {"train_batch_size": "auto", "gradient_accumulation_steps": "auto", "zero_optimization": {"stage": 2}}\nargs = TrainingArguments(per_device_train_batch_size=8, gradient_accumulation_steps=2, deepspeed=ds)\n';
-  assert.deepEqual(numbers(readGlobalBatch(script, 'python', 't.py', { worldSize: 2 })), { family: 'hf', micro: 8, accumulation: 2, world: 2, worldFrom: 'given', global: 32 });
+  const script =
+    'ds = {"train_batch_size": "auto", "gradient_accumulation_steps": "auto", "zero_optimization": {"stage": 2}}\nargs = TrainingArguments(per_device_train_batch_size=8, gradient_accumulation_steps=2, deepspeed=ds)\n';
+  assert.deepEqual(numbers(readGlobalBatch(script, 'python', 't.py', { worldSize: 2 })), {
+    family: 'hf',
+    micro: 8,
+    accumulation: 2,
+    world: 2,
+    worldFrom: 'given',
+    global: 32,
+  });
 
   const auto = readGlobalBatch(read('ds_hf_auto.json'), 'json', 'ds_hf_auto.json')!;
   assert.equal(auto.family, 'deepspeed');
   assert.deepEqual([auto.micro, auto.accumulation, auto.global, auto.problems], [undefined, undefined, undefined, []]);
-  assert.deepEqual(Object.values(auto.sites).map((s) => s.value), ['auto', 'auto', 'auto']);
+  assert.deepEqual(
+    Object.values(auto.sites).map((s) => s.value),
+    ['auto', 'auto', 'auto'],
+  );
   assert.equal(effectiveGlobalBatchLabel(auto), 'global auto = auto x auto acc x 1 worker (assumed)');
 
   const bad = '{\n  "train_batch_size": 100,\n  "train_micro_batch_size_per_gpu": 32,\n  "gradient_accumulation_steps": 4\n}';
-  assert.deepEqual(readGlobalBatch(bad, 'json', 'bad.json')!.problems.map((p) => `${p.line}:${p.column} ${p.message}`), [
-    '2:23 train_batch_size (100) is not a multiple of train_micro_batch_size_per_gpu x gradient_accumulation_steps = 32 x 4 = 128, so the number of workers would not be a whole number; change one of them',
-  ]);
+  assert.deepEqual(
+    readGlobalBatch(bad, 'json', 'bad.json')!.problems.map((p) => `${p.line}:${p.column} ${p.message}`),
+    [
+      '2:23 train_batch_size (100) is not a multiple of train_micro_batch_size_per_gpu x gradient_accumulation_steps = 32 x 4 = 128, so the number of workers would not be a whole number; change one of them',
+    ],
+  );
 });
 
 test('HF, Lightning, our format and a plain key, in YAML, TOML and Python', () => {
@@ -121,12 +160,10 @@ test('HF, Lightning, our format and a plain key, in YAML, TOML and Python', () =
   const pl = read('lightning_cli.yaml');
   const l = readGlobalBatch(pl, 'yaml', 'lightning_cli.yaml')!;
   assert.deepEqual(numbers(l), { family: 'lightning', micro: 32, accumulation: 4, world: 4, worldFrom: 'config', global: 512 });
-  assert.deepEqual([site(pl, l.sites.micro?.key), site(pl, l.sites.devices?.key), site(pl, l.sites.nodes?.key), site(pl, l.learningRate)], [
-    'batch_size=32',
-    'devices=[0, 1]',
-    'num_nodes=2',
-    'lr=0.001',
-  ]);
+  assert.deepEqual(
+    [site(pl, l.sites.micro?.key), site(pl, l.sites.devices?.key), site(pl, l.sites.nodes?.key), site(pl, l.learningRate)],
+    ['batch_size=32', 'devices=[0, 1]', 'num_nodes=2', 'lr=0.001'],
+  );
   assert.equal(effectiveGlobalBatchLabel(l), 'global 512 = 32 x 4 acc x 4 workers');
   const blockList = 'trainer:\n  devices:\n    - 0\n    - 1\n    - 2\n  accumulate_grad_batches: 2\ndata:\n  batch_size: 8\n';
   assert.equal(readGlobalBatch(blockList, 'yaml', 'l.yaml')!.global, 48);
@@ -152,7 +189,10 @@ test('HF, Lightning, our format and a plain key, in YAML, TOML and Python', () =
   const plPy = read('train_lightning.py');
   const q = readGlobalBatch(plPy, 'python', 'train_lightning.py')!;
   assert.deepEqual(numbers(q), { family: 'lightning', micro: 64, accumulation: 2, world: 2, worldFrom: 'config', global: 256 });
-  assert.deepEqual([site(plPy, q.sites.micro?.key), site(plPy, q.sites.devices?.key), site(plPy, q.learningRate)], ['"--batch-size"=64', 'devices=2', '"--lr"=0.01']);
+  assert.deepEqual(
+    [site(plPy, q.sites.micro?.key), site(plPy, q.sites.devices?.key), site(plPy, q.learningRate)],
+    ['"--batch-size"=64', 'devices=2', '"--lr"=0.01'],
+  );
 
   const plain = readGlobalBatch('BATCH_SIZE = 64  # per process\n', 'python', 'train.py')!;
   assert.deepEqual(numbers(plain), { family: 'plain', micro: 64, accumulation: 1, world: 1, worldFrom: 'assumed', global: 64 });
@@ -161,15 +201,20 @@ test('HF, Lightning, our format and a plain key, in YAML, TOML and Python', () =
 
 test('values that cannot be used are problems at the value, with what to write instead', () => {
   const text = 'per_device_train_batch_size: 8\ngradient_accumulation_steps: 2.5\n';
-  assert.deepEqual(readGlobalBatch(text, 'yaml', 'hf.yaml')!.problems.map((p) => `${p.line}:${p.column} ${p.message}`), [
-    '2:30 gradient_accumulation_steps must be a whole number >= 1 (got 2.5); fix the value',
-  ]);
+  assert.deepEqual(
+    readGlobalBatch(text, 'yaml', 'hf.yaml')!.problems.map((p) => `${p.line}:${p.column} ${p.message}`),
+    ['2:30 gradient_accumulation_steps must be a whole number >= 1 (got 2.5); fix the value'],
+  );
   const auto = 'per_device_train_batch_size: auto\n';
-  assert.match(readGlobalBatch(auto, 'yaml', 'hf.yaml')!.problems[0].message, /per_device_train_batch_size must be a whole number >= 1 here \("auto" is DeepSpeed's/);
+  assert.match(
+    readGlobalBatch(auto, 'yaml', 'hf.yaml')!.problems[0].message,
+    /per_device_train_batch_size must be a whole number >= 1 here \("auto" is DeepSpeed's/,
+  );
   const devices = 'trainer:\n  devices: 2\n  accumulate_grad_batches: 2\ndata:\n  batch_size: 8\n';
-  assert.deepEqual(readGlobalBatch(devices, 'yaml', 'l.yaml', { worldSize: 4 })!.problems.map((p) => `${p.line}:${p.column} ${p.message}`), [
-    '2:12 the file runs on devices x num_nodes = 2 workers, but the world size is 4; change devices/num_nodes or the world size so they agree',
-  ]);
+  assert.deepEqual(
+    readGlobalBatch(devices, 'yaml', 'l.yaml', { worldSize: 4 })!.problems.map((p) => `${p.line}:${p.column} ${p.message}`),
+    ['2:12 the file runs on devices x num_nodes = 2 workers, but the world size is 4; change devices/num_nodes or the world size so they agree'],
+  );
 });
 
 test('Apply, DeepSpeed: every present key changes together; comments and layout stay', () => {
@@ -190,13 +235,21 @@ test('Apply, DeepSpeed: every present key changes together; comments and layout 
 
   const two = read('ds_two_keys.jsonc');
   const o2 = withGlobalBatch(two, 'ds.jsonc', { micro: 16, accumulation: 8, world: 4 });
-  assert.equal(o2.text, two.replace('"train_batch_size": 256, // global', '"train_batch_size": 512, // global').replace('"gradient_accumulation_steps": 4', '"gradient_accumulation_steps": 8'));
+  assert.equal(
+    o2.text,
+    two
+      .replace('"train_batch_size": 256, // global', '"train_batch_size": 512, // global')
+      .replace('"gradient_accumulation_steps": 4', '"gradient_accumulation_steps": 8'),
+  );
 
   // One key alone means accumulation 1 to DeepSpeed: accumulation 8 needs the key, and says so.
   const alone = '{\n  "train_batch_size": 64,\n  "fp16": { "enabled": true }\n}\n';
   const o3 = withGlobalBatch(alone, 'ds.json', { micro: 16, accumulation: 8, world: 2 });
   assert.equal(o3.text, '{\n  "train_batch_size": 256,\n  "fp16": { "enabled": true },\n  "gradient_accumulation_steps": 8\n}\n');
-  assert.deepEqual(o3.added.map((a) => [a.key, a.value]), [['gradient_accumulation_steps', 8]]);
+  assert.deepEqual(
+    o3.added.map((a) => [a.key, a.value]),
+    [['gradient_accumulation_steps', 8]],
+  );
   assert.match(o3.added[0].why, /only when train_batch_size and train_micro_batch_size_per_gpu are both given/);
   // ... and accumulation 1 adds nothing.
   assert.deepEqual(withGlobalBatch(alone, 'ds.json', { micro: 16, accumulation: 1, world: 2 }).added, []);
@@ -209,33 +262,54 @@ test('Apply, DeepSpeed: every present key changes together; comments and layout 
 
 test('Apply, DeepSpeed: inconsistent numbers, "auto" and non-numbers stop everything with file:line:col', () => {
   const bad = '{\n  "train_batch_size": 100,\n  "train_micro_batch_size_per_gpu": 32,\n  "gradient_accumulation_steps": 4\n}';
-  assert.match(errorOf(() => withGlobalBatch(bad, 'cfg/ds.json', { micro: 8, accumulation: 2 })), /^cfg\/ds\.json:2:23: error: train_batch_size \(100\) is not a multiple of/);
+  assert.match(
+    errorOf(() => withGlobalBatch(bad, 'cfg/ds.json', { micro: 8, accumulation: 2 })),
+    /^cfg\/ds\.json:2:23: error: train_batch_size \(100\) is not a multiple of/,
+  );
   const auto = read('ds_hf_auto.json');
   assert.equal(
     errorOf(() => withGlobalBatch(auto, 'ds_hf_auto.json', { micro: 8, accumulation: 2 })),
     `ds_hf_auto.json:${where(auto, '"train_batch_size": "auto"', 20)}: error: DeepSpeed's batch keys are all "auto": the Hugging Face Trainer fills them in from TrainingArguments; apply to per_device_train_batch_size and gradient_accumulation_steps there instead`,
   );
   const mixed = '{\n  "train_batch_size": 64,\n  "train_micro_batch_size_per_gpu": "auto",\n  "bf16": {}\n}';
-  assert.match(errorOf(() => withGlobalBatch(mixed, 'ds.json', { micro: 8, accumulation: 2 })), /^ds\.json:3:37: error: train_micro_batch_size_per_gpu is "auto" while train_batch_size is a number/);
+  assert.match(
+    errorOf(() => withGlobalBatch(mixed, 'ds.json', { micro: 8, accumulation: 2 })),
+    /^ds\.json:3:37: error: train_micro_batch_size_per_gpu is "auto" while train_batch_size is a number/,
+  );
   const text = '{ "train_batch_size": "${BS}", "gradient_accumulation_steps": 2, "fp16": {} }';
-  assert.match(errorOf(() => withGlobalBatch(text, 'ds.json', { micro: 8, accumulation: 2 })), /^ds\.json:1:23: error: train_batch_size must be a whole number >= 1 or "auto" \(got "\$\{BS\}"\)/);
+  assert.match(
+    errorOf(() => withGlobalBatch(text, 'ds.json', { micro: 8, accumulation: 2 })),
+    /^ds\.json:1:23: error: train_batch_size must be a whole number >= 1 or "auto" \(got "\$\{BS\}"\)/,
+  );
   assert.throws(() => withGlobalBatch(text, 'ds.json', { micro: 0, accumulation: 2 }), /micro must be a whole number >= 1 \(got 0\)/);
 });
 
 test('Apply, HF and Lightning: per-device batch and accumulation; the hardware is never changed', () => {
   const hf = read('hf_sft.yaml');
   const o = withGlobalBatch(hf, 'hf_sft.yaml', { micro: 4, accumulation: 8, world: 8, learningRate: 3e-5 });
-  assert.equal(o.text, hf.replace('per_device_train_batch_size: 8   # per GPU', 'per_device_train_batch_size: 4   # per GPU').replace('gradient_accumulation_steps: 4', 'gradient_accumulation_steps: 8').replace('learning_rate: 2.0e-5', 'learning_rate: 0.00003'));
+  assert.equal(
+    o.text,
+    hf
+      .replace('per_device_train_batch_size: 8   # per GPU', 'per_device_train_batch_size: 4   # per GPU')
+      .replace('gradient_accumulation_steps: 4', 'gradient_accumulation_steps: 8')
+      .replace('learning_rate: 2.0e-5', 'learning_rate: 0.00003'),
+  );
   assert.equal(o.reading.global, 256);
 
   const py = read('train_hf.py');
   const p = withGlobalBatch(py, 'train_hf.py', { micro: 8, accumulation: 2 });
   assert.equal(p.text, py.replace('per_device_train_batch_size=16,  # per GPU', 'per_device_train_batch_size=8, gradient_accumulation_steps=2,  # per GPU'));
-  assert.deepEqual(p.added.map((a) => a.key), ['gradient_accumulation_steps']);
+  assert.deepEqual(
+    p.added.map((a) => a.key),
+    ['gradient_accumulation_steps'],
+  );
 
   const toml = read('train_accelerate.toml');
   const t = withGlobalBatch(toml, 'train_accelerate.toml', { micro: 2, accumulation: 2 });
-  assert.equal(t.text, toml.replace('per_device_train_batch_size = 4 # per process\n', 'per_device_train_batch_size = 2 # per process\ngradient_accumulation_steps = 2\n'));
+  assert.equal(
+    t.text,
+    toml.replace('per_device_train_batch_size = 4 # per process\n', 'per_device_train_batch_size = 2 # per process\ngradient_accumulation_steps = 2\n'),
+  );
 
   const argparse = 'p.add_argument("--per_device_train_batch_size", type=int, default=4)\n';
   const argparseError = errorOf(() => withGlobalBatch(argparse, 'train.py', { micro: 2, accumulation: 2 }));
@@ -251,21 +325,36 @@ test('Apply, HF and Lightning: per-device batch and accumulation; the hardware i
     `lightning_cli.yaml:${where(pl, '[0, 1]')}: error: the file runs on devices x num_nodes = 4 workers but the batch was chosen for 8; Batch Tuner does not change the hardware a run asks for: change devices/num_nodes yourself, or tune for 4 workers`,
   );
   const noAcc = 'trainer:\n  devices: 2 # two GPUs\ndata:\n  batch_size: 32\n';
-  assert.equal(withGlobalBatch(noAcc, 'l.yaml', { micro: 8, accumulation: 4 }).text, 'trainer:\n  devices: 2 # two GPUs\n  accumulate_grad_batches: 4\ndata:\n  batch_size: 8\n');
+  assert.equal(
+    withGlobalBatch(noAcc, 'l.yaml', { micro: 8, accumulation: 4 }).text,
+    'trainer:\n  devices: 2 # two GPUs\n  accumulate_grad_batches: 4\ndata:\n  batch_size: 8\n',
+  );
 
   const plPy = read('train_lightning.py');
   const lp = withGlobalBatch(plPy, 'train_lightning.py', { micro: 32, accumulation: 4, learningRate: 0.02 });
-  assert.equal(lp.text, plPy.replace('default=64', 'default=32').replace('accumulate_grad_batches=2', 'accumulate_grad_batches=4').replace('default=0.01', 'default=0.02'));
+  assert.equal(
+    lp.text,
+    plPy.replace('default=64', 'default=32').replace('accumulate_grad_batches=2', 'accumulate_grad_batches=4').replace('default=0.01', 'default=0.02'),
+  );
 });
 
 test('Apply, our format: batch_size = micro_batch_size x accumulation_steps, checked by the config parser too', () => {
   const text = read('mnist_accumulate.yaml');
   assert.deepEqual(parseTrainingConfig(text, join(dir, 'mnist_accumulate.yaml')).diagnostics, []);
   const o = withGlobalBatch(text, 'mnist_accumulate.yaml', { micro: 32, accumulation: 16, learningRate: 0.002 });
-  assert.equal(o.text, text.replace('batch_size: 256', 'batch_size: 512').replace('micro_batch_size: 64', 'micro_batch_size: 32').replace('accumulation_steps: 4', 'accumulation_steps: 16').replace('learning_rate: 0.001', 'learning_rate: 0.002'));
+  assert.equal(
+    o.text,
+    text
+      .replace('batch_size: 256', 'batch_size: 512')
+      .replace('micro_batch_size: 64', 'micro_batch_size: 32')
+      .replace('accumulation_steps: 4', 'accumulation_steps: 16')
+      .replace('learning_rate: 0.001', 'learning_rate: 0.002'),
+  );
   assert.deepEqual(parseTrainingConfig(o.text, join(dir, 'mnist_accumulate.yaml')).diagnostics, []);
   assert.ok(
-    errorOf(() => withGlobalBatch(text, 'c.yaml', { micro: 32, accumulation: 2, world: 2 })).startsWith(`c.yaml:${where(text, 'batch_size: 256', 12)}: error: the built-in trainer runs one process, so the world size must be 1 (got 2)`),
+    errorOf(() => withGlobalBatch(text, 'c.yaml', { micro: 32, accumulation: 2, world: 2 })).startsWith(
+      `c.yaml:${where(text, 'batch_size: 256', 12)}: error: the built-in trainer runs one process, so the world size must be 1 (got 2)`,
+    ),
   );
 
   const bare = 'model: {type: mlp}\ndata: {source: mnist}\noptimizer: {name: adam, learning_rate: 0.001}\nbatch_size: 64\n';
@@ -276,34 +365,59 @@ test('Apply, our format: batch_size = micro_batch_size x accumulation_steps, che
   // The schema check: the split must multiply out, at the key to fix.
   const wrong = text.replace('micro_batch_size: 64', 'micro_batch_size: 32');
   const d = parseTrainingConfig(wrong, join(dir, 'mnist_accumulate.yaml')).diagnostics;
-  assert.deepEqual(d.map((x) => `${x.line}:${x.column} ${x.severity} ${x.message}`), [
-    `${where(wrong, '32\n')} error batch_size (256) must equal micro_batch_size x accumulation_steps = 32 x 4 = 128; change one of them so that they agree`,
-  ]);
+  assert.deepEqual(
+    d.map((x) => `${x.line}:${x.column} ${x.severity} ${x.message}`),
+    [`${where(wrong, '32\n')} error batch_size (256) must equal micro_batch_size x accumulation_steps = 32 x 4 = 128; change one of them so that they agree`],
+  );
   const uneven = 'model: {type: mlp}\ndata: {source: mnist}\noptimizer: {name: adam, learning_rate: 0.001}\nbatch_size: 100\nmicro_batch_size: 48\n';
-  assert.deepEqual(parseTrainingConfig(uneven, 'u.yaml').diagnostics.map((x) => `${x.line}:${x.column} ${x.message}`), [
-    '5:19 batch_size (100) is not a multiple of micro_batch_size = 48, so accumulation_steps would not be a whole number; change one of them',
-  ]);
+  assert.deepEqual(
+    parseTrainingConfig(uneven, 'u.yaml').diagnostics.map((x) => `${x.line}:${x.column} ${x.message}`),
+    ['5:19 batch_size (100) is not a multiple of micro_batch_size = 48, so accumulation_steps would not be a whole number; change one of them'],
+  );
 });
 
 test('Apply, a plain key: the micro-batch, and no accumulation it cannot write', () => {
   const text = 'BATCH_SIZE = 64  # per process\n';
   assert.equal(withGlobalBatch(text, 'train.py', { micro: 128, accumulation: 1 }).text, 'BATCH_SIZE = 128  # per process\n');
-  assert.match(errorOf(() => withGlobalBatch(text, 'train.py', { micro: 32, accumulation: 2 })), /^train\.py:1:14: error: BATCH_SIZE is the only batch key here \(no gradient-accumulation key\), so accumulation 2 cannot be written/);
-  assert.match(errorOf(() => withGlobalBatch('epochs: 3\n', 'x.yaml', { micro: 32, accumulation: 2 })), /^x\.yaml:1:1: error: no batch-size key found/);
+  assert.match(
+    errorOf(() => withGlobalBatch(text, 'train.py', { micro: 32, accumulation: 2 })),
+    /^train\.py:1:14: error: BATCH_SIZE is the only batch key here \(no gradient-accumulation key\), so accumulation 2 cannot be written/,
+  );
+  assert.match(
+    errorOf(() => withGlobalBatch('epochs: 3\n', 'x.yaml', { micro: 32, accumulation: 2 })),
+    /^x\.yaml:1:1: error: no batch-size key found/,
+  );
 });
 
 test('Apply then read back: the invariant holds for every family and split', () => {
-  const files = ['ds_zero2.json', 'ds_two_keys.jsonc', 'hf_sft.yaml', 'lightning_cli.yaml', 'train_hf.py', 'train_lightning.py', 'train_accelerate.toml', 'mnist_accumulate.yaml'];
+  const files = [
+    'ds_zero2.json',
+    'ds_two_keys.jsonc',
+    'hf_sft.yaml',
+    'lightning_cli.yaml',
+    'train_hf.py',
+    'train_lightning.py',
+    'train_accelerate.toml',
+    'mnist_accumulate.yaml',
+  ];
   for (const f of files) {
     const text = read(f);
     const before = readGlobalBatch(text, f, f)!;
     // Where the file does not say the world size, the caller does.
     const world = before.worldFrom === 'assumed' ? 2 : undefined;
-    for (const [micro, accumulation] of [[1, 1], [8, 3], [64, 16]]) {
+    for (const [micro, accumulation] of [
+      [1, 1],
+      [8, 3],
+      [64, 16],
+    ]) {
       const out = withGlobalBatch(text, f, { micro, accumulation, world });
       const w = world ?? before.world!;
       const after = readGlobalBatch(out.text, f, f, before.family === 'batch-tuner' ? {} : { worldSize: w })!;
-      assert.deepEqual([after.family, after.micro, after.accumulation, after.global, after.problems.length], [before.family, micro, accumulation, micro * accumulation * w, 0], `${f} ${micro}x${accumulation}`);
+      assert.deepEqual(
+        [after.family, after.micro, after.accumulation, after.global, after.problems.length],
+        [before.family, micro, accumulation, micro * accumulation * w, 0],
+        `${f} ${micro}x${accumulation}`,
+      );
     }
   }
 });

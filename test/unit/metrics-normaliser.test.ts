@@ -29,10 +29,13 @@ test('step times come from the script clock; samples default to step x batch; RS
   record({ v: 1, type: 'start', time: 1 });
   record({ v: 1, type: 'step', step: 1, loss: 2, time: 1.5 });
   record({ v: 1, type: 'step', step: 3, loss: 1.5, time: 2.5 }); // two steps in one second
-  assert.deepEqual(n.steps.map((s) => [s.step, s.samples, s.stepTimeMs, s.samplesPerSecond, s.memoryBytes]), [
-    [1, 32, 500, 64, 1000],
-    [3, 96, 500, 64, 1000],
-  ]);
+  assert.deepEqual(
+    n.steps.map((s) => [s.step, s.samples, s.stepTimeMs, s.samplesPerSecond, s.memoryBytes]),
+    [
+      [1, 32, 500, 64, 1000],
+      [3, 96, 500, 64, 1000],
+    ],
+  );
   assert.equal(measured.length, 2, 'each step is measured before the callbacks');
 });
 
@@ -40,11 +43,20 @@ test('log lines give guessed steps until the first protocol step, which discards
   const { n, record, warnings } = normaliser();
   n.outputLine('loss: 0.9', 'stdout', false);
   n.outputLine('loss: 0.8', 'stdout', false);
-  assert.deepEqual(n.steps.map((s) => [s.step, s.loss]), [[1, 0.9], [2, 0.8]]);
+  assert.deepEqual(
+    n.steps.map((s) => [s.step, s.loss]),
+    [
+      [1, 0.9],
+      [2, 0.8],
+    ],
+  );
   assert.match(n.warnings().join('\n'), /one line per step assumed/);
   record({ v: 1, type: 'step', step: 1, loss: 0.7 });
   n.outputLine('loss: 0.1', 'stdout', false);
-  assert.deepEqual(n.steps.map((s) => s.loss), [0.7]);
+  assert.deepEqual(
+    n.steps.map((s) => s.loss),
+    [0.7],
+  );
   assert.match(warnings.join('\n'), /discarded in favour of the protocol/);
 });
 
@@ -54,7 +66,10 @@ test('log records and output lines share one budget; records are capped in lengt
   for (let i = 0; i < 1500; i++) record({ v: 1, type: 'log', level: 'info', message: 'x'.repeat(10_000) });
   for (let i = 0; i < 1500; i++) n.outputLine(`line ${i}`, 'stderr', false);
   assert.equal(logs.length, 2000);
-  assert.ok(logs.every(([, m]) => m.length < 2100), 'each forwarded message is capped');
+  assert.ok(
+    logs.every(([, m]) => m.length < 2100),
+    'each forwarded message is capped',
+  );
   assert.match(logs.at(-1)![1], /further output not forwarded/);
 });
 
@@ -64,7 +79,10 @@ test('a checkpoint record without samples takes those of its step; out-of-memory
   record({ v: 1, type: 'step', step: 4, loss: 1, samples: 100 });
   record({ v: 1, type: 'checkpoint', path: 'ck.pt', step: 4 });
   record({ v: 1, type: 'checkpoint', path: 'ck2.pt', step: 9 });
-  assert.deepEqual(cps, [{ path: 'ck.pt', step: 4, samples: 100 }, { path: 'ck2.pt', step: 9, samples: 288 }]);
+  assert.deepEqual(cps, [
+    { path: 'ck.pt', step: 4, samples: 100 },
+    { path: 'ck2.pt', step: 9, samples: 288 },
+  ]);
   n.outputLine('RuntimeError: CUDA out of memory. Tried to allocate 2 GiB', 'stderr', false);
   n.outputLine('MemoryError', 'stderr', false);
   assert.equal(n.oomText.line, 'RuntimeError: CUDA out of memory. Tried to allocate 2 GiB');

@@ -4,10 +4,23 @@ import { parseLogLine, parseMetricsLine, parseStdoutLine, MAX_LINE_CHARS } from 
 import { BoundedHistory, LineSplitter, MalformedCounter, TailBuffer } from '../../src/core/runner/boundedBuffers';
 
 test('step records: fields mapped, unknown fields ignored, NaN loss kept', () => {
-  const r = parseMetricsLine('{"v":1,"type":"step","step":5,"samples":160,"loss":0.7,"val_loss":0.8,"grad_sq_norm":0.5,"micro_grad_sq_norm":2,"micro_batch_size":8,"memory_bytes":1e6,"time":1.5,"batch_size":32,"lr":0.001,"whatever":[1]}');
+  const r = parseMetricsLine(
+    '{"v":1,"type":"step","step":5,"samples":160,"loss":0.7,"val_loss":0.8,"grad_sq_norm":0.5,"micro_grad_sq_norm":2,"micro_batch_size":8,"memory_bytes":1e6,"time":1.5,"batch_size":32,"lr":0.001,"whatever":[1]}',
+  );
   assert.equal(r.kind, 'record');
   assert.deepEqual(r.kind === 'record' && r.record, {
-    type: 'step', step: 5, samples: 160, loss: 0.7, valLoss: 0.8, gradSqNorm: 0.5, microGradSqNorm: 2, microBatchSize: 8, memoryBytes: 1e6, time: 1.5, batchSize: 32, learningRate: 0.001,
+    type: 'step',
+    step: 5,
+    samples: 160,
+    loss: 0.7,
+    valLoss: 0.8,
+    gradSqNorm: 0.5,
+    microGradSqNorm: 2,
+    microBatchSize: 8,
+    memoryBytes: 1e6,
+    time: 1.5,
+    batchSize: 32,
+    learningRate: 0.001,
   });
   const nan = parseMetricsLine('{"v":1,"type":"step","step":6,"loss":null}');
   assert.ok(nan.kind === 'record' && nan.record.type === 'step' && Number.isNaN(nan.record.loss));
@@ -56,7 +69,10 @@ test('line splitter: \\n, \\r\\n, \\r, partial lines across chunks, a 10 MB line
   s.push('a\r\nb');
   s.push('c\rprogress 1\rprogress 2\nd');
   s.flush();
-  assert.deepEqual(lines.map((x) => x[0]), ['a', 'bc', 'progress 1', 'progress 2', 'd']);
+  assert.deepEqual(
+    lines.map((x) => x[0]),
+    ['a', 'bc', 'progress 1', 'progress 2', 'd'],
+  );
   lines.length = 0;
   const big = 'x'.repeat(10 * 1024 * 1024);
   for (let i = 0; i < big.length; i += 65536) s.push(big.slice(i, i + 65536));

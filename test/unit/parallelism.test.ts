@@ -32,7 +32,10 @@ test('a global batch larger than memory allows is reached by accumulation, not r
   // 11.7 samples fit one worker: micro 8 (a power of two); 1024 / (8 x 4) = 32 passes.
   assert.deepEqual(recommendParallelism({ maxMicroBatch: 11.7, globalBatch: 1024, worldSize: 4 }), { parallelism: p(8, 32, 4, 1024), adjustments: [] });
   // Allowed sizes other than powers of two: 12 fits and divides 1020 / 5 = 204 = 12 x 17.
-  assert.deepEqual(recommendParallelism({ maxMicroBatch: 12, globalBatch: 1020, worldSize: 5, allowedMicroBatches: [6, 10, 12, 24] }).parallelism, p(12, 17, 5, 1020));
+  assert.deepEqual(
+    recommendParallelism({ maxMicroBatch: 12, globalBatch: 1020, worldSize: 5, allowedMicroBatches: [6, 10, 12, 24] }).parallelism,
+    p(12, 17, 5, 1020),
+  );
 });
 
 test('the critical batch size caps the global batch; a batch no micro-batch splits moves to the nearest split', () => {
@@ -64,7 +67,10 @@ test('splitGlobalBatch: within the tolerance the largest micro-batch wins; else 
 test('bad input says what is wrong', () => {
   assert.throws(() => recommendParallelism({ maxMicroBatch: 0.5, globalBatch: 64, worldSize: 1 }), /not even a micro-batch of 1 fits/);
   assert.throws(() => recommendParallelism({ maxMicroBatch: 64, globalBatch: 64, worldSize: 0 }), /worldSize must be a whole number >= 1 \(got 0\)/);
-  assert.throws(() => recommendParallelism({ maxMicroBatch: 8, globalBatch: 64, worldSize: 1, allowedMicroBatches: [16, 32] }), /no allowed micro-batch size fits one worker's memory \(largest that fits: 8\)/);
+  assert.throws(
+    () => recommendParallelism({ maxMicroBatch: 8, globalBatch: 64, worldSize: 1, allowedMicroBatches: [16, 32] }),
+    /no allowed micro-batch size fits one worker's memory \(largest that fits: 8\)/,
+  );
 });
 
 test('k accumulation steps cost k micro-steps plus one optimizer step', () => {

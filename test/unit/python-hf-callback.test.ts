@@ -13,7 +13,10 @@ import { pythonEnv, testPython } from './helpers/python';
 const EXAMPLE = resolve(__dirname, '../../examples/hf-tiny-gpt2');
 const { python: PY, skip } = testPython();
 
-interface Rec { type: string; [k: string]: unknown }
+interface Rec {
+  type: string;
+  [k: string]: unknown;
+}
 
 function readRecords(file: string): Rec[] {
   if (!existsSync(file)) return [];
@@ -25,7 +28,12 @@ function readRecords(file: string): Rec[] {
 test('HF Trainer: steps, loss, gradient statistics, memory, evaluation, the step limit, and a plan it cannot follow', { skip, timeout: 240_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'bt-hf-'));
   for (const f of ['train.py', 'config.yaml']) copyFileSync(join(EXAMPLE, f), join(dir, f));
-  writeFileSync(join(dir, 'config.yaml'), readFileSync(join(dir, 'config.yaml'), 'utf8').replace('eval_steps: 50', 'eval_steps: 3').replace('per_device_train_batch_size: 8', 'per_device_train_batch_size: 4'));
+  writeFileSync(
+    join(dir, 'config.yaml'),
+    readFileSync(join(dir, 'config.yaml'), 'utf8')
+      .replace('eval_steps: 50', 'eval_steps: 3')
+      .replace('per_device_train_batch_size: 8', 'per_device_train_batch_size: 4'),
+  );
   const metrics = join(dir, 'm.jsonl');
   const control = join(dir, 'control.json');
   writeFileSync(control, JSON.stringify({ v: 1, batch_size: 32, learning_rate: 0.006, seq: 1 }));
@@ -41,9 +49,19 @@ test('HF Trainer: steps, loss, gradient statistics, memory, evaluation, the step
   assert.equal(records[0].type, 'start');
   assert.match(String(records[0].backend), /^transformers \d.* \/ torch 2\./);
   assert.equal(records.at(-1)!.type, 'done');
-  assert.deepEqual(steps.map((s) => s.step), [1, 2, 3, 4, 5, 6], 'every optimizer step, and stopped at BATCH_TUNER_STEPS (6 < max_steps 8)');
-  assert.ok(steps.every((s) => s.batch_size === 8 && s.samples === (s.step as number) * 8), 'global batch 4 x 2 accumulation; samples = steps x 8');
-  assert.ok(steps.every((s) => (s.memory_bytes as number) > 50e6), 'peak RSS on CPU');
+  assert.deepEqual(
+    steps.map((s) => s.step),
+    [1, 2, 3, 4, 5, 6],
+    'every optimizer step, and stopped at BATCH_TUNER_STEPS (6 < max_steps 8)',
+  );
+  assert.ok(
+    steps.every((s) => s.batch_size === 8 && s.samples === (s.step as number) * 8),
+    'global batch 4 x 2 accumulation; samples = steps x 8',
+  );
+  assert.ok(
+    steps.every((s) => (s.memory_bytes as number) > 50e6),
+    'peak RSS on CPU',
+  );
   // The Trainer's own log lines (rounded by it) agree with the records.
   const logged = [...r.stdout.matchAll(/\{'loss': '([\d.]+)', 'grad_norm': '([\d.]+)'/g)].map((m) => [Number(m[1]), Number(m[2])]);
   assert.equal(logged.length, 6, r.stdout.slice(-2000));
@@ -56,7 +74,10 @@ test('HF Trainer: steps, loss, gradient statistics, memory, evaluation, the step
   });
   assert.ok((steps.at(-1)!.loss as number) < (steps[0].loss as number), 'the loss falls');
   const evals = records.filter((x) => x.type === 'eval');
-  assert.deepEqual(evals.map((e) => e.step), [3, 6]);
+  assert.deepEqual(
+    evals.map((e) => e.step),
+    [3, 6],
+  );
   assert.ok(evals.every((e) => Number.isFinite(e.val_loss)));
   const warn = records.find((x) => x.type === 'log' && x.level === 'warn');
   assert.match(String(warn?.message), /fixes the batch size when training starts: the plan's change to 32 .* not applied/);
@@ -65,7 +86,9 @@ test('HF Trainer: steps, loss, gradient statistics, memory, evaluation, the step
 test('HF Trainer: a real out-of-memory error becomes an oom record (the memory ceiling)', { skip, timeout: 180_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'bt-hf-oom-'));
   const script = join(dir, 'oom.py');
-  writeFileSync(script, `
+  writeFileSync(
+    script,
+    `
 import resource, sys, torch
 from transformers import GPT2Config, GPT2LMHeadModel, Trainer, TrainingArguments
 from batch_tuner.hf import BatchTunerCallback
@@ -79,12 +102,21 @@ trainer = Trainer(model=model, args=args, train_dataset=[{"input_ids": r, "label
 vm = next(int(l.split()[1]) * 1024 for l in open("/proc/self/status") if l.startswith("VmSize:"))
 resource.setrlimit(resource.RLIMIT_AS, (vm + 256 * 2**20, resource.RLIM_INFINITY))
 trainer.train()
-`);
+`,
+  );
   const metrics = join(dir, 'm.jsonl');
-  const r = spawnSync(PY!, [script, join(dir, 'out')], { encoding: 'utf8', timeout: 170_000, env: pythonEnv({ BATCH_TUNER_METRICS: metrics, BATCH_TUNER_BATCH_SIZE: '4096', OMP_NUM_THREADS: '1' }) });
+  const r = spawnSync(PY!, [script, join(dir, 'out')], {
+    encoding: 'utf8',
+    timeout: 170_000,
+    env: pythonEnv({ BATCH_TUNER_METRICS: metrics, BATCH_TUNER_BATCH_SIZE: '4096', OMP_NUM_THREADS: '1' }),
+  });
   assert.notEqual(r.status, 0);
   const records = readRecords(metrics);
-  assert.deepEqual(records.map((x) => x.type), ['start', 'oom', 'done'], r.stderr.slice(-2000));
+  assert.deepEqual(
+    records.map((x) => x.type),
+    ['start', 'oom', 'done'],
+    r.stderr.slice(-2000),
+  );
   assert.match(String(records[1].message), /can't allocate memory/);
   assert.equal(records[1].batch_size, 4096);
   assert.equal(records[2].status, 'oom');

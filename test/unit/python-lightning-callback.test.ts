@@ -16,7 +16,10 @@ import { pythonEnv, testPython } from './helpers/python';
 const EXAMPLE = resolve(__dirname, '../../examples/lightning-regression');
 const { python: PY, skip } = testPython();
 
-interface Rec { type: string; [k: string]: unknown }
+interface Rec {
+  type: string;
+  [k: string]: unknown;
+}
 
 function example(edits: Record<string, string | number>): { dir: string; config: string } {
   const dir = mkdtempSync(join(tmpdir(), 'bt-lightning-'));
@@ -52,15 +55,28 @@ test('Lightning: steps over accumulated micro-batches, gradient statistics, vali
   assert.equal(records[0].type, 'start');
   assert.match(String(records[0].backend), /^lightning 2\..* \/ torch 2\./);
   assert.equal(records.at(-1)!.type, 'done');
-  assert.deepEqual(steps.map((s) => s.step), Array.from({ length: 30 }, (_, i) => i + 1), 'stopped at BATCH_TUNER_STEPS (30 < max_steps 40)');
-  assert.ok(steps.every((s) => s.batch_size === 32 && s.samples === (s.step as number) * 32), 'a step is 2 micro-batches of 16');
-  assert.ok(steps.every((s) => s.micro_batch_size === 16 && (s.micro_grad_sq_norm as number) > (s.grad_sq_norm as number) && (s.grad_sq_norm as number) > 0),
-    'micro-batch gradient statistics on every step');
+  assert.deepEqual(
+    steps.map((s) => s.step),
+    Array.from({ length: 30 }, (_, i) => i + 1),
+    'stopped at BATCH_TUNER_STEPS (30 < max_steps 40)',
+  );
+  assert.ok(
+    steps.every((s) => s.batch_size === 32 && s.samples === (s.step as number) * 32),
+    'a step is 2 micro-batches of 16',
+  );
+  assert.ok(
+    steps.every((s) => s.micro_batch_size === 16 && (s.micro_grad_sq_norm as number) > (s.grad_sq_norm as number) && (s.grad_sq_norm as number) > 0),
+    'micro-batch gradient statistics on every step',
+  );
   assert.ok(steps.every((s) => (s.memory_bytes as number) > 50e6 && s.lr === 0.02));
   const mean = (xs: Rec[]) => xs.reduce((a, s) => a + (s.loss as number), 0) / xs.length;
   assert.ok(mean(steps.slice(-5)) < 0.5 * mean(steps.slice(0, 5)), `the loss falls: ${mean(steps.slice(0, 5))} -> ${mean(steps.slice(-5))}`);
   const evals = records.filter((x) => x.type === 'eval');
-  assert.deepEqual(evals.map((e) => e.step), [4, 8, 12, 16, 20, 24, 28, 30], 'val_check_interval 8 batches = every 4 steps, and Lightning validates when stopped');
+  assert.deepEqual(
+    evals.map((e) => e.step),
+    [4, 8, 12, 16, 20, 24, 28, 30],
+    'val_check_interval 8 batches = every 4 steps, and Lightning validates when stopped',
+  );
 });
 
 test('Lightning: a step schedule from Batch Tuner grows the batch 16 -> 32 -> 64 mid-run', { skip, timeout: 180_000 }, async () => {
@@ -72,8 +88,15 @@ test('Lightning: a step schedule from Batch Tuner grows the batch 16 -> 32 -> 64
     env: pythonEnv({ OMP_NUM_THREADS: '1' }),
   });
   const spec: TrialSpec = {
-    id: 'lightning-sched', configPath: config, config: {} as TrainingConfig, batchSize: 16, learningRate: 0.01, seed: 1,
-    maxSteps: 24, evalEvery: 0, schedule: { kind: 'step', every_steps: 8, factor: 2, max_batch_size: 64 },
+    id: 'lightning-sched',
+    configPath: config,
+    config: {} as TrainingConfig,
+    batchSize: 16,
+    learningRate: 0.01,
+    seed: 1,
+    maxSteps: 24,
+    evalEvery: 0,
+    schedule: { kind: 'step', every_steps: 8, factor: 2, max_batch_size: 64 },
   };
   const r = await run(spec, {});
   assert.equal(r.status, 'ok', `${JSON.stringify(r.error)} ${r.warnings}`);
@@ -92,13 +115,19 @@ test('Lightning: a step schedule from Batch Tuner grows the batch 16 -> 32 -> 64
     assert.equal(s.samples, samples, 'samples count the batch in force');
   }
   // The lr follows the plan (sqrt rule from 0.01 for an unknown optimizer) once the size changed.
-  for (const s of r.steps) assert.ok(s.batchSize === 16 || Math.abs(s.learningRate - 0.01 * Math.sqrt(s.batchSize / 16)) < 1e-9 || s.step === first32 || s.step === first64, `lr at ${s.step}: ${s.learningRate}`);
+  for (const s of r.steps)
+    assert.ok(
+      s.batchSize === 16 || Math.abs(s.learningRate - 0.01 * Math.sqrt(s.batchSize / 16)) < 1e-9 || s.step === first32 || s.step === first64,
+      `lr at ${s.step}: ${s.learningRate}`,
+    );
 });
 
 test('Lightning: a real out-of-memory error becomes an oom record (on_exception)', { skip, timeout: 120_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'bt-lightning-oom-'));
   const script = join(dir, 'oom.py');
-  writeFileSync(script, `
+  writeFileSync(
+    script,
+    `
 import resource, torch, torch.nn as nn, torch.nn.functional as F
 import lightning as L
 from torch.utils.data import DataLoader, TensorDataset
@@ -117,12 +146,22 @@ trainer = L.Trainer(max_steps=2, accelerator="cpu", logger=False, enable_checkpo
 vm = next(int(l.split()[1]) * 1024 for l in open("/proc/self/status") if l.startswith("VmSize:"))
 resource.setrlimit(resource.RLIMIT_AS, (vm + 256 * 2**20, resource.RLIM_INFINITY))
 trainer.fit(Wide(), DataLoader(ds, batch_size=65536))
-`);
+`,
+  );
   const metrics = join(dir, 'm.jsonl');
-  const r = spawnSync(PY!, [script], { cwd: dir, encoding: 'utf8', timeout: 110_000, env: pythonEnv({ BATCH_TUNER_METRICS: metrics, BATCH_TUNER_BATCH_SIZE: '65536', OMP_NUM_THREADS: '1' }) });
+  const r = spawnSync(PY!, [script], {
+    cwd: dir,
+    encoding: 'utf8',
+    timeout: 110_000,
+    env: pythonEnv({ BATCH_TUNER_METRICS: metrics, BATCH_TUNER_BATCH_SIZE: '65536', OMP_NUM_THREADS: '1' }),
+  });
   assert.notEqual(r.status, 0);
   const records = readRecords(metrics);
-  assert.deepEqual(records.map((x) => x.type), ['start', 'oom', 'done'], r.stderr.slice(-2000));
+  assert.deepEqual(
+    records.map((x) => x.type),
+    ['start', 'oom', 'done'],
+    r.stderr.slice(-2000),
+  );
   assert.match(String(records[1].message), /can't allocate memory|out of memory/i);
   assert.equal(records[2].status, 'oom');
 });

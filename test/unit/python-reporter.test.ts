@@ -36,8 +36,14 @@ print("plain output")
   );
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, 'plain output\n', 'nothing on stdout when a metrics file is given');
-  const records = readFileSync(metrics, 'utf8').trim().split('\n').map((l) => parseMetricsLine(l));
-  assert.deepEqual(records.map((x) => (x.kind === 'record' ? x.record.type : x.kind)), ['start', 'step', 'step', 'eval', 'done']);
+  const records = readFileSync(metrics, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => parseMetricsLine(l));
+  assert.deepEqual(
+    records.map((x) => (x.kind === 'record' ? x.record.type : x.kind)),
+    ['start', 'step', 'step', 'eval', 'done'],
+  );
   const s1 = records[1].kind === 'record' && records[1].record.type === 'step' ? records[1].record : undefined;
   assert.ok(s1);
   assert.equal(s1.samples, 16, 'samples default to step x batch size');
@@ -74,7 +80,8 @@ rep.step(3, samples=96, loss=0.25)
 test('guard(): out-of-memory becomes an oom record and a clean exit; other errors pass through', { skip }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'bt-py-'));
   const metrics = join(dir, 'm.jsonl');
-  const oom = py(`
+  const oom = py(
+    `
 from batch_tuner import Reporter
 rep = Reporter()
 @rep.guard()
@@ -83,18 +90,29 @@ def train():
     raise RuntimeError("CUDA out of memory. Tried to allocate 20.00 MiB")
 train()
 print("not reached")
-`, { BATCH_TUNER_METRICS: metrics, BATCH_TUNER_BATCH_SIZE: '512' });
+`,
+    { BATCH_TUNER_METRICS: metrics, BATCH_TUNER_BATCH_SIZE: '512' },
+  );
   assert.equal(oom.status, 0, oom.stderr);
   assert.doesNotMatch(oom.stdout, /not reached/);
-  const types = readFileSync(metrics, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  assert.deepEqual(types.map((t) => t.type), ['start', 'step', 'oom', 'done']);
+  const types = readFileSync(metrics, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    types.map((t) => t.type),
+    ['start', 'step', 'oom', 'done'],
+  );
   assert.match(types[2].message, /RuntimeError: CUDA out of memory/);
   assert.equal(types[2].batch_size, 512);
-  const other = py(`
+  const other = py(
+    `
 from batch_tuner import Reporter
 with Reporter().guard():
     raise ValueError("bad shape")
-`, { BATCH_TUNER_METRICS: join(dir, 'x.jsonl') });
+`,
+    { BATCH_TUNER_METRICS: join(dir, 'x.jsonl') },
+  );
   assert.equal(other.status, 1);
   assert.match(other.stderr, /ValueError: bad shape/);
 });
@@ -120,7 +138,10 @@ m.begin(); (torch.tensor([1.0, 1.0]) @ w).backward(); m.accumulate(scale=1.0)
 print(json.dumps(m.stats()))
 `);
   assert.equal(r.status, 0, r.stderr);
-  const [a, b, single] = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const [a, b, single] = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   for (const s of [a, b]) {
     assert.ok(Math.abs(s.grad_sq_norm - 5) < 1e-9, JSON.stringify(s));
     assert.ok(Math.abs(s.micro_grad_sq_norm - 7) < 1e-9, JSON.stringify(s));
@@ -133,7 +154,8 @@ test('poll_control returns a newer control-file value once', { skip }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'bt-py-'));
   const control = join(dir, 'control.json');
   writeFileSync(control, JSON.stringify({ v: 1, batch_size: 64, learning_rate: 0.002, seq: 1 }));
-  const r = py(`
+  const r = py(
+    `
 import json, os, time
 from batch_tuner import poll_control
 first = poll_control(); again = poll_control()
@@ -141,7 +163,9 @@ time.sleep(0.02)
 with open(os.environ["BATCH_TUNER_CONTROL"] + ".tmp", "w") as f: json.dump({"v": 1, "batch_size": 128, "seq": 2}, f)
 os.replace(os.environ["BATCH_TUNER_CONTROL"] + ".tmp", os.environ["BATCH_TUNER_CONTROL"])
 print(json.dumps([first, again, poll_control(), poll_control("/nonexistent")]))
-`, { BATCH_TUNER_CONTROL: control });
+`,
+    { BATCH_TUNER_CONTROL: control },
+  );
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(JSON.parse(r.stdout), [{ seq: 1, batch_size: 64, learning_rate: 0.002 }, null, { seq: 2, batch_size: 128 }, null]);
   assert.ok(existsSync(control));
@@ -158,7 +182,15 @@ rep.step(1, loss=1.0)
 rep.checkpoint("ck.pt", step=1, samples=64)
 rep.done()
 `;
-  const env = { BATCH_TUNER_METRICS: metrics, BATCH_TUNER_BATCH_SIZE: '64', BATCH_TUNER_WORLD_SIZE: '2', BATCH_TUNER_ACCUMULATION_STEPS: '2', BATCH_TUNER_MICRO_BATCH_SIZE: '16', BATCH_TUNER_CHECKPOINT: join(dir, 'ck.pt'), BATCH_TUNER_RESUME: '' };
+  const env = {
+    BATCH_TUNER_METRICS: metrics,
+    BATCH_TUNER_BATCH_SIZE: '64',
+    BATCH_TUNER_WORLD_SIZE: '2',
+    BATCH_TUNER_ACCUMULATION_STEPS: '2',
+    BATCH_TUNER_MICRO_BATCH_SIZE: '16',
+    BATCH_TUNER_CHECKPOINT: join(dir, 'ck.pt'),
+    BATCH_TUNER_RESUME: '',
+  };
   const rank1 = py(code, { ...env, RANK: '1' });
   assert.equal(rank1.status, 0, rank1.stderr);
   assert.equal(rank1.stdout.trim(), `2 2 16 ${join(dir, 'ck.pt')} None 1 False`, 'an empty ${resume} is no resume; rank 1 is silent');
@@ -167,8 +199,14 @@ rep.done()
   assert.match(srunRank1.stdout, / 1 False$/m, 'srun: SLURM_PROCID is the rank');
   const rank0 = py(code, { ...env, RANK: '0' });
   assert.equal(rank0.status, 0, rank0.stderr);
-  const records = readFileSync(metrics, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  assert.deepEqual(records.map((r) => r.type), ['start', 'step', 'checkpoint', 'done']);
+  const records = readFileSync(metrics, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    records.map((r) => r.type),
+    ['start', 'step', 'checkpoint', 'done'],
+  );
   assert.equal(records[2].path, join(process.cwd(), 'ck.pt'), 'the path is absolute');
   assert.deepEqual([records[2].step, records[2].samples, records[2].v], [1, 64, 1]);
 });

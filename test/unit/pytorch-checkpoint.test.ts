@@ -15,7 +15,13 @@ const EXAMPLE = join(ROOT, 'examples/pytorch-mnist');
 const MNIST = join(ROOT, 'dist/data/mnist.bin');
 const { python: PY, skip } = testPython();
 
-interface Rec { type: string; step?: number; samples?: number; loss?: number | null; path?: string }
+interface Rec {
+  type: string;
+  step?: number;
+  samples?: number;
+  loss?: number | null;
+  path?: string;
+}
 
 function example(): { dir: string; config: string } {
   const dir = mkdtempSync(join(tmpdir(), 'bt-ckpt-'));
@@ -32,7 +38,12 @@ function train(dir: string, name: string, args: string[], env: NodeJS.ProcessEnv
     timeout: 120_000,
     env: pythonEnv({ BATCH_TUNER_METRICS: metrics, BATCH_TUNER_MNIST: MNIST, BATCH_TUNER_EVAL_EVERY: '0', ...env }),
   });
-  const records = existsSync(metrics) ? readFileSync(metrics, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Rec) : [];
+  const records = existsSync(metrics)
+    ? readFileSync(metrics, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Rec)
+    : [];
   return { records, status: r.status, stderr: r.stderr };
 }
 
@@ -54,10 +65,25 @@ test('a resumed run continues with the same losses as an uninterrupted one', { s
   const a = steps(whole.records);
   const b = [...steps(first.records), ...steps(second.records)];
   assert.equal(a.length, 30);
-  assert.deepEqual(b.map((r) => r.step), a.map((r) => r.step), 'the resumed run numbers its steps 16..30');
-  assert.deepEqual(b.map((r) => r.samples), a.map((r) => r.samples), 'and counts samples on from the checkpoint');
-  assert.deepEqual(b.map((r) => r.loss), a.map((r) => r.loss), 'bit-for-bit the same losses');
-  assert.ok(second.records.some((r) => r.type === 'checkpoint' && r.step === 30), 'the resumed run saves at its end too');
+  assert.deepEqual(
+    b.map((r) => r.step),
+    a.map((r) => r.step),
+    'the resumed run numbers its steps 16..30',
+  );
+  assert.deepEqual(
+    b.map((r) => r.samples),
+    a.map((r) => r.samples),
+    'and counts samples on from the checkpoint',
+  );
+  assert.deepEqual(
+    b.map((r) => r.loss),
+    a.map((r) => r.loss),
+    'bit-for-bit the same losses',
+  );
+  assert.ok(
+    second.records.some((r) => r.type === 'checkpoint' && r.step === 30),
+    'the resumed run saves at its end too',
+  );
   assert.deepEqual(readdirSync(join(dir, 'state')).sort(), ['at-15.pt', 'at-30.pt'], 'no temp files left');
 });
 
@@ -73,7 +99,14 @@ test('SIGUSR1 asks a running script for a checkpoint: it saves at the next step 
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
-  const read = (): Rec[] => (existsSync(metrics) ? readFileSync(metrics, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
+  const read = (): Rec[] =>
+    existsSync(metrics)
+      ? readFileSync(metrics, 'utf8')
+          .trim()
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l))
+      : [];
   const deadline = Date.now() + 60_000;
   while (steps(read()).length < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   child.kill('SIGUSR1');
@@ -94,13 +127,20 @@ test('bad checkpoints: a clear error naming the file, for missing, truncated, fo
   truncateSync(cut, Math.floor(statSync(good).size / 2));
   const foreign = join(dir, 'foreign.pt');
   const other = join(dir, 'other.pt');
-  const made = spawnSync(PY!, ['-c', `
+  const made = spawnSync(
+    PY!,
+    [
+      '-c',
+      `
 import torch, torch.nn as nn
 from batch_tuner import save_checkpoint
 torch.save({"weights": torch.zeros(3)}, ${JSON.stringify(foreign)})
 m = nn.Sequential(nn.Linear(784, 64), nn.ReLU(), nn.Linear(64, 10))
 save_checkpoint(${JSON.stringify(other)}, m, torch.optim.Adam(m.parameters()), step=1, samples=32)
-`], { env: pythonEnv(), encoding: 'utf8' });
+`,
+    ],
+    { env: pythonEnv(), encoding: 'utf8' },
+  );
   assert.equal(made.status, 0, made.stderr);
   const cases: Array<[string, RegExp]> = [
     [join(dir, 'nowhere.pt'), /does not exist/],
@@ -114,14 +154,21 @@ save_checkpoint(${JSON.stringify(other)}, m, torch.optim.Adam(m.parameters()), s
     assert.ok(r.stderr.includes(file), `the error names ${file}: ${r.stderr}`);
     assert.match(r.stderr, message);
     assert.doesNotMatch(r.stderr, /Traceback/, 'a message, not a traceback');
-    assert.ok(r.records.some((x) => x.type === 'log'), 'and Batch Tuner hears it as an error record');
+    assert.ok(
+      r.records.some((x) => x.type === 'log'),
+      'and Batch Tuner hears it as an error record',
+    );
   }
 });
 
 test('a save that fails half-way leaves the previous checkpoint whole and no temp file', { skip, timeout: 60_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'bt-ckpt-atomic-'));
   const path = join(dir, 'state.pt');
-  const r = spawnSync(PY!, ['-c', `
+  const r = spawnSync(
+    PY!,
+    [
+      '-c',
+      `
 import os, torch, torch.nn as nn
 from batch_tuner import save_checkpoint, load_checkpoint
 m = nn.Linear(4, 2); opt = torch.optim.SGD(m.parameters(), lr=0.1)
@@ -131,7 +178,10 @@ try:
 except Exception as e:
     print("failed:", type(e).__name__)
 print(load_checkpoint(${JSON.stringify(path)}, m, opt)["step"], sorted(os.listdir(${JSON.stringify(dir)})))
-`], { env: pythonEnv(), encoding: 'utf8' });
+`,
+    ],
+    { env: pythonEnv(), encoding: 'utf8' },
+  );
   assert.equal(r.status, 0, r.stderr);
   const lines = r.stdout.trim().split('\n');
   assert.match(lines[0], /^failed: /);

@@ -37,7 +37,18 @@ test('a real PyTorch trial: loss falls, gradient statistics and throughput are m
   );
   const live: StepMetrics[] = [];
   const r = await runner(
-    { id: 'pytorch-64', configPath: config, config: { tuner: cfg.tuner } as never, batchSize: 64, learningRate: 0.002, seed: 1, maxSteps: 60, microBatches: 4, warmupSteps: 5, evalEvery: 0 },
+    {
+      id: 'pytorch-64',
+      configPath: config,
+      config: { tuner: cfg.tuner } as never,
+      batchSize: 64,
+      learningRate: 0.002,
+      seed: 1,
+      maxSteps: 60,
+      microBatches: 4,
+      warmupSteps: 5,
+      evalEvery: 0,
+    },
     { onStep: (s) => live.push(s) },
   );
   assert.equal(r.status, 'ok', `${JSON.stringify(r.error)} ${r.warnings}`);
@@ -47,12 +58,21 @@ test('a real PyTorch trial: loss falls, gradient statistics and throughput are m
   const last = r.steps.slice(-10).reduce((a, s) => a + s.loss, 0) / 10;
   assert.ok(last < first * 0.7, `loss falls: ${first.toFixed(3)} -> ${last.toFixed(3)}`);
   assert.ok(r.steps.every((s) => s.batchSize === 64 && s.samples === s.step * 64));
-  assert.ok(r.steps.every((s) => s.gradSqNorm! > 0 && s.microGradSqNorm! > s.gradSqNorm! && s.microBatchSize === 16), 'micro-batch gradient statistics on every step');
+  assert.ok(
+    r.steps.every((s) => s.gradSqNorm! > 0 && s.microGradSqNorm! > s.gradSqNorm! && s.microBatchSize === 16),
+    'micro-batch gradient statistics on every step',
+  );
   assert.ok((r.samplesPerSecond ?? 0) > 100, `throughput ${r.samplesPerSecond}`);
   assert.ok(r.samplesPerSecondIqr && r.samplesPerSecondIqr[0] <= r.samplesPerSecond! && r.samplesPerSecond! <= r.samplesPerSecondIqr[1]);
   assert.ok((r.peakMemoryBytes ?? 0) > 50e6, `process-tree RSS measured: ${r.peakMemoryBytes}`);
   // On CPU the script reports its own peak RSS with each step (device_memory_bytes, as the package's callbacks do).
-  assert.ok(r.steps.every((s) => (s.memoryBytes ?? 0) > 50e6), `memory_bytes on every step: ${r.steps.slice(0, 3).map((s) => s.memoryBytes).join(', ')}`);
+  assert.ok(
+    r.steps.every((s) => (s.memoryBytes ?? 0) > 50e6),
+    `memory_bytes on every step: ${r.steps
+      .slice(0, 3)
+      .map((s) => s.memoryBytes)
+      .join(', ')}`,
+  );
   assert.match(r.backend ?? '', /^pytorch 2\./, 'torch 2.x from the test venv');
   assert.equal(r.evals.length, 1);
   assert.ok(r.evals[0].valLoss < 2 && (r.evals[0].valAccuracy ?? 0) > 0.5, JSON.stringify(r.evals));
@@ -65,5 +85,7 @@ test('a real PyTorch trial: loss falls, gradient statistics and throughput are m
   const G2 = (64 * gBig - 16 * gSmall) / (64 - 16);
   const trSigma = (gSmall - gBig) / (1 / 16 - 1 / 64);
   assert.ok(G2 > 0 && trSigma > 0, `|G|^2 ${G2}, tr(Sigma) ${trSigma}`);
-  console.log(`pytorch trial: ${r.samplesPerSecond?.toFixed(0)} samples/s, peak RSS ${(r.peakMemoryBytes! / 2 ** 20).toFixed(0)} MiB, loss ${first.toFixed(3)} -> ${last.toFixed(3)}, B_noise ~ ${(trSigma / G2).toFixed(0)}`);
+  console.log(
+    `pytorch trial: ${r.samplesPerSecond?.toFixed(0)} samples/s, peak RSS ${(r.peakMemoryBytes! / 2 ** 20).toFixed(0)} MiB, loss ${first.toFixed(3)} -> ${last.toFixed(3)}, B_noise ~ ${(trSigma / G2).toFixed(0)}`,
+  );
 });

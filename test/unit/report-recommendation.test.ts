@@ -23,7 +23,10 @@ test('headline: a speed-up the model predicted says fitted', () => {
 });
 
 test('headline: an assumed noise scale gives no speed-up and says what was assumed', () => {
-  assert.equal(recommendationHeadline(assumedRecommendation()), 'Recommended 128 · 64–256 within 10% (assumed) · assumed noise scale (B_noise = 32): no speed-up given');
+  assert.equal(
+    recommendationHeadline(assumedRecommendation()),
+    'Recommended 128 · 64–256 within 10% (assumed) · assumed noise scale (B_noise = 32): no speed-up given',
+  );
 });
 
 test('headline: the current size kept; a band of one size is not repeated', () => {

@@ -144,19 +144,32 @@ test('examples/pytorch-mnist (Adam, optimizer not named in its config) resolves 
 });
 
 test('memory units: "2GB" is 2e9 bytes and "2GiB" 2^31 through every layer, the panel included', () => {
-  const cases: Array<[string, number]> = [['2GB', 2e9], ['2GiB', 2 * GiB], ['512MiB', 512 * 2 ** 20], ['50%', 8 * GiB], ['1500000000', 1.5e9]];
+  const cases: Array<[string, number]> = [
+    ['2GB', 2e9],
+    ['2GiB', 2 * GiB],
+    ['512MiB', 512 * 2 ** 20],
+    ['50%', 8 * GiB],
+    ['1500000000', 1.5e9],
+  ];
   for (const [size, bytes] of cases) {
     const { file } = writeTempConfig(readFileSync(resolve(ROOT, 'examples/mnist-mlp.yaml'), 'utf8').replace(/memory_limit: .*/, `memory_limit: "${size}"`));
     const text = readFileSync(file, 'utf8');
     assert.match(text, new RegExp(`memory_limit: "${size}"`));
     const base = { file, text, machine: MACHINE };
     const fromConfig = ok(resolveStudy(base));
-    const fromFlag = ok(resolveStudy({ file, text: text.replace(/memory_limit: .*\n/, ''), machine: MACHINE, run: cliLayer(parseTuneArgsOk([file, '--memory-limit', size])) }));
+    const fromFlag = ok(
+      resolveStudy({ file, text: text.replace(/memory_limit: .*\n/, ''), machine: MACHINE, run: cliLayer(parseTuneArgsOk([file, '--memory-limit', size])) }),
+    );
     const fromSetting = ok(resolveStudy({ file, text: text.replace(/memory_limit: .*\n/, ''), machine: MACHINE, editor: editorLayer({ memoryLimit: size }) }));
     const fromPanel = ok(resolveStudy({ ...base, run: panelLayer(panelSettingsOf(fromSetting)) }));
     assert.deepEqual(
       [fromConfig, fromFlag, fromSetting, fromPanel].map((r) => [r.options.memoryLimitBytes, r.provenance.memoryLimitBytes]),
-      [[bytes, 'config'], [bytes, 'cli'], [bytes, 'editor'], [bytes, 'panel']],
+      [
+        [bytes, 'config'],
+        [bytes, 'cli'],
+        [bytes, 'editor'],
+        [bytes, 'panel'],
+      ],
       size,
     );
   }
@@ -173,7 +186,9 @@ test('precedence: a CLI flag beats the tuner section, which beats an editor sett
     'model: {type: mlp}\ndata: {source: mnist, train_samples: 2000, test_samples: 500}\noptimizer: {name: adam, learning_rate: 0.001}\nbatch_size: 32\nseed: 7\n' +
       'tuner:\n  budget_seconds: 90\n  memory_limit: 3GB\n  lr_rule: none\n  timeout_seconds: 50\n',
   ).file;
-  const bare = writeTempConfig('model: {type: mlp}\ndata: {source: mnist, train_samples: 2000, test_samples: 500}\noptimizer: {name: adam, learning_rate: 0.001}\nbatch_size: 32\n').file;
+  const bare = writeTempConfig(
+    'model: {type: mlp}\ndata: {source: mnist, train_samples: 2000, test_samples: 500}\noptimizer: {name: adam, learning_rate: 0.001}\nbatch_size: 32\n',
+  ).file;
   const editor = editorLayer({ defaultBudgetSeconds: 60, memoryLimit: '4GB', lrRule: 'linear', trialTimeoutSeconds: 40, maxConcurrentTrials: 2 });
   const run = cliLayer({ budget: 30, memoryLimit: '5GB', lrRule: 'sqrt', seed: 3 }, ROOT);
   const at = (file: string, layers: Partial<ResolveInput>) => ok(resolveStudy({ file, text: readFileSync(file, 'utf8'), machine: MACHINE, ...layers }));
@@ -185,10 +200,38 @@ test('precedence: a CLI flag beats the tuner section, which beats an editor sett
     seed: [r.options.seed, r.provenance.seed],
     parallel: [r.options.parallel, r.provenance.parallel],
   });
-  assert.deepEqual(view(at(withTuner, { run, editor })), { budget: [30, 'cli'], memory: [5e9, 'cli'], rule: ['sqrt', 'cli'], timeout: [50_000, 'config'], seed: [3, 'cli'], parallel: [2, 'editor'] });
-  assert.deepEqual(view(at(withTuner, { editor })), { budget: [90, 'config'], memory: [3e9, 'config'], rule: ['none', 'config'], timeout: [50_000, 'config'], seed: [7, 'config'], parallel: [2, 'editor'] });
-  assert.deepEqual(view(at(bare, { editor })), { budget: [60, 'editor'], memory: [4e9, 'editor'], rule: ['linear', 'editor'], timeout: [40_000, 'editor'], seed: [42, 'default'], parallel: [2, 'editor'] });
-  assert.deepEqual(view(at(bare, {})), { budget: [120, 'default'], memory: [Math.floor(0.8 * MACHINE.totalMemoryBytes), 'default'], rule: ['sqrt', 'default'], timeout: [300_000, 'default'], seed: [42, 'default'], parallel: [1, 'default'] });
+  assert.deepEqual(view(at(withTuner, { run, editor })), {
+    budget: [30, 'cli'],
+    memory: [5e9, 'cli'],
+    rule: ['sqrt', 'cli'],
+    timeout: [50_000, 'config'],
+    seed: [3, 'cli'],
+    parallel: [2, 'editor'],
+  });
+  assert.deepEqual(view(at(withTuner, { editor })), {
+    budget: [90, 'config'],
+    memory: [3e9, 'config'],
+    rule: ['none', 'config'],
+    timeout: [50_000, 'config'],
+    seed: [7, 'config'],
+    parallel: [2, 'editor'],
+  });
+  assert.deepEqual(view(at(bare, { editor })), {
+    budget: [60, 'editor'],
+    memory: [4e9, 'editor'],
+    rule: ['linear', 'editor'],
+    timeout: [40_000, 'editor'],
+    seed: [42, 'default'],
+    parallel: [2, 'editor'],
+  });
+  assert.deepEqual(view(at(bare, {})), {
+    budget: [120, 'default'],
+    memory: [Math.floor(0.8 * MACHINE.totalMemoryBytes), 'default'],
+    rule: ['sqrt', 'default'],
+    timeout: [300_000, 'default'],
+    seed: [42, 'default'],
+    parallel: [1, 'default'],
+  });
   // `auto` in the editor is the same as not set: the optimizer decides.
   assert.equal(at(bare, { editor: editorLayer({ lrRule: 'auto' }) }).provenance.lrRule, 'default');
 });
@@ -196,8 +239,17 @@ test('precedence: a CLI flag beats the tuner section, which beats an editor sett
 test("the command: the config's tuner.command beats a batchTuner.commands entry; a user's config without one is `no-command`", () => {
   const { dir, file } = writeTempConfig('batch_size: 16\nlr: 0.01\ntuner:\n  command: python mine.py ${config}\n  shell: true\n', 'own.yaml');
   const text = readFileSync(file, 'utf8');
-  const both = ok(resolveStudy({ file, text, machine: MACHINE, editor: editorLayer({ command: 'python other.py', pythonPath: '/usr/bin/python3', workspaceFolder: dir }) }));
-  assert.deepEqual(both.runner, { kind: 'external', command: 'python mine.py ${config}', shell: true, pythonPath: '/usr/bin/python3', workspaceFolder: dir, hangTimeoutMs: 300_000 });
+  const both = ok(
+    resolveStudy({ file, text, machine: MACHINE, editor: editorLayer({ command: 'python other.py', pythonPath: '/usr/bin/python3', workspaceFolder: dir }) }),
+  );
+  assert.deepEqual(both.runner, {
+    kind: 'external',
+    command: 'python mine.py ${config}',
+    shell: true,
+    pythonPath: '/usr/bin/python3',
+    workspaceFolder: dir,
+    hangTimeoutMs: 300_000,
+  });
   assert.equal(both.provenance.command, 'config');
   const none = resolveStudy({ file, text: 'batch_size: 16\nlr: 0.01\n', machine: MACHINE });
   assert.ok(!none.ok && none.reason === 'no-command', JSON.stringify(none));
@@ -260,13 +312,24 @@ test('the training command is checked once, at resolve time: a placeholder shell
   assert.equal(r.message, `/x/own.yaml:4:12: tuner.command: ${refusal}`);
   assert.deepEqual([r.errors[0].line, r.errors[0].column], [4, 12]);
   // The command from the settings, run through the config's shell: the setting is named.
-  const fromSettings = resolveStudy({ file: '/x/own.yaml', text: 'batch_size: 8\ntuner:\n  shell: true\n', machine: MACHINE, editor: editorLayer({ command: 'python t.py $((${batchSize} * 2))' }) });
+  const fromSettings = resolveStudy({
+    file: '/x/own.yaml',
+    text: 'batch_size: 8\ntuner:\n  shell: true\n',
+    machine: MACHINE,
+    editor: editorLayer({ command: 'python t.py $((${batchSize} * 2))' }),
+  });
   assert.ok(!fromSettings.ok && fromSettings.reason === 'invalid-setting');
   assert.match(fromSettings.message, /^setting batchTuner\.commands: tuner\.shell is on and \$\{batchSize\} cannot be passed safely inside \$\(\(…\)\)/);
   // Without a shell the same text is one argument with backquotes in it: it resolves.
   ok(resolveStudy({ file: '/x/own.yaml', text: 'batch_size: 8\ntuner:\n  command: echo `basename ${config}`\n', machine: MACHINE }));
   // The placeholders a trial fills, the checkpoint and global-batch ones included, pass in shell mode.
-  ok(resolveStudy({ file: '/x/own.yaml', text: shellText('python t.py --save "${checkpoint}" --resume ${resume} --ws ${worldSize} --acc ${accumulationSteps} --micro ${microBatchSize}'), machine: MACHINE }));
+  ok(
+    resolveStudy({
+      file: '/x/own.yaml',
+      text: shellText('python t.py --save "${checkpoint}" --resume ${resume} --ws ${worldSize} --acc ${accumulationSteps} --micro ${microBatchSize}'),
+      machine: MACHINE,
+    }),
+  );
   const unknown = resolveStudy({ file: '/x/own.yaml', text: 'batch_size: 8\ntuner:\n  command: python t.py ${confg}\n', machine: MACHINE });
   assert.ok(!unknown.ok && unknown.reason === 'invalid-setting');
   assert.match(unknown.message, /^\/x\/own\.yaml:3:12: tuner\.command: unknown placeholder \$\{confg\}/);
@@ -275,7 +338,19 @@ test('the training command is checked once, at resolve time: a placeholder shell
 test('the provenance names every option it describes, and relative paths stay out of the study', () => {
   for (const file of MUST_RESOLVE) {
     const r = ok(viaCli(file));
-    for (const key of ['budgetSeconds', 'minBatchSize', 'maxBatchSize', 'memoryLimitBytes', 'lrRule', 'parallel', 'seed', 'datasetSize', 'optimizer', 'outDir', 'trialTimeoutSeconds'] as const)
+    for (const key of [
+      'budgetSeconds',
+      'minBatchSize',
+      'maxBatchSize',
+      'memoryLimitBytes',
+      'lrRule',
+      'parallel',
+      'seed',
+      'datasetSize',
+      'optimizer',
+      'outDir',
+      'trialTimeoutSeconds',
+    ] as const)
       assert.ok(r.provenance[key], `${relative(ROOT, file)}: provenance of ${key}`);
     assert.equal(r.options.configPath, resolve(ROOT, file));
   }

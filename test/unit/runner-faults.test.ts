@@ -12,7 +12,10 @@ import { ensureTrainerBundle, fixtures, mlpConfig, trialSpec, waitForExit } from
 
 // Processes that were ours before any trial (tsx's esbuild service): not the trials' doing.
 let baseline: number[] = [];
-before(async () => { ensureTrainerBundle(); baseline = await listDescendants(process.pid); });
+before(async () => {
+  ensureTrainerBundle();
+  baseline = await listDescendants(process.pid);
+});
 
 async function noChildrenLeft(): Promise<void> {
   const extra = async () => (await listDescendants(process.pid)).filter((p) => !baseline.includes(p));
@@ -23,11 +26,23 @@ async function noChildrenLeft(): Promise<void> {
 
 test('cancel: an AbortSignal ends a running trial within 1 s and the process is gone', async () => {
   const abort = new AbortController();
-  let pid = 0, abortedAt = 0;
-  const result = await createTrainerRunner()(trialSpec({ maxSteps: 100000 }), {
-    onReady: (r) => { pid = r.pid; },
-    onStep: (m) => { if (m.step === 3) { abortedAt = Date.now(); abort.abort(); } },
-  }, abort.signal);
+  let pid = 0,
+    abortedAt = 0;
+  const result = await createTrainerRunner()(
+    trialSpec({ maxSteps: 100000 }),
+    {
+      onReady: (r) => {
+        pid = r.pid;
+      },
+      onStep: (m) => {
+        if (m.step === 3) {
+          abortedAt = Date.now();
+          abort.abort();
+        }
+      },
+    },
+    abort.signal,
+  );
   const took = Date.now() - abortedAt;
   assert.equal(result.status, 'cancelled');
   assert.equal(result.error?.kind, 'cancelled');
@@ -41,7 +56,16 @@ test('cancel during start-up (before the first step) also ends within 1 s', asyn
   const abort = new AbortController();
   let pid = 0;
   const t0 = Date.now();
-  const p = createTrainerRunner()(trialSpec({ maxSteps: 100000 }), { onReady: (r) => { pid = r.pid; abort.abort(); } }, abort.signal);
+  const p = createTrainerRunner()(
+    trialSpec({ maxSteps: 100000 }),
+    {
+      onReady: (r) => {
+        pid = r.pid;
+        abort.abort();
+      },
+    },
+    abort.signal,
+  );
   const result = await p;
   assert.equal(result.status, 'cancelled');
   assert.ok(Date.now() - t0 < 3000);

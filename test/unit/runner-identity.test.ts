@@ -110,7 +110,12 @@ test("sweepStale removes a dead owner's leftovers, keeps a live owner's, and tre
     assert.deepEqual(readdirSync(tmp).sort(), [`batch-tuner-pid${dead}-link`, `batch-tuner-pid${live.pid}-live`, `batch-tuner-pid${process.pid}-self`].sort());
     assert.deepEqual(
       readdirSync(cfg).sort(),
-      ['.batch-tuner-profile-64-abc.yaml', `.batch-tuner-pid${live.pid}-profile-64-live.yaml`, `.batch-tuner-pid${process.pid}-profile-64-self.yaml`, 'train.yaml'].sort(),
+      [
+        '.batch-tuner-profile-64-abc.yaml',
+        `.batch-tuner-pid${live.pid}-profile-64-live.yaml`,
+        `.batch-tuner-pid${process.pid}-profile-64-self.yaml`,
+        'train.yaml',
+      ].sort(),
     );
     assert.deepEqual(readdirSync(outside), ['precious'], 'the symlink was not followed');
     assert.equal(r.removed.length, 4);

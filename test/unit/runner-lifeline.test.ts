@@ -81,7 +81,10 @@ test('an external script and its child (both ignoring SIGTERM) end when the supe
   const [root] = pids;
   assert.equal(pids.length, 2);
   const before = survivors(root, pids);
-  assert.ok(pids.every((p) => before.includes(p)), 'the script and its child run, in one group led by the script');
+  assert.ok(
+    pids.every((p) => before.includes(p)),
+    'the script and its child run, in one group led by the script',
+  );
   assert.equal(before.length, 3, `the group also holds the lifeline guardian: ${before}`);
   const copies = () => readdirSync(dir).filter((f) => f.startsWith(`.batch-tuner-pid${sup.pid}-life-`));
   const temps = () => readdirSync(tmp).filter((f) => f.startsWith(`batch-tuner-pid${sup.pid}-`));

@@ -9,16 +9,29 @@ import { createTrainerRunner, startTrainerTrial } from '../../src/core/runner/tr
 import { ensureTrainerBundle, fixtures, trialSpec, waitForExit } from '../fixtures/trainer/helpers';
 
 let bundle = '';
-before(() => { bundle = ensureTrainerBundle(); });
+before(() => {
+  bundle = ensureTrainerBundle();
+});
 
 test('validateHostMessage rejects malformed host -> trainer messages', () => {
   const spec = trialSpec();
   assert.equal(validateHostMessage({ v: 1, type: 'start', trial: spec }).ok, true);
   const bad: unknown[] = [
-    null, 'stop', [1], { type: 'stop' }, { v: 2, type: 'stop' }, { v: 1 }, { v: 1, type: 'launch' },
-    { v: 1, type: 'start' }, { v: 1, type: 'start', trial: { ...spec, batchSize: 0 } }, { v: 1, type: 'start', trial: { ...spec, batchSize: 1.5 } },
-    { v: 1, type: 'start', trial: { ...spec, learningRate: -1 } }, { v: 1, type: 'start', trial: { ...spec, config: 'x' } },
-    { v: 1, type: 'start', trial: { ...spec, maxSteps: '10' } }, { v: 1, type: 'setBatchSize', batchSize: 0 }, { v: 1, type: 'setBatchSize', batchSize: 64, learningRate: 'fast' },
+    null,
+    'stop',
+    [1],
+    { type: 'stop' },
+    { v: 2, type: 'stop' },
+    { v: 1 },
+    { v: 1, type: 'launch' },
+    { v: 1, type: 'start' },
+    { v: 1, type: 'start', trial: { ...spec, batchSize: 0 } },
+    { v: 1, type: 'start', trial: { ...spec, batchSize: 1.5 } },
+    { v: 1, type: 'start', trial: { ...spec, learningRate: -1 } },
+    { v: 1, type: 'start', trial: { ...spec, config: 'x' } },
+    { v: 1, type: 'start', trial: { ...spec, maxSteps: '10' } },
+    { v: 1, type: 'setBatchSize', batchSize: 0 },
+    { v: 1, type: 'setBatchSize', batchSize: 64, learningRate: 'fast' },
   ];
   for (const m of bad) assert.equal(validateHostMessage(m).ok, false, JSON.stringify(m));
 });
@@ -27,10 +40,18 @@ test('validateTrainerMessage rejects malformed trainer -> host messages', () => 
   const metrics = { step: 1, epoch: 0, samples: 8, loss: 1, batchSize: 8, learningRate: 0.1, stepTimeMs: 1, samplesPerSecond: 8000, time: 0.001 };
   assert.equal(validateTrainerMessage({ v: 1, type: 'step', metrics }).ok, true);
   const bad: unknown[] = [
-    undefined, 42, { v: 1, type: 'ready', pid: 'x', backend: 'wasm', backendReason: '' }, { v: 1, type: 'step', metrics: { ...metrics, step: 'one' } },
-    { v: 1, type: 'step', metrics: { ...metrics, gradSqNorm: 'big' } }, { v: 1, type: 'step', metrics: { ...metrics, samplesPerSecond: Infinity } },
-    { v: 1, type: 'eval', metrics: { step: 1, samples: 1, time: 1 } }, { v: 1, type: 'log', level: 'debug', message: 'x' },
-    { v: 1, type: 'done', steps: 1 }, { v: 1, type: 'error', error: { message: 'no kind' } }, { v: 0, type: 'alive' }, { v: 1, type: 'progress' },
+    undefined,
+    42,
+    { v: 1, type: 'ready', pid: 'x', backend: 'wasm', backendReason: '' },
+    { v: 1, type: 'step', metrics: { ...metrics, step: 'one' } },
+    { v: 1, type: 'step', metrics: { ...metrics, gradSqNorm: 'big' } },
+    { v: 1, type: 'step', metrics: { ...metrics, samplesPerSecond: Infinity } },
+    { v: 1, type: 'eval', metrics: { step: 1, samples: 1, time: 1 } },
+    { v: 1, type: 'log', level: 'debug', message: 'x' },
+    { v: 1, type: 'done', steps: 1 },
+    { v: 1, type: 'error', error: { message: 'no kind' } },
+    { v: 0, type: 'alive' },
+    { v: 1, type: 'progress' },
   ];
   for (const m of bad) assert.equal(validateTrainerMessage(m).ok, false, JSON.stringify(m));
 });
@@ -79,10 +100,17 @@ test('the runner ignores malformed trainer messages, keeps the valid ones and wa
 });
 
 test('startTrainerTrial: the host changes the batch size of a running trial', async () => {
-  const handle: ReturnType<typeof startTrainerTrial> = startTrainerTrial(trialSpec({ maxSteps: 6 }), { onStep: (m) => { if (m.step === 2) handle.setBatchSize(16); } });
+  const handle: ReturnType<typeof startTrainerTrial> = startTrainerTrial(trialSpec({ maxSteps: 6 }), {
+    onStep: (m) => {
+      if (m.step === 2) handle.setBatchSize(16);
+    },
+  });
   const r = await handle.result;
   assert.equal(r.status, 'ok');
-  assert.deepEqual(r.steps.slice(0, 2).map((s) => s.batchSize), [64, 64]);
+  assert.deepEqual(
+    r.steps.slice(0, 2).map((s) => s.batchSize),
+    [64, 64],
+  );
   assert.equal(r.steps.at(-1)!.batchSize, 16);
   assert.equal(r.steps.at(-1)!.learningRate, 0.001, 'the learning rate stays when none is given');
   assert.throws(() => handle.setBatchSize(0), /positive integer/);

@@ -17,7 +17,15 @@ const MICRO_BATCHES = 4;
 function exactMetrics(step: number, batchSize: number, gradSq: number, traceSigma: number): StepMetrics {
   const micro = batchSize / MICRO_BATCHES;
   return {
-    step, epoch: 0, samples: step * batchSize, loss: 1, batchSize, learningRate: 0.01, stepTimeMs: 1, samplesPerSecond: 1, time: step,
+    step,
+    epoch: 0,
+    samples: step * batchSize,
+    loss: 1,
+    batchSize,
+    learningRate: 0.01,
+    stepTimeMs: 1,
+    samplesPerSecond: 1,
+    time: step,
     gradSqNorm: gradSq + traceSigma / batchSize,
     microGradSqNorm: gradSq + traceSigma / micro,
     microBatchSize: micro,
@@ -25,8 +33,13 @@ function exactMetrics(step: number, batchSize: number, gradSq: number, traceSigm
 }
 
 /** Runs `steps` steps with B_noise(step) given (|G|^2 = 1, tr(Sigma) = B_noise); returns the sizes. */
-function drive(spec: BatchScheduleSpec, noiseAt: (step: number) => number, steps: number, b: ScheduleBase = base,
-  metrics: (step: number, batchSize: number, bNoise: number) => StepMetrics = (s, bs, n) => exactMetrics(s, bs, 1, n)): number[] {
+function drive(
+  spec: BatchScheduleSpec,
+  noiseAt: (step: number) => number,
+  steps: number,
+  b: ScheduleBase = base,
+  metrics: (step: number, batchSize: number, bNoise: number) => StepMetrics = (s, bs, n) => exactMetrics(s, bs, 1, n),
+): number[] {
   const c = createScheduleController(spec, b);
   const sizes: number[] = [];
   let last: StepMetrics | undefined;
@@ -41,7 +54,8 @@ function drive(spec: BatchScheduleSpec, noiseAt: (step: number) => number, steps
 }
 
 test('the two-batch-size estimators recover |G|^2 and tr(Sigma) exactly from expected norms', () => {
-  const g = 0.7, tr = 35;
+  const g = 0.7,
+    tr = 35;
   assert.ok(Math.abs(trueGradSqEstimate(8, g + tr / 8, 64, g + tr / 64) - g) < 1e-12);
   assert.ok(Math.abs(traceSigmaEstimate(8, g + tr / 8, 64, g + tr / 64) - tr) < 1e-9);
   const t = new GradientNoiseTracker(0.9);
@@ -68,7 +82,10 @@ test('default smoothing: piecewise-constant B_noise is reached within each level
   const levels = [40, 100, 300, 3000, 50]; // -> 32, 128, 256, 512 (clamped), stays 512
   const spec: BatchScheduleSpec = { kind: 'adaptive', every_steps: 10, min_batch_size: 16, max_batch_size: 512 };
   const sizes = drive(spec, (s) => levels[Math.floor(s / 50)], 250);
-  assert.deepEqual([49, 99, 149, 199, 249].map((s) => sizes[s]), [32, 128, 256, 512, 512]);
+  assert.deepEqual(
+    [49, 99, 149, 199, 249].map((s) => sizes[s]),
+    [32, 128, 256, 512, 512],
+  );
   for (let i = 1; i < sizes.length; i++) assert.ok(sizes[i] >= sizes[i - 1], `never shrinks (step ${i})`);
 });
 
@@ -88,7 +105,13 @@ test('the memory ceiling in ScheduleBase wins over max_batch_size', () => {
 
 test('without gradient statistics the adaptive controller holds its size', () => {
   const spec: BatchScheduleSpec = { kind: 'adaptive', every_steps: 5 };
-  const sizes = drive(spec, () => 500, 30, base, (s, bs) => ({ ...exactMetrics(s, bs, 1, 500), gradSqNorm: undefined, microGradSqNorm: undefined }));
+  const sizes = drive(
+    spec,
+    () => 500,
+    30,
+    base,
+    (s, bs) => ({ ...exactMetrics(s, bs, 1, 500), gradSqNorm: undefined, microGradSqNorm: undefined }),
+  );
   assert.ok(sizes.every((b) => b === 32));
   assert.equal(scheduleNeedsGradientStatistics(spec, 'none'), true);
   assert.equal(scheduleNeedsGradientStatistics({ kind: 'linear_ramp', from: 8, to: 64, over_samples: 100 }, 'linear'), false);
@@ -104,12 +127,13 @@ function gaussian(seed: number): () => number {
 test('sampled (noisy) gradients: the batch size tracks B_noise within a factor of two', () => {
   // Per-sample gradients G + xi in d dimensions, xi ~ N(0, sigma^2 I): tr(Sigma) = d*sigma^2.
   // Micro-batch means are G + N(0, sigma^2/b I); the batch mean is their average.
-  const d = 200, gradSq = 1;
+  const d = 200,
+    gradSq = 1;
   const G = new Array(d).fill(Math.sqrt(gradSq / d));
   const rnd = gaussian(7);
   const levels = [60, 240, 900];
   const sampled = (step: number, batchSize: number, bNoise: number): StepMetrics => {
-    const sigma = Math.sqrt(bNoise * gradSq / d);
+    const sigma = Math.sqrt((bNoise * gradSq) / d);
     const b = batchSize / MICRO_BATCHES;
     const sum = new Array(d).fill(0);
     let microSq = 0;
@@ -144,10 +168,16 @@ test('goodput-aware: with the profiled throughput the size maximises X(B)/(B + B
   const pow2 = [16, 32, 64, 128, 256, 512, 1024, 2048];
   const expected = levels.map((n) => goodputBatchSize(p, n, pow2));
   assert.deepEqual(expected, [64, 256, 512]);
-  assert.deepEqual([49, 99, 149].map((s) => sizes[s]), expected);
+  assert.deepEqual(
+    [49, 99, 149].map((s) => sizes[s]),
+    expected,
+  );
   // Without it, the same noise scales give B = B_noise rounded: 64, 512, 2048.
   const { throughput: _t, ...plain } = spec;
-  assert.deepEqual([49, 99, 149].map((s) => drive(plain, (x) => levels[Math.floor(x / 50)], 150)[s]), [64, 512, 2048]);
+  assert.deepEqual(
+    [49, 99, 149].map((s) => drive(plain, (x) => levels[Math.floor(x / 50)], 150)[s]),
+    [64, 512, 2048],
+  );
   // Brute force agrees with the closed form B* = sqrt(a B_noise / c).
   assert.ok(Math.abs(goodputOptimalBatchSize(p, 400) - 200) < 1e-9);
 });
@@ -156,6 +186,13 @@ test('goodput-aware: a throughput field is validated, and an unusable one falls 
   assert.deepEqual(validateSchedule({ kind: 'adaptive', throughput: { overhead_seconds: 0.01, per_sample_seconds: 1e-4 } }), []);
   const bad = validateSchedule({ kind: 'adaptive', throughput: { overhead_seconds: -1, per_sample_seconds: 'x', extra: 1 } });
   assert.deepEqual(bad.map((p) => p.path.join('.')).sort(), ['throughput.extra', 'throughput.overhead_seconds', 'throughput.per_sample_seconds']);
-  assert.equal(adaptiveStepTime({ kind: 'adaptive', throughput: { overhead_seconds: 0.01, per_sample_seconds: 0 } }), undefined, 'no cost per sample: not a usable model');
-  assert.deepEqual(validateSchedule({ kind: 'linear_ramp', from: 8, to: 64, over_samples: 100, throughput: {} }).map((p) => p.path[0]), ['throughput']);
+  assert.equal(
+    adaptiveStepTime({ kind: 'adaptive', throughput: { overhead_seconds: 0.01, per_sample_seconds: 0 } }),
+    undefined,
+    'no cost per sample: not a usable model',
+  );
+  assert.deepEqual(
+    validateSchedule({ kind: 'linear_ramp', from: 8, to: 64, over_samples: 100, throughput: {} }).map((p) => p.path[0]),
+    ['throughput'],
+  );
 });

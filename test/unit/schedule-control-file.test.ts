@@ -44,10 +44,14 @@ test("python/batch_tuner.py's poll_control applies what writeControl wrote, once
   const file = join(dir, 'control.json');
   await writeControl(file, { batch_size: 128, learning_rate: 0.002, seq: 1 });
   const script = [
-    'import json, sys', 'from batch_tuner import poll_control',
+    'import json, sys',
+    'from batch_tuner import poll_control',
     'first = poll_control(); again = poll_control()',
     'print(json.dumps([first, again]))',
   ].join('\n');
-  const out = execFileSync('python3', ['-c', script], { env: { ...process.env, PYTHONPATH: join(process.cwd(), 'python'), BATCH_TUNER_CONTROL: file }, encoding: 'utf8' });
+  const out = execFileSync('python3', ['-c', script], {
+    env: { ...process.env, PYTHONPATH: join(process.cwd(), 'python'), BATCH_TUNER_CONTROL: file },
+    encoding: 'utf8',
+  });
   assert.deepEqual(JSON.parse(out), [{ seq: 1, batch_size: 128, learning_rate: 0.002 }, null]);
 });

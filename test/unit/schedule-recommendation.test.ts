@@ -9,7 +9,12 @@ import type { CandidateEvidence } from '../../src/core/types';
 
 // Throughput that saturates: X(B) = 20000 B / (B + 128) samples/s (per-step overhead amortised).
 const X = (b: number) => (20000 * b) / (b + 128);
-const candidates: CandidateEvidence[] = [16, 32, 64, 128, 256, 512, 1024, 2048].map((b) => ({ batchSize: b, status: 'ok', fits: true, samplesPerSecond: X(b) }));
+const candidates: CandidateEvidence[] = [16, 32, 64, 128, 256, 512, 1024, 2048].map((b) => ({
+  batchSize: b,
+  status: 'ok',
+  fits: true,
+  samplesPerSecond: X(b),
+}));
 const growing = [
   { samples: 20_000, loss: 1.2, value: 24 },
   { samples: 40_000, loss: 0.6, value: 60 },
@@ -68,7 +73,10 @@ test('flat or mildly growing B_noise: no schedule', () => {
 });
 
 test('growth without a throughput curve: nothing can be predicted, so nothing is proposed', () => {
-  const hist = [{ samples: 1000, loss: 1, value: 30 }, { samples: 2000, loss: 0.5, value: 130 }];
+  const hist = [
+    { samples: 1000, loss: 1, value: 30 },
+    { samples: 2000, loss: 0.5, value: 130 },
+  ];
   assert.equal(recommendSchedule({ noiseHistory: hist, candidates: candidates.slice(0, 1), bestFixed: { batchSize: 32 } }), undefined);
 });
 

@@ -28,7 +28,10 @@ test('our config: current batch/lr/optimizer/dataset size, tuner section as defa
   assert.equal(o.minBatchSize, 16);
   assert.equal(o.memoryLimitBytes, 1e9);
   assert.equal(o.budgetSeconds, 30);
-  assert.deepEqual([r.provenance.budgetSeconds, r.provenance.minBatchSize, r.provenance.memoryLimitBytes, r.provenance.seed], ['cli', 'config', 'config', 'default']);
+  assert.deepEqual(
+    [r.provenance.budgetSeconds, r.provenance.minBatchSize, r.provenance.memoryLimitBytes, r.provenance.seed],
+    ['cli', 'config', 'config', 'default'],
+  );
   const s = resolveSettings(o);
   assert.equal(s.lrRule, 'linear', 'SGD scales the lr linearly by default');
   assert.equal(r.provenance.lrRule, 'default');
@@ -38,7 +41,10 @@ test('our config: current batch/lr/optimizer/dataset size, tuner section as defa
 });
 
 test("a user's own config: batch size, lr and dataset size found in it; placeholder config for the runner", () => {
-  const { dir, file } = writeTempConfig('batch_size: 24\nlr: 0.0003\noptimizer: AdamW\ntrain_samples: 5000\ntuner:\n  command: "python train.py --config ${config}"\n  max_batch_size: 256\n  timeout_seconds: 30\n', 'own.yaml');
+  const { dir, file } = writeTempConfig(
+    'batch_size: 24\nlr: 0.0003\noptimizer: AdamW\ntrain_samples: 5000\ntuner:\n  command: "python train.py --config ${config}"\n  max_batch_size: 256\n  timeout_seconds: 30\n',
+    'own.yaml',
+  );
   const r = resolved(file, { editor: { workspaceFolder: dir } });
   const o = r.options;
   assert.equal(r.kind, 'external');

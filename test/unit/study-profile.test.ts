@@ -6,10 +6,23 @@ import { runStudy, type StudyOptions } from '../../src/core/study';
 import type { TrainingConfig } from '../../src/core/types';
 import { simulatedRunner } from './helpers/simulatedRunner';
 
-const config: TrainingConfig = { model: { type: 'linear' }, data: { source: 'synthetic', task: 'regression' }, optimizer: { name: 'adam', learning_rate: 0.001 }, batch_size: 32 };
+const config: TrainingConfig = {
+  model: { type: 'linear' },
+  data: { source: 'synthetic', task: 'regression' },
+  optimizer: { name: 'adam', learning_rate: 0.001 },
+  batch_size: 32,
+};
 const options = (over: Partial<StudyOptions> = {}): StudyOptions => ({
-  configPath: '/tmp/x/train.yaml', config, currentBatchSize: 32, currentLearningRate: 0.001, optimizer: 'adam', datasetSize: 8000,
-  budgetSeconds: 60, seed: 1, startupSecondsGuess: 0.01, ...over,
+  configPath: '/tmp/x/train.yaml',
+  config,
+  currentBatchSize: 32,
+  currentLearningRate: 0.001,
+  optimizer: 'adam',
+  datasetSize: 8000,
+  budgetSeconds: 60,
+  seed: 1,
+  startupSecondsGuess: 0.01,
+  ...over,
 });
 
 test('profile: two interleaved rounds, then a real trial checks a memory prediction 4x past the largest profiled size', async () => {
@@ -19,9 +32,19 @@ test('profile: two interleaved rounds, then a real trial checks a memory predict
   assert.equal(out.status, 'completed', out.reason);
   const ids = runner.specs.filter((s) => s.id.startsWith('profile') || s.id.startsWith('memory')).map((s) => s.id);
   assert.deepEqual(ids, [
-    'profile-8', 'profile-16', 'profile-32', 'profile-64', 'profile-128', 'profile-256',
+    'profile-8',
+    'profile-16',
+    'profile-32',
+    'profile-64',
+    'profile-128',
+    'profile-256',
     'memory-check-1024',
-    'profile-256-r2', 'profile-128-r2', 'profile-64-r2', 'profile-32-r2', 'profile-16-r2', 'profile-8-r2',
+    'profile-256-r2',
+    'profile-128-r2',
+    'profile-64-r2',
+    'profile-32-r2',
+    'profile-16-r2',
+    'profile-8-r2',
   ]);
   const rec = out.recommendation;
   assert.ok(rec);

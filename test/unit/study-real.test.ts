@@ -35,8 +35,14 @@ test('a real study on MNIST recommends a batch size within its budget and render
   const ok = out.trials.filter((t) => t.phase === 'profile' && t.status === 'ok');
   assert.ok(ok.length >= 3, `profiled ${ok.length} batch sizes`);
   assert.ok(ok.every((t) => (t.samplesPerSecond ?? 0) > 10 && (t.peakMemoryBytes ?? 0) > 1e5));
-  assert.ok(rec.noiseScale && rec.noiseScale.value > 0 && rec.noiseScale.low <= rec.noiseScale.value && rec.noiseScale.value <= rec.noiseScale.high, JSON.stringify(rec.noiseScale));
-  assert.ok(out.trials.some((t) => t.phase === 'convergence' && t.finalValLoss !== undefined), 'convergence trials ran');
+  assert.ok(
+    rec.noiseScale && rec.noiseScale.value > 0 && rec.noiseScale.low <= rec.noiseScale.value && rec.noiseScale.value <= rec.noiseScale.high,
+    JSON.stringify(rec.noiseScale),
+  );
+  assert.ok(
+    out.trials.some((t) => t.phase === 'convergence' && t.finalValLoss !== undefined),
+    'convergence trials ran',
+  );
   assert.ok(events.some((e) => e.type === 'step') && events.some((e) => e.type === 'eval'));
   // The file holds the same study; the report is self-contained (uPlot inlined, no URLs to fetch).
   const read = readStudy(out.studyFile as string);

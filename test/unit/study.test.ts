@@ -8,12 +8,28 @@ import { latestStudyFor, listStudies, readStudy, runStudy, type StudyEvent, type
 import type { TrainingConfig } from '../../src/core/types';
 import { simulatedRunner } from './helpers/simulatedRunner';
 
-const config: TrainingConfig = { model: { type: 'linear' }, data: { source: 'synthetic', task: 'regression' }, optimizer: { name: 'adam', learning_rate: 0.001 }, batch_size: 32 };
+const config: TrainingConfig = {
+  model: { type: 'linear' },
+  data: { source: 'synthetic', task: 'regression' },
+  optimizer: { name: 'adam', learning_rate: 0.001 },
+  batch_size: 32,
+};
 function options(over: Partial<StudyOptions> = {}): StudyOptions {
   return {
-    configPath: '/tmp/x/train.yaml', config, configText: 'batch_size: 32\n', currentBatchSize: 32, currentLearningRate: 0.001, optimizer: 'adam',
-    datasetSize: 8000, budgetSeconds: 60, minBatchSize: 8, maxBatchSize: 1024, seed: 1, startupSecondsGuess: 0.01,
-    outDir: mkdtempSync(join(tmpdir(), 'bt-study-')), ...over,
+    configPath: '/tmp/x/train.yaml',
+    config,
+    configText: 'batch_size: 32\n',
+    currentBatchSize: 32,
+    currentLearningRate: 0.001,
+    optimizer: 'adam',
+    datasetSize: 8000,
+    budgetSeconds: 60,
+    minBatchSize: 8,
+    maxBatchSize: 1024,
+    seed: 1,
+    startupSecondsGuess: 0.01,
+    outDir: mkdtempSync(join(tmpdir(), 'bt-study-')),
+    ...over,
   };
 }
 
@@ -23,7 +39,8 @@ test('a study runs all phases, tells its listener, and persists a readable JSONL
   const out = await runStudy(opts, simulatedRunner(), (e) => events.push(e));
   assert.equal(out.status, 'completed');
   const types = new Set(events.map((e) => e.type));
-  for (const t of ['plan', 'phase', 'trial-start', 'step', 'eval', 'trial-end', 'noise-scale', 'recommendation', 'done']) assert.ok(types.has(t as StudyEvent['type']), `event ${t}`);
+  for (const t of ['plan', 'phase', 'trial-start', 'step', 'eval', 'trial-end', 'noise-scale', 'recommendation', 'done'])
+    assert.ok(types.has(t as StudyEvent['type']), `event ${t}`);
   const phases = events.filter((e) => e.type === 'phase').map((e) => (e as { phase: string }).phase);
   assert.deepEqual(phases, ['profile', 'noise', 'convergence', 'recommend', 'done']);
   const rec = out.recommendation;
@@ -31,7 +48,10 @@ test('a study runs all phases, tells its listener, and persists a readable JSONL
   // Simulated B_noise = 4 (1 + 2^2) + 1 = 21 and X = 20000 B/(B+64): goodput peaks near sqrt(21*64) ~ 37.
   assert.ok(rec.noiseScale && rec.noiseScale.low < 21 && 21 < rec.noiseScale.high, JSON.stringify(rec.noiseScale));
   assert.ok([16, 32, 64].includes(rec.batchSize), `pick ${rec.batchSize}`);
-  assert.ok(rec.candidates.some((c) => c.measuredLoss !== undefined), 'convergence evidence kept');
+  assert.ok(
+    rec.candidates.some((c) => c.measuredLoss !== undefined),
+    'convergence evidence kept',
+  );
   assert.ok(out.trials.some((t) => t.phase === 'convergence'));
   // Round trip.
   const read = readStudy(out.studyFile as string);
@@ -40,7 +60,10 @@ test('a study runs all phases, tells its listener, and persists a readable JSONL
   assert.equal(read.recommendation?.batchSize, rec.batchSize);
   assert.equal(read.start.configHash?.length, 16);
   assert.ok(read.plan && read.plan.summary.includes('profile'));
-  assert.deepEqual(listStudies(opts.outDir as string).map((s) => s.recommendedBatchSize), [rec.batchSize]);
+  assert.deepEqual(
+    listStudies(opts.outDir as string).map((s) => s.recommendedBatchSize),
+    [rec.batchSize],
+  );
   assert.equal(latestStudyFor(opts.outDir as string, '/tmp/x/train.yaml')?.id, out.id);
   assert.equal(latestStudyFor(opts.outDir as string, '/tmp/x/other.yaml'), undefined);
 });
@@ -79,7 +102,10 @@ test('a memory limit is respected by prediction before trying', async () => {
   const runner = simulatedRunner();
   const out = await runStudy(options({ memoryLimitBytes: 20e6 }), runner);
   // (0.9 * 20e6 - 1e6) / 1e5 = 170: 256 and up are predicted not to fit and never run.
-  assert.ok(runner.specs.every((s) => s.batchSize <= 170), runner.specs.map((s) => s.batchSize).join(','));
+  assert.ok(
+    runner.specs.every((s) => s.batchSize <= 170),
+    runner.specs.map((s) => s.batchSize).join(','),
+  );
   assert.equal(out.recommendation?.evidence.predictedMaxFit, 170);
   assert.equal(out.recommendation?.candidates.find((c) => c.batchSize === 256)?.status, 'predicted');
 });
@@ -112,7 +138,16 @@ test('bad input: a config whose every trial crashes', async () => {
 test('an AbortSignal stops the study: persisted as stopped, with what the data supports', async () => {
   const ac = new AbortController();
   let n = 0;
-  const out = await runStudy(options(), simulatedRunner({ onTrial: () => { if (++n === 4) ac.abort(); } }), undefined, ac.signal);
+  const out = await runStudy(
+    options(),
+    simulatedRunner({
+      onTrial: () => {
+        if (++n === 4) ac.abort();
+      },
+    }),
+    undefined,
+    ac.signal,
+  );
   assert.equal(out.status, 'stopped');
   assert.ok(out.recommendation, 'three profiled sizes are enough for a recommendation');
   assert.equal(readStudy(out.studyFile as string).status, 'stopped');
@@ -124,7 +159,7 @@ test('parallel > 1 on a local runner warns that timings are distorted', async ()
   assert.ok(events.some((e) => e.type === 'warning' && /distorted/.test(e.message)));
 });
 
-test("trials run at a constant batch size even when the config has a batch_schedule", async () => {
+test('trials run at a constant batch size even when the config has a batch_schedule', async () => {
   const runner = simulatedRunner();
   await runStudy(options({ budgetSeconds: 10, config: { ...config, batch_schedule: { kind: 'linear_ramp', from: 32, to: 256, over_samples: 1000 } } }), runner);
   assert.ok(runner.specs.length > 0 && runner.specs.every((s) => s.schedule?.kind === 'constant'));

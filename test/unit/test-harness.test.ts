@@ -30,12 +30,15 @@ test('counts come from the real output of node --test', () => {
   const dir = mkdtempSync(join(tmpdir(), 'bt-harness-'));
   try {
     const file = join(dir, 'sample.test.mjs');
-    writeFileSync(file, [
-      "import { test } from 'node:test';",
-      "test('one', () => {});",
-      "test('two', () => {});",
-      "test('three fails', () => { throw new Error('on purpose'); });",
-    ].join('\n'));
+    writeFileSync(
+      file,
+      [
+        "import { test } from 'node:test';",
+        "test('one', () => {});",
+        "test('two', () => {});",
+        "test('three fails', () => { throw new Error('on purpose'); });",
+      ].join('\n'),
+    );
     // Without NODE_TEST_CONTEXT: with it, the inner runner would report to this one instead.
     const env = { ...process.env };
     delete env.NODE_TEST_CONTEXT;
@@ -139,11 +142,16 @@ test('the code-server cache: a completed install is reused at once; leftovers of
 });
 
 test('the workbench URL carries the extension and the suite as vscode-remote paths', () => {
-  const url = new URL(workbenchUrl({ url: 'http://127.0.0.1:4567', port: 4567 }, {
-    folder: '/tmp/ws dir',
-    extensionDevelopmentPath: '/repo',
-    extensionTestsPath: '/repo/dist-test/integration/suite/index.js',
-  }));
+  const url = new URL(
+    workbenchUrl(
+      { url: 'http://127.0.0.1:4567', port: 4567 },
+      {
+        folder: '/tmp/ws dir',
+        extensionDevelopmentPath: '/repo',
+        extensionTestsPath: '/repo/dist-test/integration/suite/index.js',
+      },
+    ),
+  );
   assert.equal(url.searchParams.get('folder'), '/tmp/ws dir');
   assert.deepEqual(JSON.parse(url.searchParams.get('payload')!), [
     ['extensionDevelopmentPath', 'vscode-remote://127.0.0.1:4567/repo'],

@@ -12,7 +12,10 @@ import { ensureTrainerBundle, mlpConfig, trialSpec } from '../fixtures/trainer/h
 import { runTrainerChild, type ChildRun } from './helpers/trainerChild';
 
 let dir = '';
-before(() => { ensureTrainerBundle(); dir = mkdtempSync(path.join(tmpdir(), 'bt-accum-')); });
+before(() => {
+  ensureTrainerBundle();
+  dir = mkdtempSync(path.join(tmpdir(), 'bt-accum-'));
+});
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 const ok = (r: ChildRun) => assert.equal(r.error, undefined, `${JSON.stringify(r.error)}\n${r.stderr}`);
@@ -34,7 +37,9 @@ const weightsOf = (file: string) => {
 };
 const maxAbsDiff = (a: ArrayLike<number>[], b: ArrayLike<number>[]) => {
   let m = 0;
-  a.forEach((t, i) => { for (let j = 0; j < t.length; j++) m = Math.max(m, Math.abs(t[j] - b[i][j])); });
+  a.forEach((t, i) => {
+    for (let j = 0; j < t.length; j++) m = Math.max(m, Math.abs(t[j] - b[i][j]));
+  });
   return m;
 };
 
@@ -46,8 +51,11 @@ test('k = 4 micro-batches give the same losses and weights as one full batch (SG
     ok(r);
     return { r, w: weightsOf(file) };
   };
-  const one = await run(undefined), four = await run(4);
-  one.r.steps.forEach((s, i) => assert.ok(Math.abs(s.loss - four.r.steps[i].loss) <= 1e-6 * s.loss, `step ${i + 1}: loss ${s.loss} vs ${four.r.steps[i].loss}`));
+  const one = await run(undefined),
+    four = await run(4);
+  one.r.steps.forEach((s, i) =>
+    assert.ok(Math.abs(s.loss - four.r.steps[i].loss) <= 1e-6 * s.loss, `step ${i + 1}: loss ${s.loss} vs ${four.r.steps[i].loss}`),
+  );
   const diff = maxAbsDiff(one.w, four.w);
   t.diagnostic(`max |w(k=1) - w(k=4)| = ${diff.toExponential(2)}; losses ${one.r.steps.map((s) => s.loss)} vs ${four.r.steps.map((s) => s.loss)}`);
   assert.ok(diff < 1e-6, `weights differ by ${diff}`);
@@ -68,7 +76,8 @@ test('peak tensor memory follows the micro-batch: batch 2048 with k = 4 peaks lo
     // Resident = data + weights + optimizer slots (the same for both); the rest is the step's working set.
     return s.peakMemoryBytes! - s.memoryBytes!;
   };
-  const full = await peakAboveResident(1), micro = await peakAboveResident(4);
+  const full = await peakAboveResident(1),
+    micro = await peakAboveResident(4);
   t.diagnostic(`working set above resident tensors: k = 1 ${(full / 1e6).toFixed(2)} MB, k = 4 ${(micro / 1e6).toFixed(2)} MB`);
   // The gathered inputs alone are 2048 x 784 x 4 B = 6.4 MB at k = 1 and a quarter of that at k = 4.
   assert.ok(full > 6e6, `k = 1 working set ${full} B`);
@@ -78,7 +87,10 @@ test('peak tensor memory follows the micro-batch: batch 2048 with k = 4 peaks lo
 test('accumulation settings the built-in trainer cannot honour are config errors', async () => {
   const r = await runTrainerChild(trialSpec({ batchSize: 100, maxSteps: 2, accumulationSteps: 3 }));
   assert.equal(r.error?.kind, 'config');
-  assert.match(r.error.message, /batchSize 100 is not divisible by accumulationSteps 3 \(micro-batches must be equal\): use a batch size that is a multiple of 3 \(e\.g\. 99 or 102\)/);
+  assert.match(
+    r.error.message,
+    /batchSize 100 is not divisible by accumulationSteps 3 \(micro-batches must be equal\): use a batch size that is a multiple of 3 \(e\.g\. 99 or 102\)/,
+  );
   const w = await runTrainerChild(trialSpec({ maxSteps: 2, worldSize: 2 }));
   assert.equal(w.error?.kind, 'config');
   assert.match(w.error.message, /worldSize 2: the built-in trainer runs one worker/);

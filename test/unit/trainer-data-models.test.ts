@@ -23,8 +23,12 @@ test('MNIST: 8000/2000 real digits by default, pixels in [0,1], all ten classes'
   assert.equal(d.xTrain.length, 8000 * 784);
   assert.deepEqual(d.imageShape, [28, 28, 1]);
   assert.deepEqual([...new Set(d.yTrain)].sort(), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-  let max = 0, min = 1;
-  for (const v of d.xVal) { max = Math.max(max, v); min = Math.min(min, v); }
+  let max = 0,
+    min = 1;
+  for (const v of d.xVal) {
+    max = Math.max(max, v);
+    min = Math.min(min, v);
+  }
   assert.equal(min, 0);
   assert.equal(max, 1);
   assert.throws(() => loadMnist({ trainSamples: 9000, testSamples: 2000 }), /train_samples \+ data.test_samples must be between 2 and 10000/);
@@ -41,7 +45,11 @@ test('CSV: string labels become classes, features are standardised, bad cells ar
     assert.equal(d.outputs, 2);
     assert.equal(d.numTrain + d.numVal, 50);
     assert.equal(d.numVal, 10);
-    const colMean = (f: number) => { let s = 0; for (let i = 0; i < d.numTrain; i++) s += d.xTrain[i * 2 + f]; return s / d.numTrain; };
+    const colMean = (f: number) => {
+      let s = 0;
+      for (let i = 0; i < d.numTrain; i++) s += d.xTrain[i * 2 + f];
+      return s / d.numTrain;
+    };
     assert.ok(Math.abs(colMean(0)) < 1e-5 && Math.abs(colMean(1)) < 1e-5);
     writeFileSync(path.join(dir, 'bad.csv'), 'x,y\n1,2\n3,oops\n');
     assert.throws(() => loadCsv({ file: path.join(dir, 'bad.csv'), label: 'x' }), /bad\.csv:3:2: "oops" in column "y" is not a number/);
@@ -58,15 +66,26 @@ test('synthetic data is seeded; regression targets follow a linear teacher plus 
   assert.deepEqual(a.yTrain, b.yTrain);
   assert.notDeepEqual(a.yTrain, c.yTrain);
   // Least squares on the training rows recovers the teacher; the residual std is the noise.
-  const n = a.numTrain, d = 5;
+  const n = a.numTrain,
+    d = 5;
   const X = tf.concat([tf.tensor2d(a.xTrain, [n, 4]), tf.ones([n, 1])], 1);
   const y = tf.tensor2d(a.yTrain, [n, 1]);
   const Xt = tf.transpose(X);
-  const xtx = tf.matMul(Xt, X).arraySync() as number[][], xty = (tf.matMul(Xt, y).arraySync() as number[][]).map((r) => r[0]);
+  const xtx = tf.matMul(Xt, X).arraySync() as number[][],
+    xty = (tf.matMul(Xt, y).arraySync() as number[][]).map((r) => r[0]);
   // Solve the 5x5 normal equations by Gaussian elimination.
-  for (let i = 0; i < d; i++) for (let j = i + 1; j < d; j++) { const f = xtx[j][i] / xtx[i][i]; for (let k = i; k < d; k++) xtx[j][k] -= f * xtx[i][k]; xty[j] -= f * xty[i]; }
+  for (let i = 0; i < d; i++)
+    for (let j = i + 1; j < d; j++) {
+      const f = xtx[j][i] / xtx[i][i];
+      for (let k = i; k < d; k++) xtx[j][k] -= f * xtx[i][k];
+      xty[j] -= f * xty[i];
+    }
   const w = new Array(d).fill(0);
-  for (let i = d - 1; i >= 0; i--) { let s = xty[i]; for (let k = i + 1; k < d; k++) s -= xtx[i][k] * w[k]; w[i] = s / xtx[i][i]; }
+  for (let i = d - 1; i >= 0; i--) {
+    let s = xty[i];
+    for (let k = i + 1; k < d; k++) s -= xtx[i][k] * w[k];
+    w[i] = s / xtx[i][i];
+  }
   const resid = tf.sub(y, tf.matMul(X, tf.tensor2d(w, [d, 1])));
   const std = Math.sqrt(tf.mean(tf.square(resid)).dataSync()[0]);
   assert.ok(Math.abs(std - 0.3) < 0.02, `residual std ${std}`);
@@ -79,17 +98,25 @@ test('a TF.js Layers model.json (+ weights) loads through the file IOHandler wit
   await tf.setBackend('cpu');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bt-layers-'));
   try {
-    const original = tfl.sequential({ layers: [tfl.layers.dense({ units: 5, activation: 'relu', inputShape: [3] }), tfl.layers.dense({ units: 2, activation: 'softmax' })] });
+    const original = tfl.sequential({
+      layers: [tfl.layers.dense({ units: 5, activation: 'relu', inputShape: [3] }), tfl.layers.dense({ units: 2, activation: 'softmax' })],
+    });
     await original.save({
       save: async (a) => {
         writeFileSync(path.join(dir, 'weights.bin'), Buffer.from(a.weightData as ArrayBuffer));
-        writeFileSync(path.join(dir, 'model.json'), JSON.stringify({ format: 'layers-model', modelTopology: a.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }] }));
+        writeFileSync(
+          path.join(dir, 'model.json'),
+          JSON.stringify({ format: 'layers-model', modelTopology: a.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }] }),
+        );
         return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
       },
     });
     const built = await buildModel({ type: 'layers', path: 'model.json' }, { features: 3, outputs: 2 }, 0, dir);
     assert.equal(built.outputsProbabilities, true);
-    const x = tf.tensor2d([[0.5, -1, 2], [1, 1, 1]]);
+    const x = tf.tensor2d([
+      [0.5, -1, 2],
+      [1, 1, 1],
+    ]);
     const want = (original.predict(x) as tf.Tensor).arraySync();
     const got = (built.model.predict(x) as tf.Tensor).arraySync();
     assert.deepEqual(got, want);
@@ -112,7 +139,9 @@ test('built-in models: seeded weights, cnn needs images', async () => {
 
 test('validateTrialSpec names each problem', () => {
   assert.deepEqual(validateTrialSpec(trialSpec()), []);
-  const bad = validateTrialSpec(trialSpec({ batchSize: 0, maxSeconds: -1, evalEvery: 1.5 }, mlpConfig({ data: { source: 'synthetic' } as never, loss: 'hinge' as never })));
+  const bad = validateTrialSpec(
+    trialSpec({ batchSize: 0, maxSeconds: -1, evalEvery: 1.5 }, mlpConfig({ data: { source: 'synthetic' } as never, loss: 'hinge' as never })),
+  );
   assert.ok(bad.some((p) => /data\.task must be "classification" or "regression"/.test(p)));
   assert.ok(bad.some((p) => /loss must be "cross_entropy" or "mse" \(got "hinge"\)/.test(p)));
   assert.ok(bad.some((p) => /batchSize must be a positive integer \(got 0\)/.test(p)));

@@ -7,7 +7,12 @@ import '@tensorflow/tfjs-backend-cpu';
 import { computeStepGradients, squaredNorm } from '../../src/trainer/gradients';
 import { microBatchCount } from '../../src/trainer/microBatches';
 
-const X = [[1, 2], [0, -1], [3, 1], [-2, 0.5]];
+const X = [
+  [1, 2],
+  [0, -1],
+  [3, 1],
+  [-2, 0.5],
+];
 const Y = [1, 0, 2, -1];
 const W = [0.5, -0.25];
 const B = 0.1;
@@ -39,7 +44,10 @@ test('gradSqNorm and microGradSqNorm match a hand computation (k = 2 micro-batch
   const full = handGradient([0, 1, 2, 3]);
   const micro = [handGradient([0, 1]), handGradient([2, 3])];
   // The mean of the micro-batch gradients is the full-batch gradient.
-  assert.deepEqual([...(await r.grads.w.data()), ...(await r.grads.b.data())].map((v) => +v.toFixed(5)), full.map((v) => +v.toFixed(5)));
+  assert.deepEqual(
+    [...(await r.grads.w.data()), ...(await r.grads.b.data())].map((v) => +v.toFixed(5)),
+    full.map((v) => +v.toFixed(5)),
+  );
   assert.ok(Math.abs((await r.gradSqNorm!.data())[0] - sq(full)) < 1e-5, 'gradSqNorm = |g_B|^2');
   assert.ok(Math.abs((await r.microGradSqNorm!.data())[0] - (sq(micro[0]) + sq(micro[1])) / 2) < 1e-5, 'microGradSqNorm = mean |g_b|^2');
   // Mean loss over the batch.
@@ -55,7 +63,8 @@ test('a single pass gives gradSqNorm only; statistics off gives neither', async 
   await tf.setBackend('cpu');
   const w = tf.variable(tf.tensor2d(W, [2, 1]), true, 'w1');
   const b = tf.variable(tf.scalar(B), true, 'b1');
-  const x = tf.tensor2d(X), y = tf.tensor2d(Y, [4, 1]);
+  const x = tf.tensor2d(X),
+    y = tf.tensor2d(Y, [4, 1]);
   const lossOf = (xs: tf.Tensor, ys: tf.Tensor) => tf.mean<tf.Scalar>(tf.square(tf.sub(tf.add(tf.matMul(xs, w), b), ys)));
   const whole = () => ({ x, y });
   const before = tf.memory().numTensors;
@@ -73,10 +82,20 @@ test('a single pass gives gradSqNorm only; statistics off gives neither', async 
 test('a stop request between micro-batches abandons the step and frees its tensors', async () => {
   await tf.setBackend('cpu');
   const w = tf.variable(tf.tensor2d(W, [2, 1]), true, 'w2');
-  const x = tf.tensor2d(X), y = tf.tensor2d(Y, [4, 1]);
+  const x = tf.tensor2d(X),
+    y = tf.tensor2d(Y, [4, 1]);
   const before = tf.memory().numTensors;
   let calls = 0;
-  const r = computeStepGradients(() => ({ x, y }), (xs, ys) => { calls++; return tf.mean<tf.Scalar>(tf.square(tf.sub(tf.matMul(xs, w), ys))); }, [w], 4, { shouldStop: () => calls >= 2 });
+  const r = computeStepGradients(
+    () => ({ x, y }),
+    (xs, ys) => {
+      calls++;
+      return tf.mean<tf.Scalar>(tf.square(tf.sub(tf.matMul(xs, w), ys)));
+    },
+    [w],
+    4,
+    { shouldStop: () => calls >= 2 },
+  );
   assert.equal(r, undefined);
   assert.equal(calls, 2);
   assert.equal(tf.memory().numTensors, before);
@@ -84,7 +103,13 @@ test('a stop request between micro-batches abandons the step and frees its tenso
 });
 
 test('squaredNorm concatenates all tensors; microBatchCount keeps micro-batches equal', () => {
-  const n = squaredNorm([tf.tensor1d([3]), tf.tensor2d([[1, 2], [2, 4]])]);
+  const n = squaredNorm([
+    tf.tensor1d([3]),
+    tf.tensor2d([
+      [1, 2],
+      [2, 4],
+    ]),
+  ]);
   assert.equal(n.dataSync()[0], 9 + 1 + 4 + 4 + 16);
   assert.equal(microBatchCount(64, 4), 4);
   assert.equal(microBatchCount(30, 4), 3);

@@ -7,7 +7,9 @@ import { createTrainerRunner } from '../../src/core/runner/trainerProcess';
 import type { TrialResult } from '../../src/core/types';
 import { ensureTrainerBundle, mlpConfig, trialSpec } from '../fixtures/trainer/helpers';
 
-before(() => { ensureTrainerBundle(); });
+before(() => {
+  ensureTrainerBundle();
+});
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
@@ -35,7 +37,10 @@ test('a short real MNIST run: loss falls, metrics and noise statistics are repor
   assert.ok(result.samplesPerSecond! > 0 && result.samplesPerSecondIqr![0] <= result.samplesPerSecondIqr![1]);
   assert.equal(result.peakMemoryBytes, Math.max(...result.steps.map((m) => m.peakMemoryBytes!)));
   // Evaluations at steps 30 and 60 (the end), on the 500 held-out digits.
-  assert.deepEqual(result.evals.map((e) => e.step), [30, 60]);
+  assert.deepEqual(
+    result.evals.map((e) => e.step),
+    [30, 60],
+  );
   assert.ok(result.evals[1].valAccuracy! > 0.7, `accuracy ${result.evals[1].valAccuracy}`);
 });
 

@@ -9,7 +9,9 @@ import { ensureTrainerBundle, trialSpec, waitForExit } from '../fixtures/trainer
 import { runTrainerChild } from './helpers/trainerChild';
 
 let bundle = '';
-before(() => { bundle = ensureTrainerBundle(); });
+before(() => {
+  bundle = ensureTrainerBundle();
+});
 
 // The parent: forks the trainer (with a lifeline pipe as fd 4 when asked), starts a trial that would
 // run for minutes, prints the trainer's pid after its first step, and on "drop" closes its end of
@@ -51,7 +53,14 @@ function startParent(mode: 'ipc-only' | 'lifeline'): { parent: ChildProcess; lin
   return { parent, lines, trainerPid };
 }
 
-const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 async function killedParentLeavesNoTrainer(mode: 'ipc-only' | 'lifeline'): Promise<void> {
   const { parent, trainerPid } = startParent(mode);
@@ -78,7 +87,10 @@ test('the lifeline alone ends the trainer: its pipe reads EOF while IPC is still
     assert.ok(await waitForExit(pid, 10_000), `trainer ${pid} ignored its closed lifeline`);
     // The parent is alive and saw its child exit by itself (not a signal).
     for (let i = 0; i < 100 && !lines.some((l) => 'exit' in l); i++) await new Promise((r) => setTimeout(r, 20));
-    assert.deepEqual(lines.find((l) => 'exit' in l), { exit: 0, signal: null });
+    assert.deepEqual(
+      lines.find((l) => 'exit' in l),
+      { exit: 0, signal: null },
+    );
     assert.equal(parent.exitCode, null, 'the parent (and IPC) were still there');
   } finally {
     if (alive(pid)) process.kill(pid, 'SIGKILL');
@@ -90,5 +102,8 @@ test('an unusable BATCH_TUNER_LIFELINE_FD is reported as a warning and training 
   const r = await runTrainerChild(trialSpec({ maxSteps: 2, evalEvery: 0 }), { env: { BATCH_TUNER_LIFELINE_FD: 'soon' } });
   assert.equal(r.error, undefined);
   assert.equal(r.steps.length, 2);
-  assert.match(r.logs.map((l) => l.message).join('\n'), /BATCH_TUNER_LIFELINE_FD="soon" is not a file descriptor >= 3; parent death is noticed through IPC only/);
+  assert.match(
+    r.logs.map((l) => l.message).join('\n'),
+    /BATCH_TUNER_LIFELINE_FD="soon" is not a file descriptor >= 3; parent death is noticed through IPC only/,
+  );
 });

@@ -16,8 +16,11 @@ const cases: Case[] = [
 ];
 
 function filterGrad(c: Case, xv: Float32Array, dyShape: number[], dyv: Float32Array): Float32Array {
-  const x = tf.tensor4d(xv, c.x), dy = tf.tensor(dyv, dyShape);
-  const g = tf.engine().runKernel<tf.Tensor>('Conv2DBackpropFilter', { x, dy }, { strides: [c.strides, c.strides], pad: c.pad, dataFormat: 'NHWC', filterShape: c.filter });
+  const x = tf.tensor4d(xv, c.x),
+    dy = tf.tensor(dyv, dyShape);
+  const g = tf
+    .engine()
+    .runKernel<tf.Tensor>('Conv2DBackpropFilter', { x, dy }, { strides: [c.strides, c.strides], pad: c.pad, dataFormat: 'NHWC', filterShape: c.filter });
   const out = g.dataSync() as Float32Array;
   tf.dispose([x, dy, g]);
   return out;

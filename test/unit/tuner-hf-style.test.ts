@@ -70,7 +70,10 @@ test('a script that logs like the Hugging Face Trainer: no run read as diverged,
   assert.ok(rec, 'a recommendation');
   assert.ok([16, 32, 64, 128].includes(rec.batchSize));
   // A missing validation loss is not divergence.
-  assert.ok(rec.candidates.every((c) => c.diverged === undefined), JSON.stringify(rec.candidates));
+  assert.ok(
+    rec.candidates.every((c) => c.diverged === undefined),
+    JSON.stringify(rec.candidates),
+  );
   assert.ok(!rec.evidence.notes.some((n) => /diverged|lower the learning rate/.test(n)), rec.evidence.notes.join('\n'));
   // No gradient statistics: B_noise is fitted from the loss curves (labelled so), or assumed and then said.
   assert.notEqual(rec.basis.noiseScale, 'measured');
@@ -80,5 +83,13 @@ test('a script that logs like the Hugging Face Trainer: no run read as diverged,
   // The smoothed training loss stands in for the missing validation loss (when convergence runs had time to run).
   assert.ok(rec.evidence.lossSource === undefined || rec.evidence.lossSource === 'training', rec.evidence.lossSource);
   assert.ok(rec.band.low <= rec.batchSize && rec.batchSize <= rec.band.high);
-  t.diagnostic(JSON.stringify({ pick: rec.batchSize, band: [rec.band.low, rec.band.high], basis: rec.basis, noiseScale: rec.noiseScale?.value, speedup: rec.speedupVsCurrent }));
+  t.diagnostic(
+    JSON.stringify({
+      pick: rec.batchSize,
+      band: [rec.band.low, rec.band.high],
+      basis: rec.basis,
+      noiseScale: rec.noiseScale?.value,
+      speedup: rec.speedupVsCurrent,
+    }),
+  );
 });

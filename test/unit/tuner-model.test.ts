@@ -36,7 +36,9 @@ import { gaussian } from './helpers/linearRegression';
 function windows(sizes: number[], t: (b: number) => number, noise: number, seed = 1, perTrial = 4): StepTimeWindow[] {
   const rand = seededRandom(seed);
   return sizes.flatMap((b) =>
-    [1, 2].flatMap((round) => Array.from({ length: perTrial }, () => ({ batchSize: b, stepSeconds: t(b) * (1 + noise * gaussian(rand)), steps: 5, group: `p-${b}-${round}`, round }))),
+    [1, 2].flatMap((round) =>
+      Array.from({ length: perTrial }, () => ({ batchSize: b, stepSeconds: t(b) * (1 + noise * gaussian(rand)), steps: 5, group: `p-${b}-${round}`, round })),
+    ),
   );
 }
 
@@ -81,14 +83,28 @@ test('huber regression: an exact line is recovered exactly; weighted least squar
   const rows = [1, 2, 3, 4].map((x) => [1, x]);
   const fit = huberRegression(rows, [3, 5, 7, 9], [1, 1, 1, 1]);
   assert.ok(fit && Math.abs(fit.coef[0] - 1) < 1e-12 && Math.abs(fit.coef[1] - 2) < 1e-12);
-  assert.equal(huberRegression([[1, 1], [1, 1]], [1, 2], [1, 1]), undefined);
+  assert.equal(
+    huberRegression(
+      [
+        [1, 1],
+        [1, 1],
+      ],
+      [1, 2],
+      [1, 1],
+    ),
+    undefined,
+  );
 });
 
 test('throughput windows: measured steps (after warm-up) cut into windows of mean step time', () => {
   const steps = Array.from({ length: 40 }, (_, i) => ({ step: i + 1, batchSize: 64, stepTimeMs: i < 12 ? 100 : 20 })) as StepMetrics[];
   const ws = stepTimeWindows(steps, 5, 'profile-64', 1);
   assert.equal(ws.length, 6);
-  assert.equal(ws.reduce((a, w) => a + w.steps, 0), 28, '30% warm-up skipped');
+  assert.equal(
+    ws.reduce((a, w) => a + w.steps, 0),
+    28,
+    '30% warm-up skipped',
+  );
   assert.ok(ws.every((w) => Math.abs(w.stepSeconds - 0.02) < 1e-12 && w.group === 'profile-64' && w.round === 1));
   const t = throughputFromWindows(windows([8, 32, 128, 512], (b) => 0.01 + 0.0001 * b, 0.02));
   assert.ok(t && t.evidence.shape === 'rising' && t.evidence.residuals.length === 4);
@@ -135,7 +151,10 @@ test('B_noise from loss curves: steps to common levels following S(B) = S_min (1
   assert.ok(Math.abs(exact.estimate.value / bNoise - 1) < 0.02, `exact curves: ${exact.estimate.value}`);
   assert.equal(exact.estimate.source, 'loss-curves');
   // Noisy training losses, two seeds per size, smoothed: still recovered, and the interval holds it.
-  const noisy = noiseScaleFromLossCurves([16, 64, 256, 1024].flatMap((b) => [1, 2].map((s) => ({ batchSize: b, curve: smoothLoss(curve(b, 0.05, b + s)) }))), { seed: 5 });
+  const noisy = noiseScaleFromLossCurves(
+    [16, 64, 256, 1024].flatMap((b) => [1, 2].map((s) => ({ batchSize: b, curve: smoothLoss(curve(b, 0.05, b + s)) }))),
+    { seed: 5 },
+  );
   assert.ok('estimate' in noisy, JSON.stringify(noisy));
   assert.ok(Math.abs(noisy.estimate.value / bNoise - 1) < 0.3, `noisy curves: ${noisy.estimate.value}`);
   assert.ok(noisy.estimate.low <= bNoise && bNoise <= noisy.estimate.high, `[${noisy.estimate.low}, ${noisy.estimate.high}]`);
@@ -145,7 +164,8 @@ test('B_noise from loss curves: steps to common levels following S(B) = S_min (1
 });
 
 test('B_noise from loss curves: steps falling as 1/B (perfect scaling) give no finite estimate; two sizes are not enough', () => {
-  const run = (b: number): LossPoint[] => Array.from({ length: 50 }, (_, i) => ({ step: i + 1, samples: (i + 1) * b, time: i, loss: 1 / (1 + ((i + 1) * b) / 2000) }));
+  const run = (b: number): LossPoint[] =>
+    Array.from({ length: 50 }, (_, i) => ({ step: i + 1, samples: (i + 1) * b, time: i, loss: 1 / (1 + ((i + 1) * b) / 2000) }));
   const perfect = noiseScaleFromLossCurves([8, 32, 128].map((b) => ({ batchSize: b, curve: run(b) })));
   assert.ok('undetermined' in perfect && /no finite estimate/.test(perfect.undetermined), JSON.stringify(perfect));
   const two = noiseScaleFromLossCurves([8, 32].map((b) => ({ batchSize: b, curve: run(b) })));
@@ -153,7 +173,12 @@ test('B_noise from loss curves: steps falling as 1/B (perfect scaling) give no f
 });
 
 test('verdict: measured time to target outranks the model, unless the model pick is within 10% of the fastest', () => {
-  const m = (batchSize: number, timeToTarget: number | undefined, diverged = false) => ({ batchSize, spread: 0, diverged, ...(timeToTarget !== undefined ? { timeToTarget } : {}) });
+  const m = (batchSize: number, timeToTarget: number | undefined, diverged = false) => ({
+    batchSize,
+    spread: 0,
+    diverged,
+    ...(timeToTarget !== undefined ? { timeToTarget } : {}),
+  });
   assert.deepEqual(reconcile(64, []), { pick: 64, by: 'model' });
   assert.equal(reconcile(64, [m(32, 10), m(64, 8)]).by, 'model');
   const within = reconcile(64, [m(32, 10), m(64, 8.5), m(128, 8)]);
@@ -166,7 +191,17 @@ test('verdict: measured time to target outranks the model, unless the model pick
 });
 
 test('loss curves: a missing loss is not divergence; NaN/Infinity or an exploding loss is', () => {
-  const step = (i: number, loss: number): StepMetrics => ({ step: i, epoch: 0, samples: i * 32, loss, batchSize: 32, learningRate: 0.1, stepTimeMs: 10, samplesPerSecond: 3200, time: i / 100 });
+  const step = (i: number, loss: number): StepMetrics => ({
+    step: i,
+    epoch: 0,
+    samples: i * 32,
+    loss,
+    batchSize: 32,
+    learningRate: 0.1,
+    stepTimeMs: 10,
+    samplesPerSecond: 3200,
+    time: i / 100,
+  });
   const falling = Array.from({ length: 30 }, (_, i) => step(i + 1, 2 / (1 + i / 10)));
   assert.equal(divergence(falling, []).diverged, false, 'no validation loss reported: not divergence');
   assert.equal(divergence([], []).diverged, false, 'no loss at all: missing, not divergence');

@@ -50,7 +50,9 @@ test('noise scale: the two-batch estimator recovers B_noise of least-squares reg
 test('noise scale: more label noise gives a larger B_noise, and a history when windows are asked for', () => {
   const rand = seededRandom(11);
   const delta = [1, 0, 0, 0];
-  const quiet = estimateNoiseScale(noiseSamplesFromSteps(regressionGradientSteps({ rand, delta, sigma: 0.5, batchSize: 32, microBatches: 4, steps: 300 })), { seed: 1 });
+  const quiet = estimateNoiseScale(noiseSamplesFromSteps(regressionGradientSteps({ rand, delta, sigma: 0.5, batchSize: 32, microBatches: 4, steps: 300 })), {
+    seed: 1,
+  });
   const noisySteps = regressionGradientSteps({ rand, delta, sigma: 3, batchSize: 32, microBatches: 4, steps: 300 });
   const noisy = estimateNoiseScale(noiseSamplesFromSteps(noisySteps), { seed: 1, historySamples: noiseSamplesFromSteps(noisySteps), windows: 5 });
   assert.ok(quiet && noisy);
@@ -92,7 +94,13 @@ test('goodput: the argmax of X(B)/(B + B_noise) on hand-made curves', () => {
   assert.equal(goodputArgmax(cands, 32)?.batchSize, 32);
   // A larger noise scale moves the pick to larger batches (optimum sqrt(32*512) = 128); memory still limits it.
   assert.equal(goodputArgmax(cands, 512)?.batchSize, 128);
-  assert.equal(goodputArgmax(cands.map((c) => ({ ...c, fits: c.batchSize <= 16 })), 512)?.batchSize, 16);
+  assert.equal(
+    goodputArgmax(
+      cands.map((c) => ({ ...c, fits: c.batchSize <= 16 })),
+      512,
+    )?.batchSize,
+    16,
+  );
   assert.equal(goodputArgmax([], 1), undefined);
   // T(B) ~ S_min (B + B_noise)/X(B).
   assert.equal(timeToTarget(100, 1000, 32, 32), 6.4);
@@ -104,8 +112,22 @@ test('throughput: median and IQR after warm-up, saturation after two flat doubli
   const t = summarizeThroughput(steps, 2);
   assert.equal(t?.samplesPerSecond, 105);
   assert.deepEqual(t?.iqr, [quantile([103, 104, 105, 106, 107], 0.25), quantile([103, 104, 105, 106, 107], 0.75)]);
-  assert.equal(throughputSaturated([{ batchSize: 8, samplesPerSecond: 100 }, { batchSize: 16, samplesPerSecond: 180 }, { batchSize: 32, samplesPerSecond: 185 }]), false);
-  assert.equal(throughputSaturated([{ batchSize: 16, samplesPerSecond: 180 }, { batchSize: 32, samplesPerSecond: 185 }, { batchSize: 64, samplesPerSecond: 186 }]), true);
+  assert.equal(
+    throughputSaturated([
+      { batchSize: 8, samplesPerSecond: 100 },
+      { batchSize: 16, samplesPerSecond: 180 },
+      { batchSize: 32, samplesPerSecond: 185 },
+    ]),
+    false,
+  );
+  assert.equal(
+    throughputSaturated([
+      { batchSize: 16, samplesPerSecond: 180 },
+      { batchSize: 32, samplesPerSecond: 185 },
+      { batchSize: 64, samplesPerSecond: 186 },
+    ]),
+    true,
+  );
 });
 
 test('candidates, bisection and learning-rate rules', () => {
@@ -123,7 +145,15 @@ test('candidates, bisection and learning-rate rules', () => {
 });
 
 test('budget plan: says how the time is spent, in two interleaved profile rounds, and accounts for start-up', () => {
-  const p = planBudget({ budgetSeconds: 120, startupSeconds: 1.5, candidates: [8, 16, 32, 64, 128, 256, 512, 1024], parallel: 1, lrRule: 'sqrt', warmupSteps: 3, microBatches: 4 });
+  const p = planBudget({
+    budgetSeconds: 120,
+    startupSeconds: 1.5,
+    candidates: [8, 16, 32, 64, 128, 256, 512, 1024],
+    parallel: 1,
+    lrRule: 'sqrt',
+    warmupSteps: 3,
+    microBatches: 4,
+  });
   const total = p.profile.seconds + p.noise.seconds + p.convergence.seconds + p.reserve.seconds;
   assert.ok(Math.abs(total - 120) < 1e-9);
   assert.ok(p.convergence.candidates >= 2 && p.convergence.seeds >= 1);
@@ -138,10 +168,22 @@ test('budget plan: says how the time is spent, in two interleaved profile rounds
   assert.ok(tiny.warnings.length > 0);
 });
 
-test('recommend: the model\'s pick, reconciled with measured times to target, speed-up only when nothing is assumed', () => {
+test("recommend: the model's pick, reconciled with measured times to target, speed-up only when nothing is assumed", () => {
   const X = (B: number) => (20000 * B) / (B + 64);
-  const candidates = [8, 16, 32, 64, 128, 256].map((B) => ({ batchSize: B, status: 'ok' as const, samplesPerSecond: X(B), fits: B <= 128, peakMemoryBytes: 1e6 * B, learningRate: 0.001 * Math.sqrt(B / 32) }));
-  const base = { current: { batchSize: 32, learningRate: 0.001 }, candidates, lrRule: 'sqrt' as const, noiseScale: { value: 64, low: 50, high: 80, source: 'gradient-statistics' as const } };
+  const candidates = [8, 16, 32, 64, 128, 256].map((B) => ({
+    batchSize: B,
+    status: 'ok' as const,
+    samplesPerSecond: X(B),
+    fits: B <= 128,
+    peakMemoryBytes: 1e6 * B,
+    learningRate: 0.001 * Math.sqrt(B / 32),
+  }));
+  const base = {
+    current: { batchSize: 32, learningRate: 0.001 },
+    candidates,
+    lrRule: 'sqrt' as const,
+    noiseScale: { value: 64, low: 50, high: 80, source: 'gradient-statistics' as const },
+  };
   const model = recommend({ ...base, convergence: [] });
   assert.ok(model);
   assert.equal(model.batchSize, 64); // X(B)/(B+64) = 20000 B/(B+64)^2: maximal at 64
@@ -156,11 +198,16 @@ test('recommend: the model\'s pick, reconciled with measured times to target, sp
   assert.equal(model.candidates.find((c) => c.batchSize === 256)?.fits, false);
   assert.ok(model.band.low <= 64 && model.band.high >= 64);
 
-  const agree = recommend({ ...base, convergence: [
-    { batchSize: 32, learningRate: 0.001, finalLosses: [0.50, 0.52], timesToTarget: [10, 9], diverged: [undefined, undefined] },
-    { batchSize: 64, learningRate: 0.0014, finalLosses: [0.49, 0.50], timesToTarget: [7, 8], diverged: [undefined, undefined] },
-    { batchSize: 128, learningRate: 0.002, finalLosses: [0.495, 0.505], timesToTarget: [8, 8], diverged: [undefined, undefined] },
-  ], targetLoss: 0.51, referenceStepsToTarget: 150 });
+  const agree = recommend({
+    ...base,
+    convergence: [
+      { batchSize: 32, learningRate: 0.001, finalLosses: [0.5, 0.52], timesToTarget: [10, 9], diverged: [undefined, undefined] },
+      { batchSize: 64, learningRate: 0.0014, finalLosses: [0.49, 0.5], timesToTarget: [7, 8], diverged: [undefined, undefined] },
+      { batchSize: 128, learningRate: 0.002, finalLosses: [0.495, 0.505], timesToTarget: [8, 8], diverged: [undefined, undefined] },
+    ],
+    targetLoss: 0.51,
+    referenceStepsToTarget: 150,
+  });
   assert.equal(agree?.batchSize, 64);
   assert.equal(agree?.evidence.verdict?.by, 'model');
   assert.ok(agree?.predictedTimeToTarget !== undefined && agree.current.predictedTimeToTarget !== undefined);
@@ -169,10 +216,14 @@ test('recommend: the model\'s pick, reconciled with measured times to target, sp
   assert.equal(agree.speedupBasis, 'measured');
   assert.ok(Math.abs((agree.speedupVsCurrent ?? 0) - 9.5 / 7.5) < 1e-9);
 
-  const corrected = recommend({ ...base, convergence: [
-    { batchSize: 32, learningRate: 0.001, finalLosses: [0.30, 0.31], timesToTarget: [10, 10], diverged: [undefined, undefined] },
-    { batchSize: 64, learningRate: 0.0014, finalLosses: [0.50, 0.51], timesToTarget: [undefined, undefined], diverged: [undefined, undefined] },
-  ], referenceStepsToTarget: 100 });
+  const corrected = recommend({
+    ...base,
+    convergence: [
+      { batchSize: 32, learningRate: 0.001, finalLosses: [0.3, 0.31], timesToTarget: [10, 10], diverged: [undefined, undefined] },
+      { batchSize: 64, learningRate: 0.0014, finalLosses: [0.5, 0.51], timesToTarget: [undefined, undefined], diverged: [undefined, undefined] },
+    ],
+    referenceStepsToTarget: 100,
+  });
   assert.equal(corrected?.batchSize, 32);
   assert.equal(corrected?.evidence.goodputPick, 64);
   assert.equal(corrected?.evidence.verdict?.by, 'measurement');
@@ -180,10 +231,13 @@ test('recommend: the model\'s pick, reconciled with measured times to target, sp
   assert.ok(corrected?.band.sizes.includes(32), 'the band holds the measured pick');
   assert.ok(corrected?.evidence.notes.some((n) => /measurement wins/.test(n)));
 
-  const diverged = recommend({ ...base, convergence: [
-    { batchSize: 32, learningRate: 0.001, finalLosses: [0.5], timesToTarget: [10], diverged: [undefined] },
-    { batchSize: 64, learningRate: 0.0014, finalLosses: [NaN], timesToTarget: [undefined], diverged: ['the loss became NaN at step 12'] },
-  ] });
+  const diverged = recommend({
+    ...base,
+    convergence: [
+      { batchSize: 32, learningRate: 0.001, finalLosses: [0.5], timesToTarget: [10], diverged: [undefined] },
+      { batchSize: 64, learningRate: 0.0014, finalLosses: [NaN], timesToTarget: [undefined], diverged: ['the loss became NaN at step 12'] },
+    ],
+  });
   assert.equal(diverged?.batchSize, 32, 'a diverged candidate is never picked');
   assert.equal(diverged?.candidates.find((c) => c.batchSize === 64)?.diverged, 'the loss became NaN at step 12');
   assert.equal(recommend({ ...base, candidates: candidates.map((c) => ({ ...c, fits: false })), convergence: [] }), undefined);
@@ -207,8 +261,28 @@ test('recommend: largest that fits includes sizes skipped after throughput satur
     { batchSize: 256, status: 'predicted' as const, fits: false, learningRate: 0.1 },
   ];
   // The step-time model t(B) = 0 + B/64000: saturated at 64,000 samples/s, the model's X(128).
-  const throughput = { model: { overheadSeconds: 0, perSampleSeconds: 1 / 64000, quadraticSeconds: 0, terms: 'linear' as const, residualScale: 0, observations: 3, batchSizes: 3, criterion: { linear: 0 } }, draws: [], evidence: {} as never };
-  const rec = recommend({ current: { batchSize: 32, learningRate: 0.1 }, candidates: cands, convergence: [], lrRule: 'none', noiseScale: { value: 50, low: 40, high: 60 }, throughput });
+  const throughput = {
+    model: {
+      overheadSeconds: 0,
+      perSampleSeconds: 1 / 64000,
+      quadraticSeconds: 0,
+      terms: 'linear' as const,
+      residualScale: 0,
+      observations: 3,
+      batchSizes: 3,
+      criterion: { linear: 0 },
+    },
+    draws: [],
+    evidence: {} as never,
+  };
+  const rec = recommend({
+    current: { batchSize: 32, learningRate: 0.1 },
+    candidates: cands,
+    convergence: [],
+    lrRule: 'none',
+    noiseScale: { value: 50, low: 40, high: 60 },
+    throughput,
+  });
   assert.equal(rec?.alternatives.largestThatFits?.batchSize, 128);
   assert.ok(Math.abs((rec?.alternatives.largestThatFits?.samplesPerSecond ?? 0) - 64000) < 1e-6, 'the model extrapolates past saturation');
   assert.match(rec?.alternatives.largestThatFits?.reason ?? '', /extrapolation/);
@@ -217,11 +291,23 @@ test('recommend: largest that fits includes sizes skipped after throughput satur
 test('recommend: measured steps to target, timed by the step-time model, decide; a drifting wall clock does not', () => {
   // t(B) = 0.002 + 1e-4 B. 64 took 300 steps (300 x 0.0084 = 2.52 s), 128 took 200 (200 x 0.0148 = 2.96 s);
   // a neighbour's load made 64's wall clock read 4 s, so the raw times would favour 128.
-  const model = { overheadSeconds: 0.002, perSampleSeconds: 1e-4, quadraticSeconds: 0, terms: 'linear' as const, residualScale: 0.01, observations: 12, batchSizes: 3, criterion: { linear: 0 } };
+  const model = {
+    overheadSeconds: 0.002,
+    perSampleSeconds: 1e-4,
+    quadraticSeconds: 0,
+    terms: 'linear' as const,
+    residualScale: 0.01,
+    observations: 12,
+    batchSizes: 3,
+    criterion: { linear: 0 },
+  };
   const t = (b: number) => 0.002 + 1e-4 * b;
   const candidates = [32, 64, 128].map((b) => ({ batchSize: b, status: 'ok' as const, fits: true, samplesPerSecond: b / t(b), learningRate: 0.01 }));
   const rec = recommend({
-    current: { batchSize: 32, learningRate: 0.01 }, candidates, lrRule: 'none', throughput: { model, draws: [], evidence: {} as never },
+    current: { batchSize: 32, learningRate: 0.01 },
+    candidates,
+    lrRule: 'none',
+    throughput: { model, draws: [], evidence: {} as never },
     noiseScale: { value: 500, low: 400, high: 600, source: 'gradient-statistics' },
     convergence: [
       { batchSize: 32, learningRate: 0.01, finalLosses: [0.5], timesToTarget: [3.6], stepsToTarget: [900], diverged: [undefined] },

@@ -79,7 +79,8 @@ export function planApply(text: string, file: string, rel: string, c: ApplyChang
   const lrWritten = c.learningRate === undefined || reading.learningRate !== undefined || reading.family === 'batch-tuner';
   const extra: ConfigChange[] = [];
   if (!lrWritten && ours) extra.push({ path: ['optimizer', 'learning_rate'], value: c.learningRate });
-  else if (!lrWritten) notes.push(`no learning-rate key next to ${(reading.sites.global ?? reading.sites.micro)?.key.key ?? 'the batch size'}: only the batch size was written`);
+  else if (!lrWritten)
+    notes.push(`no learning-rate key next to ${(reading.sites.global ?? reading.sites.micro)?.key.key ?? 'the batch size'}: only the batch size was written`);
   if (c.schedule) extra.push({ path: ['batch_schedule'], value: c.schedule });
   const edits = extra.length ? merge(global.edits, applyConfigEdits(text, format, extra).edits) : global.edits;
   if (!edits) return refuse(`${rel}: the batch size and the schedule edit the same place; apply them one at a time`);

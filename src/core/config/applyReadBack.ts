@@ -126,6 +126,13 @@ export function strayPythonEdit(text: string, edits: readonly TextEdit[], sites:
 }
 
 /** The format's read-back: a stray change described, or undefined when only writable keys changed. */
-export function readBackProblem(format: ConfigFormat, before: string, after: string, edits: readonly TextEdit[], w: WritablePaths, sites: readonly KeyMatch[]): string | undefined {
+export function readBackProblem(
+  format: ConfigFormat,
+  before: string,
+  after: string,
+  edits: readonly TextEdit[],
+  w: WritablePaths,
+  sites: readonly KeyMatch[],
+): string | undefined {
   return format === 'python' ? strayPythonEdit(before, edits, sites) : strayChange(before, after, format, w);
 }

@@ -104,7 +104,10 @@ const yamlKey = yamlString;
 
 function yamlFlow(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(yamlFlow).join(', ')}]`;
-  if (isPlainObject(v)) return `{ ${Object.entries(v).map(([k, x]) => `${yamlKey(k)}: ${yamlFlow(x)}`).join(', ')} }`;
+  if (isPlainObject(v))
+    return `{ ${Object.entries(v)
+      .map(([k, x]) => `${yamlKey(k)}: ${yamlFlow(x)}`)
+      .join(', ')} }`;
   return yamlScalar(v);
 }
 
@@ -198,10 +201,15 @@ function applyToEntry(ctx: EditContext, keyEnd: number, keyStart: number, node: 
   const v = patch.value;
   if (isPlainObject(v) && node?.kind === 'map' && Object.keys(v).length > 0) {
     // An undefined member means "no such key": it is removed like any key the new value lacks.
-    const children = new Map<string, Patch>(Object.entries(v).filter(([, x]) => x !== undefined).map(([k, x]) => [k, { leaf: true, value: x }]));
+    const children = new Map<string, Patch>(
+      Object.entries(v)
+        .filter(([, x]) => x !== undefined)
+        .map(([k, x]) => [k, { leaf: true, value: x }]),
+    );
     const stale = (node.entries ?? []).some((e) => !children.has(e.key));
     // Removing keys from a JSON object or a YAML flow mapping means juggling commas: rewrite it whole.
-    if (stale && (ctx.format === 'json' || node.flow)) return replaceValue(ctx, keyStart, keyEnd, node, Object.fromEntries([...children].map(([k, p]) => [k, patchValue(p)])));
+    if (stale && (ctx.format === 'json' || node.flow))
+      return replaceValue(ctx, keyStart, keyEnd, node, Object.fromEntries([...children].map(([k, p]) => [k, patchValue(p)])));
     return applyToMap(ctx, node, children, true);
   }
   if (node?.kind === 'scalar' && !isPlainObject(v) && !Array.isArray(v) && node.end > node.start) {
@@ -291,7 +299,11 @@ function insertIntoMap(ctx: EditContext, map: SourceNode, entries: Array<[string
   if (map.flow) {
     const close = text.lastIndexOf('}', map.end);
     const sep = existing.length ? ', ' : '';
-    ctx.edits.push({ offset: close, length: 0, newText: sep + entries.map(([k, v]) => `${yamlKey(k)}: ${yamlFlow(v)}`).join(', ') + (existing.length ? '' : ' ') });
+    ctx.edits.push({
+      offset: close,
+      length: 0,
+      newText: sep + entries.map(([k, v]) => `${yamlKey(k)}: ${yamlFlow(v)}`).join(', ') + (existing.length ? '' : ' '),
+    });
     return;
   }
   const indent = last ? keyIndentOf(text, existing[0].keyStart) : '';
@@ -314,11 +326,19 @@ function pathEdits(text: string, format: 'yaml' | 'json', changes: Array<{ path:
   const patch = buildPatch(changes);
   if (!root || root.kind !== 'map') {
     if (format === 'json' && text.trim() === '') {
-      ctx.edits.push({ offset: 0, length: text.length, newText: jsonValue(patchValue({ leaf: false, children: patch }), '', ctx.unit, ctx.eol, true) + ctx.eol });
+      ctx.edits.push({
+        offset: 0,
+        length: text.length,
+        newText: jsonValue(patchValue({ leaf: false, children: patch }), '', ctx.unit, ctx.eol, true) + ctx.eol,
+      });
       return ctx.edits;
     }
     if (format === 'yaml' && (text.trim() === '' || !root)) {
-      insertIntoMap(ctx, { kind: 'map', start: text.length, end: text.length, flow: false, entries: [] }, [...patch].map(([k, p]) => [k, patchValue(p)]));
+      insertIntoMap(
+        ctx,
+        { kind: 'map', start: text.length, end: text.length, flow: false, entries: [] },
+        [...patch].map(([k, p]) => [k, patchValue(p)]),
+      );
       return ctx.edits;
     }
     throw new Error('the document is not a mapping of keys, so keys cannot be added to it');
@@ -331,11 +351,7 @@ function pathEdits(text: string, format: 'yaml' | 'json', changes: Array<{ path:
  * Replaces values in place (sites from findBatchSizeSites, or key paths in YAML/JSON which are
  * inserted when missing). Returns the new text and the minimal edits against the original.
  */
-export function applyConfigEdits(
-  text: string,
-  formatOrFileName: FormatOrFileName,
-  changes: ConfigChange[],
-): { text: string; edits: TextEdit[] } {
+export function applyConfigEdits(text: string, formatOrFileName: FormatOrFileName, changes: ConfigChange[]): { text: string; edits: TextEdit[] } {
   const format = resolveFormat(formatOrFileName, text);
   const edits: TextEdit[] = [];
   const pathChanges: Array<{ path: string[]; value: unknown }> = [];
@@ -345,7 +361,9 @@ export function applyConfigEdits(
   }
   if (pathChanges.length) {
     if (format !== 'yaml' && format !== 'json')
-      throw new Error(`cannot add keys to a ${format} file by path (${pathChanges.map((c) => c.path.join('.')).join(', ')}); only existing keys found by findBatchSizeSites can be edited there`);
+      throw new Error(
+        `cannot add keys to a ${format} file by path (${pathChanges.map((c) => c.path.join('.')).join(', ')}); only existing keys found by findBatchSizeSites can be edited there`,
+      );
     edits.push(...pathEdits(text, format, pathChanges));
   }
   edits.sort((a, b) => a.offset - b.offset);

@@ -38,7 +38,11 @@ export function detectFormat(fileName: string, text?: string): ConfigFormat {
   if (text === undefined) return 'yaml';
   // The head is enough to tell, and the text may be anything (a data file, megabytes long).
   const t = text.slice(0, SNIFF_CHARS).replace(/^\uFEFF/, '');
-  const firstCode = t.split('\n').map((l) => l.trim()).find((l) => l !== '' && !l.startsWith('#') && !l.startsWith('//')) ?? '';
+  const firstCode =
+    t
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l !== '' && !l.startsWith('#') && !l.startsWith('//')) ?? '';
   // A TOML table header ([tool.x]) also starts with a bracket; JSON arrays have commas or quotes.
   if (/^\[\[?\s*[A-Za-z0-9_-]+(\s*\.\s*[A-Za-z0-9_-]+)*\s*\]\]?\s*(#.*)?$/.test(firstCode)) return 'toml';
   if (/^[{[]/.test(t.trimStart())) return 'json';

@@ -51,8 +51,7 @@ export interface ReadGlobalBatchOptions {
 
 type Found = { family: GlobalBatchFamily; sites: Partial<Record<GlobalBatchRole, ConfigValue>> };
 
-const first = (vs: ConfigValue[]): ConfigValue | undefined =>
-  [...vs].sort((a, b) => a.depth - b.depth || a.match.keyOffset - b.match.keyOffset)[0];
+const first = (vs: ConfigValue[]): ConfigValue | undefined => [...vs].sort((a, b) => a.depth - b.depth || a.match.keyOffset - b.match.keyOffset)[0];
 const named = (vs: ConfigValue[], name: string, group?: string) => first(vs.filter((v) => v.name === name && (group === undefined || v.group === group)));
 const defined = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
@@ -94,7 +93,13 @@ function detectFamily(values: ConfigValue[], text: string, format: ConfigFormat)
   const site = primaryBatchSizeSite(findBatchSizeSites(text, format));
   if (!site) return undefined;
   const m = site.batchSize;
-  const micro = values.find((v) => v.match.keyOffset === m.keyOffset) ?? { name: normalizeName(m.key), match: m, literal: m.value, group: '', depth: m.path.length };
+  const micro = values.find((v) => v.match.keyOffset === m.keyOffset) ?? {
+    name: normalizeName(m.key),
+    match: m,
+    literal: m.value,
+    group: '',
+    depth: m.path.length,
+  };
   return { family: 'plain', sites: { micro } };
 }
 
@@ -158,24 +163,40 @@ function statedWorld(sites: Partial<Record<GlobalBatchRole, GlobalBatchSite>>): 
 
 /** The numbers the family states and the assumptions it makes when they underdetermine the invariant. */
 function startingNumbers(found: Found, sites: Partial<Record<GlobalBatchRole, GlobalBatchSite>>, given: number | undefined) {
-  const num = (r: GlobalBatchRole) => (typeof sites[r]?.value === 'number' ? (sites[r].value) : undefined);
+  const num = (r: GlobalBatchRole) => (typeof sites[r]?.value === 'number' ? sites[r].value : undefined);
   const accDefault: Array<[BatchNumberRole, number]> = sites.accumulation ? [] : [['accumulation', 1]];
   switch (found.family) {
     case 'deepspeed':
       // DeepSpeed: any two of the three give the third; one alone means accumulation 1.
-      return { q: { global: num('global'), micro: num('micro'), accumulation: num('accumulation'), world: given }, defaults: [['world', 1], ...accDefault] as Array<[BatchNumberRole, number]>, from: given ? 'given' : 'unknown' };
+      return {
+        q: { global: num('global'), micro: num('micro'), accumulation: num('accumulation'), world: given },
+        defaults: [['world', 1], ...accDefault] as Array<[BatchNumberRole, number]>,
+        from: given ? 'given' : 'unknown',
+      };
     case 'hf':
     case 'plain':
-      return { q: { micro: num('micro'), accumulation: found.family === 'plain' ? 1 : num('accumulation'), world: given }, defaults: [...accDefault, ['world', 1]] as Array<[BatchNumberRole, number]>, from: given ? 'given' : 'unknown' };
+      return {
+        q: { micro: num('micro'), accumulation: found.family === 'plain' ? 1 : num('accumulation'), world: given },
+        defaults: [...accDefault, ['world', 1]] as Array<[BatchNumberRole, number]>,
+        from: given ? 'given' : 'unknown',
+      };
     case 'lightning': {
       const stated = statedWorld(sites);
       const world = given ?? (typeof stated === 'number' ? stated : undefined);
       const assume: Array<[BatchNumberRole, number]> = stated === undefined ? [['world', 1]] : [];
-      return { q: { micro: num('micro'), accumulation: num('accumulation'), world }, defaults: [...accDefault, ...assume], from: given ? 'given' : world ? 'config' : 'unknown' };
+      return {
+        q: { micro: num('micro'), accumulation: num('accumulation'), world },
+        defaults: [...accDefault, ...assume],
+        from: given ? 'given' : world ? 'config' : 'unknown',
+      };
     }
     case 'batch-tuner':
       // The built-in trainer is one process; batch_size alone means no accumulation.
-      return { q: { global: num('global'), micro: num('micro'), accumulation: num('accumulation'), world: 1 }, defaults: sites.micro || sites.accumulation ? [] : accDefault, from: 'one-process' };
+      return {
+        q: { global: num('global'), micro: num('micro'), accumulation: num('accumulation'), world: 1 },
+        defaults: sites.micro || sites.accumulation ? [] : accDefault,
+        from: 'one-process',
+      };
   }
 }
 
@@ -193,7 +214,12 @@ function numberNames(found: Found, sites: Partial<Record<GlobalBatchRole, Global
  * numbers (and their product), the place of each key, and what disagrees. Undefined when the text
  * has no batch-size key at all.
  */
-export function readGlobalBatch(text: string, formatOrFileName: FormatOrFileName, file: string, options: ReadGlobalBatchOptions = {}): GlobalBatchReading | undefined {
+export function readGlobalBatch(
+  text: string,
+  formatOrFileName: FormatOrFileName,
+  file: string,
+  options: ReadGlobalBatchOptions = {},
+): GlobalBatchReading | undefined {
   const format = resolveFormat(formatOrFileName, text);
   const wanted = (n: string) => isGlobalBatchName(n) || (DEEPSPEED_MARKER_KEYS as readonly string[]).includes(normalizeName(n));
   const found = detectFamily(configValues(text, format, wanted), text, format);

@@ -51,13 +51,19 @@ function checkTarget(t: GlobalBatchTarget): void {
   if (!isPositiveInt(t.micro)) throw bad('micro', t.micro);
   if (!isPositiveInt(t.accumulation)) throw bad('accumulation', t.accumulation);
   if (t.world !== undefined && !isPositiveInt(t.world)) throw bad('world', t.world);
-  if (t.learningRate !== undefined && !isPositiveNumber(t.learningRate)) throw new Error(`global batch: learningRate must be a number > 0 (got ${String(t.learningRate)})`);
+  if (t.learningRate !== undefined && !isPositiveNumber(t.learningRate))
+    throw new Error(`global batch: learningRate must be a number > 0 (got ${String(t.learningRate)})`);
 }
 
 /** The world size to write for: the caller's, else the file's; Lightning's devices are never changed. */
 function worldFor(r: GlobalBatchReading, t: GlobalBatchTarget, text: string, file: string): number | undefined {
   if (r.family === 'batch-tuner' && t.world !== undefined && t.world !== 1)
-    fail(text, file, r.sites.global?.key, `the built-in trainer runs one process, so the world size must be 1 (got ${t.world}); use an external training command for data-parallel runs`);
+    fail(
+      text,
+      file,
+      r.sites.global?.key,
+      `the built-in trainer runs one process, so the world size must be 1 (got ${t.world}); use an external training command for data-parallel runs`,
+    );
   const devices = r.sites.devices ?? r.sites.nodes;
   if (r.family === 'lightning' && r.worldFrom === 'config' && t.world !== undefined && t.world !== r.world)
     fail(
@@ -83,7 +89,12 @@ function deepspeedAutos(r: GlobalBatchReading, text: string, file: string): void
   if (autos.length === 0) return;
   const hf = GLOBAL_BATCH_KEYS.hf;
   if (autos.length === present.length)
-    fail(text, file, autos[0].key, `DeepSpeed's batch keys are all "auto": the Hugging Face Trainer fills them in from TrainingArguments; apply to ${hf.micro} and ${hf.accumulation} there instead`);
+    fail(
+      text,
+      file,
+      autos[0].key,
+      `DeepSpeed's batch keys are all "auto": the Hugging Face Trainer fills them in from TrainingArguments; apply to ${hf.micro} and ${hf.accumulation} there instead`,
+    );
   const numbers = present.filter((s) => s.value !== 'auto').map((s) => s.key.key);
   fail(
     text,
@@ -112,7 +123,11 @@ function planFor(r: GlobalBatchReading, micro: number, acc: number, global: numb
       set('micro', micro);
       set('accumulation', acc);
       if (!a && !(g && m))
-        add(m ?? g, GLOBAL_BATCH_KEYS.deepspeed.accumulation, 'DeepSpeed derives accumulation only when train_batch_size and train_micro_batch_size_per_gpu are both given; with one of them it is 1');
+        add(
+          m ?? g,
+          GLOBAL_BATCH_KEYS.deepspeed.accumulation,
+          'DeepSpeed derives accumulation only when train_batch_size and train_micro_batch_size_per_gpu are both given; with one of them it is 1',
+        );
       break;
     case 'hf':
       set('micro', micro);
@@ -122,7 +137,12 @@ function planFor(r: GlobalBatchReading, micro: number, acc: number, global: numb
     case 'lightning':
       set('micro', micro);
       set('accumulation', acc);
-      if (!a) add(r.sites.devices ?? r.sites.nodes, GLOBAL_BATCH_KEYS.lightning.accumulation, "the Trainer accumulates 1 batch unless told; it goes beside the Trainer's devices");
+      if (!a)
+        add(
+          r.sites.devices ?? r.sites.nodes,
+          GLOBAL_BATCH_KEYS.lightning.accumulation,
+          "the Trainer accumulates 1 batch unless told; it goes beside the Trainer's devices",
+        );
       break;
     case 'batch-tuner':
       set('global', global);
@@ -174,7 +194,13 @@ function editsFor(text: string, format: ConfigFormat, file: string, plan: Plan, 
     if (format === 'yaml' || format === 'json') changes.push({ path: [...a.after.key.path.slice(0, -1), a.key], value: a.value });
     else {
       const e = siblingEdit(text, format, a.after.key, a.key, a.value);
-      if (!e) fail(text, file, a.after.key, `${a.key} must be set to ${a.value} (${a.why}), and Batch Tuner cannot add it here; add it beside ${a.after.key.key} yourself`);
+      if (!e)
+        fail(
+          text,
+          file,
+          a.after.key,
+          `${a.key} must be set to ${a.value} (${a.why}), and Batch Tuner cannot add it here; add it beside ${a.after.key.key} yourself`,
+        );
       extra.push(e);
     }
   }
@@ -214,6 +240,9 @@ export function withGlobalBatch(text: string, file: string, target: GlobalBatchT
     reading.micro === target.micro &&
     reading.accumulation === target.accumulation &&
     (global === undefined || reading.global === global);
-  if (!holds) throw new Error(`global batch: the edited ${format} text does not read back as ${target.micro} x ${target.accumulation} x ${world ?? '?'} (a Batch Tuner bug; nothing was written)`);
+  if (!holds)
+    throw new Error(
+      `global batch: the edited ${format} text does not read back as ${target.micro} x ${target.accumulation} x ${world ?? '?'} (a Batch Tuner bug; nothing was written)`,
+    );
   return { text: out, edits, reading, added: plan.adds.map(({ key, value, why }) => ({ key, value, why })) };
 }

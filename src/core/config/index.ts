@@ -14,7 +14,14 @@ export { CONFIG_DEFAULTS, applyConfigDefaults, taskOf } from './defaults';
 export { resolveConfigPath } from './semantic';
 export { BATCH_SIZE_KEYS, LEARNING_RATE_KEYS } from './keyNames';
 export { trainingConfigSchema } from './schemaErrors';
-export { readGlobalBatch, effectiveGlobalBatchLabel, type GlobalBatchReading, type GlobalBatchSite, type ReadGlobalBatchOptions, type WorldSource } from './globalBatch';
+export {
+  readGlobalBatch,
+  effectiveGlobalBatchLabel,
+  type GlobalBatchReading,
+  type GlobalBatchSite,
+  type ReadGlobalBatchOptions,
+  type WorldSource,
+} from './globalBatch';
 export { withGlobalBatch, type GlobalBatchTarget, type GlobalBatchEdit, type AddedKey } from './globalBatchEdit';
 export { solveGlobalBatch, type BatchNumbers } from './globalBatchMath';
 export { GLOBAL_BATCH_KEYS, type GlobalBatchFamily, type GlobalBatchRole } from './keyNames';

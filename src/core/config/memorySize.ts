@@ -6,15 +6,23 @@ const UNIT_BYTES: Record<string, number> = {
   '': 1,
   b: 1,
   // Decimal (SI) units: 1 kB = 1000 B (IEC 80000-13).
-  k: 1e3, kb: 1e3,
-  m: 1e6, mb: 1e6,
-  g: 1e9, gb: 1e9,
-  t: 1e12, tb: 1e12,
+  k: 1e3,
+  kb: 1e3,
+  m: 1e6,
+  mb: 1e6,
+  g: 1e9,
+  gb: 1e9,
+  t: 1e12,
+  tb: 1e12,
   // Binary (IEC) units: 1 KiB = 1024 B.
-  ki: 1024, kib: 1024,
-  mi: 1024 ** 2, mib: 1024 ** 2,
-  gi: 1024 ** 3, gib: 1024 ** 3,
-  ti: 1024 ** 4, tib: 1024 ** 4,
+  ki: 1024,
+  kib: 1024,
+  mi: 1024 ** 2,
+  mib: 1024 ** 2,
+  gi: 1024 ** 3,
+  gib: 1024 ** 3,
+  ti: 1024 ** 4,
+  tib: 1024 ** 4,
 };
 
 /** A memory size as written: absolute bytes, or a share of the machine's physical memory. */

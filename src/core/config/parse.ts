@@ -48,7 +48,16 @@ function duplicateKeys(root: SourceNode | null, index: LineIndex, file: string, 
     const n = stack.pop() as SourceNode;
     const keys = new Set<string>();
     for (const e of n.entries ?? []) {
-      if (keys.has(e.key)) out.push(makeDiagnostic(index, file, e.keyStart, e.keyEnd - e.keyStart, `duplicate key \`${e.key}\`: a key may appear once per ${container}; remove or rename one`));
+      if (keys.has(e.key))
+        out.push(
+          makeDiagnostic(
+            index,
+            file,
+            e.keyStart,
+            e.keyEnd - e.keyStart,
+            `duplicate key \`${e.key}\`: a key may appear once per ${container}; remove or rename one`,
+          ),
+        );
       keys.add(e.key);
       if (e.value) stack.push(e.value);
     }
@@ -105,12 +114,26 @@ function jsonErrorMessage(e: ParseError, text: string): { offset: number; length
     case ParseErrorCode.InvalidCommentToken:
       return { offset: e.offset, length: e.length, message: 'comment in strict JSON: remove it, or name the file .jsonc (JSON with comments)' };
     case ParseErrorCode.CommaExpected:
-      return { offset: e.offset, length: e.length, message: `JSON syntax error: expected a comma or a closing bracket before \`${text.substr(e.offset, Math.max(1, e.length))}\`` };
+      return {
+        offset: e.offset,
+        length: e.length,
+        message: `JSON syntax error: expected a comma or a closing bracket before \`${text.substr(e.offset, Math.max(1, e.length))}\``,
+      };
     case ParseErrorCode.InvalidSymbol:
-      return { offset: e.offset, length: e.length, message: `JSON syntax error: \`${text.substr(e.offset, e.length)}\` is not a JSON value (strings need double quotes; true/false/null are lower case)` };
+      return {
+        offset: e.offset,
+        length: e.length,
+        message: `JSON syntax error: \`${text.substr(e.offset, e.length)}\` is not a JSON value (strings need double quotes; true/false/null are lower case)`,
+      };
     default:
       // printParseErrorCode gives the code's name: "CloseBraceExpected" -> "close brace expected".
-      return { offset: e.offset, length: e.length, message: `JSON syntax error: ${printParseErrorCode(e.error).replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase()}` };
+      return {
+        offset: e.offset,
+        length: e.length,
+        message: `JSON syntax error: ${printParseErrorCode(e.error)
+          .replace(/([a-z])([A-Z])/g, '$1 $2')
+          .toLowerCase()}`,
+      };
   }
 }
 
@@ -148,8 +171,7 @@ export function problemRange(root: SourceNode | null, p: { path: string[]; at: '
     const found = locate(root, p.path.slice(0, depth));
     if (!found) continue;
     const exact = depth === p.path.length;
-    if (found.entry && (p.at === 'key' || !exact || !found.node))
-      return { offset: found.entry.keyStart, length: found.entry.keyEnd - found.entry.keyStart };
+    if (found.entry && (p.at === 'key' || !exact || !found.node)) return { offset: found.entry.keyStart, length: found.entry.keyEnd - found.entry.keyStart };
     if (found.node && depth > 0) return { offset: found.node.start, length: found.node.end - found.node.start };
     if (depth === 0) return { offset: 0, length: 0 }; // the root: the document start
   }
@@ -164,7 +186,15 @@ export function parseTrainingConfig(text: string, file: string, options: ParseOp
   if (format !== 'yaml' && format !== 'json') {
     return {
       format,
-      diagnostics: [makeDiagnostic(index, file, 0, 0, `a Batch Tuner training config is YAML or JSON, not ${format}; for your own ${format} config, set tuner.command in a YAML config that runs your script`)],
+      diagnostics: [
+        makeDiagnostic(
+          index,
+          file,
+          0,
+          0,
+          `a Batch Tuner training config is YAML or JSON, not ${format}; for your own ${format} config, set tuner.command in a YAML config that runs your script`,
+        ),
+      ],
     };
   }
   const syntax = format === 'yaml' ? parseYamlSyntax(text, file, index) : parseJsonSyntax(text, file, index);
@@ -174,7 +204,13 @@ export function parseTrainingConfig(text: string, file: string, options: ParseOp
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     const what = data === null || data === undefined ? 'empty' : Array.isArray(data) ? 'a list' : `a ${typeof data}`;
     diagnostics.push(
-      makeDiagnostic(index, file, 0, syntax.root ? syntax.root.end - syntax.root.start : 0, `the config is ${what}; it must be a mapping with model, data, optimizer and batch_size`),
+      makeDiagnostic(
+        index,
+        file,
+        0,
+        syntax.root ? syntax.root.end - syntax.root.start : 0,
+        `the config is ${what}; it must be a mapping with model, data, optimizer and batch_size`,
+      ),
     );
     return { format, diagnostics };
   }
@@ -185,8 +221,7 @@ export function parseTrainingConfig(text: string, file: string, options: ParseOp
   const schema = outsideSchedule(schemaProblems(data));
   for (const p of schema) diagnostics.push(toDiag(p, 'error'));
   const reported = new Set(schema.map((p) => p.path.join('\u0000')));
-  for (const p of semanticProblems(data, file, options.checkFiles ?? true))
-    if (!reported.has(p.path.join('\u0000'))) diagnostics.push(toDiag(p, p.severity));
+  for (const p of semanticProblems(data, file, options.checkFiles ?? true)) if (!reported.has(p.path.join('\u0000'))) diagnostics.push(toDiag(p, p.severity));
   for (const p of scheduleProblems(data)) diagnostics.push(toDiag(p, 'error'));
   diagnostics.sort((a, b) => a.offset - b.offset);
   // Dedupe exact repeats (schema and semantic checks may meet at one place with one message).

@@ -79,7 +79,8 @@ const scopeIdOf = (scopes: ReadonlyArray<{ name: string }>) => `scope:${scopes.m
 const isEnd = (t: PyToken | undefined) => !t || t.kind === 'newline' || t.kind === 'comment' || (t.kind === 'op' && t.text === ';');
 
 // Plain string literals only: a docstring or an f-string is not a setting's value.
-const isLiteral = (t: PyToken | undefined): t is PyToken => t?.kind === 'number' || (t?.kind === 'string' && /^[rRuU]?['"]/.test(t.text) && !/^[rRuU]?['"]{3}/.test(t.text));
+const isLiteral = (t: PyToken | undefined): t is PyToken =>
+  t?.kind === 'number' || (t?.kind === 'string' && /^[rRuU]?['"]/.test(t.text) && !/^[rRuU]?['"]{3}/.test(t.text));
 const literalOf = (t: PyToken): number | string => (t.kind === 'number' ? pythonNumber(t.text) : pythonStringContent(t.text));
 
 /** Every literal bound to a name `wanted` accepts (the name as written: `--batch-size`, `batch_size`). */
@@ -88,7 +89,13 @@ export function pythonValues(text: string, wanted: (name: string) => boolean): P
   const brackets = bracketsOf(tokens);
   const index = new LineIndex(text);
   const found: PythonValue[] = [];
-  const add = (name: string, path: string[], keyTok: { start: number; end: number }, valueTok: PyToken, extra: Omit<PythonValue, 'match' | 'literal' | 'name'>) => {
+  const add = (
+    name: string,
+    path: string[],
+    keyTok: { start: number; end: number },
+    valueTok: PyToken,
+    extra: Omit<PythonValue, 'match' | 'literal' | 'name'>,
+  ) => {
     if (wanted(name)) found.push({ match: keyMatch(index, name, path, keyTok, valueTok), name, literal: literalOf(valueTok), ...extra });
   };
   const scopes: Array<{ name: string; indent: number }> = [];
@@ -118,7 +125,8 @@ export function pythonValues(text: string, wanted: (name: string) => boolean): P
         // `-b/--batch-size`: the option that names the key (the short one may be the only telling one).
         const named = options.map((o) => pythonStringContent(o.text)).find(wanted);
         const key = pythonStringContent(long.text);
-        if (named) found.push({ match: keyMatch(index, key, [...scopePath, key], long, value), name: named, literal: literalOf(value), group: `parser:${receiver}` });
+        if (named)
+          found.push({ match: keyMatch(index, key, [...scopePath, key], long, value), name: named, literal: literalOf(value), group: `parser:${receiver}` });
       }
       continue;
     }

@@ -143,8 +143,7 @@ function unknownKeyMessage(path: string[], key: string, parent: unknown, because
 
 function missingMessage(path: string[], key: string): string {
   const def = definitionAt([...path, key]) ?? definitionAt(path)?.properties?.[key];
-  const hint =
-    typeof def === 'object' && def.enum ? ` (one of ${def.enum.map((e) => `\`${String(e)}\``).join(', ')})` : '';
+  const hint = typeof def === 'object' && def.enum ? ` (one of ${def.enum.map((e) => `\`${String(e)}\``).join(', ')})` : '';
   if (path.length === 0) return `missing required key \`${key}\` at the top level${hint}; add it`;
   return `${label(path)} is missing required key \`${key}\`${hint}; add it`;
 }
@@ -161,7 +160,7 @@ export function schemaProblems(data: unknown): SchemaProblem[] {
     seen.add(id);
     out.push(p);
   };
-  const errors = (validate.errors ?? []);
+  const errors = validate.errors ?? [];
   // A misspelt key also makes the real one "missing": say it once, as the typo.
   const suggested = new Set<string>();
   for (const e of errors) {
@@ -172,7 +171,13 @@ export function schemaProblems(data: unknown): SchemaProblem[] {
     if (s) suggested.add(`${e.instancePath}/${s}`);
   }
   for (const e of errors) {
-    const path = e.instancePath === '' ? [] : e.instancePath.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const path =
+      e.instancePath === ''
+        ? []
+        : e.instancePath
+            .slice(1)
+            .split('/')
+            .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
     switch (e.keyword) {
       case 'if':
         break;

@@ -30,7 +30,10 @@ export function semanticProblems(config: unknown, file: string, checkFiles = tru
       if (!existsSync(abs)) err(['data', 'path'], `CSV file not found: ${abs} (paths are relative to the config's folder); fix data.path`);
     }
     if (data.source === 'mnist' && isInt(data.train_samples) && isInt(data.test_samples) && data.train_samples + data.test_samples > 10000)
-      err(['data', 'test_samples'], `data.train_samples + data.test_samples must be <= 10000, the MNIST digits bundled (got ${data.train_samples + data.test_samples})`);
+      err(
+        ['data', 'test_samples'],
+        `data.train_samples + data.test_samples must be <= 10000, the MNIST digits bundled (got ${data.train_samples + data.test_samples})`,
+      );
     if (data.source === 'synthetic' && data.task === 'classification' && typeof data.noise === 'number' && data.noise > 1)
       err(['data', 'noise'], `data.noise is the fraction of flipped labels for classification and must be <= 1 (got ${data.noise})`);
   }

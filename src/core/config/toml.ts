@@ -162,7 +162,7 @@ class Scanner {
       while (this.pos < this.text.length && !/[,\]}\s#]/.test(this.peek())) this.pos++;
     }
     const token = this.text.slice(start, this.pos);
-    const scalar = token === 'true' ? true : token === 'false' ? false : tomlNumber(token) ?? token;
+    const scalar = token === 'true' ? true : token === 'false' ? false : (tomlNumber(token) ?? token);
     return { start, end: this.pos, scalar, isScalar: true };
   }
 

@@ -25,7 +25,9 @@ function countProblem(name: string, x: unknown): string | undefined {
 export function writeValueProblem(v: ValuesToWrite): string | undefined {
   return (
     countProblem('batch size', v.batchSize) ??
-    (v.learningRate !== undefined && !isPositiveNumber(v.learningRate) ? `learning rate must be a positive finite number (got ${show(v.learningRate)})` : undefined) ??
+    (v.learningRate !== undefined && !isPositiveNumber(v.learningRate)
+      ? `learning rate must be a positive finite number (got ${show(v.learningRate)})`
+      : undefined) ??
     (v.accumulationSteps !== undefined ? countProblem('accumulation steps', v.accumulationSteps) : undefined) ??
     (v.worldSize !== undefined ? countProblem('world size', v.worldSize) : undefined)
   );

@@ -154,7 +154,8 @@ export function planText(rec: Recommendation): string | undefined {
   const mine = pred(p.predictedSteps, p.predictedSeconds);
   const fixed = pred(p.bestFixed.predictedSteps, p.bestFixed.predictedSeconds);
   const vs = p.kind === 'warmup' ? ` against a fixed ${p.bestFixed.batchSize}${fixed ? ` (${fixed})` : ''}` : '';
-  const speed = p.kind === 'warmup' && p.speedupVsBestFixed !== undefined && p.basis !== 'assumed' ? `, ${formatSpeedupFactor(p.speedupVsBestFixed)} faster` : '';
+  const speed =
+    p.kind === 'warmup' && p.speedupVsBestFixed !== undefined && p.basis !== 'assumed' ? `, ${formatSpeedupFactor(p.speedupVsBestFixed)} faster` : '';
   const head = p.kind === 'warmup' ? 'batch warm-up' : 'one batch size for the whole run';
   return `Plan over ${formatCompact(p.horizonSamples)} samples (${head}, ${p.basis}): ${p.description}${mine ? `; predicted ${mine}${vs}${speed}` : ''}.`;
 }

@@ -28,7 +28,8 @@ const CHECKS: Record<Exclude<keyof RunLayer, 'source'>, Check> = {
   budgetSeconds: positiveNumber,
   minBatchSize: positiveInt,
   maxBatchSize: positiveInt,
-  candidates: (v) => (Array.isArray(v) && v.length > 0 && v.every((b) => isPositiveInt(b)) ? undefined : `must be a non-empty list of positive integers ${got(v)}`),
+  candidates: (v) =>
+    Array.isArray(v) && v.length > 0 && v.every((b) => isPositiveInt(b)) ? undefined : `must be a non-empty list of positive integers ${got(v)}`,
   memoryLimit: (v) => {
     if (typeof v !== 'string' && typeof v !== 'number') return `must be bytes or a size such as "8GB" or "80%" ${got(v)}`;
     try {
@@ -56,7 +57,10 @@ const CHECKS: Record<Exclude<keyof RunLayer, 'source'>, Check> = {
     const h = readHorizon(v);
     return typeof h === 'string' ? h : undefined;
   },
-  fromCheckpoints: (v) => (Array.isArray(v) && v.length > 0 && v.every((f) => typeof f === 'string' && f.trim() !== '' && !f.includes('\0')) ? undefined : `must name checkpoint files ${got(v)}`),
+  fromCheckpoints: (v) =>
+    Array.isArray(v) && v.length > 0 && v.every((f) => typeof f === 'string' && f.trim() !== '' && !f.includes('\0'))
+      ? undefined
+      : `must name checkpoint files ${got(v)}`,
 };
 
 /** Where the config layer's value is: the tuner key's value (our `seed` at the top level). */

@@ -17,7 +17,11 @@ export interface DatasetSize {
 
 function unknown(why: string): DatasetSize {
   const n = RESOLVE_DEFAULTS.unknownDatasetSize.toLocaleString('en-US');
-  return { value: RESOLVE_DEFAULTS.unknownDatasetSize, source: 'default', note: `${why}: assumed ${n} training samples (this only caps the batch sizes tried)` };
+  return {
+    value: RESOLVE_DEFAULTS.unknownDatasetSize,
+    source: 'default',
+    note: `${why}: assumed ${n} training samples (this only caps the batch sizes tried)`,
+  };
 }
 
 /** Rows of a CSV after the header, or undefined when it cannot be read. */

@@ -61,13 +61,16 @@ export function resolveStudy(input: ResolveInput): ResolveResult {
   provenance.worldSize = world.source;
   if (command) provenance.command = command.source;
   const runner = runnerSpecOf(layers, command?.value, timeout.value * 1000, world.value, provenance);
-  const problem = runnerFailure(layers, input, command !== undefined) ?? worldSizeFailure(world, runner, batch, { file: input.file, text: input.text, cpus: input.machine.cpus });
+  const problem =
+    runnerFailure(layers, input, command !== undefined) ??
+    worldSizeFailure(world, runner, batch, { file: input.file, text: input.text, cpus: input.machine.cpus });
   if (problem) return problem;
   if (runner.kind === 'slurm') options.remoteRunner = true;
   options.parallelism = { worldSize: world.value, canAccumulate: batch.canAccumulate };
   const run = input.run;
   const batchSize = run?.batchSize ?? facts.currentBatchSize;
-  const learningRate = run?.learningRate ?? scaleLearningRate(facts.currentLearningRate, facts.currentBatchSize, batchSize, options.lrRule ?? defaultLrRule(facts.optimizer));
+  const learningRate =
+    run?.learningRate ?? scaleLearningRate(facts.currentLearningRate, facts.currentBatchSize, batchSize, options.lrRule ?? defaultLrRule(facts.optimizer));
   const steps = run?.steps ?? facts.steps;
   const result: ResolvedStudy = {
     ok: true,
@@ -86,7 +89,12 @@ function orDefault<T>(picked: Picked<T> | undefined, value: T, source: Provenanc
 }
 
 /** The study's settings from the layers, each with the layer that set it. */
-function studyOptions(input: ResolveInput, layers: readonly Layer[], facts: ConfigFacts, ours: boolean): { options: StudyOptions; provenance: Partial<Record<SettingKey, Provenance>> } {
+function studyOptions(
+  input: ResolveInput,
+  layers: readonly Layer[],
+  facts: ConfigFacts,
+  ours: boolean,
+): { options: StudyOptions; provenance: Partial<Record<SettingKey, Provenance>> } {
   const current = facts.currentBatchSize;
   const dataset = facts.datasetSize.value;
   const min = defaultMinBatchSize(current);
@@ -149,6 +157,12 @@ function horizonOf(layers: readonly Layer[], facts: ConfigFacts, ours: boolean):
   const set = pick(layers, 'horizon');
   const h = set ? readHorizon(set.value) : undefined;
   if (set && h && typeof h !== 'string') return { value: horizonInSamples(h, facts.currentBatchSize, facts.datasetSize.value), source: set.source };
-  const d = configHorizonSamples({ config: facts.config, ...(facts.steps !== undefined ? { steps: facts.steps } : {}), batchSize: facts.currentBatchSize, datasetSize: facts.datasetSize.value, ours });
+  const d = configHorizonSamples({
+    config: facts.config,
+    ...(facts.steps !== undefined ? { steps: facts.steps } : {}),
+    batchSize: facts.currentBatchSize,
+    datasetSize: facts.datasetSize.value,
+    ours,
+  });
   return d !== undefined ? { value: d, source: 'derived' } : undefined;
 }

@@ -5,7 +5,15 @@ import { isAbsolute, resolve } from 'node:path';
 import type { LrRule, TunerSpec } from '../types';
 import type { PanelSettings } from '../webviewProtocol';
 import type { Provenance, ResolvedStudy, RunLayer, SettingsLayer } from './types';
-import { RUNNER_CONFIG_KEYS, runnerCliLayer, runnerConfigLayer, runnerEditorLayer, runnerSettingName, type RunnerCliArgs, type RunnerEditorValues } from './runnerSettings';
+import {
+  RUNNER_CONFIG_KEYS,
+  runnerCliLayer,
+  runnerConfigLayer,
+  runnerEditorLayer,
+  runnerSettingName,
+  type RunnerCliArgs,
+  type RunnerEditorValues,
+} from './runnerSettings';
 
 /** The CLI's parsed flags that are settings (`tune` and `train` share them; each uses its own). */
 export interface CliSettingArgs extends RunnerCliArgs {

@@ -5,7 +5,10 @@ import { MAX_LINE_CHARS } from './metricsProtocol';
 export class LineSplitter {
   private partial = '';
   private overlong = false;
-  constructor(private readonly onLine: (line: string, truncated: boolean) => void, private readonly maxChars = MAX_LINE_CHARS) {}
+  constructor(
+    private readonly onLine: (line: string, truncated: boolean) => void,
+    private readonly maxChars = MAX_LINE_CHARS,
+  ) {}
 
   push(chunk: string): void {
     let from = 0;
@@ -46,7 +49,10 @@ export class LineSplitter {
 /** The last N lines (each capped), for the error report's stderr tail. */
 export class TailBuffer {
   private lines: string[] = [];
-  constructor(private readonly maxLines = 40, private readonly maxLineChars = 2000) {}
+  constructor(
+    private readonly maxLines = 40,
+    private readonly maxLineChars = 2000,
+  ) {}
   push(line: string): void {
     this.lines.push(line.length > this.maxLineChars ? `${line.slice(0, this.maxLineChars)}…` : line);
     if (this.lines.length > this.maxLines) this.lines.splice(0, this.lines.length - this.maxLines);

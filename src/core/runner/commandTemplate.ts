@@ -30,8 +30,20 @@ export interface PlaceholderValues {
 }
 
 export const PLACEHOLDERS: ReadonlyArray<keyof PlaceholderValues> = [
-  'config', 'batchSize', 'learningRate', 'steps', 'seed', 'workspaceFolder', 'python', 'trialId', 'metrics',
-  'checkpoint', 'resume', 'worldSize', 'accumulationSteps', 'microBatchSize',
+  'config',
+  'batchSize',
+  'learningRate',
+  'steps',
+  'seed',
+  'workspaceFolder',
+  'python',
+  'trialId',
+  'metrics',
+  'checkpoint',
+  'resume',
+  'worldSize',
+  'accumulationSteps',
+  'microBatchSize',
 ];
 
 /**
@@ -56,7 +68,11 @@ export const EXAMPLE_PLACEHOLDER_VALUES: Readonly<Required<PlaceholderValues>> =
 };
 
 export class CommandTemplateError extends Error {
-  constructor(message: string, readonly template: string, readonly column?: number) {
+  constructor(
+    message: string,
+    readonly template: string,
+    readonly column?: number,
+  ) {
     super(message);
     this.name = 'CommandTemplateError';
   }
@@ -77,7 +93,8 @@ export function splitCommandTemplate(template: string): string[] {
     const c = template[i];
     if (c === "'") {
       const end = template.indexOf("'", i + 1);
-      if (end < 0) throw new CommandTemplateError(`unterminated single quote at column ${i + 1} of the command "${template}": add the closing '`, template, i + 1);
+      if (end < 0)
+        throw new CommandTemplateError(`unterminated single quote at column ${i + 1} of the command "${template}": add the closing '`, template, i + 1);
       word += template.slice(i + 1, end);
       inWord = true;
       i = end + 1;
@@ -98,7 +115,8 @@ export function splitCommandTemplate(template: string): string[] {
           j++;
         }
       }
-      if (!closed) throw new CommandTemplateError(`unterminated double quote at column ${i + 1} of the command "${template}": add the closing "`, template, i + 1);
+      if (!closed)
+        throw new CommandTemplateError(`unterminated double quote at column ${i + 1} of the command "${template}": add the closing "`, template, i + 1);
       inWord = true;
       i = j;
     } else if (c === '\\' && i + 1 < n && /[\s'"\\$]/.test(template[i + 1])) {
@@ -191,7 +209,8 @@ export interface ResolvedCommand {
  * a positional parameter holding its value (shellTemplate.ts), never by the value itself.
  */
 export function resolveCommand(template: string, values: PlaceholderValues, opts: { shell?: boolean; env?: NodeJS.ProcessEnv } = {}): ResolvedCommand {
-  if (!template.trim()) throw new CommandTemplateError('the training command is empty: set tuner.command in the config or batchTuner.command in the settings', template);
+  if (!template.trim())
+    throw new CommandTemplateError('the training command is empty: set tuner.command in the config or batchTuner.command in the settings', template);
   const env = opts.env ?? process.env;
   const display = template.trim();
   if (opts.shell) return shellCommand(template, values, env);

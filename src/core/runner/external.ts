@@ -51,7 +51,8 @@ const DEFAULT_KILL_GRACE_MS = 1000;
 const AFTER_LAST_STEP_GRACE_MS = 20_000;
 
 export function createExternalRunner(opts: ExternalRunnerOptions): TrialRunner {
-  return (spec, callbacks, signal) => superviseTrial(signal, (s) => new ExternalTrial(opts, { ...spec, worldSize: spec.worldSize ?? opts.worldSize }, callbacks, s).run());
+  return (spec, callbacks, signal) =>
+    superviseTrial(signal, (s) => new ExternalTrial(opts, { ...spec, worldSize: spec.worldSize ?? opts.worldSize }, callbacks, s).run());
 }
 
 /** Everything needed to start the script. */
@@ -229,7 +230,8 @@ class ExternalTrial {
       finished: false, // a `done` record is a courtesy: what counts is what was measured
       completed: norm.steps.length > 0,
       oomLine: norm.oomText.line,
-      hangMessage: (s) => `no output from "${command.display}" for ${Math.round(s)} s: killed it. If the script is just slow to start, raise tuner.timeout_seconds`,
+      hangMessage: (s) =>
+        `no output from "${command.display}" for ${Math.round(s)} s: killed it. If the script is just slow to start, raise tuner.timeout_seconds`,
       incompleteMessage: `the training command exited without reporting a step: report with the batch_tuner Python package (Reporter.step; docs/python.md) or print lines like "loss: 0.5" (command: ${command.display})`,
     });
   }
@@ -264,7 +266,12 @@ class ExternalTrial {
 
   private result(outcome: Outcome, norm?: MetricsNormaliser): TrialResult {
     if (norm && this.command) {
-      const missing = missingCheckpointWarning(this.spec, outcome.status, `the training command "${this.command.display}"`, '${checkpoint} / BATCH_TUNER_CHECKPOINT');
+      const missing = missingCheckpointWarning(
+        this.spec,
+        outcome.status,
+        `the training command "${this.command.display}"`,
+        '${checkpoint} / BATCH_TUNER_CHECKPOINT',
+      );
       if (missing) this.warn(missing);
     }
     const warnings = [...this.warnings, ...(norm?.warnings() ?? [])];

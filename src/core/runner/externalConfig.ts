@@ -124,7 +124,13 @@ function findTunerSection(file: string, text: string, format: ConfigFormat, entr
     if (raw === undefined || raw === null) continue;
     if (!isObj(raw)) {
       const head = entries.find((e) => e.path.length === section.length && section.every((k, i) => e.path[i] === k));
-      throw errorAt(file, text, head?.keyStart ?? 0, head ? head.keyEnd - head.keyStart : 0, `\`${section.join('.')}\` must be a mapping of tuner options (command, min_batch_size, ...)`);
+      throw errorAt(
+        file,
+        text,
+        head?.keyStart ?? 0,
+        head ? head.keyEnd - head.keyStart : 0,
+        `\`${section.join('.')}\` must be a mapping of tuner options (command, min_batch_size, ...)`,
+      );
     }
     return { raw, path: section };
   }
@@ -150,10 +156,7 @@ function rangeOf(entries: FlatEntry[], path: string[], at: 'key' | 'value'): { o
  */
 function readTunerSpec(file: string, text: string, section: TunerSection, entries: FlatEntry[]): TunerSpec {
   const doc = { tuner: section.raw };
-  const problems = [
-    ...schemaProblems(doc),
-    ...semanticProblems(doc, file, false).filter((p) => p.severity === 'error'),
-  ].filter((p) => p.path[0] === 'tuner');
+  const problems = [...schemaProblems(doc), ...semanticProblems(doc, file, false).filter((p) => p.severity === 'error')].filter((p) => p.path[0] === 'tuner');
   const located = problems.map((p) => ({ p, r: rangeOf(entries, [...section.path, ...p.path.slice(1)], p.at) }));
   located.sort((a, b) => a.r.offset - b.r.offset);
   const first = located[0];
@@ -171,16 +174,29 @@ export function readExternalConfig(file: string, text: string, format: ConfigFor
   const section = findTunerSection(file, text, format, entries);
   const site = primaryBatchSizeSite(findBatchSizeSites(text, format));
   if (!site) {
-    throw errorAt(file, text, 0, 0, 'no batch-size key found (looked for batch_size, per_device_train_batch_size, train_batch_size, ...): add one, e.g. "batch_size: 32"');
+    throw errorAt(
+      file,
+      text,
+      0,
+      0,
+      'no batch-size key found (looked for batch_size, per_device_train_batch_size, train_batch_size, ...): add one, e.g. "batch_size: 32"',
+    );
   }
   const b = site.batchSize;
   if (!Number.isFinite(b.value) || b.value < 1 || !Number.isInteger(b.value)) {
     const written = text.slice(b.valueOffset, b.valueOffset + b.valueLength);
-    throw errorAt(file, text, b.valueOffset, b.valueLength, `${b.key} is not a whole number (${written}): Batch Tuner can only tune a literal batch size; write a number there`);
+    throw errorAt(
+      file,
+      text,
+      b.valueOffset,
+      b.valueLength,
+      `${b.key} is not a whole number (${written}): Batch Tuner can only tune a literal batch size; write a number there`,
+    );
   }
   const tuner = section ? readTunerSpec(file, text, section, entries) : undefined;
   const lr = site.learningRate && Number.isFinite(site.learningRate.value) ? site.learningRate.value : undefined;
-  const count = (keys: string[]) => entries.find((x) => keys.includes(x.key) && typeof x.scalar === 'number' && Number.isInteger(x.scalar) && x.scalar > 0)?.scalar as number | undefined;
+  const count = (keys: string[]) =>
+    entries.find((x) => keys.includes(x.key) && typeof x.scalar === 'number' && Number.isInteger(x.scalar) && x.scalar > 0)?.scalar as number | undefined;
   const datasetSize = count(DATASET_SIZE_KEYS);
   const steps = count(STEPS_KEYS);
   return {
@@ -248,18 +264,34 @@ function copyName(configPath: string, trialId: string): string {
 }
 
 /** The config's text with the trial's batch size (and learning rate, when it differs) edited in, and what could not be. */
-function editedConfig(configPath: string, text: string, batchSize: number, learningRate: number | undefined, split?: GlobalBatchSplit): { edited: string; warnings: string[] } {
+function editedConfig(
+  configPath: string,
+  text: string,
+  batchSize: number,
+  learningRate: number | undefined,
+  split?: GlobalBatchSplit,
+): { edited: string; warnings: string[] } {
   const format = detectFormat(configPath, text);
   const warnings: string[] = [];
   const site = primaryBatchSizeSite(findBatchSizeSites(text, format));
   if (!site) {
-    warnings.push(`${basename(configPath)} has no batch-size key: the trial's batch size reaches the script only through \${batchSize} / BATCH_TUNER_BATCH_SIZE`);
+    warnings.push(
+      `${basename(configPath)} has no batch-size key: the trial's batch size reaches the script only through \${batchSize} / BATCH_TUNER_BATCH_SIZE`,
+    );
     return { edited: text, warnings };
   }
   const currentLr = site.learningRate?.value;
-  const lr = learningRate !== undefined && site.learningRate && Number.isFinite(currentLr) && Math.abs((currentLr as number) - learningRate) > 1e-12 * Math.abs(learningRate) ? learningRate : undefined;
+  const lr =
+    learningRate !== undefined &&
+    site.learningRate &&
+    Number.isFinite(currentLr) &&
+    Math.abs((currentLr as number) - learningRate) > 1e-12 * Math.abs(learningRate)
+      ? learningRate
+      : undefined;
   if (learningRate !== undefined && !site.learningRate && learningRate > 0) {
-    warnings.push(`${basename(configPath)} has no learning-rate key next to ${site.batchSize.key}: the trial's learning rate reaches the script only through \${learningRate} / BATCH_TUNER_LEARNING_RATE`);
+    warnings.push(
+      `${basename(configPath)} has no learning-rate key next to ${site.batchSize.key}: the trial's learning rate reaches the script only through \${learningRate} / BATCH_TUNER_LEARNING_RATE`,
+    );
   }
   const trial = split ? withTrialBatch(text, configPath, batchSize, lr, split) : { text: withBatchSize(text, configPath, batchSize, lr) };
   if (trial.warning) warnings.push(trial.warning);
@@ -274,7 +306,13 @@ function editedConfig(configPath: string, text: string, batchSize: number, learn
  * take it, the copy goes to a private temp folder named for its owner (swept like a trial's;
  * relative paths then break: said in a warning).
  */
-export function writeTrialConfig(configPath: string, batchSize: number, learningRate: number | undefined, trialId: string, split?: GlobalBatchSplit): TrialConfigCopy {
+export function writeTrialConfig(
+  configPath: string,
+  batchSize: number,
+  learningRate: number | undefined,
+  trialId: string,
+  split?: GlobalBatchSplit,
+): TrialConfigCopy {
   let text: string;
   let mode: number;
   try {
@@ -282,7 +320,9 @@ export function writeTrialConfig(configPath: string, batchSize: number, learning
     mode = statSync(configPath).mode & 0o777;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new ExternalConfigError(code === 'ENOENT' ? `${configPath}: the config does not exist: check the path` : `${configPath}: cannot read the config (${code ?? String(e)})`);
+    throw new ExternalConfigError(
+      code === 'ENOENT' ? `${configPath}: the config does not exist: check the path` : `${configPath}: cannot read the config (${code ?? String(e)})`,
+    );
   }
   const { edited, warnings } = editedConfig(configPath, text, batchSize, learningRate, split);
   const dir = dirname(configPath);
@@ -292,7 +332,10 @@ export function writeTrialConfig(configPath: string, batchSize: number, learning
     return { path, warnings, remove: () => rmSync(path, { force: true }) };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? '';
-    if (!NOT_WRITABLE.has(code)) throw new ExternalConfigError(`cannot write the trial's copy of the config next to it (${path}: ${code || String(e)}): free some space or check the folder`);
+    if (!NOT_WRITABLE.has(code))
+      throw new ExternalConfigError(
+        `cannot write the trial's copy of the config next to it (${path}: ${code || String(e)}): free some space or check the folder`,
+      );
   }
   const tempDir = makeTrialTempDir();
   const inTemp = join(tempDir, basename(configPath));
@@ -300,7 +343,9 @@ export function writeTrialConfig(configPath: string, batchSize: number, learning
     createExclusive(inTemp, edited, mode);
   } catch (e) {
     rmSync(tempDir, { recursive: true, force: true });
-    throw new ExternalConfigError(`cannot write the trial's copy of the config (${dir} is not writable, and neither is ${tempDir}: ${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    throw new ExternalConfigError(
+      `cannot write the trial's copy of the config (${dir} is not writable, and neither is ${tempDir}: ${(e as NodeJS.ErrnoException).code ?? String(e)})`,
+    );
   }
   warnings.push(`${dir} is not writable: the trial's config copy is in ${tempDir}, so paths relative to the config may not resolve`);
   return { path: inTemp, warnings, remove: () => rmSync(tempDir, { recursive: true, force: true }) };

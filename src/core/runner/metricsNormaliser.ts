@@ -5,7 +5,16 @@
 // otherwise from arrival times. Once a protocol step arrives, log-line guesses are dropped.
 import type { CheckpointInfo, EvalMetrics, StepMetrics, TrialCallbacks, TrialSpec } from '../types';
 import { BoundedHistory, MalformedCounter } from './boundedBuffers';
-import { parseLogLine, parseStdoutLine, preview, type CheckpointRecord, type LogLineMetrics, type MetricsRecord, type ParsedLine, type StepRecord } from './metricsProtocol';
+import {
+  parseLogLine,
+  parseStdoutLine,
+  preview,
+  type CheckpointRecord,
+  type LogLineMetrics,
+  type MetricsRecord,
+  type ParsedLine,
+  type StepRecord,
+} from './metricsProtocol';
 import { OomWatch } from './oom';
 import type { ResourceSample } from './resources';
 
@@ -88,7 +97,9 @@ export class MetricsNormaliser {
       );
     }
     if (steps.length > 0 && !steps.some((s) => s.gradSqNorm !== undefined && s.microGradSqNorm !== undefined && s.microBatchSize !== undefined)) {
-      out.push('no gradient statistics reported: the noise scale needs grad_sq_norm, micro_grad_sq_norm and micro_batch_size on step records (batch_tuner.GradNoiseMeter computes them)');
+      out.push(
+        'no gradient statistics reported: the noise scale needs grad_sq_norm, micro_grad_sq_norm and micro_batch_size on step records (batch_tuner.GradNoiseMeter computes them)',
+      );
     }
     return out;
   }
@@ -107,7 +118,13 @@ export class MetricsNormaliser {
       case 'eval': {
         const last = this.lastProtocol;
         const { valLoss, valAccuracy } = r;
-        return this.pushEval({ step: r.step ?? last?.step ?? 0, samples: r.samples ?? last?.samples ?? 0, time: r.time ?? this.elapsed(), valLoss, valAccuracy });
+        return this.pushEval({
+          step: r.step ?? last?.step ?? 0,
+          samples: r.samples ?? last?.samples ?? 0,
+          time: r.time ?? this.elapsed(),
+          valLoss,
+          valAccuracy,
+        });
       }
       case 'oom':
         this.reportedOom = r.message ?? `the script reported running out of memory at batch size ${r.batchSize ?? this.c.spec.batchSize}`;
@@ -187,7 +204,8 @@ export class MetricsNormaliser {
   private fallbackMetrics(m: LogLineMetrics): void {
     if (m.loss === undefined) {
       const last = this.lastFallback;
-      if (m.valLoss !== undefined) this.pushEval({ step: m.step ?? last?.step ?? 0, samples: last?.samples ?? 0, time: this.elapsed(), valLoss: m.valLoss, valAccuracy: m.valAccuracy });
+      if (m.valLoss !== undefined)
+        this.pushEval({ step: m.step ?? last?.step ?? 0, samples: last?.samples ?? 0, time: this.elapsed(), valLoss: m.valLoss, valAccuracy: m.valAccuracy });
       return;
     }
     const now = Date.now();
@@ -220,7 +238,13 @@ export class MetricsNormaliser {
   }
 
   private pushEval(e: EvalMetrics): void {
-    const clean: EvalMetrics = { step: e.step, samples: e.samples, time: e.time, valLoss: e.valLoss, ...(e.valAccuracy !== undefined ? { valAccuracy: e.valAccuracy } : {}) };
+    const clean: EvalMetrics = {
+      step: e.step,
+      samples: e.samples,
+      time: e.time,
+      valLoss: e.valLoss,
+      ...(e.valAccuracy !== undefined ? { valAccuracy: e.valAccuracy } : {}),
+    };
     this.evalHistory.push(clean);
     this.c.callbacks.onEval?.(clean);
   }

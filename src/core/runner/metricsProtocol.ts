@@ -60,10 +60,7 @@ export interface CheckpointRecord {
 /** Longest checkpoint path accepted (PATH_MAX on Linux). */
 const MAX_PATH_CHARS = 4096;
 
-export type ParsedLine =
-  | { kind: 'record'; record: MetricsRecord; warning?: string }
-  | { kind: 'malformed'; reason: string }
-  | { kind: 'ignored' };
+export type ParsedLine = { kind: 'record'; record: MetricsRecord; warning?: string } | { kind: 'malformed'; reason: string } | { kind: 'ignored' };
 
 type Obj = Record<string, unknown>;
 
@@ -204,10 +201,14 @@ function stepRecord(o: Obj, warning: string | undefined): ParsedLine {
 function checkpointRecord(o: Obj, warning: string | undefined): ParsedLine {
   const path = o.path;
   if (typeof path !== 'string' || !path.trim() || path.length > MAX_PATH_CHARS || path.includes('\0')) {
-    return { kind: 'malformed', reason: `checkpoint record needs a "path": the file the state was saved to (got ${preview(path === undefined ? 'nothing' : printable(path), 60)})` };
+    return {
+      kind: 'malformed',
+      reason: `checkpoint record needs a "path": the file the state was saved to (got ${preview(path === undefined ? 'nothing' : printable(path), 60)})`,
+    };
   }
   const step = o.step;
-  if (typeof step !== 'number' || !Number.isInteger(step) || step < 0) return { kind: 'malformed', reason: 'checkpoint record needs "step": optimizer steps done, an integer >= 0' };
+  if (typeof step !== 'number' || !Number.isInteger(step) || step < 0)
+    return { kind: 'malformed', reason: 'checkpoint record needs "step": optimizer steps done, an integer >= 0' };
   const samples = o.samples;
   if (samples !== undefined && !(typeof samples === 'number' && Number.isFinite(samples) && samples >= 0)) {
     return { kind: 'malformed', reason: 'checkpoint record: "samples" must be a number >= 0 (training samples seen)' };

@@ -64,7 +64,10 @@ export function signalTrialTree(rootPid: number, sig: NodeJS.Signals, tracked: I
   }
   signalPid(-rootPid, sig);
   if (hasProcFs()) {
-    signalIfSame([...tracked].filter((id) => id.pid !== rootPid), sig);
+    signalIfSame(
+      [...tracked].filter((id) => id.pid !== rootPid),
+      sig,
+    );
     return;
   }
   // Without /proc there are no identities to check: only a snapshot taken now is safe to use.

@@ -128,7 +128,10 @@ export class ResourceSampler {
     const tree = stats.filter((s) => !this.excluded.has(s.pid));
     if (tree.length) {
       this.members = new Map(tree.map((s) => [s.pid, { pid: s.pid, startTime: s.startTime }]));
-      this.record(tree.map((s) => s.pid), await rssBytesOfStats(tree));
+      this.record(
+        tree.map((s) => s.pid),
+        await rssBytesOfStats(tree),
+      );
     }
     return this.latest;
   }

@@ -88,7 +88,10 @@ class TrainerTrial {
     if (this.signal.aborted) return this.result({ status: 'cancelled', error: { kind: 'cancelled', message: 'cancelled before the trial started' } });
     const trainerPath = this.opts.trainerPath ?? defaultTrainerPath();
     if (!existsSync(trainerPath)) {
-      return this.result({ status: 'failed', error: { kind: 'spawn', message: `trainer bundle not found at ${trainerPath}; run \`npm run build\` to create dist/trainer.js` } });
+      return this.result({
+        status: 'failed',
+        error: { kind: 'spawn', message: `trainer bundle not found at ${trainerPath}; run \`npm run build\` to create dist/trainer.js` },
+      });
     }
     const proc: TrialProcess = new TrialProcess({
       file: process.execPath,
@@ -109,8 +112,10 @@ class TrainerTrial {
     });
     this.proc = proc;
     const end = await proc.run();
-    if (end.spawnError) return this.result({ status: 'failed', error: { kind: 'spawn', message: `could not start the trainer (${trainerPath}): ${end.spawnError.message}` } });
-    if (end.survivors.length) this.warnings.push(`processes ${end.survivors.join(', ')} of the trainer were still alive after it ended and could not be killed`);
+    if (end.spawnError)
+      return this.result({ status: 'failed', error: { kind: 'spawn', message: `could not start the trainer (${trainerPath}): ${end.spawnError.message}` } });
+    if (end.survivors.length)
+      this.warnings.push(`processes ${end.survivors.join(', ')} of the trainer were still alive after it ended and could not be killed`);
     if (this.malformed > 3) this.warnings.push(`${this.malformed - 3} more malformed trainer messages were ignored`);
     const bs = this.spec.batchSize;
     return this.result(

@@ -39,16 +39,26 @@ export function classifyEnd(spec: TrialSpec, end: ProcessEnd, a: TrialAccount): 
     return { status, error: { ...a.reported, ...where } };
   }
   if (a.finished && code === 0) return { status: 'ok' };
-  if (a.oomLine !== undefined) return { status: 'oom', error: { kind: 'oom', message: `${a.who} ran out of memory at batch size ${bs}: ${preview(a.oomLine, 300)}`, ...where } };
+  if (a.oomLine !== undefined)
+    return { status: 'oom', error: { kind: 'oom', message: `${a.who} ran out of memory at batch size ${bs}: ${preview(a.oomLine, 300)}`, ...where } };
   if (reason?.kind === 'limit') return a.completed ? { status: 'ok' } : { status: 'timeout', error: { kind: 'hang', message: reason.message, ...where } };
   if (sig === 'SIGKILL' && !end.killedByUs) {
     // Nobody here sent it: on Linux that is almost always the kernel's out-of-memory killer.
-    return { status: 'oom', error: { kind: 'oom', message: `${a.who} was killed by SIGKILL (most likely the kernel's out-of-memory killer) at batch size ${bs}`, ...where } };
+    return {
+      status: 'oom',
+      error: { kind: 'oom', message: `${a.who} was killed by SIGKILL (most likely the kernel's out-of-memory killer) at batch size ${bs}`, ...where },
+    };
   }
   if (sig) return { status: 'crashed', error: { kind: 'crash', message: `${a.who} was killed by ${sig} at batch size ${bs}`, ...where } };
   if (code !== 0) {
-    const last = end.stderrTail?.split('\n').filter((l) => l.trim()).pop();
-    return { status: 'crashed', error: { kind: 'crash', message: `${a.who} exited with code ${code}${last ? `: ${preview(last.trim(), 300)}` : ''}`, ...where } };
+    const last = end.stderrTail
+      ?.split('\n')
+      .filter((l) => l.trim())
+      .pop();
+    return {
+      status: 'crashed',
+      error: { kind: 'crash', message: `${a.who} exited with code ${code}${last ? `: ${preview(last.trim(), 300)}` : ''}`, ...where },
+    };
   }
   if (!a.completed) return { status: 'failed', error: { kind: 'exit', message: a.incompleteMessage, ...where } };
   return { status: 'ok' };

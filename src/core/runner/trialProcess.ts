@@ -296,7 +296,11 @@ export class TrialProcess {
     if (process.platform === 'win32') return [];
     const tracked = this.tracked();
     signalTrialTree(pid, 'SIGKILL', tracked);
-    const left = async () => livePids((await stillSame(tracked)).map((id) => id.pid), pid);
+    const left = async () =>
+      livePids(
+        (await stillSame(tracked)).map((id) => id.pid),
+        pid,
+      );
     let survivors = await left();
     for (let i = 0; i < 20 && survivors.length; i++) {
       await sleep(100);

@@ -31,7 +31,8 @@ export function adaptiveStepTime(spec: AdaptiveSpec): StepTimeParams | undefined
   const t = spec.throughput;
   if (!t) return undefined;
   const p = { overheadSeconds: t.overhead_seconds, perSampleSeconds: t.per_sample_seconds, quadraticSeconds: t.per_sample_squared_seconds ?? 0 };
-  const ok = [p.overheadSeconds, p.perSampleSeconds, p.quadraticSeconds].every((x) => Number.isFinite(x) && x >= 0) && p.perSampleSeconds + p.quadraticSeconds > 0;
+  const ok =
+    [p.overheadSeconds, p.perSampleSeconds, p.quadraticSeconds].every((x) => Number.isFinite(x) && x >= 0) && p.perSampleSeconds + p.quadraticSeconds > 0;
   return ok ? p : undefined;
 }
 

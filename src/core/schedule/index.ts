@@ -86,9 +86,12 @@ export function createScheduleController(spec: BatchScheduleSpec | undefined, ba
   };
   const noiseEstimate = () => tracker?.estimate();
   // The adaptive kind's own memory lives here too, so one pair of functions saves and restores all of it.
-  let current = 0, lastDecisionStep = 0;
+  let current = 0,
+    lastDecisionStep = 0;
   const exportState = (): ScheduleControllerState => ({
-    lastIngested, ...(tracker ? { tracker: tracker.state() } : {}), ...(spec?.kind === 'adaptive' ? { current, lastDecisionStep } : {}),
+    lastIngested,
+    ...(tracker ? { tracker: tracker.state() } : {}),
+    ...(spec?.kind === 'adaptive' ? { current, lastDecisionStep } : {}),
   });
   const importState = (st: ScheduleControllerState) => {
     lastIngested = st.lastIngested;

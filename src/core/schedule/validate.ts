@@ -61,14 +61,19 @@ function throughputProblems(t: unknown, out: Problems): void {
   if (t === undefined) return;
   const keys = ['overhead_seconds', 'per_sample_seconds', 'per_sample_squared_seconds'];
   if (!isObj(t)) {
-    out.push({ path: ['throughput'], message: `throughput must be a mapping {overhead_seconds, per_sample_seconds}, as the tuner's report gives it (got ${show(t)})` });
+    out.push({
+      path: ['throughput'],
+      message: `throughput must be a mapping {overhead_seconds, per_sample_seconds}, as the tuner's report gives it (got ${show(t)})`,
+    });
     return;
   }
-  for (const key of Object.keys(t)) if (!keys.includes(key)) out.push({ path: ['throughput', key], message: `unknown key "${key}" in throughput; allowed: ${keys.join(', ')}` });
+  for (const key of Object.keys(t))
+    if (!keys.includes(key)) out.push({ path: ['throughput', key], message: `unknown key "${key}" in throughput; allowed: ${keys.join(', ')}` });
   for (const key of keys) {
     const v = t[key];
     if (v === undefined && key === 'per_sample_squared_seconds') continue;
-    if (!(typeof v === 'number' && Number.isFinite(v) && v >= 0)) out.push({ path: ['throughput', key], message: `${key} must be a number of seconds >= 0 (got ${show(v)})` });
+    if (!(typeof v === 'number' && Number.isFinite(v) && v >= 0))
+      out.push({ path: ['throughput', key], message: `${key} must be a number of seconds >= 0 (got ${show(v)})` });
   }
 }
 

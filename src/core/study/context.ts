@@ -129,7 +129,15 @@ export class StudyContext {
     const spec: TrialSpec = { ...given, schedule: given.schedule ?? { kind: 'constant' } };
     const { id } = spec;
     this.persist({ type: 'trial-start', trialId: id, phase, batchSize: spec.batchSize, learningRate: spec.learningRate, seed: spec.seed });
-    this.emit({ type: 'trial-start', trialId: id, phase, batchSize: spec.batchSize, learningRate: spec.learningRate, seed: spec.seed, ...(spec.maxSeconds !== undefined ? { maxSeconds: spec.maxSeconds } : {}) });
+    this.emit({
+      type: 'trial-start',
+      trialId: id,
+      phase,
+      batchSize: spec.batchSize,
+      learningRate: spec.learningRate,
+      seed: spec.seed,
+      ...(spec.maxSeconds !== undefined ? { maxSeconds: spec.maxSeconds } : {}),
+    });
     const t0 = Date.now();
     const own = new AbortController();
     const signal = opts.stopAfterSteps === undefined ? this.signal : this.signal ? AbortSignal.any([this.signal, own.signal]) : own.signal;
@@ -143,7 +151,13 @@ export class StudyContext {
           const now = Date.now();
           if (now - this.lastProgressAt > 250) {
             this.lastProgressAt = now;
-            this.emit({ type: 'progress', phase, progress: this.progress(), elapsedSeconds: this.elapsed(), message: `${id}: step ${metrics.step}, loss ${metrics.loss.toPrecision(3)}` });
+            this.emit({
+              type: 'progress',
+              phase,
+              progress: this.progress(),
+              elapsedSeconds: this.elapsed(),
+              message: `${id}: step ${metrics.step}, loss ${metrics.loss.toPrecision(3)}`,
+            });
           }
         },
         onEval: (metrics) => this.emit({ type: 'eval', trialId: id, phase, metrics }),

@@ -21,12 +21,21 @@ export interface ConvergenceOutcome {
 }
 
 /** Top `n - 1` fitting candidates by goodput X(B)/(B + B_noise) (X from the throughput model) plus the current batch size (when it fits). */
-export function chooseConvergenceCandidates(cands: readonly ProfiledCandidate[], throughput: (b: number) => number | undefined, noiseScale: number, current: number, n: number): number[] {
+export function chooseConvergenceCandidates(
+  cands: readonly ProfiledCandidate[],
+  throughput: (b: number) => number | undefined,
+  noiseScale: number,
+  current: number,
+  n: number,
+): number[] {
   const X = (c: ProfiledCandidate) => throughput(c.batchSize) ?? c.samplesPerSecond ?? 0;
   const fitting = cands.filter((c) => c.fits && X(c) > 0);
   const ranked = [...fitting].sort((a, b) => goodput(X(b), b.batchSize, noiseScale) - goodput(X(a), a.batchSize, noiseScale));
   const hasCurrent = fitting.some((c) => c.batchSize === current);
-  const top = ranked.filter((c) => c.batchSize !== current).slice(0, hasCurrent ? n - 1 : n).map((c) => c.batchSize);
+  const top = ranked
+    .filter((c) => c.batchSize !== current)
+    .slice(0, hasCurrent ? n - 1 : n)
+    .map((c) => c.batchSize);
   return hasCurrent ? [current, ...top] : top;
 }
 
@@ -59,7 +68,8 @@ export async function runConvergencePhase(
   // Seeds alternate the order (A B C, then C B A): drift in the machine's load hits every size alike.
   const specs: TrialSpec[] = [];
   for (let k = 0; k < seeds; k++)
-    for (const b of k % 2 === 0 ? batchSizes : [...batchSizes].reverse()) specs.push(convergenceSpec(ctx, b, ctx.settings.seed + k, secondsPerTrial, throughputOf(b)));
+    for (const b of k % 2 === 0 ? batchSizes : [...batchSizes].reverse())
+      specs.push(convergenceSpec(ctx, b, ctx.settings.seed + k, secondsPerTrial, throughputOf(b)));
   const trials: CompletedTrial[] = [];
   for (let i = 0; i < specs.length && !ctx.aborted; i += ctx.settings.parallel) {
     const group = specs.slice(i, i + ctx.settings.parallel);
@@ -84,7 +94,12 @@ function meanOf(xs: ReadonlyArray<number | undefined>): number | undefined {
  * What the runs measured: the loss each reached, whether it diverged, and when it first reached
  * the target (default: the highest final loss of the reference runs at the current batch size).
  */
-export function measureConvergence(trials: readonly CompletedTrial[], batchSizes: readonly number[], current: number, configuredTarget?: number): ConvergenceOutcome {
+export function measureConvergence(
+  trials: readonly CompletedTrial[],
+  batchSizes: readonly number[],
+  current: number,
+  configuredTarget?: number,
+): ConvergenceOutcome {
   const ran = trials.filter((t) => t.result.status === 'ok');
   const source = commonLossSource(ran.map((t) => t.result));
   const runs: Run[] = ran.map((t) => {

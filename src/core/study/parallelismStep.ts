@@ -16,7 +16,10 @@ function memoryCeiling(profile: ProfileOutcome): { batch: number; how: string } 
   if (ran.length === 0) return undefined;
   const largest = Math.max(...ran);
   const oom = profile.oomCeiling;
-  return { batch: largest, how: oom !== undefined ? `the largest batch that ran, ${largest}, below the out-of-memory ceiling ${oom}` : `the largest batch that ran, ${largest}` };
+  return {
+    batch: largest,
+    how: oom !== undefined ? `the largest batch that ran, ${largest}, below the out-of-memory ceiling ${oom}` : `the largest batch that ran, ${largest}`,
+  };
 }
 
 /** Micro-batch sizes to consider: powers of two and the divisors of the per-worker share, up to the ceiling. */

@@ -101,7 +101,9 @@ class ProfileState {
   recordRepeat(t: CompletedTrial, round: number): void {
     const c = this.byBatch.get(t.result.batchSize);
     if (!c || t.result.status !== 'ok' || measuredThroughput(t.result.steps, this.ctx.settings.warmupSteps) === undefined) {
-      this.ctx.warn(`profile round ${round} at batch ${t.result.batchSize} ended ${t.result.status}${t.result.error ? ` (${t.result.error.message})` : ''}: its first round's measurement stands alone`);
+      this.ctx.warn(
+        `profile round ${round} at batch ${t.result.batchSize} ended ${t.result.status}${t.result.error ? ` (${t.result.error.message})` : ''}: its first round's measurement stands alone`,
+      );
       return;
     }
     this.ran.push(t);
@@ -129,7 +131,10 @@ class ProfileState {
     if (pts.length < 2) return;
     this.memoryFit = fitMemory(pts.map((p) => ({ batchSize: p.batchSize, peakMemoryBytes: p.peakMemoryBytes as number })));
     if (this.memoryFit && s.memoryLimitBytes !== undefined)
-      this.maxFit = cappedMaxFit(this.memoryFit, s.memoryLimitBytes, s.memorySafetyMargin, { datasetSize: this.ctx.options.datasetSize, maxBatchSize: s.maxBatchSize });
+      this.maxFit = cappedMaxFit(this.memoryFit, s.memoryLimitBytes, s.memorySafetyMargin, {
+        datasetSize: this.ctx.options.datasetSize,
+        maxBatchSize: s.maxBatchSize,
+      });
   }
 
   /**
@@ -182,7 +187,9 @@ async function checkMemoryPrediction(ctx: StudyContext, st: ProfileState, second
   if (!fit || size === undefined || ctx.aborted) return undefined;
   const predictedPeakBytes = predictPeakMemory(fit, size);
   if (ctx.elapsed() > deadlineSeconds) {
-    ctx.warn(`the memory fit predicts batch ${size} fits, ${Math.floor(size / (st.lastOk as number))}x the largest profiled, but no time was left to check it with a trial`);
+    ctx.warn(
+      `the memory fit predicts batch ${size} fits, ${Math.floor(size / (st.lastOk as number))}x the largest profiled, but no time was left to check it with a trial`,
+    );
     return undefined;
   }
   const t = await ctx.runTrial({ ...profileSpec(ctx, size, secondsPerTrial), id: `memory-check-${size}` }, 'profile');
@@ -245,7 +252,9 @@ export async function runProfilePhase(ctx: StudyContext, secondsPerTrial: number
 export function profileThroughput(profile: ProfileOutcome): (b: number) => number | undefined {
   const model = profile.throughput?.model;
   if (model) return (b) => modelThroughput(model, b);
-  const points = profile.candidates.filter((c) => c.fits && c.samplesPerSecond !== undefined).map((c) => ({ batchSize: c.batchSize, samplesPerSecond: c.samplesPerSecond as number }));
+  const points = profile.candidates
+    .filter((c) => c.fits && c.samplesPerSecond !== undefined)
+    .map((c) => ({ batchSize: c.batchSize, samplesPerSecond: c.samplesPerSecond as number }));
   return (b) => interpolateThroughput(points, b);
 }
 

@@ -62,7 +62,9 @@ function makePlan(ctx: StudyContext): { budget: BudgetPlan; plan: StudyPlan } {
   });
   const warnings = [...budget.warnings];
   if (settings.parallel > 1 && !options.remoteRunner)
-    warnings.push(`--parallel ${settings.parallel} runs trials side by side on this machine: they share its cores and memory, so throughput and memory are distorted; use it with a runner that starts trials elsewhere (a cluster)`);
+    warnings.push(
+      `--parallel ${settings.parallel} runs trials side by side on this machine: they share its cores and memory, so throughput and memory are distorted; use it with a runner that starts trials elsewhere (a cluster)`,
+    );
   const plan: StudyPlan = {
     budgetSeconds: settings.budgetSeconds,
     startupSecondsPerTrial: settings.startupSecondsGuess,
@@ -101,7 +103,13 @@ function profileFailure(ctx: StudyContext, profile: ProfileOutcome): string {
   return `every trial failed; the first (batch ${first?.batchSize}) said: ${msg}${tail}\nfix the config so 'batch-tuner train' runs it, then tune again`;
 }
 
-async function convergenceStep(ctx: StudyContext, budget: BudgetPlan, profile: ProfileOutcome, noise: NoiseScaleEstimate | undefined, notes: string[]): Promise<ConvergenceOutcome> {
+async function convergenceStep(
+  ctx: StudyContext,
+  budget: BudgetPlan,
+  profile: ProfileOutcome,
+  noise: NoiseScaleEstimate | undefined,
+  notes: string[],
+): Promise<ConvergenceOutcome> {
   const { options, settings } = ctx;
   const cp = planConvergence(ctx.remaining() - budget.reserve.seconds, ctx.startupSeconds(), 3, settings.parallel);
   const X = profileThroughput(profile);
@@ -120,7 +128,11 @@ function provisionalNoiseScale(ctx: StudyContext): NoiseScaleEstimate | undefine
 }
 
 /** Gradient statistics when the runner reported them; else B_noise fitted to the loss curves; else why neither. */
-function noiseScaleFor(ctx: StudyContext, noise: NoisePhaseOutcome, conv: ConvergenceOutcome): { estimate?: NoiseScaleEstimate; crossCheck?: NoiseScaleEstimate; undetermined?: string } {
+function noiseScaleFor(
+  ctx: StudyContext,
+  noise: NoisePhaseOutcome,
+  conv: ConvergenceOutcome,
+): { estimate?: NoiseScaleEstimate; crossCheck?: NoiseScaleEstimate; undetermined?: string } {
   const fitted = fitNoiseScaleFromRuns(fromScratch(ctx.trials), conv.trials, ctx.settings.seed);
   if (noise.estimate) return { estimate: noise.estimate, ...('estimate' in fitted ? { crossCheck: fitted.estimate } : {}) };
   if ('estimate' in fitted) return { estimate: fitted.estimate };
@@ -146,7 +158,15 @@ export async function runStudy(options: StudyOptions, runner: TrialRunner, liste
   }
 }
 
-async function runLockedStudy(options: StudyOptions, runner: TrialRunner, listener: StudyListener | undefined, signal: AbortSignal | undefined, id: string, writer: StudyWriter | undefined, lock: StudyLockOutcome): Promise<StudyOutcome> {
+async function runLockedStudy(
+  options: StudyOptions,
+  runner: TrialRunner,
+  listener: StudyListener | undefined,
+  signal: AbortSignal | undefined,
+  id: string,
+  writer: StudyWriter | undefined,
+  lock: StudyLockOutcome,
+): Promise<StudyOutcome> {
   const settings = resolveSettings(options);
   const ctx = new StudyContext(options, settings, runner, listener, writer, signal);
   persistStart(ctx, id);
@@ -181,7 +201,8 @@ async function runLockedStudy(options: StudyOptions, runner: TrialRunner, listen
   ctx.setPhase('profile', `profiling ${settings.candidates.length} batch sizes (${settings.candidates.join(', ')}) in two interleaved rounds`);
   const profileDeadline = settings.budgetSeconds - budget.reserve.seconds - budget.convergence.seconds - budget.noise.seconds - budget.branch.seconds;
   const profile = await runProfilePhase(ctx, budget.profile.secondsPerTrial, profileDeadline);
-  if (profile.fitting.length === 0) return ctx.aborted ? finish('stopped', 'stopped before any trial finished') : finish('failed', profileFailure(ctx, profile));
+  if (profile.fitting.length === 0)
+    return ctx.aborted ? finish('stopped', 'stopped before any trial finished') : finish('failed', profileFailure(ctx, profile));
   const notes = profileNotes(ctx, profile);
 
   // 2. Noise scale from gradient statistics: its own trials with micro-batches (profile trials have none).
@@ -190,7 +211,10 @@ async function runLockedStudy(options: StudyOptions, runner: TrialRunner, listen
   if (!ctx.aborted) {
     // Start-up is measured by now: two seeds only if both still fit the noise phase's share.
     const trials = Math.min(budget.noise.trials, noiseTrialsFor(budget.noise.seconds, ctx.startupSeconds()));
-    const perTrial = Math.min(budget.noise.seconds / trials - ctx.startupSeconds(), Math.max(1, (ctx.remaining() - budget.reserve.seconds) / trials - ctx.startupSeconds()));
+    const perTrial = Math.min(
+      budget.noise.seconds / trials - ctx.startupSeconds(),
+      Math.max(1, (ctx.remaining() - budget.reserve.seconds) / trials - ctx.startupSeconds()),
+    );
     noise = await runNoisePhase(ctx, profile.candidates, trials, Math.max(1, perTrial));
   }
   if (noise.estimate) {
@@ -224,9 +248,19 @@ async function runLockedStudy(options: StudyOptions, runner: TrialRunner, listen
 }
 
 /** The recommendation from every phase's evidence, with a schedule when one is predicted >= 10% faster. */
-function recommendStep(ctx: StudyContext, profile: ProfileOutcome, noise: NoisePhaseOutcome, conv: ConvergenceOutcome, ns: ReturnType<typeof noiseScaleFor>, notes: string[], branch: BranchOutcome | undefined): Recommendation | undefined {
+function recommendStep(
+  ctx: StudyContext,
+  profile: ProfileOutcome,
+  noise: NoisePhaseOutcome,
+  conv: ConvergenceOutcome,
+  ns: ReturnType<typeof noiseScaleFor>,
+  notes: string[],
+  branch: BranchOutcome | undefined,
+): Recommendation | undefined {
   const { options, settings } = ctx;
-  notes.push(`trial start-up (process, backend, data) measured at ~${ctx.startupSeconds().toFixed(1)} s per trial for this runner; ${ctx.trials.length} trials in ${Math.round(ctx.elapsed())} s of a ${settings.budgetSeconds} s budget`);
+  notes.push(
+    `trial start-up (process, backend, data) measured at ~${ctx.startupSeconds().toFixed(1)} s per trial for this runner; ${ctx.trials.length} trials in ${Math.round(ctx.elapsed())} s of a ${settings.budgetSeconds} s budget`,
+  );
   const rec = recommend({
     current: { batchSize: options.currentBatchSize, learningRate: options.currentLearningRate },
     candidates: profile.candidates,
@@ -247,7 +281,10 @@ function recommendStep(ctx: StudyContext, profile: ProfileOutcome, noise: NoiseP
   });
   if (!rec) return undefined;
   const historyB = ns.estimate?.historyBatchSize ?? noise.batchSize;
-  const scheduled = withSchedule(rec, { ...(historyB !== undefined ? { measuredBatchSize: historyB } : {}), ...(profile.throughput ? { throughput: profile.throughput.model } : {}) });
+  const scheduled = withSchedule(rec, {
+    ...(historyB !== undefined ? { measuredBatchSize: historyB } : {}),
+    ...(profile.throughput ? { throughput: profile.throughput.model } : {}),
+  });
   return withParallelism(withPlan(scheduled, branch, ctx, profileThroughput(profile)), ctx, profile);
 }
 
@@ -256,7 +293,8 @@ async function branchStep(ctx: StudyContext, budget: BudgetPlan, profile: Profil
   if (!branchWanted(ctx.options)) return undefined;
   const seconds = Math.min(budget.branch.seconds, ctx.remaining() - budget.reserve.seconds);
   if (budget.branch.seconds === 0 || seconds <= 0) {
-    const why = budget.warnings.find((w) => /branch phase/.test(w)) ?? `no time was left in the ${ctx.settings.budgetSeconds} s budget (give a larger --budget)`;
+    const why =
+      budget.warnings.find((w) => /branch phase/.test(w)) ?? `no time was left in the ${ctx.settings.budgetSeconds} s budget (give a larger --budget)`;
     return { points: [], sizes: [], undetermined: [`the critical batch size along the run: ${why}`], notes: [] };
   }
   ctx.setPhase('branch', `measuring the critical batch size along the run (~${Math.round(seconds)} s)`);
@@ -264,7 +302,12 @@ async function branchStep(ctx: StudyContext, budget: BudgetPlan, profile: Profil
     return await runBranchPhase(ctx, profile, seconds);
   } catch (e) {
     // A bug here must not cost the study what the other phases measured.
-    return { points: [], sizes: [], undetermined: [`the critical batch size along the run: the branch phase failed (${e instanceof Error ? e.message : String(e)})`], notes: [] };
+    return {
+      points: [],
+      sizes: [],
+      undetermined: [`the critical batch size along the run: the branch phase failed (${e instanceof Error ? e.message : String(e)})`],
+      notes: [],
+    };
   }
 }
 
@@ -273,7 +316,9 @@ function profileNotes(ctx: StudyContext, profile: ProfileOutcome): string[] {
   const lastOk = Math.max(...profile.fitting.map((t) => t.result.batchSize));
   if (profile.oomCeiling !== undefined) notes.push(`batch ${profile.oomCeiling} failed (out of memory or over the limit); the largest that ran is ${lastOk}`);
   if (profile.predictedMaxFit !== undefined)
-    notes.push(`memory fit predicts batches up to ${profile.predictedMaxFit} fit under the limit with a ${Math.round(ctx.settings.memorySafetyMargin * 100)}% margin (capped by the dataset and the search range)`);
+    notes.push(
+      `memory fit predicts batches up to ${profile.predictedMaxFit} fit under the limit with a ${Math.round(ctx.settings.memorySafetyMargin * 100)}% margin (capped by the dataset and the search range)`,
+    );
   const c = profile.memoryCheck;
   if (c)
     notes.push(

@@ -21,6 +21,9 @@ export function withSchedule(rec: Recommendation, ctx: { measuredBatchSize?: num
     return schedule ? { ...rec, schedule } : rec;
   } catch (e) {
     // A bug there must not cost the study its fixed-size recommendation.
-    return { ...rec, evidence: { ...rec.evidence, notes: [...rec.evidence.notes, `no schedule recommendation: ${e instanceof Error ? e.message : String(e)}`] } };
+    return {
+      ...rec,
+      evidence: { ...rec.evidence, notes: [...rec.evidence.notes, `no schedule recommendation: ${e instanceof Error ? e.message : String(e)}`] },
+    };
   }
 }

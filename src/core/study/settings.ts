@@ -50,7 +50,8 @@ export function resolveSettings(o: StudyOptions): StudySettings {
 export function settingsErrors(o: StudyOptions, s: StudySettings): string[] {
   const errs: string[] = [];
   if (s.minBatchSize > s.maxBatchSize) errs.push(`min batch size ${s.minBatchSize} is larger than max batch size ${s.maxBatchSize}: swap them or lower --min`);
-  if (!Number.isInteger(o.currentBatchSize) || o.currentBatchSize < 1) errs.push(`the current batch size must be a positive integer (got ${o.currentBatchSize})`);
+  if (!Number.isInteger(o.currentBatchSize) || o.currentBatchSize < 1)
+    errs.push(`the current batch size must be a positive integer (got ${o.currentBatchSize})`);
   if (!(o.currentLearningRate > 0)) errs.push(`the current learning rate must be positive (got ${o.currentLearningRate})`);
   if (!(s.budgetSeconds > 0)) errs.push(`the budget must be a positive number of seconds (got ${s.budgetSeconds})`);
   if (s.memoryLimitBytes !== undefined && !(s.memoryLimitBytes > 0)) errs.push(`the memory limit must be positive (got ${s.memoryLimitBytes})`);

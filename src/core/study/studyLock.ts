@@ -211,5 +211,9 @@ export function lockStudy(options: StudyOptions, studyFile: string | undefined):
   if ('held' in claim) return { release: claim.held };
   const distort = `${holderText(claim.holder)}: two studies on one config time their trials on the same machine and results would distort each other`;
   if (options.force) return { ...none, holder: claim.holder, warning: `${distort}; running anyway (forced)` };
-  return { ...none, holder: claim.holder, refused: `${distort}. Wait for it to end or stop it, or run both anyway (batch-tuner tune --force, or Run Anyway in VS Code)` };
+  return {
+    ...none,
+    holder: claim.holder,
+    refused: `${distort}. Wait for it to end or stop it, or run both anyway (batch-tuner tune --force, or Run Anyway in VS Code)`,
+  };
 }

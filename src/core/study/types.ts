@@ -1,15 +1,6 @@
 // Public shapes of a study: what runStudy takes, what it tells its listener while it runs,
 // what it returns, and what readStudy gives back from the JSONL file.
-import type {
-  EvalMetrics,
-  LrRule,
-  NoiseScaleEstimate,
-  Recommendation,
-  StepMetrics,
-  StudyPhase,
-  TrainingConfig,
-  TrialSummary,
-} from '../types';
+import type { EvalMetrics, LrRule, NoiseScaleEstimate, Recommendation, StepMetrics, StudyPhase, TrainingConfig, TrialSummary } from '../types';
 
 export type StudyStatus = 'completed' | 'stopped' | 'failed';
 

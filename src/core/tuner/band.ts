@@ -34,7 +34,13 @@ export interface Band {
 }
 
 /** The band over `sizes` (the point estimate's own near-optimal sizes are always in it). */
-export function nearOptimalBand(sizes: readonly number[], point: TimeDraw, draws: readonly TimeDraw[], tolerance = BAND_TOLERANCE, plausibility = BAND_PLAUSIBILITY): Band | undefined {
+export function nearOptimalBand(
+  sizes: readonly number[],
+  point: TimeDraw,
+  draws: readonly TimeDraw[],
+  tolerance = BAND_TOLERANCE,
+  plausibility = BAND_PLAUSIBILITY,
+): Band | undefined {
   const bs = [...new Set(sizes)].sort((a, b) => a - b);
   if (bs.length === 0) return undefined;
   const within = (d: TimeDraw) => {

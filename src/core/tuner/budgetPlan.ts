@@ -91,12 +91,21 @@ export function planBudget(input: BudgetPlanInput): BudgetPlan {
   const noiseSeconds = Math.max(0.12 * total, input.startupSeconds + 2);
   const branchSeconds = input.branch && BRANCH_FRACTION * total >= minimalBranchSeconds(input.startupSeconds) ? BRANCH_FRACTION * total : 0;
   if (input.branch && branchSeconds === 0)
-    warnings.push(`a ${total} s budget leaves no time for the branch phase (the critical batch size along the run needs ~${Math.ceil(minimalBranchSeconds(input.startupSeconds) / BRANCH_FRACTION)} s or more): the plan over the run is not measured (give a larger --budget)`);
+    warnings.push(
+      `a ${total} s budget leaves no time for the branch phase (the critical batch size along the run needs ~${Math.ceil(minimalBranchSeconds(input.startupSeconds) / BRANCH_FRACTION)} s or more): the plan over the run is not measured (give a larger --budget)`,
+    );
   let profileSeconds = (branchSeconds > 0 ? PROFILE_FRACTION_WITH_BRANCH : 0.35) * total;
-  let conv = planConvergence(total - reserve - profileSeconds - noiseSeconds - branchSeconds, input.startupSeconds, input.maxConvergenceCandidates ?? 3, input.parallel);
+  let conv = planConvergence(
+    total - reserve - profileSeconds - noiseSeconds - branchSeconds,
+    input.startupSeconds,
+    input.maxConvergenceCandidates ?? 3,
+    input.parallel,
+  );
   if (conv.candidates === 0) {
     profileSeconds = Math.max(0, total - reserve - noiseSeconds - branchSeconds);
-    warnings.push(`a ${total} s budget leaves no time for convergence trials: the pick rests on the throughput and noise-scale model alone (give --budget 60 or more)`);
+    warnings.push(
+      `a ${total} s budget leaves no time for convergence trials: the pick rests on the throughput and noise-scale model alone (give --budget 60 or more)`,
+    );
   } else {
     profileSeconds = total - reserve - noiseSeconds - branchSeconds - conv.seconds;
   }
@@ -106,7 +115,9 @@ export function planBudget(input: BudgetPlanInput): BudgetPlan {
   let perTrial = Math.min(MAX_PROFILE_TRIAL_SECONDS, profileSeconds / rounds - input.startupSeconds);
   if (perTrial < 0.5) {
     perTrial = 0.5;
-    warnings.push(`${n} candidates x ${PROFILE_ROUNDS} rounds at ~${input.startupSeconds.toFixed(1)} s start-up each do not fit the profile budget; profiling stops early when throughput saturates, and the second round is cut short when time runs out`);
+    warnings.push(
+      `${n} candidates x ${PROFILE_ROUNDS} rounds at ~${input.startupSeconds.toFixed(1)} s start-up each do not fit the profile budget; profiling stops early when throughput saturates, and the second round is cut short when time runs out`,
+    );
   }
   if (conv.candidates > 0) conv = { ...conv, seconds: total - reserve - noiseSeconds - branchSeconds - profileSeconds };
   const pct = (s: number) => Math.round((100 * s) / total);
@@ -121,7 +132,13 @@ export function planBudget(input: BudgetPlanInput): BudgetPlan {
     (branchSeconds > 0 ? `branch ~${pct(branchSeconds)}% (checkpoints along the run, branches at k x B), ` : '') +
     `reserve ~${pct(reserve)}%`;
   return {
-    profile: { seconds: profileSeconds, fraction: profileSeconds / total, trials: PROFILE_ROUNDS * n, secondsPerTrial: perTrial, warmupSteps: input.warmupSteps },
+    profile: {
+      seconds: profileSeconds,
+      fraction: profileSeconds / total,
+      trials: PROFILE_ROUNDS * n,
+      secondsPerTrial: perTrial,
+      warmupSteps: input.warmupSteps,
+    },
     noise: { seconds: noiseSeconds, fraction: noiseSeconds / total, trials: noiseTrials, secondsPerTrial: noisePerTrial, microBatches: input.microBatches },
     convergence: { ...conv, fraction: conv.seconds / total },
     branch: { seconds: branchSeconds, fraction: branchSeconds / total },

@@ -42,20 +42,24 @@ export interface Divergence {
  * EXPLOSION_FACTOR times its start. No losses at all is not divergence: it is missing data.
  */
 export function divergence(steps: readonly StepMetrics[], evals: readonly EvalMetrics[]): Divergence {
-  const bad = steps.find((s) => typeof s.loss === 'number' && !Number.isFinite(s.loss)) ?? evals.find((e) => typeof e.valLoss === 'number' && !Number.isFinite(e.valLoss));
+  const bad =
+    steps.find((s) => typeof s.loss === 'number' && !Number.isFinite(s.loss)) ??
+    evals.find((e) => typeof e.valLoss === 'number' && !Number.isFinite(e.valLoss));
   if (bad) return { diverged: true, reason: `the loss became ${'loss' in bad ? bad.loss : bad.valLoss} at step ${bad.step}` };
   const curve = smoothLoss(steps.map((s) => ({ step: s.step, samples: s.samples, time: s.time, loss: s.loss })));
   if (curve.length >= 4) {
     const start = curve[0].loss;
     const end = curve[curve.length - 1].loss;
-    if (start > 0 && end > EXPLOSION_FACTOR * start) return { diverged: true, reason: `the training loss rose from ${start.toPrecision(3)} to ${end.toPrecision(3)}` };
+    if (start > 0 && end > EXPLOSION_FACTOR * start)
+      return { diverged: true, reason: `the training loss rose from ${start.toPrecision(3)} to ${end.toPrecision(3)}` };
   }
   return { diverged: false };
 }
 
 /** A trial's validation curve (its evals), or its smoothed training loss when `source` is training. */
 export function lossCurve(steps: readonly StepMetrics[], evals: readonly EvalMetrics[], source: LossSource): LossPoint[] {
-  if (source === 'validation') return evals.filter((e) => Number.isFinite(e.valLoss)).map((e) => ({ step: e.step, samples: e.samples, time: e.time, loss: e.valLoss }));
+  if (source === 'validation')
+    return evals.filter((e) => Number.isFinite(e.valLoss)).map((e) => ({ step: e.step, samples: e.samples, time: e.time, loss: e.valLoss }));
   return smoothLoss(steps.map((s) => ({ step: s.step, samples: s.samples, time: s.time, loss: s.loss })));
 }
 

@@ -12,7 +12,10 @@ export interface MemoryFit {
 
 export function fitMemory(points: ReadonlyArray<{ batchSize: number; peakMemoryBytes: number }>): MemoryFit | undefined {
   const ok = points.filter((p) => Number.isFinite(p.peakMemoryBytes) && p.peakMemoryBytes > 0);
-  const fit = linearFit(ok.map((p) => p.batchSize), ok.map((p) => p.peakMemoryBytes));
+  const fit = linearFit(
+    ok.map((p) => p.batchSize),
+    ok.map((p) => p.peakMemoryBytes),
+  );
   if (!fit) return undefined;
   return fit;
 }

@@ -94,7 +94,14 @@ export function bootstrapInterval(
  */
 export function estimateNoiseScale(
   samples: readonly GradientNoiseSample[],
-  opts: { seed?: number; level?: number; cap?: number; historySamples?: readonly GradientNoiseSample[]; windows?: number; trials?: ReadonlyArray<readonly GradientNoiseSample[]> } = {},
+  opts: {
+    seed?: number;
+    level?: number;
+    cap?: number;
+    historySamples?: readonly GradientNoiseSample[];
+    windows?: number;
+    trials?: ReadonlyArray<readonly GradientNoiseSample[]>;
+  } = {},
 ): NoiseScaleEstimate | undefined {
   if (samples.length < 2) return undefined;
   const cap = opts.cap ?? Infinity;

@@ -87,13 +87,15 @@ export function commonLevels(runs: readonly LossRun[]): number[] {
 
 /** For each level, the steps each run needed (runs that never reach a level are left out of it). */
 export function stepsToLevels(runs: readonly LossRun[], levels: readonly number[]): LevelSteps[] {
-  return levels.map((level) => ({
-    level,
-    points: runs.flatMap((r, run) => {
-      const s = r.curve.length >= 2 ? firstReach(r.curve, level, 'step') : undefined;
-      return s !== undefined && s > 0 ? [{ batchSize: r.batchSize, steps: s, run }] : [];
-    }),
-  })).filter((l) => new Set(l.points.map((p) => p.batchSize)).size >= MIN_LOSS_FIT_BATCH_SIZES);
+  return levels
+    .map((level) => ({
+      level,
+      points: runs.flatMap((r, run) => {
+        const s = r.curve.length >= 2 ? firstReach(r.curve, level, 'step') : undefined;
+        return s !== undefined && s > 0 ? [{ batchSize: r.batchSize, steps: s, run }] : [];
+      }),
+    }))
+    .filter((l) => new Set(l.points.map((p) => p.batchSize)).size >= MIN_LOSS_FIT_BATCH_SIZES);
 }
 
 /**
@@ -144,10 +146,20 @@ export function noiseScaleFromLossCurves(all: readonly LossRun[], opts: { seed?:
   const levels = commonLevels(runs);
   const table = stepsToLevels(runs, levels);
   const fit = fitNoiseScaleToSteps(table);
-  if (!fit) return { undetermined: `the loss curves at ${[...sizes].sort((a, b) => a - b).join(', ')} share no loss level that ${MIN_LOSS_FIT_BATCH_SIZES} batch sizes all reached` };
+  if (!fit)
+    return {
+      undetermined: `the loss curves at ${[...sizes].sort((a, b) => a - b).join(', ')} share no loss level that ${MIN_LOSS_FIT_BATCH_SIZES} batch sizes all reached`,
+    };
   if (fit.atBound === 'high')
-    return { undetermined: `steps to every common loss level fell in proportion to 1/B across ${[...sizes].sort((a, b) => a - b).join(', ')}: B_noise is above ${Math.round(fit.noiseScale)}, more than these sizes can resolve (no finite estimate)` };
-  const ci = bootstrapLossFit(runs, table.map((t) => t.level), opts.seed ?? 1, opts.level ?? 0.9);
+    return {
+      undetermined: `steps to every common loss level fell in proportion to 1/B across ${[...sizes].sort((a, b) => a - b).join(', ')}: B_noise is above ${Math.round(fit.noiseScale)}, more than these sizes can resolve (no finite estimate)`,
+    };
+  const ci = bootstrapLossFit(
+    runs,
+    table.map((t) => t.level),
+    opts.seed ?? 1,
+    opts.level ?? 0.9,
+  );
   const estimate: NoiseScaleEstimate = {
     value: fit.noiseScale,
     low: Math.min(ci?.[0] ?? fit.noiseScale, fit.noiseScale),

@@ -46,7 +46,9 @@ function checkInput(i: ParallelismInput): void {
   if (!isPositiveInt(i.worldSize)) throw new Error(`worldSize must be a whole number >= 1 (got ${String(i.worldSize)})`);
   if (!(i.globalBatch >= 1) || !Number.isFinite(i.globalBatch)) throw new Error(`globalBatch must be a number >= 1 (got ${i.globalBatch})`);
   if (!(i.maxMicroBatch >= 1))
-    throw new Error(`not even a micro-batch of 1 fits one worker's memory (largest that fits: ${i.maxMicroBatch}); free memory or shard the model before tuning the batch size`);
+    throw new Error(
+      `not even a micro-batch of 1 fits one worker's memory (largest that fits: ${i.maxMicroBatch}); free memory or shard the model before tuning the batch size`,
+    );
   if (i.criticalBatchSize !== undefined && !(i.criticalBatchSize >= 1)) throw new Error(`criticalBatchSize must be >= 1 (got ${i.criticalBatchSize})`);
   if (i.tolerance !== undefined && !(i.tolerance >= 0 && i.tolerance < 1)) throw new Error(`tolerance must be in [0, 1) (got ${i.tolerance})`);
 }
@@ -89,7 +91,10 @@ export function recommendParallelism(input: ParallelismInput): ParallelismPlan {
   if (allowed.length === 0) throw new Error(`no allowed micro-batch size fits one worker's memory (largest that fits: ${ceiling})`);
   const { micro, k } = splitGlobalBatch(target, world, allowed, input.tolerance ?? DEFAULT_GLOBAL_TOLERANCE);
   const global = micro * k * world;
-  if (global !== target) adjustments.push(`global batch ${target} moved to ${global} = ${micro} x ${k} x ${world} workers, the nearest split with the largest micro-batch that fits`);
+  if (global !== target)
+    adjustments.push(
+      `global batch ${target} moved to ${global} = ${micro} x ${k} x ${world} workers, the nearest split with the largest micro-batch that fits`,
+    );
   return { parallelism: { microBatchSize: micro, accumulationSteps: k, worldSize: world, globalBatchSize: global }, adjustments };
 }
 

@@ -3,7 +3,16 @@
 // B_noise measured (gradient statistics), fitted (loss curves) or, failing both, assumed. Then one
 // rule (./verdict.ts) reconciles the model with the convergence trials' measured times; the band
 // carries the uncertainty; every number says whether it was measured, fitted or assumed.
-import type { BatchSizeChoice, CandidateEvidence, LossSource, LrRule, MemoryCheck, NoiseScaleEstimate, Recommendation, ThroughputModelEvidence } from '../types';
+import type {
+  BatchSizeChoice,
+  CandidateEvidence,
+  LossSource,
+  LrRule,
+  MemoryCheck,
+  NoiseScaleEstimate,
+  Recommendation,
+  ThroughputModelEvidence,
+} from '../types';
 import { BAND_TOLERANCE, logUniformDraws, nearOptimalBand, noiseScaleDraws, relativeTime, type Band, type TimeDraw } from './band';
 import { minStepsFrom } from './goodput';
 import type { MemoryFit } from './memoryFit';
@@ -14,7 +23,10 @@ import { basisOf, reconcile, speedupIsSupported, VERDICT_RULE, type MeasuredTime
 import { accumulationSteps, largestThatFits, throughputWithAccumulation } from './parallelism';
 
 /** A profiled batch size: the measured part of its evidence, before goodput and times are derived. */
-export type ProfiledCandidate = Pick<CandidateEvidence, 'batchSize' | 'status' | 'samplesPerSecond' | 'samplesPerSecondIqr' | 'peakMemoryBytes' | 'fits' | 'throughputWindows'> & {
+export type ProfiledCandidate = Pick<
+  CandidateEvidence,
+  'batchSize' | 'status' | 'samplesPerSecond' | 'samplesPerSecondIqr' | 'peakMemoryBytes' | 'fits' | 'throughputWindows'
+> & {
   /** Not run (throughput had saturated, or no time), but below the memory ceiling and the memory fit's limit. */
   predictedToFit?: boolean;
   learningRate: number;
@@ -84,7 +96,13 @@ interface Throughput {
 function throughputOf(input: RecommendInput, fitting: ReadonlyArray<{ batchSize: number; samplesPerSecond: number }>): Throughput {
   const t = input.throughput;
   const fitMax = input.accumulation ? largestThatFits(input.candidates) : undefined;
-  const acc = fitMax !== undefined ? accumulationSteps(input.candidates.filter((c) => !c.fits && !c.predictedToFit).map((c) => c.batchSize), fitMax) : new Map<number, number>();
+  const acc =
+    fitMax !== undefined
+      ? accumulationSteps(
+          input.candidates.filter((c) => !c.fits && !c.predictedToFit).map((c) => c.batchSize),
+          fitMax,
+        )
+      : new Map<number, number>();
   const extend = (X: (b: number) => number | undefined) => (acc.size > 0 ? throughputWithAccumulation(X, acc) : X);
   if (t) {
     const draws = t.draws.map((p) => extend((b: number) => modelThroughput(p, b)) as (b: number) => number);
@@ -137,9 +155,14 @@ function measuredTimes(input: RecommendInput): MeasuredTime[] {
   const model = input.throughput?.model;
   return input.convergence.map((m) => {
     const steps = m.stepsToTarget;
-    const ts = model && steps && steps.length > 0 ? steps.map((s) => (s === undefined ? undefined : s * predictStepSeconds(model, m.batchSize))) : m.timesToTarget;
-    const all = ts.length > 0 && ts.every((t) => t !== undefined) ? (ts) : undefined;
-    const out: MeasuredTime = { batchSize: m.batchSize, spread: all ? Math.max(...all) - Math.min(...all) : 0, diverged: m.diverged.some((d) => d !== undefined) };
+    const ts =
+      model && steps && steps.length > 0 ? steps.map((s) => (s === undefined ? undefined : s * predictStepSeconds(model, m.batchSize))) : m.timesToTarget;
+    const all = ts.length > 0 && ts.every((t) => t !== undefined) ? ts : undefined;
+    const out: MeasuredTime = {
+      batchSize: m.batchSize,
+      spread: all ? Math.max(...all) - Math.min(...all) : 0,
+      diverged: m.diverged.some((d) => d !== undefined),
+    };
     if (all) out.timeToTarget = mean(all);
     return out;
   });
@@ -150,7 +173,10 @@ function bandFor(grid: readonly number[], point: TimeDraw, draws: TimeDraw[], ve
   const b: Band | undefined = nearOptimalBand(grid, point, draws);
   const sizes = b ? [...b.sizes] : [verdict.pick];
   const notes: string[] = [];
-  if (only) notes.push(`only ${grid.length === 1 ? `batch size ${grid[0]}` : `batch sizes ${grid.join(' and ')}`} could be measured: the band cannot reach beyond them`);
+  if (only)
+    notes.push(
+      `only ${grid.length === 1 ? `batch size ${grid[0]}` : `batch sizes ${grid.join(' and ')}`} could be measured: the band cannot reach beyond them`,
+    );
   if (!sizes.includes(verdict.pick)) {
     sizes.push(verdict.pick);
     sizes.sort((x, y) => x - y);
@@ -158,7 +184,13 @@ function bandFor(grid: readonly number[], point: TimeDraw, draws: TimeDraw[], ve
   }
   if (noise.assumed) notes.push('B_noise is assumed, so the band spans what any B_noise between the smallest and the largest size would allow');
   const note = notes.length > 0 ? notes.join('; ') : undefined;
-  const band: Recommendation['band'] = { low: sizes[0], high: sizes[sizes.length - 1], tolerance: BAND_TOLERANCE, sizes, basis: noise.assumed ? 'assumed' : 'fitted' };
+  const band: Recommendation['band'] = {
+    low: sizes[0],
+    high: sizes[sizes.length - 1],
+    tolerance: BAND_TOLERANCE,
+    sizes,
+    basis: noise.assumed ? 'assumed' : 'fitted',
+  };
   if (note) band.note = note;
   return band;
 }
@@ -181,7 +213,9 @@ function throughputDoubts(input: RecommendInput, tp: Throughput, fitting: Readon
   if (shape === 'flat') {
     undetermined.push(`a throughput gain from larger batches: none is measurable (${range}), so the pick rests on statistical efficiency alone`);
   } else if (shape === 'falling') {
-    undetermined.push(`the best batch size below the search range: throughput falls as the batch grows (${range}), so the smallest size measured is both the fastest and the most sample-efficient; lower the minimum batch size to look below it`);
+    undetermined.push(
+      `the best batch size below the search range: throughput falls as the batch grows (${range}), so the smallest size measured is both the fastest and the most sample-efficient; lower the minimum batch size to look below it`,
+    );
   }
   if (tp.model.terms === 'quadratic') notes.push('the step-time fit kept a quadratic term: per-sample cost rises at large batches on this machine');
 }
@@ -202,7 +236,9 @@ export function recommend(input: RecommendInput): Recommendation | undefined {
   const runnable = [...fitting.filter((c) => !diverged.has(c.batchSize) && (tp.X(c.batchSize) ?? 0) > 0), ...reachable];
   const noise = noiseOf(input, grid.length > 0 ? grid : fitting.map((c) => c.batchSize));
   if (noise.assumed) {
-    undetermined.push(`the gradient noise scale: ${input.noiseScaleUndetermined ?? 'no gradient statistics and no loss curves to fit it to'}; B_noise = ${noise.value} (the current batch size) is assumed, so no speed-up is claimed`);
+    undetermined.push(
+      `the gradient noise scale: ${input.noiseScaleUndetermined ?? 'no gradient statistics and no loss curves to fit it to'}; B_noise = ${noise.value} (the current batch size) is assumed, so no speed-up is claimed`,
+    );
   }
   throughputDoubts(input, tp, fitting, undetermined, notes);
   const accNote = accumulationNote(tp);
@@ -211,7 +247,9 @@ export function recommend(input: RecommendInput): Recommendation | undefined {
   const point: TimeDraw = { throughput: X, noiseScale: noise.value };
   const draws: TimeDraw[] = noise.draws.map((n, i) => ({ throughput: tp.draws.length > 0 ? tp.draws[i % tp.draws.length] : X, noiseScale: n }));
   if (runnable.length === 0) {
-    undetermined.push('a batch size that trains: every size measured diverged in its convergence runs; lower the learning rate in the config, or use --lr-rule sqrt/none');
+    undetermined.push(
+      'a batch size that trains: every size measured diverged in its convergence runs; lower the learning rate in the config, or use --lr-rule sqrt/none',
+    );
   }
   const pool: ProfiledCandidate[] = runnable.length > 0 ? runnable : fitting;
   const modelPick = pool.reduce((a, c) => (relativeTime(point, c.batchSize) < relativeTime(point, a.batchSize) ? c : a));
@@ -250,7 +288,12 @@ export function recommend(input: RecommendInput): Recommendation | undefined {
     undetermined,
     alternatives: alternatives(input, fitting, tp, predicted),
     candidates: candidateEvidence(input, tp, noise.value, bestRt, band.sizes, predicted),
-    evidence: { lrRule: input.lrRule, goodputPick: modelPick.batchSize, verdict: { rule: VERDICT_RULE, by: verdict.by, ...(verdict.measuredPick !== undefined ? { measuredPick: verdict.measuredPick } : {}) }, notes },
+    evidence: {
+      lrRule: input.lrRule,
+      goodputPick: modelPick.batchSize,
+      verdict: { rule: VERDICT_RULE, by: verdict.by, ...(verdict.measuredPick !== undefined ? { measuredPick: verdict.measuredPick } : {}) },
+      notes,
+    },
   };
   if (input.noiseScale && !noise.assumed) rec.noiseScale = input.noiseScale;
   else rec.evidence.assumedNoiseScale = noise.value;
@@ -280,7 +323,9 @@ function applySpeedups(rec: Recommendation, current: number, measured: number | 
     }
   }
   if (measured !== undefined && predicted !== undefined && (measured - 1) * (predicted - 1) < 0 && Math.abs(measured - predicted) > BAND_TOLERANCE)
-    e.notes.push(`the model predicted ${predicted.toFixed(2)}x against the current ${current}, the convergence runs measured ${measured.toFixed(2)}x: the measurement stands`);
+    e.notes.push(
+      `the model predicted ${predicted.toFixed(2)}x against the current ${current}, the convergence runs measured ${measured.toFixed(2)}x: the measurement stands`,
+    );
 }
 
 /** The inputs' evidence, copied as it was measured or fitted. */
@@ -298,13 +343,21 @@ function copyEvidence(e: Recommendation['evidence'], input: RecommendInput): voi
 }
 
 function convergenceDoubt(input: RecommendInput): string {
-  if (input.convergence.length === 0) return 'time to the target loss: no convergence trial ran (no time left in the budget), so predicted times rest on S(B) = S_min (1 + B_noise/B) alone';
+  if (input.convergence.length === 0)
+    return 'time to the target loss: no convergence trial ran (no time left in the budget), so predicted times rest on S(B) = S_min (1 + B_noise/B) alone';
   if (input.convergence.every((m) => m.finalLosses.length > 0 && m.timesToTarget.every((t) => t === undefined)))
     return 'time to the target loss: no convergence run reported a loss curve that crossed the target (a single final loss gives no time to target)';
   return 'time to the target loss: the reference run at the current batch size did not reach the target, so S_min is unknown';
 }
 
-function candidateEvidence(input: RecommendInput, tp: Throughput, bNoise: number, bestRt: number, band: readonly number[], predicted: (b: number) => number | undefined): CandidateEvidence[] {
+function candidateEvidence(
+  input: RecommendInput,
+  tp: Throughput,
+  bNoise: number,
+  bestRt: number,
+  band: readonly number[],
+  predicted: (b: number) => number | undefined,
+): CandidateEvidence[] {
   const conv = new Map(input.convergence.map((m) => [m.batchSize, m]));
   return input.candidates.map((c) => {
     const e: CandidateEvidence = { batchSize: c.batchSize, status: c.status, fits: c.fits, learningRate: c.learningRate };
@@ -349,7 +402,12 @@ function measuredConvergence(m: ConvergenceMeasurement, source: LossSource | und
   return out;
 }
 
-function alternatives(input: RecommendInput, fitting: ReadonlyArray<ProfiledCandidate & { samplesPerSecond: number }>, tp: Throughput, predicted: (b: number) => number | undefined): Recommendation['alternatives'] {
+function alternatives(
+  input: RecommendInput,
+  fitting: ReadonlyArray<ProfiledCandidate & { samplesPerSecond: number }>,
+  tp: Throughput,
+  predicted: (b: number) => number | undefined,
+): Recommendation['alternatives'] {
   const choice = (c: ProfiledCandidate, reason: string): BatchSizeChoice => {
     const out: BatchSizeChoice = { batchSize: c.batchSize, learningRate: c.learningRate, reason };
     const x = tp.X(c.batchSize) ?? c.samplesPerSecond;
@@ -362,14 +420,21 @@ function alternatives(input: RecommendInput, fitting: ReadonlyArray<ProfiledCand
   // Lightning's BatchSizeFinder / Accelerate would climb to the largest size that fits, including
   // sizes we did not run because throughput had already saturated (X from the model).
   const largestRan = fitting.reduce((a, b) => (b.batchSize > a.batchSize ? b : a));
-  const beyond = input.candidates.filter((c) => c.predictedToFit && c.batchSize > largestRan.batchSize && tp.X(c.batchSize) !== undefined).sort((a, b) => b.batchSize - a.batchSize)[0];
+  const beyond = input.candidates
+    .filter((c) => c.predictedToFit && c.batchSize > largestRan.batchSize && tp.X(c.batchSize) !== undefined)
+    .sort((a, b) => b.batchSize - a.batchSize)[0];
   const X = (c: ProfiledCandidate & { samplesPerSecond: number }) => tp.X(c.batchSize) ?? c.samplesPerSecond;
   const fastest = fitting.reduce((a, b) => (X(b) > X(a) ? b : a));
   const smallest = fitting.reduce((a, b) => (b.batchSize < a.batchSize ? b : a));
   const climb = 'the largest batch under the memory limit (what Lightning BatchSizeFinder / Accelerate find_executable_batch_size pick)';
   return {
-    largestThatFits: beyond ? choice(beyond, `${climb}; not run because throughput had saturated, so its throughput is the model's extrapolation`) : choice(largestRan, `${climb}; it ran`),
-    maxThroughput: choice(fastest, tp.model ? 'the highest throughput (samples/s) of the fitted model among the sizes measured' : 'the highest measured throughput (samples/s)'),
+    largestThatFits: beyond
+      ? choice(beyond, `${climb}; not run because throughput had saturated, so its throughput is the model's extrapolation`)
+      : choice(largestRan, `${climb}; it ran`),
+    maxThroughput: choice(
+      fastest,
+      tp.model ? 'the highest throughput (samples/s) of the fitted model among the sizes measured' : 'the highest measured throughput (samples/s)',
+    ),
     mostSampleEfficient: choice(smallest, 'the fewest samples to the target loss (smallest batch: E(B) ~ E_min (1 + B/B_noise))'),
   };
 }

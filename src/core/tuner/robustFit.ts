@@ -91,7 +91,11 @@ export function huberRegression(
   for (; it < (opts.maxIterations ?? 50); it++) {
     if (!(scale > 0)) break; // an exact fit: nothing to down-weight
     robust = r.map((ri) => huberWeight(ri / scale, k));
-    const next = weightedLeastSquares(rows, y, baseWeights.map((bw, i) => bw * robust[i]));
+    const next = weightedLeastSquares(
+      rows,
+      y,
+      baseWeights.map((bw, i) => bw * robust[i]),
+    );
     if (!next) break;
     const change = Math.max(...next.map((c, j) => Math.abs(c - coef![j]) / Math.max(Math.abs(c), 1e-300)));
     coef = next;

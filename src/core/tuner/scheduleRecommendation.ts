@@ -43,7 +43,11 @@ export interface TrainingPhase {
  * Phases from the history: point i covers (samples_{i-1}, samples_i]; a run at batch Bm spent
  * Delta s samples there, which is Delta s / (1 + Bm/B_noise) in E_min units (eq. 2.12 inverted).
  */
-export function phasesFromHistory(history: ReadonlyArray<{ samples: number; value: number }>, measuredBatchSize: number, totalSamples?: number): TrainingPhase[] {
+export function phasesFromHistory(
+  history: ReadonlyArray<{ samples: number; value: number }>,
+  measuredBatchSize: number,
+  totalSamples?: number,
+): TrainingPhase[] {
   const pts = history.filter((h) => Number.isFinite(h.value) && h.value > 0 && h.samples > 0).sort((a, b) => a.samples - b.samples);
   const phases: TrainingPhase[] = [];
   let prev = 0;
@@ -80,7 +84,11 @@ export function simulatePolicy(
 
 /** The step-time model in the config's words (batch_schedule.throughput). */
 export function adaptiveThroughput(p: StepTimeParams): NonNullable<Extract<BatchScheduleSpec, { kind: 'adaptive' }>['throughput']> {
-  return { overhead_seconds: p.overheadSeconds, per_sample_seconds: p.perSampleSeconds, ...(p.quadraticSeconds > 0 ? { per_sample_squared_seconds: p.quadraticSeconds } : {}) };
+  return {
+    overhead_seconds: p.overheadSeconds,
+    per_sample_seconds: p.perSampleSeconds,
+    ...(p.quadraticSeconds > 0 ? { per_sample_squared_seconds: p.quadraticSeconds } : {}),
+  };
 }
 
 const pct = (x: number) => Math.max(5, Math.min(100, Math.round((x * 100) / 5) * 5));
@@ -94,7 +102,11 @@ export function recommendSchedule(input: ScheduleRecommendationInput): ScheduleR
   const cap = input.maxBatchSize ?? Infinity;
   const model = input.throughput;
   const measured = input.candidates.filter((c) => c.fits && (c.samplesPerSecond ?? 0) > 0 && c.batchSize <= cap);
-  const points = measured.map((c) => ({ batchSize: c.batchSize, samplesPerSecond: model ? modelThroughput(model, c.batchSize) : (c.samplesPerSecond as number), fits: true }));
+  const points = measured.map((c) => ({
+    batchSize: c.batchSize,
+    samplesPerSecond: model ? modelThroughput(model, c.batchSize) : (c.samplesPerSecond as number),
+    fits: true,
+  }));
   // Without a throughput curve nothing can be predicted, and an unpredicted schedule is not proposed.
   if (points.length < 2) return undefined;
 
@@ -118,14 +130,21 @@ export function recommendSchedule(input: ScheduleRecommendationInput): ScheduleR
   }
   if (!chosen) return undefined;
   // Against the best fixed size under the same phases (not only the pick): the claim is "faster than any fixed size".
-  const fixedTimes = [...new Set([input.bestFixed.batchSize, ...points.map((p) => p.batchSize)])].map((b) => ({ b, seconds: simulatePolicy(phases, () => b, X).seconds }));
+  const fixedTimes = [...new Set([input.bestFixed.batchSize, ...points.map((p) => p.batchSize)])].map((b) => ({
+    b,
+    seconds: simulatePolicy(phases, () => b, X).seconds,
+  }));
   const fixed = fixedTimes.reduce((a, f) => (f.seconds < a.seconds ? f : a));
   const pickFixed = fixedTimes.find((f) => f.b === input.bestFixed.batchSize) as { seconds: number };
   const speedup = fixed.seconds / chosen.seconds;
   // A schedule not predicted clearly faster than the best fixed size is not worth its complexity.
   if (!(speedup >= MIN_SCHEDULE_SPEEDUP)) return undefined;
   const predicted =
-    input.bestFixed.predictedTimeToTarget !== undefined ? (input.bestFixed.predictedTimeToTarget * chosen.seconds) / pickFixed.seconds : input.totalSamples !== undefined ? chosen.seconds : undefined;
+    input.bestFixed.predictedTimeToTarget !== undefined
+      ? (input.bestFixed.predictedTimeToTarget * chosen.seconds) / pickFixed.seconds
+      : input.totalSamples !== undefined
+        ? chosen.seconds
+        : undefined;
   const out: ScheduleRecommendation = {
     description: `start at ${from}, reach ${to} by ${pct(chosen.spec.over_samples / chosen.samples)}% of training (B_noise grew ${growth.toFixed(1)}x; predicted ${speedup.toFixed(2)}x faster than the best fixed size, ${fixed.b})`,
     schedule: chosen.spec,

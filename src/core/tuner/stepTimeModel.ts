@@ -48,7 +48,11 @@ type Terms = ReadonlyArray<'overhead' | 'perSample' | 'quadratic'>;
 
 function fitTerms(obs: readonly StepTimeWindow[], terms: Terms) {
   const rows = obs.map((o) => terms.map((t) => (t === 'overhead' ? 1 : t === 'perSample' ? o.batchSize : o.batchSize * o.batchSize)));
-  const fit = huberRegression(rows, obs.map((o) => o.stepSeconds), obs.map((o) => 1 / (o.stepSeconds * o.stepSeconds)));
+  const fit = huberRegression(
+    rows,
+    obs.map((o) => o.stepSeconds),
+    obs.map((o) => 1 / (o.stepSeconds * o.stepSeconds)),
+  );
   if (!fit) return undefined;
   const get = (t: Terms[number]) => (terms.includes(t) ? fit.coef[terms.indexOf(t)] : 0);
   return { params: { overheadSeconds: get('overhead'), perSampleSeconds: get('perSample'), quadraticSeconds: get('quadratic') }, fit };
@@ -120,7 +124,11 @@ function refit(obs: readonly StepTimeWindow[], terms: StepTimeModel['terms']): S
  * trial share its machine state, so resampling them alone would understate the spread between
  * rounds. Seeded: the same data give the same draws.
  */
-export function bootstrapStepTimeModel(windows: readonly StepTimeWindow[], model: StepTimeModel, opts: { seed?: number; resamples?: number } = {}): StepTimeParams[] {
+export function bootstrapStepTimeModel(
+  windows: readonly StepTimeWindow[],
+  model: StepTimeModel,
+  opts: { seed?: number; resamples?: number } = {},
+): StepTimeParams[] {
   const rand = seededRandom(opts.seed ?? 1);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
   const strata = new Map<number, Map<string, StepTimeWindow[]>>();

@@ -7,8 +7,7 @@ import { median } from './stats';
 import { bootstrapStepTimeModel, fitStepTimeModel, predictStepSeconds, QUADRATIC_CRITERION_DROP, throughputShape } from './stepTimeModel';
 import type { StepTimeWindow } from './throughput';
 
-export const TERMS_RULE =
-  `t(B) = overhead + B x per-sample cost, fitted by Huber IRLS on relative residuals; a B^2 term is added only when it lowers the robust Schwarz criterion by more than ${QUADRATIC_CRITERION_DROP} (Machado 1993)`;
+export const TERMS_RULE = `t(B) = overhead + B x per-sample cost, fitted by Huber IRLS on relative residuals; a B^2 term is added only when it lowers the robust Schwarz criterion by more than ${QUADRATIC_CRITERION_DROP} (Machado 1993)`;
 
 /** Per batch size: the median measured step time against the fit. */
 export function residualsBySize(windows: readonly StepTimeWindow[], fit: (b: number) => number): ThroughputModelEvidence['residuals'] {

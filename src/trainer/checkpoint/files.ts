@@ -24,9 +24,12 @@ export function readCheckpointFile(file: string): LoadedCheckpoint {
     buf = readFileSync(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const what = code === 'ENOENT' ? 'no such checkpoint file: check the path (resumeFrom / --resume), or start without resuming'
-      : code === 'EISDIR' ? 'is a folder: name one checkpoint file in it (e.g. its newest ckpt-step-*' + CHECKPOINT_EXTENSION + ')'
-      : `cannot read the checkpoint (${code ?? (e as Error).message}): check its permissions`;
+    const what =
+      code === 'ENOENT'
+        ? 'no such checkpoint file: check the path (resumeFrom / --resume), or start without resuming'
+        : code === 'EISDIR'
+          ? 'is a folder: name one checkpoint file in it (e.g. its newest ckpt-step-*' + CHECKPOINT_EXTENSION + ')'
+          : `cannot read the checkpoint (${code ?? (e as Error).message}): check its permissions`;
     throw new CheckpointError(`${file}: ${what}`);
   }
   const { header, blobs } = decodeCheckpoint(buf, file);
@@ -42,12 +45,16 @@ export function writeFileAtomic(file: string, bytes: Uint8Array): void {
   const tmp = path.join(dir, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
   const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), 0o644);
   try {
-    for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
+    for (let off = 0; off < bytes.length;) off += writeSync(fd, bytes, off, bytes.length - off);
     fsyncSync(fd);
     closeSync(fd);
     renameSync(tmp, file);
   } catch (e) {
-    try { closeSync(fd); } catch { /* already closed */ }
+    try {
+      closeSync(fd);
+    } catch {
+      /* already closed */
+    }
     rmSync(tmp, { force: true });
     throw e;
   }

@@ -32,9 +32,12 @@ export function describeLayer(layer: tfl.layers.Layer): string {
 
 export function describeOptimizer(o: OptimizerSpec): string {
   switch (o.name) {
-    case 'sgd': return 'sgd';
-    case 'momentum': return `momentum momentum=${o.momentum ?? 0.9}`;
-    case 'adam': return `adam beta1=${o.beta1 ?? 0.9} beta2=${o.beta2 ?? 0.999}`;
+    case 'sgd':
+      return 'sgd';
+    case 'momentum':
+      return `momentum momentum=${o.momentum ?? 0.9}`;
+    case 'adam':
+      return `adam beta1=${o.beta1 ?? 0.9} beta2=${o.beta2 ?? 0.999}`;
   }
 }
 

@@ -69,12 +69,19 @@ export interface DecodedCheckpoint {
 /** Reads a checkpoint's bytes; every failure is a CheckpointError naming `file` and what to do. */
 export function decodeCheckpoint(buf: Buffer, file: string): DecodedCheckpoint {
   const fail = (what: string) => new CheckpointError(`${file}: ${what}`);
-  const damaged = (what: string) => fail(`${what}; the file is damaged (an interrupted copy or a full disk?): resume from another checkpoint, e.g. an earlier ckpt-step-*${CHECKPOINT_EXTENSION} in the same folder`);
+  const damaged = (what: string) =>
+    fail(
+      `${what}; the file is damaged (an interrupted copy or a full disk?): resume from another checkpoint, e.g. an earlier ckpt-step-*${CHECKPOINT_EXTENSION} in the same folder`,
+    );
   if (buf.length < 8 || buf.toString('ascii', 0, 6) !== CHECKPOINT_MAGIC)
     return throwIt(fail(`not a Batch Tuner checkpoint (it does not start with "${CHECKPOINT_MAGIC}"); give a ${CHECKPOINT_EXTENSION} file the trainer wrote`));
   const version = buf.readUInt16LE(6);
   if (version !== CHECKPOINT_VERSION)
-    return throwIt(fail(`checkpoint format version ${version}, but this Batch Tuner reads version ${CHECKPOINT_VERSION}${version > CHECKPOINT_VERSION ? ' (written by a newer Batch Tuner: update it)' : ''}`));
+    return throwIt(
+      fail(
+        `checkpoint format version ${version}, but this Batch Tuner reads version ${CHECKPOINT_VERSION}${version > CHECKPOINT_VERSION ? ' (written by a newer Batch Tuner: update it)' : ''}`,
+      ),
+    );
   if (buf.length < PREFIX + DIGEST) return throwIt(damaged(`truncated: ${buf.length} bytes`));
   const headerLength = buf.readUInt32LE(8);
   const header = PREFIX + headerLength <= buf.length ? parseJson(buf.toString('utf8', PREFIX, PREFIX + headerLength)) : undefined;

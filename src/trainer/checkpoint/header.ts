@@ -58,12 +58,16 @@ function scheduleProblem(s: unknown): string | undefined {
 /** The header, or the first problem found in it. */
 export function validateCheckpointHeader(h: Record<string, unknown>): CheckpointHeader | string {
   if (h.format !== CHECKPOINT_FORMAT) return `format must be "${CHECKPOINT_FORMAT}"`;
-  const p = h.progress, run = h.run, order = h.dataOrder, opt = h.optimizer;
+  const p = h.progress,
+    run = h.run,
+    order = h.dataOrder,
+    opt = h.optimizer;
   if (!isObj(p) || !isNonNegInt(p.step) || !isNonNegInt(p.samples) || !isNonNegInt(p.epoch)) return 'progress must hold step, samples, epoch';
   if (!isObj(run) || !isFiniteNumber(run.seed) || !isFiniteNumber(run.dataSeed) || !isStr(run.scheduleKey)) return 'run must hold seed, dataSeed, scheduleKey';
   if (!isObj(order) || !isFiniteNumber(order.rngState) || !isNonNegInt(order.cursor)) return 'dataOrder must hold rngState, cursor';
   if (!isObj(opt) || !isNonNegInt(opt.iterations) || !isNonNegInt(opt.slots)) return 'optimizer must hold iterations, slots';
-  if ((opt.accBeta1 !== undefined && !isFiniteNumber(opt.accBeta1)) || (opt.accBeta2 !== undefined && !isFiniteNumber(opt.accBeta2))) return 'optimizer.accBeta1/2 must be numbers';
+  if ((opt.accBeta1 !== undefined && !isFiniteNumber(opt.accBeta1)) || (opt.accBeta2 !== undefined && !isFiniteNumber(opt.accBeta2)))
+    return 'optimizer.accBeta1/2 must be numbers';
   if (!isNonNegInt(h.weights)) return 'weights must be a count';
   if (h.dropout !== 'none' && h.dropout !== 'unseeded') return 'dropout must be "none" or "unseeded"';
   if (!isStr(h.backend) || !isStr(h.createdAt)) return 'backend and createdAt must be strings';

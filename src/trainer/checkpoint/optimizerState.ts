@@ -52,6 +52,9 @@ export async function importOptimizerState(opt: tf.Optimizer, h: OptimizerStateH
   tf.dispose(tensors.map((t) => t.tensor)); // setWeights made its own variables from them
   const adam = adamInternals(opt);
   if (adam && h.accBeta1 !== undefined && h.accBeta2 !== undefined) {
-    tf.tidy(() => { adam.accBeta1.assign(tf.scalar(h.accBeta1!)); adam.accBeta2.assign(tf.scalar(h.accBeta2!)); });
+    tf.tidy(() => {
+      adam.accBeta1.assign(tf.scalar(h.accBeta1!));
+      adam.accBeta2.assign(tf.scalar(h.accBeta2!));
+    });
   }
 }

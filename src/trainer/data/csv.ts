@@ -16,23 +16,30 @@ export interface CsvOptions {
 /** Splits one CSV line, honouring double-quoted fields ("a,b" and "" escapes). */
 export function splitCsvLine(line: string): string[] {
   const out: string[] = [];
-  let cur = '', quoted = false;
+  let cur = '',
+    quoted = false;
   for (let i = 0; i < line.length; i++) {
     const ch = line[i];
     if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') { cur += '"'; i++; }
-      else if (ch === '"') quoted = false;
+      if (ch === '"' && line[i + 1] === '"') {
+        cur += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
       else cur += ch;
     } else if (ch === '"') quoted = true;
-    else if (ch === ',') { out.push(cur.trim()); cur = ''; }
-    else cur += ch;
+    else if (ch === ',') {
+      out.push(cur.trim());
+      cur = '';
+    } else cur += ch;
   }
   out.push(cur.trim());
   return out;
 }
 
 export function loadCsv(o: CsvOptions): ArrayDataset {
-  const lines = readFileSync(o.file, 'utf8').split(/\r?\n/).filter((l) => l.trim() !== '');
+  const lines = readFileSync(o.file, 'utf8')
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== '');
   const hasHeader = o.header ?? true;
   const head = hasHeader ? splitCsvLine(lines[0]) : splitCsvLine(lines[0]).map((_, i) => String(i));
   const rows = (hasHeader ? lines.slice(1) : lines).map(splitCsvLine);
@@ -47,7 +54,8 @@ export function loadCsv(o: CsvOptions): ArrayDataset {
   if (task === 'regression' && !numericLabels) throw new Error(`${o.file}: label column "${o.label}" has non-numeric values; use task: classification`);
   // Shuffle rows with the seed so a sorted file still gives a representative validation split.
   const order = permutation(rows.length, createRng(o.seed ?? 0));
-  const x = new Float32Array(rows.length * features), y = new Float32Array(rows.length);
+  const x = new Float32Array(rows.length * features),
+    y = new Float32Array(rows.length);
   order.forEach((r, i) => {
     const row = rows[r];
     if (row.length !== head.length) throw new Error(`${o.file}:${r + (hasHeader ? 2 : 1)}:1: expected ${head.length} columns, found ${row.length}`);

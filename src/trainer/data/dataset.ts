@@ -24,9 +24,12 @@ export function splitArrays(x: Float32Array, y: Float32Array, features: number, 
   const numVal = Math.min(n - 1, Math.max(1, Math.round(n * fraction)));
   const numTrain = n - numVal;
   return {
-    xTrain: x.subarray(0, numTrain * features), yTrain: y.subarray(0, numTrain),
-    xVal: x.subarray(numTrain * features), yVal: y.subarray(numTrain),
-    numTrain, numVal,
+    xTrain: x.subarray(0, numTrain * features),
+    yTrain: y.subarray(0, numTrain),
+    xVal: x.subarray(numTrain * features),
+    yVal: y.subarray(numTrain),
+    numTrain,
+    numVal,
   };
 }
 
@@ -34,8 +37,13 @@ export function splitArrays(x: Float32Array, y: Float32Array, features: number, 
 export function standardise(xTrain: Float32Array, xVal: Float32Array, features: number): void {
   const n = xTrain.length / features;
   for (let f = 0; f < features; f++) {
-    let s = 0, s2 = 0;
-    for (let i = 0; i < n; i++) { const v = xTrain[i * features + f]; s += v; s2 += v * v; }
+    let s = 0,
+      s2 = 0;
+    for (let i = 0; i < n; i++) {
+      const v = xTrain[i * features + f];
+      s += v;
+      s2 += v * v;
+    }
     const mean = s / n;
     const std = Math.sqrt(Math.max(s2 / n - mean * mean, 0)) || 1;
     for (let i = 0; i < n; i++) xTrain[i * features + f] = (xTrain[i * features + f] - mean) / std;

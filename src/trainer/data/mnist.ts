@@ -18,7 +18,9 @@ export function loadMnist(opts: { trainSamples?: number; testSamples?: number },
   const buf = readFileSync(file);
   if (buf.toString('ascii', 0, 8) !== 'BTMNIST1') throw new Error(`${file}: not a BTMNIST1 file; rebuild it with \`npm run build\``);
   const n = buf.readUInt32LE(8);
-  const rows = buf[12], cols = buf[13], size = rows * cols;
+  const rows = buf[12],
+    cols = buf[13],
+    size = rows * cols;
   const numTrain = opts.trainSamples ?? 8000;
   const numVal = opts.testSamples ?? 2000;
   if (numTrain < 1 || numVal < 1 || numTrain + numVal > n)
@@ -31,10 +33,16 @@ export function loadMnist(opts: { trainSamples?: number; testSamples?: number },
   };
   const labels = (i: number, count: number) => Float32Array.from(buf.subarray(14 + n * size + i, 14 + n * size + i + count));
   return {
-    task: 'classification', features: size, imageShape: [rows, cols, 1], outputs: 10,
-    xTrain: pixels(0, numTrain), yTrain: labels(0, numTrain),
+    task: 'classification',
+    features: size,
+    imageShape: [rows, cols, 1],
+    outputs: 10,
+    xTrain: pixels(0, numTrain),
+    yTrain: labels(0, numTrain),
     // The test digits come from the end of the file, disjoint from the training ones.
-    xVal: pixels(n - numVal, numVal), yVal: labels(n - numVal, numVal),
-    numTrain, numVal,
+    xVal: pixels(n - numVal, numVal),
+    yVal: labels(n - numVal, numVal),
+    numTrain,
+    numVal,
   };
 }

@@ -10,7 +10,9 @@ import { createRng, normal } from '../random';
 export type SyntheticOptions = Omit<Extract<DataSpec, { source: 'synthetic' }>, 'source'> & { validationSplit?: number };
 
 export function makeSynthetic(o: SyntheticOptions): ArrayDataset {
-  const n = o.samples ?? 4096, d = o.features ?? 16, rng = createRng(o.seed ?? 0);
+  const n = o.samples ?? 4096,
+    d = o.features ?? 16,
+    rng = createRng(o.seed ?? 0);
   const x = new Float32Array(n * d);
   const y = new Float32Array(n);
   if (o.task === 'regression') {
@@ -19,11 +21,16 @@ export function makeSynthetic(o: SyntheticOptions): ArrayDataset {
     const b = normal(rng) * 0.1;
     for (let i = 0; i < n; i++) {
       let t = b;
-      for (let f = 0; f < d; f++) { const v = normal(rng); x[i * d + f] = v; t += w[f] * v; }
+      for (let f = 0; f < d; f++) {
+        const v = normal(rng);
+        x[i * d + f] = v;
+        t += w[f] * v;
+      }
       y[i] = t + noise * normal(rng);
     }
   } else {
-    const k = o.classes ?? 2, flip = o.noise ?? 0;
+    const k = o.classes ?? 2,
+      flip = o.noise ?? 0;
     const centres = Array.from({ length: k }, () => Array.from({ length: d }, () => normal(rng) * 1.5));
     for (let i = 0; i < n; i++) {
       const c = Math.floor(rng() * k);

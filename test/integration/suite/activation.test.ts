@@ -50,18 +50,26 @@ suite('Activation', () => {
     // activate() measures itself (src/vscode/api.ts); the await above includes VS Code's own work.
     const reported = (ext.exports as { activationMs?: unknown } | undefined)?.activationMs;
     assert.equal(typeof reported, 'number', 'activate() should return { activationMs } (src/vscode/api.ts)');
-    testLog(`    activation: activate() took ${(reported as number).toFixed(1)} ms` +
-      (wasActive ? ' (already active when the suite started)' : `; ext.activate() ${activationMs.toFixed(0)} ms`) +
-      `; extension at ${ext.extensionPath}`);
+    testLog(
+      `    activation: activate() took ${(reported as number).toFixed(1)} ms` +
+        (wasActive ? ' (already active when the suite started)' : `; ext.activate() ${activationMs.toFixed(0)} ms`) +
+        `; extension at ${ext.extensionPath}`,
+    );
     // A budget that catches heavy work at activation (loading TensorFlow.js alone takes seconds here).
-    assert.ok((reported as number) < ACTIVATION_BUDGET_MS, `activate() took ${reported} ms, over the ${ACTIVATION_BUDGET_MS} ms budget: defer heavy imports to first use`);
+    assert.ok(
+      (reported as number) < ACTIVATION_BUDGET_MS,
+      `activate() took ${reported} ms, over the ${ACTIVATION_BUDGET_MS} ms budget: defer heavy imports to first use`,
+    );
 
     const contributed = contributedCommands(ext);
     assert.ok(contributed.length > 0, 'package.json contributes no commands');
     const registered = new Set(await vscode.commands.getCommands(true));
     const missing = contributed.map((c) => c.command).filter((id) => !registered.has(id));
     assert.deepEqual(missing, [], `contributed in package.json but not registered by activate(): ${missing.join(', ')}`);
-    assert.ok(contributed.some((c) => c.command === OPEN_PANEL_COMMAND), `${OPEN_PANEL_COMMAND} is not contributed`);
+    assert.ok(
+      contributed.some((c) => c.command === OPEN_PANEL_COMMAND),
+      `${OPEN_PANEL_COMMAND} is not contributed`,
+    );
   });
 
   test('the test API exists only in ExtensionMode.Test: absent from the extension installed from its VSIX', async () => {
@@ -116,7 +124,9 @@ suite('Activation [untrusted]', () => {
     await ext.activate();
     assert.equal(ext.isActive, true);
     const registered = new Set(await vscode.commands.getCommands(true));
-    const missing = contributedCommands(ext).map((c) => c.command).filter((id) => !registered.has(id));
+    const missing = contributedCommands(ext)
+      .map((c) => c.command)
+      .filter((id) => !registered.has(id));
     assert.deepEqual(missing, [], `not registered in Restricted Mode: ${missing.join(', ')}`);
   });
 });

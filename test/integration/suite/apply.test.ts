@@ -77,7 +77,9 @@ suite('Apply: the global batch, and only what a study may write', () => {
   test('DeepSpeed: the three numbers stay consistent (global = micro x accumulation x workers)', async () => {
     // ds_config.json: train_batch_size 64 = 16 x 4 acc; a global batch of 128 keeps the 4 accumulation steps.
     await applyAndUndo(['configs', 'ds_config.json'], { batchSize: 128 }, (original) =>
-      original.replace('"train_batch_size": 64,', '"train_batch_size": 128,').replace('"train_micro_batch_size_per_gpu": 16,', '"train_micro_batch_size_per_gpu": 32,'),
+      original
+        .replace('"train_batch_size": 64,', '"train_batch_size": 128,')
+        .replace('"train_micro_batch_size_per_gpu": 16,', '"train_micro_batch_size_per_gpu": 32,'),
     );
   });
 
@@ -86,7 +88,9 @@ suite('Apply: the global batch, and only what a study may write', () => {
     const text = '{\n  "train_batch_size": "auto",\n  "train_micro_batch_size_per_gpu": 16,\n  "gradient_accumulation_steps": 4\n}\n';
     await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
     try {
-      const result = await vscode.commands.executeCommand<ApplyResult & { at?: { line: number; column: number } }>('batchTuner.applyRecommendation', uri, { batchSize: 128 });
+      const result = await vscode.commands.executeCommand<ApplyResult & { at?: { line: number; column: number } }>('batchTuner.applyRecommendation', uri, {
+        batchSize: 128,
+      });
       assert.equal(result?.applied, false);
       assert.match(result?.reason ?? '', /ds_auto\.json:2:\d+: train_batch_size is "auto" while/);
       assert.equal(result?.at?.line, 2);
@@ -97,7 +101,9 @@ suite('Apply: the global batch, and only what a study may write', () => {
   });
 
   test('a batch size that is not a whole number of micro-batches is refused with what to pick', async () => {
-    const result = await vscode.commands.executeCommand<ApplyResult>('batchTuner.applyRecommendation', workspaceFile('configs', 'ds_config.json'), { batchSize: 66 });
+    const result = await vscode.commands.executeCommand<ApplyResult>('batchTuner.applyRecommendation', workspaceFile('configs', 'ds_config.json'), {
+      batchSize: 66,
+    });
     assert.equal(result?.applied, false);
     assert.match(result?.reason ?? '', /batch size 66 is not 4 accumulation step\(s\) x 1 worker\(s\) x a whole micro-batch; pick a multiple of 4/);
   });
@@ -113,7 +119,10 @@ suite('Apply: the global batch, and only what a study may write', () => {
     assert.equal(outcome.accepted, false);
     assert.match(outcome.error ?? '', /batch_schedule: unknown key "command" for kind step/);
     assert.equal(doc.getText(), before, 'a schedule with an unknown key was written');
-    const bad = await vscode.commands.executeCommand<ApplyResult>('batchTuner.applyRecommendation', uri, { batchSize: 32, learningRate: Number.POSITIVE_INFINITY });
+    const bad = await vscode.commands.executeCommand<ApplyResult>('batchTuner.applyRecommendation', uri, {
+      batchSize: 32,
+      learningRate: Number.POSITIVE_INFINITY,
+    });
     assert.equal(bad?.applied, false);
     assert.match(bad?.reason ?? '', /learning rate must be a positive finite number/);
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
@@ -123,15 +132,35 @@ suite('Apply: the global batch, and only what a study may write', () => {
 /** A study file as `batch-tuner tune` writes it (start, recommendation, end), for a config with a given text hash. */
 function studyLines(configPath: string, startedAt: string, configHash: string, rec: { batchSize: number; learningRate: number }): string {
   const start = {
-    v: 1, type: 'study-start', id: `crafted-${startedAt}`, time: startedAt, configPath, configHash, currentBatchSize: 16, currentLearningRate: 0.1, optimizer: 'sgd', datasetSize: 1000,
+    v: 1,
+    type: 'study-start',
+    id: `crafted-${startedAt}`,
+    time: startedAt,
+    configPath,
+    configHash,
+    currentBatchSize: 16,
+    currentLearningRate: 0.1,
+    optimizer: 'sgd',
+    datasetSize: 1000,
     settings: { budgetSeconds: 10, minBatchSize: 8, maxBatchSize: 64, lrRule: 'linear', parallel: 1, seed: 42 },
   };
   const recommendation = {
-    ...rec, speedupVsCurrent: 1.5, current: { batchSize: 16, learningRate: 0.1 }, alternatives: {}, candidates: [], evidence: { lrRule: 'linear', notes: [] },
+    ...rec,
+    speedupVsCurrent: 1.5,
+    current: { batchSize: 16, learningRate: 0.1 },
+    alternatives: {},
+    candidates: [],
+    evidence: { lrRule: 'linear', notes: [] },
   };
-  return [start, { v: 1, type: 'recommendation', time: startedAt, recommendation }, { v: 1, type: 'study-end', time: startedAt, status: 'completed', elapsedSeconds: 1 }]
-    .map((l) => JSON.stringify(l))
-    .join('\n') + '\n';
+  return (
+    [
+      start,
+      { v: 1, type: 'recommendation', time: startedAt, recommendation },
+      { v: 1, type: 'study-end', time: startedAt, status: 'completed', elapsedSeconds: 1 },
+    ]
+      .map((l) => JSON.stringify(l))
+      .join('\n') + '\n'
+  );
 }
 
 suite('Apply: a recommendation whose config changed since the study', () => {
@@ -155,23 +184,40 @@ suite('Apply: a recommendation whose config changed since the study', () => {
     await batchTunerApi();
     const doc = await vscode.workspace.openTextDocument(uri());
     const original = doc.getText();
-    await writeStudy('2020-01-01T00-00-00-000Z-crafted.study.jsonl', studyLines(uri().fsPath, '2020-01-01T00:00:00.000Z', 'deadbeefdeadbeef', { batchSize: 48, learningRate: 0.3 }), 'Recommended 48');
+    await writeStudy(
+      '2020-01-01T00-00-00-000Z-crafted.study.jsonl',
+      studyLines(uri().fsPath, '2020-01-01T00:00:00.000Z', 'deadbeefdeadbeef', { batchSize: 48, learningRate: 0.3 }),
+      'Recommended 48',
+    );
 
-    const cancelled = await vscode.commands.executeCommand<ApplyResult>('batchTuner.applyRecommendation', uri(), { includeLearningRate: true, ifConfigChanged: 'cancel' });
+    const cancelled = await vscode.commands.executeCommand<ApplyResult>('batchTuner.applyRecommendation', uri(), {
+      includeLearningRate: true,
+      ifConfigChanged: 'cancel',
+    });
     assert.equal(cancelled?.applied, false);
     assert.match(cancelled?.reason ?? '', /changed since the study/);
     assert.equal(doc.getText(), original);
 
-    const anyway = await vscode.commands.executeCommand<ApplyResult>('batchTuner.applyRecommendation', uri(), { includeLearningRate: true, ifConfigChanged: 'apply' });
+    const anyway = await vscode.commands.executeCommand<ApplyResult>('batchTuner.applyRecommendation', uri(), {
+      includeLearningRate: true,
+      ifConfigChanged: 'apply',
+    });
     assert.equal(anyway?.applied, true, anyway?.reason);
     assert.equal(doc.getText(), original.replace('batch_size:   16', 'batch_size:   48').replace('learning_rate:    0.1 ', 'learning_rate:    0.3 '));
     await vscode.window.showTextDocument(doc);
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
 
     const hash = createHash('sha256').update(original).digest('hex').slice(0, 16);
-    await writeStudy('2020-01-02T00-00-00-000Z-crafted.study.jsonl', studyLines(uri().fsPath, '2020-01-02T00:00:00.000Z', hash, { batchSize: 40, learningRate: 0.25 }), 'Recommended 40');
+    await writeStudy(
+      '2020-01-02T00-00-00-000Z-crafted.study.jsonl',
+      studyLines(uri().fsPath, '2020-01-02T00:00:00.000Z', hash, { batchSize: 40, learningRate: 0.25 }),
+      'Recommended 40',
+    );
     // Same text as the study saw: no question ('cancel' would refuse if one were asked).
-    const fresh = await vscode.commands.executeCommand<ApplyResult>('batchTuner.applyRecommendation', uri(), { includeLearningRate: false, ifConfigChanged: 'cancel' });
+    const fresh = await vscode.commands.executeCommand<ApplyResult>('batchTuner.applyRecommendation', uri(), {
+      includeLearningRate: false,
+      ifConfigChanged: 'cancel',
+    });
     assert.equal(fresh?.applied, true, fresh?.reason);
     assert.match(doc.getText(), /batch_size: {3}40 {3}# tuned value goes here/);
     await vscode.window.showTextDocument(doc);
@@ -181,8 +227,15 @@ suite('Apply: a recommendation whose config changed since the study', () => {
   test('a crafted study recommending a batch size that is not a whole number is refused', async () => {
     const doc = await vscode.workspace.openTextDocument(uri());
     const before = doc.getText();
-    await writeStudy('2020-01-03T00-00-00-000Z-crafted.study.jsonl', studyLines(uri().fsPath, '2020-01-03T00:00:00.000Z', 'deadbeefdeadbeef', { batchSize: 12.5, learningRate: 0.3 }), 'Recommended 12.5');
-    const result = await vscode.commands.executeCommand<ApplyResult>('batchTuner.applyRecommendation', uri(), { includeLearningRate: true, ifConfigChanged: 'apply' });
+    await writeStudy(
+      '2020-01-03T00-00-00-000Z-crafted.study.jsonl',
+      studyLines(uri().fsPath, '2020-01-03T00:00:00.000Z', 'deadbeefdeadbeef', { batchSize: 12.5, learningRate: 0.3 }),
+      'Recommended 12.5',
+    );
+    const result = await vscode.commands.executeCommand<ApplyResult>('batchTuner.applyRecommendation', uri(), {
+      includeLearningRate: true,
+      ifConfigChanged: 'apply',
+    });
     assert.equal(result?.applied, false);
     assert.match(result?.reason ?? '', /batch size must be a positive integer \(got 12\.5\)/);
     assert.equal(doc.getText(), before);

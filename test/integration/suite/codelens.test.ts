@@ -13,10 +13,19 @@ import { testLog } from './log';
 const EXPECTED: Array<[string[], number[]]> = [
   [['mnist.batch-tuner.yaml'], [13]],
   [['lightning.yaml'], [10]],
-  [['configs', 'ds_config.json'], [2, 3]],
+  [
+    ['configs', 'ds_config.json'],
+    [2, 3],
+  ],
   [['configs', 'trainer.jsonc'], [9]],
-  [['configs', 'pyproject.toml'], [7, 11]],
-  [['scripts', 'train.py'], [16, 23]],
+  [
+    ['configs', 'pyproject.toml'],
+    [7, 11],
+  ],
+  [
+    ['scripts', 'train.py'],
+    [16, 23],
+  ],
 ];
 
 suite('CodeLens', () => {
@@ -97,12 +106,19 @@ suite('Studies run in a terminal', () => {
     this.timeout(240_000);
     await batchTunerApi();
     const uri = workspaceFile('cli-study.batch-tuner.yaml');
-    assert.equal(batchTunerLenses(await codeLensesOf(uri)).filter((l) => l.title.startsWith('Recommended') || l.title.includes('recommended one')).length, 0, 'a recommendation before any study');
+    assert.equal(
+      batchTunerLenses(await codeLensesOf(uri)).filter((l) => l.title.startsWith('Recommended') || l.title.includes('recommended one')).length,
+      0,
+      'a recommendation before any study',
+    );
     const cli = path.join(extensionUnderTest().extensionPath, 'dist', 'cli.js');
     const cwd = workspaceFile().fsPath;
     const output = await new Promise<string>((resolve, reject) =>
-      execFile(process.execPath, [cli, 'tune', 'cli-study.batch-tuner.yaml', '--budget', '15', '--min', '16', '--max', '64', '--json'], { cwd, timeout: 200_000, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } }, (err, stdout, stderr) =>
-        err ? reject(new Error(`batch-tuner tune failed: ${err.message}\n${stderr}`)) : resolve(stdout),
+      execFile(
+        process.execPath,
+        [cli, 'tune', 'cli-study.batch-tuner.yaml', '--budget', '15', '--min', '16', '--max', '64', '--json'],
+        { cwd, timeout: 200_000, env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } },
+        (err, stdout, stderr) => (err ? reject(new Error(`batch-tuner tune failed: ${err.message}\n${stderr}`)) : resolve(stdout)),
       ),
     );
     const printed = JSON.parse(output) as { recommended?: { batchSize: number } };
@@ -148,11 +164,15 @@ suite('One resolver: a CLI study and a VS Code study of the same config', () => 
 
     // batch-tuner tune with flags, stopped (Ctrl+C) once its study has started.
     let before = new Set(studyStarts(dir, uri.fsPath).keys());
-    const cli = spawn(process.execPath, [path.join(extensionUnderTest().extensionPath, 'dist', 'cli.js'), 'tune', 'cli-study.batch-tuner.yaml', '--budget', '15', '--min', '16', '--max', '64'], {
-      cwd,
-      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const cli = spawn(
+      process.execPath,
+      [path.join(extensionUnderTest().extensionPath, 'dist', 'cli.js'), 'tune', 'cli-study.batch-tuner.yaml', '--budget', '15', '--min', '16', '--max', '64'],
+      {
+        cwd,
+        env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     let stderr = '';
     cli.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const cliExited = new Promise<void>((resolve) => cli.on('exit', () => resolve()));
@@ -169,7 +189,12 @@ suite('One resolver: a CLI study and a VS Code study of the same config', () => 
 
     // The same request from VS Code (the panel's budget and range), stopped once started.
     before = new Set(studyStarts(dir, uri.fsPath).keys());
-    const pending = Promise.resolve(vscode.commands.executeCommand<{ status: string; reason?: string }>('batchTuner.tune', uri, { notify: false, settings: { budgetSeconds: 15, minBatchSize: 16, maxBatchSize: 64 } }));
+    const pending = Promise.resolve(
+      vscode.commands.executeCommand<{ status: string; reason?: string }>('batchTuner.tune', uri, {
+        notify: false,
+        settings: { budgetSeconds: 15, minBatchSize: 16, maxBatchSize: 64 },
+      }),
+    );
     let fromVsCode: Record<string, unknown>;
     try {
       fromVsCode = await newStudyStart(dir, uri.fsPath, before, 'the VS Code study-start line');
@@ -217,7 +242,11 @@ suite('Sidebar', () => {
     }
     for (const label of ['ci.yaml', 'README.md']) assert.equal(byLabel.has(label), false, `${label} has no batch-size key but is listed`);
     const labels = tree.map((t) => t.label);
-    assert.deepEqual(labels, [...labels].sort((a, b) => a.localeCompare(b)), 'configs are listed in path order');
+    assert.deepEqual(
+      labels,
+      [...labels].sort((a, b) => a.localeCompare(b)),
+      'configs are listed in path order',
+    );
   });
 });
 
@@ -245,7 +274,10 @@ suite('Which files get our diagnostics', () => {
       const d = await problems(['bad-config.yaml']);
       return d.length > 0 ? d : undefined;
     });
-    assert.ok(bad.some((d) => d.range.start.line === 9 && d.severity === vscode.DiagnosticSeverity.Error), JSON.stringify(bad.map((d) => [d.range.start.line, d.message])));
+    assert.ok(
+      bad.some((d) => d.range.start.line === 9 && d.severity === vscode.DiagnosticSeverity.Error),
+      JSON.stringify(bad.map((d) => [d.range.start.line, d.message])),
+    );
     assert.deepEqual(await problems(['mnist.batch-tuner.yaml']), []);
   });
 });

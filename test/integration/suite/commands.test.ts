@@ -66,7 +66,7 @@ suite('Commands', () => {
     assert.ok(api.test.panelHtml());
   });
 
-  test('Open the MNIST Example (the walkthrough\'s first step) opens examples/mnist-mlp.yaml', async () => {
+  test("Open the MNIST Example (the walkthrough's first step) opens examples/mnist-mlp.yaml", async () => {
     const result = await vscode.commands.executeCommand<{ opened: string }>('batchTuner.openExample');
     assert.ok(result?.opened.endsWith(path.join('examples', 'mnist-mlp.yaml')), `opened ${result?.opened}`);
     assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, result?.opened);
@@ -79,12 +79,11 @@ suite('Commands', () => {
   test('Train with Batch Size… runs one real trial in a child process', async function () {
     this.timeout(180_000);
     const uri = workspaceFile('mnist.batch-tuner.yaml');
-    const result = await vscode.commands.executeCommand<{ status: string; reason?: string; trial?: { batchSize: number; status: string; samplesPerSecond?: number; finalLoss?: number } }>(
-      'batchTuner.train',
-      uri,
-      16,
-      { steps: 20, notify: false },
-    );
+    const result = await vscode.commands.executeCommand<{
+      status: string;
+      reason?: string;
+      trial?: { batchSize: number; status: string; samplesPerSecond?: number; finalLoss?: number };
+    }>('batchTuner.train', uri, 16, { steps: 20, notify: false });
     assert.equal(result?.status, 'completed', `training failed: ${result?.reason ?? ''}`);
     assert.equal(result.trial?.batchSize, 16);
     assert.equal(result.trial?.status, 'ok');
@@ -106,17 +105,20 @@ suite('Commands', () => {
     assert.equal(api.isStudyRunning(), false);
   });
 
-  test('a user\'s own config trains through its command from batchTuner.commands (issue 5)', async function () {
+  test("a user's own config trains through its command from batchTuner.commands (issue 5)", async function () {
     this.timeout(120_000);
     const settings = vscode.workspace.getConfiguration('batchTuner');
-    await settings.update('commands', { '**/configs/ds_config.json': '${python} ${workspaceFolder}/scripts/noisy_quadratic.py' }, vscode.ConfigurationTarget.Workspace);
+    await settings.update(
+      'commands',
+      { '**/configs/ds_config.json': '${python} ${workspaceFolder}/scripts/noisy_quadratic.py' },
+      vscode.ConfigurationTarget.Workspace,
+    );
     try {
-      const result = await vscode.commands.executeCommand<{ status: string; reason?: string; trial?: { batchSize: number; status: string; samplesPerSecond?: number; finalLoss?: number } }>(
-        'batchTuner.train',
-        workspaceFile('configs', 'ds_config.json'),
-        48,
-        { steps: 30, notify: false },
-      );
+      const result = await vscode.commands.executeCommand<{
+        status: string;
+        reason?: string;
+        trial?: { batchSize: number; status: string; samplesPerSecond?: number; finalLoss?: number };
+      }>('batchTuner.train', workspaceFile('configs', 'ds_config.json'), 48, { steps: 30, notify: false });
       assert.equal(result?.status, 'completed', `the external run failed: ${result?.reason ?? ''}`);
       assert.equal(result.trial?.batchSize, 48);
       assert.equal(result.trial?.status, 'ok');
@@ -127,15 +129,19 @@ suite('Commands', () => {
     }
   });
 
-  test('a user\'s own config without a command asks for one; dismissing the prompt ends with what to add', async () => {
+  test("a user's own config without a command asks for one; dismissing the prompt ends with what to add", async () => {
     // The prompt is a real input box here (commandPrompt.test.ts answers it): Esc.
-    const result = await runDismissingPrompt<{ status: string; reason?: string }>('batchTuner.train', workspaceFile('configs', 'ds_config.json'), 16, { notify: false });
+    const result = await runDismissingPrompt<{ status: string; reason?: string }>('batchTuner.train', workspaceFile('configs', 'ds_config.json'), 16, {
+      notify: false,
+    });
     assert.equal(result?.status, 'invalid-config');
     assert.match(result?.reason ?? '', /not a Batch Tuner training config and has no training command.*batchTuner\.commands/);
   });
 
   test('Train with an invalid batch size is refused', async () => {
-    const result = await vscode.commands.executeCommand<{ status: string; reason?: string }>('batchTuner.train', workspaceFile('mnist.batch-tuner.yaml'), 0, { notify: false });
+    const result = await vscode.commands.executeCommand<{ status: string; reason?: string }>('batchTuner.train', workspaceFile('mnist.batch-tuner.yaml'), 0, {
+      notify: false,
+    });
     assert.equal(result?.status, 'invalid-config');
     assert.match(result?.reason ?? '', /positive integer/);
   });
@@ -144,7 +150,9 @@ suite('Commands', () => {
     const settings = vscode.workspace.getConfiguration('batchTuner');
     await settings.update('memoryLimit', 'lots', vscode.ConfigurationTarget.Workspace);
     try {
-      const result = await vscode.commands.executeCommand<{ status: string; reason?: string }>('batchTuner.tune', workspaceFile('mnist.batch-tuner.yaml'), { notify: false });
+      const result = await vscode.commands.executeCommand<{ status: string; reason?: string }>('batchTuner.tune', workspaceFile('mnist.batch-tuner.yaml'), {
+        notify: false,
+      });
       assert.equal(result?.status, 'invalid-config');
       assert.match(result?.reason ?? '', /setting batchTuner\.memoryLimit: memory size "lots" is not understood/);
     } finally {
@@ -153,7 +161,9 @@ suite('Commands', () => {
   });
 
   test('Tune on a config with an error is refused with file:line:col', async () => {
-    const result = await vscode.commands.executeCommand<{ status: string; reason?: string }>('batchTuner.tune', workspaceFile('bad-config.yaml'), { notify: false });
+    const result = await vscode.commands.executeCommand<{ status: string; reason?: string }>('batchTuner.tune', workspaceFile('bad-config.yaml'), {
+      notify: false,
+    });
     assert.equal(result?.status, 'invalid-config');
     assert.match(result?.reason ?? '', /bad-config\.yaml:\d+:\d+: .*batch_size/);
   });

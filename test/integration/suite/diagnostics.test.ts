@@ -50,7 +50,10 @@ suite('Diagnostics', () => {
     assert.equal(diagnostic.severity, vscode.DiagnosticSeverity.Error);
     // Line 10 of the fixture is `batch_size: "abc"`: the value's quote is at column 13, `abc` at 14.
     assert.equal(diagnostic.range.start.line, 9, `expected line 10, got ${diagnostic.range.start.line + 1}`);
-    assert.ok([12, 13].includes(diagnostic.range.start.character), `expected the range to start at the value (column 13 or 14), got column ${diagnostic.range.start.character + 1}`);
+    assert.ok(
+      [12, 13].includes(diagnostic.range.start.character),
+      `expected the range to start at the value (column 13 or 14), got column ${diagnostic.range.start.character + 1}`,
+    );
     assert.equal(document.getText(diagnostic.range).replace(/"/g, ''), 'abc', 'the range should cover the wrong value');
     assert.match(diagnostic.message, /batch_size/, 'the message should name the key');
     assert.match(diagnostic.message, /integer/i, 'the message should say what is expected');

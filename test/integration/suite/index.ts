@@ -91,7 +91,9 @@ export async function run(): Promise<void> {
   mocha.reporter(createReporter(counts));
   const files = testFiles(__dirname);
   const extra = process.env.BATCH_TUNER_TEST_GREP;
-  writeLine(`Batch Tuner integration suite (${untrusted ? 'untrusted workspace' : 'trusted workspace'}): ${files.length} test files${extra ? `, grep "${extra}"` : ''}`);
+  writeLine(
+    `Batch Tuner integration suite (${untrusted ? 'untrusted workspace' : 'trusted workspace'}): ${files.length} test files${extra ? `, grep "${extra}"` : ''}`,
+  );
   // The test files are CommonJS bundles, loaded here one by one (as Mocha's loadFiles does) so
   // the selection below sees every test, and a file that throws while loading becomes one
   // failing test instead of taking the whole suite down.
@@ -102,7 +104,9 @@ export async function run(): Promise<void> {
       mocha.suite.emit('require', require(file), file, mocha);
     } catch (error) {
       const title = `${basename(file)} loads ${UNTRUSTED_TAG}`;
-      const fail = () => { throw error; };
+      const fail = () => {
+        throw error;
+      };
       // Tagged and untagged, so the failure shows in both launches.
       mocha.suite.addTest(new Mocha.Test(title, fail));
       mocha.suite.addTest(new Mocha.Test(`${basename(file)} loads`, fail));

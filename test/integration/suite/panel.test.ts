@@ -68,13 +68,17 @@ suite('Tuner panel', () => {
       assert.ok(outcome.error, 'no reason given');
     }
     assert.equal(api.test.rejectedPanelMessages() - before, invalid.length);
-    const ok = await api.test.postFromPanel({ v: 1, type: 'settingsChanged', settings: { batchSize: 32, minBatchSize: 16, maxBatchSize: 256, memoryLimitBytes: 2e9, budgetSeconds: 30, lrRule: 'sqrt' } });
+    const ok = await api.test.postFromPanel({
+      v: 1,
+      type: 'settingsChanged',
+      settings: { batchSize: 32, minBatchSize: 16, maxBatchSize: 256, memoryLimitBytes: 2e9, budgetSeconds: 30, lrRule: 'sqrt' },
+    });
     assert.deepEqual(ok, { accepted: true });
     assert.deepEqual(await api.test.postFromPanel({ v: 1, type: 'ready' }), { accepted: true });
     assert.equal(api.test.rejectedPanelMessages() - before, invalid.length);
   });
 
-  test('PanelInit carries the config\'s values: ours (schema) and a user\'s own (found keys)', async () => {
+  test("PanelInit carries the config's values: ours (schema) and a user's own (found keys)", async () => {
     const api = await batchTunerApi();
     await vscode.commands.executeCommand('batchTuner.openPanel', workspaceFile('mnist.batch-tuner.yaml'));
     const ours = await api.test.panelInit();
@@ -94,13 +98,13 @@ suite('Tuner panel', () => {
     await vscode.commands.executeCommand('batchTuner.openPanel', workspaceFile('configs', 'trainer.jsonc'));
     const nested = await api.test.panelInit();
     assert.equal(nested.currentBatchSize, 48);
-    assert.equal(nested.currentLearningRate, undefined, 'trainer.learning_rate is not in the batch size\'s mapping');
+    assert.equal(nested.currentLearningRate, undefined, "trainer.learning_rate is not in the batch size's mapping");
     // Nothing says how much data it has: the resolver's one default, labelled as such (no longer 65,536 or 8,000).
     assert.equal(nested.datasetSize, 1_000_000);
     assert.equal(nested.provenance?.datasetSize, 'default');
   });
 
-  test('PanelInit comes from the resolver: examples/pytorch-mnist gets lr rule sqrt (Adam assumed), the config\'s tuner values, and says which is which', async () => {
+  test("PanelInit comes from the resolver: examples/pytorch-mnist gets lr rule sqrt (Adam assumed), the config's tuner values, and says which is which", async () => {
     const api = await batchTunerApi();
     await vscode.commands.executeCommand('batchTuner.openPanel', workspaceFile('examples', 'pytorch-mnist', 'config.yaml'));
     const init = await api.test.panelInit();
@@ -123,7 +127,7 @@ suite('Tuner panel', () => {
     });
   });
 
-  test('PanelInit provenance: our own config\'s values are the config\'s, the rest defaults; a value moved in the panel becomes the panel\'s', async () => {
+  test("PanelInit provenance: our own config's values are the config's, the rest defaults; a value moved in the panel becomes the panel's", async () => {
     const api = await batchTunerApi();
     await vscode.commands.executeCommand('batchTuner.openPanel', workspaceFile('mnist.batch-tuner.yaml'));
     const init = await api.test.panelInit();

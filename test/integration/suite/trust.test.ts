@@ -32,7 +32,7 @@ suite('Workspace Trust (simulated through the test hook)', () => {
     assert.equal(api.isStudyRunning(), false);
   });
 
-  test('the panel\'s Start is refused too (the panel is told why)', async () => {
+  test("the panel's Start is refused too (the panel is told why)", async () => {
     const api = await batchTunerApi();
     api.test.setTrustOverride(false);
     await vscode.commands.executeCommand('batchTuner.openPanel', workspaceFile('mnist.batch-tuner.yaml'));
@@ -107,9 +107,17 @@ suite('Restricted Mode with a workspace that names commands [untrusted]', () => 
     const marker = process.env.BATCH_TUNER_TEST_MARKER;
     assert.ok(marker, 'the untrusted launch sets BATCH_TUNER_TEST_MARKER (test/integration/run-code-server.mjs)');
     const settingsFile = readFileSync(workspaceFile('.vscode', 'settings.json').fsPath, 'utf8');
-    assert.ok(settingsFile.includes(marker) && settingsFile.includes('batchTuner.pythonPath'), 'the workspace settings name the marker command and interpreter');
+    assert.ok(
+      settingsFile.includes(marker) && settingsFile.includes('batchTuner.pythonPath'),
+      'the workspace settings name the marker command and interpreter',
+    );
     const api = await batchTunerApi();
-    const configs = [workspaceFile('mnist.batch-tuner.yaml'), workspaceFile('lightning.yaml'), workspaceFile('configs', 'ds_config.json'), workspaceFile('own-script', 'config.yaml')];
+    const configs = [
+      workspaceFile('mnist.batch-tuner.yaml'),
+      workspaceFile('lightning.yaml'),
+      workspaceFile('configs', 'ds_config.json'),
+      workspaceFile('own-script', 'config.yaml'),
+    ];
     // Open them first: language servers of VS Code's own extensions start now, not during the check.
     for (const uri of configs) await vscode.workspace.openTextDocument(uri);
     await new Promise((r) => setTimeout(r, 2000));
@@ -135,7 +143,9 @@ suite('Restricted Mode with a workspace that names commands [untrusted]', () => 
     // would start is the trainer (dist/trainer.js), the configured interpreter or command, or a training script.
     const trialLike = /trainer\.js|marker|touch|train\.py|noisy_quadratic|python|batch-tuner/i;
     const ours = [...seen].filter(([, cmd]) => trialLike.test(cmd));
-    testLog(`    processes the extension host started meanwhile: ${seen.size} (${[...seen.values()].map((c) => c.slice(0, 60)).join('; ') || 'none'}); trial-like: ${ours.length}`);
+    testLog(
+      `    processes the extension host started meanwhile: ${seen.size} (${[...seen.values()].map((c) => c.slice(0, 60)).join('; ') || 'none'}); trial-like: ${ours.length}`,
+    );
     assert.deepEqual(ours, [], 'a trial-like process started from the extension host in Restricted Mode');
     assert.equal(existsSync(marker), false, 'the marker command ran');
   });

@@ -11,7 +11,14 @@ export function gaussian(rand: () => number): number {
 
 const sqNorm = (v: number[]) => v.reduce((a, b) => a + b * b, 0);
 
-export function regressionGradientSteps(o: { rand: () => number; delta: number[]; sigma: number; batchSize: number; microBatches: number; steps: number }): StepMetrics[] {
+export function regressionGradientSteps(o: {
+  rand: () => number;
+  delta: number[];
+  sigma: number;
+  batchSize: number;
+  microBatches: number;
+  steps: number;
+}): StepMetrics[] {
   const d = o.delta.length;
   const b = o.batchSize / o.microBatches;
   const out: StepMetrics[] = [];
@@ -29,9 +36,18 @@ export function regressionGradientSteps(o: { rand: () => number; delta: number[]
       for (let j = 0; j < d; j++) total[j] += micro[j] / o.microBatches;
     }
     out.push({
-      step, epoch: 0, samples: step * o.batchSize, loss: 1, batchSize: o.batchSize, learningRate: 0.01,
-      stepTimeMs: 1, samplesPerSecond: 1000, time: step / 1000,
-      gradSqNorm: sqNorm(total), microGradSqNorm: microSq, microBatchSize: b,
+      step,
+      epoch: 0,
+      samples: step * o.batchSize,
+      loss: 1,
+      batchSize: o.batchSize,
+      learningRate: 0.01,
+      stepTimeMs: 1,
+      samplesPerSecond: 1000,
+      time: step / 1000,
+      gradSqNorm: sqNorm(total),
+      microGradSqNorm: microSq,
+      microBatchSize: b,
     });
   }
   return out;

@@ -44,8 +44,16 @@ export function lossCurveRunner(m: LossCurveMachine = {}): TrialRunner & { specs
     const evals: EvalMetrics[] = [];
     for (let i = 1; i <= n; i++) {
       const st: StepMetrics = {
-        step: i, epoch: 0, samples: i * B, loss: loss(i) * (1 + (m.lossNoise ?? 0.03) * gaussian(rand)), batchSize: B,
-        learningRate: spec.learningRate, stepTimeMs: 1000 * t, samplesPerSecond: B / t, time: i * t, peakMemoryBytes: 1e6 + 1e4 * B,
+        step: i,
+        epoch: 0,
+        samples: i * B,
+        loss: loss(i) * (1 + (m.lossNoise ?? 0.03) * gaussian(rand)),
+        batchSize: B,
+        learningRate: spec.learningRate,
+        stepTimeMs: 1000 * t,
+        samplesPerSecond: B / t,
+        time: i * t,
+        peakMemoryBytes: 1e6 + 1e4 * B,
       };
       if (m.evalEvery && i % m.evalEvery === 0) evals.push({ step: i, samples: i * B, time: i * t, valLoss: loss(i) });
       if (!m.finalOnly || i === n) {
@@ -55,7 +63,18 @@ export function lossCurveRunner(m: LossCurveMachine = {}): TrialRunner & { specs
         callbacks.onStep?.(rec);
       }
     }
-    const result: TrialResult = { id: spec.id, status: 'ok', batchSize: B, learningRate: spec.learningRate, seed: spec.seed, steps, evals, samplesPerSecond: B / t, peakMemoryBytes: 1e6 + 1e4 * B, wallSeconds: n * t };
+    const result: TrialResult = {
+      id: spec.id,
+      status: 'ok',
+      batchSize: B,
+      learningRate: spec.learningRate,
+      seed: spec.seed,
+      steps,
+      evals,
+      samplesPerSecond: B / t,
+      peakMemoryBytes: 1e6 + 1e4 * B,
+      wallSeconds: n * t,
+    };
     return result;
   };
   return Object.assign(run, { specs });

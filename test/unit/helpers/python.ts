@@ -27,7 +27,9 @@ export function testPython(): TestPython {
   const override = process.env.BATCH_TUNER_TEST_PYTHON;
   if (override) {
     const torchrun = join(dirname(override), 'torchrun');
-    found = existsSync(override) ? { python: override, torchrun: existsSync(torchrun) ? torchrun : undefined, skip: false } : { skip: `BATCH_TUNER_TEST_PYTHON=${override} does not exist` };
+    found = existsSync(override)
+      ? { python: override, torchrun: existsSync(torchrun) ? torchrun : undefined, skip: false }
+      : { skip: `BATCH_TUNER_TEST_PYTHON=${override} does not exist` };
     return found;
   }
   const r = spawnSync(process.execPath, [join(ROOT, 'scripts/setup-python.mjs'), '--locate'], { encoding: 'utf8', timeout: 30_000 });
@@ -37,9 +39,10 @@ export function testPython(): TestPython {
   } catch {
     located = { reason: `scripts/setup-python.mjs --locate failed: ${r.stderr || r.error?.message}` };
   }
-  found = located.ok && located.python
-    ? { python: located.python, torchrun: located.torchrun, skip: false }
-    : { skip: `not run: ${located.reason ?? 'no Python test environment'}` };
+  found =
+    located.ok && located.python
+      ? { python: located.python, torchrun: located.torchrun, skip: false }
+      : { skip: `not run: ${located.reason ?? 'no Python test environment'}` };
   return found;
 }
 

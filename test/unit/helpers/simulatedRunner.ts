@@ -29,24 +29,51 @@ export function simulatedRunner(m: SimulatedMachine = {}): TrialRunner & { specs
     const B = spec.batchSize;
     const x = ((m.xMax ?? 20000) * B) / (B + 64);
     const peak = (m.memA ?? 1e6) + (m.memB ?? 1e5) * B;
-    const base: TrialResult = { id: spec.id, status: 'ok', batchSize: B, learningRate: spec.learningRate, seed: spec.seed, steps: [], evals: [], wallSeconds: 0.01 };
+    const base: TrialResult = {
+      id: spec.id,
+      status: 'ok',
+      batchSize: B,
+      learningRate: spec.learningRate,
+      seed: spec.seed,
+      steps: [],
+      evals: [],
+      wallSeconds: 0.01,
+    };
     if (signal?.aborted) return { ...base, status: 'cancelled', error: { kind: 'cancelled', message: 'cancelled' } };
-    if (m.crashAll) return { ...base, status: 'crashed', error: { kind: 'crash', message: m.crashAll, exitCode: 1, stderrTail: 'Traceback...\nValueError: ' + m.crashAll } };
+    if (m.crashAll)
+      return { ...base, status: 'crashed', error: { kind: 'crash', message: m.crashAll, exitCode: 1, stderrTail: 'Traceback...\nValueError: ' + m.crashAll } };
     if (m.ceilingBytes !== undefined && peak > m.ceilingBytes)
       return { ...base, status: 'oom', error: { kind: 'oom', message: `simulated out of memory at batch ${B}` } };
     const seconds = spec.maxSeconds ?? 1;
     const nSteps = Math.max(2, Math.min(spec.maxSteps ?? 1e9, Math.round((x * seconds) / B), 60));
     const k = spec.microBatches && spec.microBatches >= 2 ? spec.microBatches : 0;
-    const grads = k ? regressionGradientSteps({ rand: seededRandom(B * 31 + spec.seed), delta: [1, 0, 0, 0], sigma: m.sigma ?? 2, batchSize: B, microBatches: k, steps: nSteps }) : [];
+    const grads = k
+      ? regressionGradientSteps({
+          rand: seededRandom(B * 31 + spec.seed),
+          delta: [1, 0, 0, 0],
+          sigma: m.sigma ?? 2,
+          batchSize: B,
+          microBatches: k,
+          steps: nSteps,
+        })
+      : [];
     const bNoise = 4 * (1 + (m.sigma ?? 2) ** 2) + 1;
-    const progressAt = (steps: number) => (steps * (x * seconds) / B / nSteps) / (1 + bNoise / B);
+    const progressAt = (steps: number) => (steps * (x * seconds)) / B / nSteps / (1 + bNoise / B);
     const valLoss = (steps: number) => 1 / (1 + progressAt(steps) / 50) + spec.seed * 1e-4;
     const steps: StepMetrics[] = [];
     const evals: EvalMetrics[] = [];
     for (let i = 1; i <= nSteps; i++) {
       const s: StepMetrics = {
-        step: i, epoch: 0, samples: i * B, loss: valLoss(i), batchSize: B, learningRate: spec.learningRate,
-        stepTimeMs: (1000 * B) / x, samplesPerSecond: x, time: (i * seconds) / nSteps, peakMemoryBytes: peak,
+        step: i,
+        epoch: 0,
+        samples: i * B,
+        loss: valLoss(i),
+        batchSize: B,
+        learningRate: spec.learningRate,
+        stepTimeMs: (1000 * B) / x,
+        samplesPerSecond: x,
+        time: (i * seconds) / nSteps,
+        peakMemoryBytes: peak,
       };
       if (k) Object.assign(s, { gradSqNorm: grads[i - 1].gradSqNorm, microGradSqNorm: grads[i - 1].microGradSqNorm, microBatchSize: B / k });
       steps.push(s);

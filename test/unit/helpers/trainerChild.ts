@@ -29,10 +29,15 @@ export function runTrainerChild(spec: TrialSpec, opts: ChildOptions = {}): Promi
   const child = fork(bundle, [], { execArgv: [], env: { ...process.env, ...opts.env }, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
   const out: ChildRun = { steps: [], evals: [], checkpoints: [], logs: [], exitCode: null, stderr: '' };
   const malformed: string[] = [];
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => { out.stderr += d; });
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => {
+    out.stderr += d;
+  });
   child.on('message', (raw) => {
     const r = validateTrainerMessage(raw);
-    if (!r.ok) { malformed.push(`${JSON.stringify(raw)} (${r.error})`); return; }
+    if (!r.ok) {
+      malformed.push(`${JSON.stringify(raw)} (${r.error})`);
+      return;
+    }
     const m = r.value;
     if (m.type === 'step') out.steps.push(m.metrics);
     else if (m.type === 'eval') out.evals.push(m.metrics);
@@ -44,7 +49,10 @@ export function runTrainerChild(spec: TrialSpec, opts: ChildOptions = {}): Promi
   });
   child.send({ v: 1, type: 'start', trial: spec });
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`trainer child did not finish in ${opts.timeoutMs ?? 120_000} ms`)); }, opts.timeoutMs ?? 120_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`trainer child did not finish in ${opts.timeoutMs ?? 120_000} ms`));
+    }, opts.timeoutMs ?? 120_000);
     child.on('exit', (code) => {
       clearTimeout(timer);
       out.exitCode = code;
