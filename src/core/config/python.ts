@@ -83,6 +83,30 @@ const isLiteral = (t: PyToken | undefined): t is PyToken =>
   t?.kind === 'number' || (t?.kind === 'string' && /^[rRuU]?['"]/.test(t.text) && !/^[rRuU]?['"]{3}/.test(t.text));
 const literalOf = (t: PyToken): number | string => (t.kind === 'number' ? pythonNumber(t.text) : pythonStringContent(t.text));
 
+/** The default of the add_argument call at tokens[i] when one of its options is a name `wanted` accepts. */
+function argparseValue(
+  tokens: PyToken[],
+  brackets: Brackets,
+  i: number,
+  index: LineIndex,
+  scopePath: string[],
+  wanted: (name: string) => boolean,
+): PythonValue | undefined {
+  const open = i + 1;
+  const receiver = tokens[i - 2]?.kind === 'name' ? tokens[i - 2].text : '?';
+  const inner = (brackets.children.get(open) ?? []).map((j) => tokens[j]);
+  const options = inner.filter((x, j) => x.kind === 'string' && (j === 0 || inner[j - 1].text === ',') && /^-/.test(pythonStringContent(x.text)));
+  const d = inner.findIndex((x, j) => x.text === 'default' && inner[j + 1]?.text === '=' && (j === 0 || inner[j - 1].text === ','));
+  const value = d >= 0 ? inner[d + 2] : undefined;
+  if (!isLiteral(value) || !options.length || (inner[d + 3] !== undefined && inner[d + 3].text !== ',')) return undefined;
+  const long = options.find((o) => pythonStringContent(o.text).startsWith('--')) ?? options[0];
+  // `-b/--batch-size`: the option that names the key (the short one may be the only telling one).
+  const named = options.map((o) => pythonStringContent(o.text)).find(wanted);
+  const key = pythonStringContent(long.text);
+  if (!named) return undefined;
+  return { match: keyMatch(index, key, [...scopePath, key], long, value), name: named, literal: literalOf(value), group: `parser:${receiver}` };
+}
+
 /** Every literal bound to a name `wanted` accepts (the name as written: `--batch-size`, `batch_size`). */
 export function pythonValues(text: string, wanted: (name: string) => boolean): PythonValue[] {
   const tokens = tokenizePython(text).filter((t) => t.kind !== 'comment');
@@ -113,21 +137,9 @@ export function pythonValues(text: string, wanted: (name: string) => boolean): P
 
     // argparse: <parser>.add_argument('--batch-size', ..., default=32)
     if (t.kind === 'name' && t.text === 'add_argument' && tokens[i + 1]?.text === '(' && tokens[i - 1]?.text === '.') {
-      const open = i + 1;
-      argparseCalls.add(open);
-      const receiver = tokens[i - 2]?.kind === 'name' ? tokens[i - 2].text : '?';
-      const inner = (brackets.children.get(open) ?? []).map((j) => tokens[j]);
-      const options = inner.filter((x, j) => x.kind === 'string' && (j === 0 || inner[j - 1].text === ',') && /^-/.test(pythonStringContent(x.text)));
-      const d = inner.findIndex((x, j) => x.text === 'default' && inner[j + 1]?.text === '=' && (j === 0 || inner[j - 1].text === ','));
-      const value = d >= 0 ? inner[d + 2] : undefined;
-      if (isLiteral(value) && options.length && (inner[d + 3] === undefined || inner[d + 3].text === ',')) {
-        const long = options.find((o) => pythonStringContent(o.text).startsWith('--')) ?? options[0];
-        // `-b/--batch-size`: the option that names the key (the short one may be the only telling one).
-        const named = options.map((o) => pythonStringContent(o.text)).find(wanted);
-        const key = pythonStringContent(long.text);
-        if (named)
-          found.push({ match: keyMatch(index, key, [...scopePath, key], long, value), name: named, literal: literalOf(value), group: `parser:${receiver}` });
-      }
+      argparseCalls.add(i + 1);
+      const v = argparseValue(tokens, brackets, i, index, scopePath, wanted);
+      if (v) found.push(v);
       continue;
     }
 

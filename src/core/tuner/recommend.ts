@@ -220,6 +220,12 @@ function throughputDoubts(input: RecommendInput, tp: Throughput, fitting: Readon
   if (tp.model.terms === 'quadratic') notes.push('the step-time fit kept a quadratic term: per-sample cost rises at large batches on this machine');
 }
 
+/** Why the noise scale is assumed (the current batch size) rather than measured. */
+function noiseDoubt(input: RecommendInput, assumed: number): string {
+  const why = input.noiseScaleUndetermined ?? 'no gradient statistics and no loss curves to fit it to';
+  return `the gradient noise scale: ${why}; B_noise = ${assumed} (the current batch size) is assumed, so no speed-up is claimed`;
+}
+
 export function recommend(input: RecommendInput): Recommendation | undefined {
   const notes = [...(input.notes ?? [])];
   const undetermined: string[] = [];
@@ -235,11 +241,7 @@ export function recommend(input: RecommendInput): Recommendation | undefined {
   const reachable = input.candidates.filter((c) => tp.accumulated.has(c.batchSize) && !diverged.has(c.batchSize) && (tp.X(c.batchSize) ?? 0) > 0);
   const runnable = [...fitting.filter((c) => !diverged.has(c.batchSize) && (tp.X(c.batchSize) ?? 0) > 0), ...reachable];
   const noise = noiseOf(input, grid.length > 0 ? grid : fitting.map((c) => c.batchSize));
-  if (noise.assumed) {
-    undetermined.push(
-      `the gradient noise scale: ${input.noiseScaleUndetermined ?? 'no gradient statistics and no loss curves to fit it to'}; B_noise = ${noise.value} (the current batch size) is assumed, so no speed-up is claimed`,
-    );
-  }
+  if (noise.assumed) undetermined.push(noiseDoubt(input, noise.value));
   throughputDoubts(input, tp, fitting, undetermined, notes);
   const accNote = accumulationNote(tp);
   if (accNote) notes.push(accNote);
