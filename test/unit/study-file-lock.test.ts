@@ -32,7 +32,7 @@ test('a study on a config another live process is studying is refused; forced, i
     refused.reason ?? '',
     new RegExp(`another study on ${CONFIG} is running in pid ${pid} since \\S+ \\(.*\\.study\\.jsonl\\): .*results would distort each other`),
   );
-  assert.match(refused.reason ?? '', /start this study with force to run both anyway/);
+  assert.match(refused.reason ?? '', /Wait for it to end or stop it, or run both anyway \(batch-tuner tune --force, or Run Anyway in VS Code\)/);
   assert.equal(refused.lockedBy?.pid, pid);
   assert.equal(refused.studyFile, undefined, 'a refused study writes no file');
   assert.equal(refused.trials.length, 0);
