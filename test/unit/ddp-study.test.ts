@@ -22,7 +22,7 @@ test('tune examples/pytorch-ddp/config.yaml: 2 workers per trial, a recommendati
   const before = readFileSync(join(dir, 'config.yaml'), 'utf8');
   const r = spawnSync(
     process.execPath,
-    [join(ROOT, 'dist/cli.js'), 'tune', join(dir, 'config.yaml'), '--budget', '200', '--max', '256', '--json', '--out', join(dir, 'out')],
+    [join(ROOT, 'dist/cli.js'), 'tune', join(dir, 'config.yaml'), '--budget', '100', '--max', '256', '--json', '--out', join(dir, 'out')],
     {
       cwd: ROOT,
       encoding: 'utf8',
