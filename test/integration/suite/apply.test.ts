@@ -235,13 +235,20 @@ suite('Apply: a recommendation whose config changed since the study', () => {
     // Only the crafted study is left: the earlier ones would otherwise stand in for it.
     for (const f of written.splice(0)) await vscode.workspace.fs.delete(f).then(undefined, () => undefined);
     const file = workspaceFile('.batch-tuner', '2020-01-03T00-00-00-000Z-crafted.study.jsonl');
-    await vscode.workspace.fs.writeFile(file, new TextEncoder().encode(studyLines(uri().fsPath, '2020-01-03T00:00:00.000Z', 'deadbeefdeadbeef', { batchSize: 12.5, learningRate: 0.3 })));
+    await vscode.workspace.fs.writeFile(
+      file,
+      new TextEncoder().encode(studyLines(uri().fsPath, '2020-01-03T00:00:00.000Z', 'deadbeefdeadbeef', { batchSize: 12.5, learningRate: 0.3 })),
+    );
     written.push(file);
     // The reader skips the recommendation line (batchSize must be a positive integer): no lens offers it...
-    await waitFor('the lens without a recommendation', async () => {
-      const titles = batchTunerLenses(await codeLensesOf(uri())).map((l) => l.title);
-      return titles.length > 0 && !titles.some((t) => t.startsWith('Recommended')) ? titles : undefined;
-    }, 20_000);
+    await waitFor(
+      'the lens without a recommendation',
+      async () => {
+        const titles = batchTunerLenses(await codeLensesOf(uri())).map((l) => l.title);
+        return titles.length > 0 && !titles.some((t) => t.startsWith('Recommended')) ? titles : undefined;
+      },
+      20_000,
+    );
     // ...and Apply has nothing to write (Apply's own check refuses 12.5 too: the unit tests of core/config/apply.ts).
     const result = await vscode.commands.executeCommand<ApplyResult>('batchTuner.applyRecommendation', uri(), {
       includeLearningRate: true,
