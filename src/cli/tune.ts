@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { createRunner } from '../core/runner';
 import { readStudy, runStudy, type StudyOutcome } from '../core/study';
 import { formatSeconds, renderStudyReport } from '../core/report';
-import { describeSettings, type ResolvedStudy, type SettingKey } from '../core/resolve';
+import { describeSettings, STUDY_SETTINGS_SHOWN, type ResolvedStudy } from '../core/resolve';
 import { UsageError } from './args';
 import { parseTuneArgs, TUNE_USAGE, type TuneArgs } from './tuneArgs';
 import { ConfigProblem, resolveForCli } from './resolveConfig';
@@ -17,19 +17,6 @@ import { sweepAtStart } from './sweepAtStart';
 import { formatOutcomeTable, formatRecommendation, jsonSafe, outcomeJson } from './tuneOutput';
 
 export { TUNE_USAGE } from './tuneArgs';
-
-/** The settings the header line shows, in this order (each says where it came from). */
-const SHOWN: readonly SettingKey[] = [
-  'budgetSeconds',
-  'minBatchSize',
-  'maxBatchSize',
-  'memoryLimitBytes',
-  'lrRule',
-  'parallel',
-  'seed',
-  'trialTimeoutSeconds',
-  'datasetSize',
-];
 
 /**
  * Parsed flags and the resolved study, or the exit status after printing what went wrong. What an
@@ -57,7 +44,7 @@ function header(study: ResolvedStudy): string {
   const where = path.relative(process.cwd(), o.configPath) || o.configPath;
   const lines = [
     `Tuning ${where} (current batch ${o.currentBatchSize}, lr ${o.currentLearningRate}${study.kind === 'external' ? ', your own training command' : ''})`,
-    `settings: ${describeSettings(study, SHOWN)}`,
+    `settings: ${describeSettings(study, STUDY_SETTINGS_SHOWN)}`,
     ...study.notes.map((n) => `note: ${n}`),
   ];
   return lines.join('\n') + '\n';

@@ -1,7 +1,7 @@
 // `batch-tuner tune` arguments: the usage text and the flags, parsed with node:util parseArgs.
-import type { LrRule } from '../core/types';
 import { lrRuleReader, memoryLimitReader, nonEmpty, oneOf, parseCommandLine, positiveNumber, read, seedReader, UsageError, type Reader } from './args';
 import { readHorizon } from '../core/resolve/horizon';
+import type { CliSettingArgs } from '../core/resolve/layers';
 
 export const TUNE_USAGE = `Usage: batch-tuner tune <config> [options]
 
@@ -42,35 +42,13 @@ Options:
   --report FILE          also write a self-contained HTML report
   -h, --help             show this help`;
 
-export interface TuneArgs {
+/** `tune`'s flags: the settings every command shares (core/resolve's CliSettingArgs), and its own. */
+export interface TuneArgs extends Omit<CliSettingArgs, 'batchSize' | 'lr' | 'steps'> {
   config: string;
-  budget?: number;
-  min?: number;
-  max?: number;
-  /** As written ("2GB", "80%", bytes); the resolver converts it. */
-  memoryLimit?: string;
-  lrRule?: LrRule;
-  targetLoss?: number;
-  out?: string;
-  parallel?: number;
-  seed?: number;
   json: boolean;
   /** Run even when another study on this config is running (its lock). */
   force: boolean;
   report?: string;
-  worldSize?: number;
-  runner?: 'local' | 'slurm';
-  slurmPartition?: string;
-  slurmAccount?: string;
-  slurmGres?: string;
-  slurmTimeLimit?: string;
-  slurmCpusPerTask?: number;
-  slurmExtraArgs?: string;
-  slurmPendingTimeoutSeconds?: number;
-  slurmWorkers?: 'srun' | 'command';
-  /** As written ("120000", "600steps", "10epochs"); the resolver converts it to samples. */
-  horizon?: string;
-  fromCheckpoint?: string[];
 }
 
 const OPTIONS = {

@@ -3,7 +3,7 @@
 // a training command when a user's config has none), the settings and where each came from in the
 // output channel, then the session.
 import * as vscode from 'vscode';
-import type { RunLayer, SettingKey } from '../core/resolve/types';
+import type { RunLayer } from '../core/resolve/types';
 import { recommendationHeadline, warmupPlan } from '../core/headline';
 import type { BatchScheduleSpec, LrRule, Recommendation, TrialSpec } from '../core/types';
 import type { PanelSettings } from '../core/webviewProtocol';
@@ -32,20 +32,6 @@ export interface TrainOptions {
   notify?: boolean;
 }
 
-/** The settings line of a study, in the CLI's words and order (`batch-tuner tune` prints the same). */
-const STUDY_SETTINGS: readonly SettingKey[] = [
-  'budgetSeconds',
-  'minBatchSize',
-  'maxBatchSize',
-  'memoryLimitBytes',
-  'lrRule',
-  'parallel',
-  'seed',
-  'trialTimeoutSeconds',
-  'datasetSize',
-];
-const TRAIN_SETTINGS: readonly SettingKey[] = ['seed', 'trialTimeoutSeconds', 'lrRule'];
-
 /** What a caller must not do now (untrusted, busy), as the result it returns; undefined when it may run. */
 function refusal(studies: StudyService, action: string, log: vscode.LogOutputChannel): SessionResult | undefined {
   const gate = ensureTrusted(action, log);
@@ -66,8 +52,8 @@ export async function tuneConfig(host: Host, studies: StudyService, uri: vscode.
   if (refused) return refused;
   const r = await resolveForRun(host, uri, await panelRun(options.settings));
   if (!r.ok) return { status: 'invalid-config', reason: r.reason };
-  const { describeSettings } = await resolveModule();
-  host.log.info(`tuning ${vscode.workspace.asRelativePath(uri)}: ${describeSettings(r.resolved, STUDY_SETTINGS)}`);
+  const { describeSettings, STUDY_SETTINGS_SHOWN } = await resolveModule();
+  host.log.info(`tuning ${vscode.workspace.asRelativePath(uri)}: ${describeSettings(r.resolved, STUDY_SETTINGS_SHOWN)}`);
   for (const note of r.resolved.notes) host.log.info(`note: ${note}`);
   const notify = options.notify !== false;
   void checkBeforeRun(host, r.resolved.runner, uri);
@@ -96,10 +82,10 @@ export async function trainConfig(host: Host, studies: StudyService, uri: vscode
   const run = await panelRun(options.lrRule ? { lrRule: options.lrRule } : undefined, { batchSize, steps: options.steps });
   const r = await resolveForRun(host, uri, run);
   if (!r.ok) return { status: 'invalid-config', reason: r.reason };
-  const { describeSettings } = await resolveModule();
+  const { describeSettings, TRAIN_SETTINGS_SHOWN } = await resolveModule();
   const t = r.resolved.train;
   host.log.info(
-    `training ${vscode.workspace.asRelativePath(uri)} at batch size ${t.batchSize}, learning rate ${t.learningRate}: ${describeSettings(r.resolved, TRAIN_SETTINGS)}`,
+    `training ${vscode.workspace.asRelativePath(uri)} at batch size ${t.batchSize}, learning rate ${t.learningRate}: ${describeSettings(r.resolved, TRAIN_SETTINGS_SHOWN)}`,
   );
   const spec: TrialSpec = {
     id: `train-${t.batchSize}-${Date.now().toString(36)}`,

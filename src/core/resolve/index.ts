@@ -24,7 +24,7 @@ export { RESOLVE_DEFAULTS, defaultOutDir } from './defaults';
 export { cliLayer, editorLayer, panelLayer, panelSettingsOf, configLayer, type CliSettingArgs, type EditorSettingValues } from './layers';
 export { isOurTrainingFormat } from './classify';
 export { guessOptimizer } from './configFacts';
-export { describeSettings, settingsWithProvenance } from './provenance';
+export { describeSettings, settingsWithProvenance, STUDY_SETTINGS_SHOWN, TRAIN_SETTINGS_SHOWN } from './provenance';
 
 function readTextFile(path: string): string | undefined {
   try {

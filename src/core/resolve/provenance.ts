@@ -103,6 +103,22 @@ function sourceText(key: SettingKey, source: Provenance, r: ResolvedStudy): stri
  * One line a person reads: "budget 120 s (default), memory limit 19.20 GB (default: 80% of RAM),
  * lr rule sqrt (by optimizer adam), ...". `keys` picks and orders the settings shown.
  */
+/** The settings a study's one-line summary shows, in this order: `batch-tuner tune` and VS Code's log alike. */
+export const STUDY_SETTINGS_SHOWN: readonly SettingKey[] = [
+  'budgetSeconds',
+  'minBatchSize',
+  'maxBatchSize',
+  'memoryLimitBytes',
+  'lrRule',
+  'parallel',
+  'seed',
+  'trialTimeoutSeconds',
+  'datasetSize',
+];
+
+/** The settings a single training run's summary shows. */
+export const TRAIN_SETTINGS_SHOWN: readonly SettingKey[] = ['seed', 'trialTimeoutSeconds', 'lrRule'];
+
 export function describeSettings(r: ResolvedStudy, keys: readonly SettingKey[]): string {
   const all = settingsWithProvenance(r);
   const parts: string[] = [];
