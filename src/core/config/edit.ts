@@ -9,12 +9,12 @@ import { findBatchSizeSites, sourceTreeOf } from './sites';
 import { locate, type SourceNode } from './sourceTree';
 import { batchSizeKeyRank, BATCH_SIZE_KEYS } from './keyNames';
 import { writeValueProblem } from './writeValues';
+import { yamlScalar, yamlFlow, yamlKey, yamlLines, jsonValue } from './valueText';
+import { isObj } from '../guards';
 
 export type ConfigChange = { site: KeyMatch; value: number } | { path: string[]; value: unknown };
 
 type Patch = { leaf: true; value: unknown } | { leaf: false; children: Map<string, Patch> };
-
-const isPlainObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
 /** Applies edits (offsets into `text`, non-overlapping) from the end backwards; insertions at
  *  one offset land in list order. */
@@ -85,60 +85,6 @@ function indentUnit(text: string, root: SourceNode | null): string {
 // ---------------------------------------------------------------------------------------------
 // Serializing new values.
 
-function yamlScalar(v: unknown): string {
-  if (typeof v === 'number') return formatConfigNumber(v);
-  if (typeof v === 'boolean' || v === null) return String(v);
-  if (typeof v === 'string') return yamlString(v);
-  // Mappings and lists are yamlFlow's and do not get here; JSON is YAML for anything else that does.
-  return yamlString(typeof v === 'bigint' || v === undefined ? String(v) : JSON.stringify(v));
-}
-
-/** A string as YAML reads it back: plain when nothing in it is syntax, else double-quoted (JSON escapes are YAML escapes). */
-function yamlString(s: string): string {
-  const plainSafe = /^[A-Za-z_][\w./-]*$/.test(s) && !/^(true|false|null|yes|no|on|off|y|n|~)$/i.test(s);
-  return plainSafe ? s : JSON.stringify(s);
-}
-
-/** Keys are quoted like values: a key is never YAML syntax (a newline, `: `, `#` in it cannot add keys). */
-const yamlKey = yamlString;
-
-function yamlFlow(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(yamlFlow).join(', ')}]`;
-  if (isPlainObject(v))
-    return `{ ${Object.entries(v)
-      .map(([k, x]) => `${yamlKey(k)}: ${yamlFlow(x)}`)
-      .join(', ')} }`;
-  return yamlScalar(v);
-}
-
-/** `key: value` lines (block style) at `indent`, nested mappings one unit deeper. */
-function yamlLines(obj: Record<string, unknown>, indent: string, unit: string, eol: string): string[] {
-  const lines: string[] = [];
-  for (const [k, v] of Object.entries(obj)) {
-    if (v === undefined) continue;
-    if (isPlainObject(v) && Object.keys(v).length > 0) {
-      lines.push(`${indent}${yamlKey(k)}:`);
-      lines.push(...yamlLines(v, indent + unit, unit, eol));
-    } else lines.push(`${indent}${yamlKey(k)}: ${yamlFlow(v)}`);
-  }
-  return lines;
-}
-
-function jsonValue(v: unknown, indent: string, unit: string, eol: string, multiline: boolean): string {
-  if (typeof v === 'number') return formatConfigNumber(v);
-  if (Array.isArray(v)) return `[${v.map((x) => jsonValue(x, indent, unit, eol, false)).join(', ')}]`;
-  if (isPlainObject(v)) {
-    const entries = Object.entries(v).filter(([, x]) => x !== undefined);
-    if (!multiline) return `{ ${entries.map(([k, x]) => `${JSON.stringify(k)}: ${jsonValue(x, indent, unit, eol, false)}`).join(', ')} }`;
-    const inner = entries.map(([k, x]) => `${indent}${unit}${JSON.stringify(k)}: ${jsonValue(x, indent + unit, unit, eol, true)}`);
-    return `{${eol}${inner.join(`,${eol}`)}${eol}${indent}}`;
-  }
-  return JSON.stringify(v);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Path changes: a patch tree walked against the source tree.
-
 function buildPatch(changes: Array<{ path: string[]; value: unknown }>): Map<string, Patch> {
   const root = new Map<string, Patch>();
   for (const c of changes) {
@@ -199,7 +145,7 @@ function applyToEntry(ctx: EditContext, keyEnd: number, keyStart: number, node: 
     return replaceValue(ctx, keyStart, keyEnd, node, patchValue(patch));
   }
   const v = patch.value;
-  if (isPlainObject(v) && node?.kind === 'map' && Object.keys(v).length > 0) {
+  if (isObj(v) && node?.kind === 'map' && Object.keys(v).length > 0) {
     // An undefined member means "no such key": it is removed like any key the new value lacks.
     const children = new Map<string, Patch>(
       Object.entries(v)
@@ -212,7 +158,7 @@ function applyToEntry(ctx: EditContext, keyEnd: number, keyStart: number, node: 
       return replaceValue(ctx, keyStart, keyEnd, node, Object.fromEntries([...children].map(([k, p]) => [k, patchValue(p)])));
     return applyToMap(ctx, node, children, true);
   }
-  if (node?.kind === 'scalar' && !isPlainObject(v) && !Array.isArray(v) && node.end > node.start) {
+  if (node?.kind === 'scalar' && !isObj(v) && !Array.isArray(v) && node.end > node.start) {
     const old = text.slice(node.start, node.end);
     const q = old[0];
     const keepQuotes = typeof v === 'number' && (q === '"' || q === "'") && ctx.format === 'yaml';
@@ -230,7 +176,7 @@ function applyToSeq(ctx: EditContext, seq: SourceNode, children: Map<string, Pat
     if (!item) throw new Error(`list index ${key} does not exist (the list has ${seq.items?.length ?? 0} items); only existing items can be edited`);
     if (!patch.leaf && item.kind === 'map') applyToMap(ctx, item, patch.children, false);
     else if (!patch.leaf && item.kind === 'seq') applyToSeq(ctx, item, patch.children);
-    else if (patch.leaf && item.kind === 'scalar' && !isPlainObject(patch.value) && !Array.isArray(patch.value)) {
+    else if (patch.leaf && item.kind === 'scalar' && !isObj(patch.value) && !Array.isArray(patch.value)) {
       const body = ctx.format === 'json' ? jsonValue(patch.value, '', ctx.unit, ctx.eol, false) : yamlScalar(patch.value);
       ctx.edits.push({ offset: item.start, length: item.end - item.start, newText: body });
     } else throw new Error(`cannot replace list item ${key} of a list with a ${patch.leaf ? 'new value' : 'mapping'} in place; write the whole list instead`);
@@ -250,7 +196,7 @@ function replaceValue(ctx: EditContext, keyStart: number, keyEnd: number, node: 
   const colon = text.indexOf(':', keyEnd);
   const from = colon + 1;
   const to = node && node.end > node.start && node.start >= from ? node.end : from;
-  const newText = isPlainObject(v) && Object.keys(v).length > 0 ? eol + yamlLines(v, keyIndent + unit, unit, eol).join(eol) : ` ${yamlFlow(v)}`;
+  const newText = isObj(v) && Object.keys(v).length > 0 ? eol + yamlLines(v, keyIndent + unit, unit, eol).join(eol) : ` ${yamlFlow(v)}`;
   // Keep a trailing newline that a block value's range swallowed.
   const oldText = text.slice(from, to);
   const trailing = oldText.slice(trailingNewlinesStart(oldText));
